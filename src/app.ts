@@ -1,0 +1,43 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { requireAdmin } from './admin/require-admin';
+import { creditRoutes } from './admin/credit-routes';
+import { siteRoutes } from './admin/site-routes';
+import type { AppEnv } from './http/app-types';
+import { jsonError } from './http/json-errors';
+import { handleView } from './paywall/view-handler';
+import { readerRoutes } from './reader/reader-routes';
+
+const tooLarge = (limit: string) => (c: Parameters<Parameters<typeof bodyLimit>[0]['onError'] & {}>[0]) =>
+  jsonError(c, 413, 'body_too_large', `The request body must be at most ${limit}.`);
+
+const api = new Hono<AppEnv>()
+  // Site documents may carry thousands of rules; everything else is small.
+  .use('/admin/sites/*', bodyLimit({ maxSize: 4 * 1024 * 1024, onError: tooLarge('4 MiB') }))
+  .use('*', async (c, next) => {
+    if (c.req.path.startsWith('/__paywall/api/admin/sites/')) return next();
+    return bodyLimit({ maxSize: 16 * 1024, onError: tooLarge('16 KiB') })(c, next);
+  })
+  .use('/admin/*', requireAdmin)
+  .route('/admin', siteRoutes)
+  .route('/admin', creditRoutes)
+  .route('/', readerRoutes);
+
+export const app = new Hono<AppEnv>()
+  .get('/__paywall/healthz', (c) => c.json({ ok: true }))
+  .route('/__paywall/api', api)
+  .all('/__paywall/*', (c) => jsonError(c, 404, 'not_found', 'No such paywall endpoint.'))
+  .all('*', handleView);
+
+app.onError((err, c) => {
+  if (err instanceof HTTPException) {
+    if (err.res) return err.res;
+    if (err.status === 400) return jsonError(c, 400, 'invalid_json', err.message || 'Malformed request.');
+    return jsonError(c, err.status, 'error', err.message);
+  }
+  console.error('unhandled error', c.req.method, new URL(c.req.url).pathname, err);
+  return jsonError(c, 500, 'internal_error', 'An internal error occurred.');
+});
+
+app.notFound((c) => jsonError(c, 404, 'not_found', 'No such paywall endpoint.'));

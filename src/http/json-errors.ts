@@ -1,0 +1,32 @@
+import { zValidator } from '@hono/zod-validator';
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { z } from 'zod';
+
+export type Issue = { path: string; message: string };
+export type ErrorBody = { error: string; message: string; field?: string; issues?: Issue[] };
+
+export function jsonError(c: Context, status: ContentfulStatusCode, error: string, message: string, extra: Partial<ErrorBody> = {}) {
+  return c.json<ErrorBody>({ error, message, ...extra }, status);
+}
+
+export function issuesOf(error: z.ZodError): Issue[] {
+  return error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+}
+
+/**
+ * A request part validated by a zod schema. A failure is a 400 that names the first
+ * field at fault and lists every issue; the handler never runs, so nothing changes.
+ * (Malformed JSON is turned into a 400 by the app's error handler.)
+ */
+export function validated<T extends 'json' | 'query' | 'param', S extends z.ZodType>(target: T, schema: S) {
+  return zValidator(target, schema, (result, c) => {
+    if (result.success) return;
+    const issues = issuesOf(result.error as unknown as z.ZodError);
+    const first = issues[0] ?? { path: '', message: 'invalid request' };
+    return jsonError(c, 400, 'invalid_request', first.path ? `${first.path}: ${first.message}` : first.message, {
+      ...(first.path ? { field: first.path } : {}),
+      issues,
+    });
+  });
+}

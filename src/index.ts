@@ -1,0 +1,5 @@
+import { app } from './app';
+
+export { Wallet } from './wallet/wallet';
+
+export default app satisfies ExportedHandler<Env>;

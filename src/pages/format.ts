@@ -1,0 +1,8 @@
+import { MICROS_PER_USD } from '../money';
+
+/** Micros as dollars for people: whole cents where that is exact, else up to six decimals. */
+export function formatUsd(microsValue: number): string {
+  const dollars = microsValue / MICROS_PER_USD;
+  const decimals = microsValue % 10_000 === 0 ? 2 : Math.min(6, Math.max(3, String(microsValue % 10_000).replace(/0+$/, '').length + 2));
+  return `$${dollars.toFixed(decimals)}`;
+}

@@ -1,0 +1,58 @@
+import type { Context } from 'hono';
+import type { AppEnv } from '../http/app-types';
+import { jsonError } from '../http/json-errors';
+import { walletOf } from '../wallet/wallet-stub';
+import type { OriginResult } from './proxy-origin';
+
+/** What a priced view settled at; `receipt` is null for a HEAD inside a re-view window. */
+export type Charge = {
+  readerId: string;
+  host: string;
+  path: string;
+  chargedMicros: number;
+  balanceMicros: number;
+  receipt: string | null;
+  replay: boolean;
+};
+
+/** Headers that would let a shared cache keep or replay a paid answer. */
+const CACHE_HEADERS = ['cache-control', 'expires', 'age', 'etag', 'last-modified', 'surrogate-control', 'cdn-cache-control', 'cloudflare-cdn-cache-control'];
+
+/**
+ * The origin's answer as the reader gets it. A priced answer is marked private and
+ * carries the charge; if its body breaks off before the reader has it, the charge is
+ * refunded, since the content was not delivered.
+ */
+export function deliver(c: Context<AppEnv>, fetched: OriginResult, charge: Charge | null): Response {
+  if (!fetched.ok) return jsonError(c, fetched.status, fetched.error, fetched.message);
+  const origin = fetched.response;
+  const headers = new Headers(origin.headers);
+  for (const name of origin.headers.keys()) if (name.startsWith('paywall-')) headers.delete(name);
+
+  let body = c.req.method === 'HEAD' ? null : origin.body;
+  if (charge) {
+    for (const name of CACHE_HEADERS) headers.delete(name);
+    headers.set('cache-control', 'private, no-store');
+    headers.set('paywall-charged-micros', String(charge.chargedMicros));
+    headers.set('paywall-balance-micros', String(charge.balanceMicros));
+    if (charge.receipt) headers.set('paywall-receipt', charge.receipt);
+    if (charge.replay) headers.set('idempotency-replayed', 'true');
+    if (body && charge.chargedMicros > 0 && charge.receipt && !charge.replay) {
+      body = refundIfBroken(c, body, charge.readerId, charge.receipt);
+    }
+  } else if (c.req.method === 'HEAD') {
+    origin.body?.cancel();
+  }
+  return new Response(body, { status: origin.status, statusText: origin.statusText, headers });
+}
+
+function refundIfBroken(c: Context<AppEnv>, body: ReadableStream<Uint8Array>, readerId: string, receipt: string) {
+  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+  c.executionCtx.waitUntil(
+    body.pipeTo(writable).catch(async (e) => {
+      console.error('paid body broke off; refunding', receipt, String(e));
+      await walletOf(c.env, readerId).refund(receipt, 'content not delivered');
+    }),
+  );
+  return readable;
+}

@@ -1,0 +1,49 @@
+/**
+ * The one path normalisation: its output is both what the price rules see and what the
+ * origin receives, so a lenient origin can never be shown a different resource than the
+ * one that was priced. The URL parser has already resolved dot segments (including
+ * %2e forms) and turned backslashes into slashes; what is left is made canonical here,
+ * and whatever an origin might read in two ways is refused.
+ */
+export type NormalizedPath = { ok: true; path: string } | { ok: false; reason: string };
+
+const MAX_PATH_LENGTH = 2048;
+const UNRESERVED = /[A-Za-z0-9\-._~]/;
+
+export function normalizePath(rawPathname: string): NormalizedPath {
+  if (rawPathname.length > MAX_PATH_LENGTH) return { ok: false, reason: 'path too long' };
+  if (!rawPathname.startsWith('/')) return { ok: false, reason: 'path must start with /' };
+
+  let out = '';
+  for (let i = 0; i < rawPathname.length; i++) {
+    const ch = rawPathname[i]!;
+    if (ch === '%') {
+      const hex = rawPathname.slice(i + 1, i + 3);
+      if (!/^[0-9A-Fa-f]{2}$/.test(hex)) return { ok: false, reason: 'malformed percent-encoding' };
+      const code = parseInt(hex, 16);
+      const decoded = String.fromCharCode(code);
+      if (code < 0x20 || code === 0x7f) return { ok: false, reason: 'encoded control character' };
+      // An origin that decodes these would see a separator or a second round of escapes.
+      if (decoded === '/' || decoded === '\\' || decoded === '%' || decoded === ';') {
+        return { ok: false, reason: `encoded ${decoded} in path` };
+      }
+      out += UNRESERVED.test(decoded) ? decoded : `%${hex.toUpperCase()}`;
+      i += 2;
+      continue;
+    }
+    const code = ch.charCodeAt(0);
+    if (code < 0x20 || code === 0x7f) return { ok: false, reason: 'control character in path' };
+    // Matrix parameters (`/premium;x/a`) are dropped by some servers before routing.
+    if (ch === ';') return { ok: false, reason: '; in path' };
+    if (ch === '\\') return { ok: false, reason: 'backslash in path' };
+    out += ch;
+  }
+
+  // Lenient origins collapse repeated slashes; so do we, before pricing.
+  out = out.replace(/\/{2,}/g, '/');
+  for (const segment of out.split('/')) {
+    // Decoding unreserved escapes can only now reveal a dot segment.
+    if (segment === '.' || segment === '..') return { ok: false, reason: 'dot segment in path' };
+  }
+  return { ok: true, path: out };
+}

@@ -1,0 +1,69 @@
+import type { Site } from '../rules/site-schema';
+
+/** Headers that must not reach the origin: hop-by-hop ones, and ones some servers route by. */
+const DROPPED_REQUEST_HEADERS = [
+  'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade',
+  'x-original-url', 'x-rewrite-url', 'x-original-uri', 'x-forwarded-path', 'x-envoy-original-path',
+  'x-http-method-override', 'x-http-method', 'x-method-override', 'x-forwarded-prefix',
+  'paywall-origin-secret', 'paywall-reader', 'paywall-charged-micros', 'paywall-receipt',
+];
+
+export type OriginResult =
+  | { ok: true; response: Response }
+  | { ok: false; status: 502 | 504; error: string; message: string };
+
+/**
+ * Sends the view to the origin at exactly `path` (the normalised one that was priced),
+ * without the reader's paywall credentials, and with a shared secret the origin can
+ * check to refuse requests that did not come through the paywall.
+ */
+export async function fetchOrigin(
+  env: Env,
+  request: Request,
+  site: Site,
+  path: string,
+  search: string,
+  paywallCookie: string,
+): Promise<OriginResult> {
+  const target = new URL(site.origin);
+  const base = target.pathname.replace(/\/$/, '');
+  target.pathname = base + path;
+  target.search = search;
+
+  const headers = new Headers(request.headers);
+  for (const name of DROPPED_REQUEST_HEADERS) headers.delete(name);
+  headers.delete('authorization');
+  stripCookie(headers, paywallCookie);
+  const incoming = new URL(request.url);
+  headers.set('x-forwarded-host', incoming.host);
+  headers.set('x-forwarded-proto', incoming.protocol.replace(':', ''));
+  if (env.ORIGIN_SECRET) headers.set('paywall-origin-secret', env.ORIGIN_SECRET);
+
+  const timeoutMs = Number(env.ORIGIN_TIMEOUT_MS) || 15_000;
+  try {
+    const response = await fetch(target, {
+      method: request.method,
+      headers,
+      body: request.method === 'GET' || request.method === 'HEAD' ? null : request.body,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    return { ok: true, response };
+  } catch (e) {
+    const timedOut = e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError');
+    return timedOut
+      ? { ok: false, status: 504, error: 'origin_timeout', message: `The origin did not answer within ${timeoutMs} ms.` }
+      : { ok: false, status: 502, error: 'origin_unreachable', message: 'The origin could not be reached.' };
+  }
+}
+
+function stripCookie(headers: Headers, name: string): void {
+  const cookie = headers.get('cookie');
+  if (!cookie) return;
+  const kept = cookie
+    .split(';')
+    .map((p) => p.trim())
+    .filter((p) => p && !p.startsWith(`${name}=`));
+  if (kept.length) headers.set('cookie', kept.join('; '));
+  else headers.delete('cookie');
+}

@@ -1,0 +1,120 @@
+import type { Context } from 'hono';
+import type { AppEnv } from '../http/app-types';
+import { jsonError } from '../http/json-errors';
+import { idempotencyKeyOf } from '../http/idempotency-key';
+import { parseMicrosHeader } from '../money';
+import { READER_COOKIE, readerOf } from '../reader/authenticate';
+import { getSiteRules } from '../rules/site-store';
+import { walletOf } from '../wallet/wallet-stub';
+import type { ReserveRequest } from '../wallet/wallet-types';
+import { normalizePath } from './normalize-path';
+import { paymentRequired } from './payment-required';
+import { fetchOrigin } from './proxy-origin';
+import { deliver, type Charge } from './deliver';
+
+/**
+ * A view of a publisher's content: price the path, charge the reader, proxy the origin.
+ * The price is held before the origin is asked and committed only once it answered 2xx,
+ * so no money moves for content that was not delivered.
+ */
+export async function handleView(c: Context<AppEnv>): Promise<Response> {
+  const url = new URL(c.req.url);
+  const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
+
+  let host = url.hostname;
+  let rules = await getSiteRules(c.env, host, waitUntil);
+  if (rules === null && c.env.DEFAULT_SITE) {
+    host = c.env.DEFAULT_SITE;
+    rules = await getSiteRules(c.env, host, waitUntil);
+  }
+  if (rules === null) return jsonError(c, 404, 'unknown_site', `No paywalled site is configured for ${url.hostname}.`);
+  if (rules === 'unavailable') {
+    return jsonError(c, 503, 'site_unavailable', 'This site is temporarily unavailable: its configuration is invalid.');
+  }
+
+  const normalized = normalizePath(url.pathname);
+  if (!normalized.ok) return jsonError(c, 400, 'invalid_path', `The path cannot be served safely: ${normalized.reason}.`);
+  const path = normalized.path;
+  const site = rules.site;
+  const matched = rules.match(path);
+  const priceMicros = matched?.rule.priceMicros ?? 0;
+
+  const origin = () => fetchOrigin(c.env, c.req.raw, site, path, url.search, READER_COOKIE);
+  if (priceMicros === 0) return deliver(c, await origin(), null);
+
+  const maxPrice = parseMicrosHeader(c.req.header('paywall-max-price-micros'));
+  if (maxPrice === 'invalid') {
+    return jsonError(c, 400, 'invalid_request', 'Paywall-Max-Price-Micros must be a non-negative integer number of micros.', {
+      field: 'Paywall-Max-Price-Micros',
+    });
+  }
+  const idempotencyKey = idempotencyKeyOf(c);
+  if (idempotencyKey === 'invalid') {
+    return jsonError(c, 400, 'invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 printable ASCII characters.', {
+      field: 'Idempotency-Key',
+    });
+  }
+
+  const returnTo = path + url.search;
+  const readerId = await readerOf(c);
+  if (!readerId) return paymentRequired(c, 'payment_required', priceMicros, null, returnTo);
+  const wallet = walletOf(c.env, readerId);
+  const windowKey = windowKeyOf(host, path);
+
+  if (c.req.method === 'HEAD') {
+    const { covered, balanceMicros } = await wallet.covered(windowKey);
+    if (!covered) return paymentRequired(c, 'payment_required', priceMicros, balanceMicros, returnTo);
+    return deliver(c, await origin(), { readerId, host, path, chargedMicros: 0, balanceMicros, receipt: null, replay: false });
+  }
+
+  const request: ReserveRequest = { host, path, windowKey, priceMicros };
+  if (matched?.rule.reviewWindowSeconds !== undefined) request.reviewWindowSeconds = matched.rule.reviewWindowSeconds;
+  if (maxPrice !== null) request.maxPriceMicros = maxPrice;
+  if (idempotencyKey !== null) request.idempotencyKey = idempotencyKey;
+
+  const reserved = await wallet.reserve(request);
+  if (!reserved.ok) {
+    if (reserved.reason === 'idempotency_conflict') {
+      return jsonError(c, 409, 'idempotency_conflict', 'This Idempotency-Key was already used for a different path.');
+    }
+    return paymentRequired(c, reserved.reason, priceMicros, reserved.balanceMicros, returnTo);
+  }
+  if (reserved.settled) {
+    const { receipt, chargedMicros, balanceMicros, replay } = reserved;
+    return deliver(c, await origin(), { readerId, host, path, chargedMicros, balanceMicros, receipt, replay });
+  }
+
+  const { holdId } = reserved;
+  let fetched;
+  try {
+    fetched = await origin();
+  } catch (e) {
+    await wallet.void(holdId);
+    throw e;
+  }
+  if (!fetched.ok || fetched.response.status < 200 || fetched.response.status > 299) {
+    await wallet.void(holdId);
+    return deliver(c, fetched, null);
+  }
+  const committed = await wallet.commit(holdId);
+  if (!committed.ok) {
+    await fetched.response.body?.cancel();
+    return jsonError(c, 503, 'charge_not_settled', 'The charge could not be settled in time; nothing was charged. Please retry.');
+  }
+  const charge: Charge = {
+    readerId,
+    host,
+    path,
+    chargedMicros: committed.chargedMicros,
+    balanceMicros: committed.balanceMicros,
+    receipt: committed.receipt,
+    replay: false,
+  };
+  return deliver(c, fetched, charge);
+}
+
+/** Re-view windows follow the rules' matching: ASCII case and one trailing slash do not make a new path. */
+function windowKeyOf(host: string, path: string): string {
+  const lower = path.toLowerCase();
+  return `${host}${lower.length > 1 && lower.endsWith('/') ? lower.slice(0, -1) : lower}`;
+}

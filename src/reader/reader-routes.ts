@@ -1,0 +1,67 @@
+import { Hono } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import { setCookie } from 'hono/cookie';
+import { z } from 'zod';
+import { micros } from '../money';
+import type { AppEnv } from '../http/app-types';
+import { jsonError, validated } from '../http/json-errors';
+import { walletOf } from '../wallet/wallet-stub';
+import { READER_COOKIE, readerOf } from './authenticate';
+import { issueToken, newReaderId, signingSecretsConfigured } from './reader-token';
+
+export const requireReader = createMiddleware<AppEnv>(async (c, next) => {
+  const readerId = await readerOf(c);
+  if (!readerId) return jsonError(c, 401, 'unauthorized', 'A valid reader token is required (Authorization: Bearer <token> or the paywall cookie).');
+  c.set('readerId', readerId);
+  await next();
+});
+
+export const readerRoutes = new Hono<AppEnv>()
+  .post('/readers', async (c) => {
+    if (!signingSecretsConfigured(c.env)) return jsonError(c, 503, 'not_configured', 'TOKEN_SECRET is not set on this worker.');
+    const readerId = newReaderId();
+    await walletOf(c.env, readerId).open(readerId);
+    const token = await issueToken(c.env, readerId);
+    setCookie(c, READER_COOKIE, token, {
+      httpOnly: true,
+      secure: new URL(c.req.url).protocol === 'https:',
+      sameSite: 'Lax',
+      path: '/',
+      maxAge: 365 * 86_400,
+    });
+    return c.json({ readerId, token }, 201);
+  })
+  .get('/me', requireReader, async (c) => c.json(await walletOf(c.env, c.var.readerId).summary()))
+  .put(
+    '/me/settings',
+    requireReader,
+    validated('json', z.strictObject({ dailyCapMicros: micros.nullable() })),
+    async (c) => c.json(await walletOf(c.env, c.var.readerId).setDailyCap(c.req.valid('json').dailyCapMicros)),
+  )
+  .get(
+    '/me/ledger',
+    requireReader,
+    validated(
+      'query',
+      z.object({
+        limit: z.coerce.number().int().min(1).max(200).default(50),
+        before: z.coerce.number().int().positive().optional(),
+      }),
+    ),
+    async (c) => {
+      const { limit, before } = c.req.valid('query');
+      return c.json(await walletOf(c.env, c.var.readerId).ledger(limit, before));
+    },
+  )
+  .post('/dev/topup', async (c, next) => (c.env.DEV_TOPUP === 'true' ? next() : c.notFound()), requireReader,
+    validated('json', z.strictObject({ amountMicros: micros })),
+    async (c) => {
+      const result = await walletOf(c.env, c.var.readerId).credit({
+        type: 'topup',
+        amountMicros: c.req.valid('json').amountMicros,
+        reason: 'dev top-up',
+      });
+      if (!result.ok) return jsonError(c, 400, result.reason, 'The top-up would take the balance over its limit.', { field: 'amountMicros' });
+      return c.json({ balanceMicros: result.balanceMicros });
+    },
+  );

@@ -1,0 +1,45 @@
+/** What a view asks of the wallet. `windowKey` names the path for re-view windows. */
+export type ReserveRequest = {
+  host: string;
+  path: string;
+  windowKey: string;
+  priceMicros: number;
+  reviewWindowSeconds?: number;
+  maxPriceMicros?: number;
+  idempotencyKey?: string;
+};
+
+export type Refusal =
+  | 'insufficient_balance'
+  | 'daily_cap_reached'
+  | 'price_above_max'
+  | 'idempotency_conflict';
+
+export type ReserveResult =
+  /** Nothing to charge: a re-view window covers the path, or the idempotency key was already charged. */
+  | { ok: true; settled: true; receipt: string; chargedMicros: number; balanceMicros: number; replay: boolean }
+  /** The price is held; the caller commits it once the origin delivered, or voids it. */
+  | { ok: true; settled: false; holdId: string; balanceMicros: number }
+  | { ok: false; reason: Refusal; balanceMicros: number };
+
+export type CommitResult =
+  | { ok: true; receipt: string; chargedMicros: number; balanceMicros: number }
+  | { ok: false; reason: 'hold_expired' };
+
+export type CreditRequest = {
+  type: 'topup' | 'credit';
+  amountMicros: number;
+  reason?: string;
+  /** Makes the credit happen once, e.g. `stripe:<session id>` or `admin:<Idempotency-Key>`. */
+  idempotencyKey?: string;
+};
+
+export type CreditResult =
+  | { ok: true; balanceMicros: number; entryId: string | null; duplicate: boolean }
+  | { ok: false; reason: 'no_such_reader' | 'balance_limit'; balanceMicros: number };
+
+export type WalletSummary = { readerId: string; balanceMicros: number; dailyCapMicros: number | null };
+
+export type RefundResult =
+  | { ok: true; balanceMicros: number; entryId: string; duplicate: boolean }
+  | { ok: false; reason: 'no_such_charge'; balanceMicros: number };

@@ -1,0 +1,341 @@
+import { DurableObject } from 'cloudflare:workers';
+import { toEntry, type LedgerEntry, type LedgerRow } from './ledger-entry';
+import type {
+  CommitResult,
+  CreditRequest,
+  CreditResult,
+  RefundResult,
+  ReserveRequest,
+  ReserveResult,
+  WalletSummary,
+} from './wallet-types';
+
+/** A reserved price, in memory only: if the object restarts, the hold is simply gone and nothing was charged. */
+type Hold = {
+  id: string;
+  req: ReserveRequest;
+  settled: Promise<void>;
+  settle: () => void;
+  timer: ReturnType<typeof setTimeout>;
+};
+
+/** Longer than any origin fetch may take; a hold never committed by then is void. */
+const HOLD_TTL_MS = 60_000;
+/** No balance above a million dollars: keeps every sum far inside the safe integers. */
+export const MAX_BALANCE_MICROS = 1_000_000 * 1_000_000;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS ledger (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL,
+  type TEXT NOT NULL CHECK (type IN ('topup','charge','credit','refund')),
+  amount INTEGER NOT NULL CHECK (amount >= 0),
+  balance_after INTEGER NOT NULL CHECK (balance_after >= 0),
+  at INTEGER NOT NULL,
+  host TEXT,
+  path TEXT,
+  reason TEXT,
+  idem TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS ledger_idem ON ledger(idem) WHERE idem IS NOT NULL;
+CREATE TABLE IF NOT EXISTS windows (key TEXT PRIMARY KEY, until INTEGER NOT NULL, receipt TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+`;
+
+/**
+ * One reader's money. The ledger is the only record: the balance is the last entry's
+ * balance_after, so no write can move one without the other. Every write is one
+ * `transactionSync`, and the in-memory figures change only after it commits.
+ */
+export class Wallet extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  private readerId: string | null;
+  private balance: number;
+  private dailyCap: number | null;
+  private spentDay: string;
+  private spentToday: number;
+  private readonly holds = new Map<string, Hold>();
+  private heldTotal = 0;
+  /** SQLite rows written by this instance, from the cursors themselves: what the bench bills. */
+  private rowsWritten = 0;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(SCHEMA);
+    this.readerId = (this.metaGet('reader_id') as string | null) ?? null;
+    this.dailyCap = (this.metaGet('daily_cap') as number | null) ?? null;
+    const last = this.sql.exec<{ balance_after: number }>('SELECT balance_after FROM ledger ORDER BY seq DESC LIMIT 1').toArray()[0];
+    this.balance = last?.balance_after ?? 0;
+    this.spentDay = utcDay(Date.now());
+    this.spentToday = this.spentOn(this.spentDay);
+  }
+
+  // ---- reader ----
+
+  /** Creates the reader's wallet. Idempotent. */
+  open(readerId: string): WalletSummary {
+    if (this.readerId === null) {
+      this.write(() => {
+        this.exec('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)', 'reader_id', readerId);
+        this.exec('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)', 'created_at', Date.now());
+      });
+      this.readerId = readerId;
+    }
+    return this.summary();
+  }
+
+  exists(): boolean {
+    return this.readerId !== null;
+  }
+
+  summary(): WalletSummary {
+    return { readerId: this.readerId ?? '', balanceMicros: this.balance, dailyCapMicros: this.dailyCap };
+  }
+
+  setDailyCap(capMicros: number | null): WalletSummary {
+    this.write(() => this.exec('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', 'daily_cap', capMicros));
+    this.dailyCap = capMicros;
+    return this.summary();
+  }
+
+  /** Newest first; `beforeSeq` pages further back. */
+  ledger(limit = 50, beforeSeq?: number): { entries: LedgerEntry[]; nextBefore: number | null } {
+    const rows = this.sql
+      .exec<LedgerRow>(
+        'SELECT seq, id, type, amount, balance_after, at, host, path, reason FROM ledger WHERE seq < ? ORDER BY seq DESC LIMIT ?',
+        beforeSeq ?? Number.MAX_SAFE_INTEGER,
+        limit + 1,
+      )
+      .toArray();
+    const page = rows.slice(0, limit);
+    return { entries: page.map(toEntry), nextBefore: rows.length > limit ? page[page.length - 1]!.seq : null };
+  }
+
+  // ---- money in ----
+
+  credit(req: CreditRequest): CreditResult {
+    if (this.readerId === null) return { ok: false, reason: 'no_such_reader', balanceMicros: 0 };
+    if (req.idempotencyKey !== undefined) {
+      const prior = this.byIdem(req.idempotencyKey);
+      if (prior) return { ok: true, balanceMicros: this.balance, entryId: prior.id, duplicate: true };
+    }
+    if (req.amountMicros === 0) return { ok: true, balanceMicros: this.balance, entryId: null, duplicate: false };
+    if (this.balance + req.amountMicros > MAX_BALANCE_MICROS) {
+      return { ok: false, reason: 'balance_limit', balanceMicros: this.balance };
+    }
+    const id = newId();
+    const balanceAfter = this.balance + req.amountMicros;
+    this.write(() =>
+      this.exec(
+        'INSERT INTO ledger (id, type, amount, balance_after, at, reason, idem) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        id, req.type, req.amountMicros, balanceAfter, Date.now(), req.reason ?? null, req.idempotencyKey ?? null,
+      ),
+    );
+    this.balance = balanceAfter;
+    return { ok: true, balanceMicros: this.balance, entryId: id, duplicate: false };
+  }
+
+  // ---- money out: reserve, then commit or void ----
+
+  /** Whether a re-view window covers the path right now (HEAD asks this; it never charges). */
+  covered(windowKey: string): { covered: boolean; balanceMicros: number } {
+    return { covered: this.windowReceipt(windowKey) !== null, balanceMicros: this.available() };
+  }
+
+  async reserve(req: ReserveRequest): Promise<ReserveResult> {
+    // A view already in flight for the same path (with a window) or the same key decides
+    // this one: wait for it, then look again, so that concurrent views are charged once.
+    for (;;) {
+      const pending = this.inFlightFor(req);
+      if (!pending) break;
+      await pending.settled;
+    }
+
+    if (req.idempotencyKey !== undefined) {
+      const prior = this.byIdem(viewIdem(req.idempotencyKey));
+      if (prior) {
+        if (prior.host !== req.host || prior.path !== req.path) {
+          return { ok: false, reason: 'idempotency_conflict', balanceMicros: this.available() };
+        }
+        return { ok: true, settled: true, receipt: prior.id, chargedMicros: prior.amount, balanceMicros: this.available(), replay: true };
+      }
+    }
+    if (req.reviewWindowSeconds !== undefined) {
+      const receipt = this.windowReceipt(req.windowKey);
+      if (receipt !== null) {
+        return { ok: true, settled: true, receipt, chargedMicros: 0, balanceMicros: this.available(), replay: false };
+      }
+    }
+    if (req.maxPriceMicros !== undefined && req.priceMicros > req.maxPriceMicros) {
+      return { ok: false, reason: 'price_above_max', balanceMicros: this.available() };
+    }
+    if (req.priceMicros > this.available()) {
+      return { ok: false, reason: 'insufficient_balance', balanceMicros: this.available() };
+    }
+    if (this.dailyCap !== null && this.spent() + this.heldTotal + req.priceMicros > this.dailyCap) {
+      return { ok: false, reason: 'daily_cap_reached', balanceMicros: this.available() };
+    }
+
+    const id = newId();
+    let settle!: () => void;
+    const settled = new Promise<void>((resolve) => (settle = resolve));
+    const timer = setTimeout(() => this.release(id), HOLD_TTL_MS);
+    this.holds.set(id, { id, req, settled, settle, timer });
+    this.heldTotal += req.priceMicros;
+    return { ok: true, settled: false, holdId: id, balanceMicros: this.available() };
+  }
+
+  /** The origin delivered: the held price becomes a charge, in one transaction. */
+  commit(holdId: string): CommitResult {
+    const hold = this.holds.get(holdId);
+    if (!hold) return { ok: false, reason: 'hold_expired' };
+    const { req } = hold;
+    const now = Date.now();
+    const balanceAfter = this.balance - req.priceMicros;
+    this.write(() => {
+      this.exec(
+        'INSERT INTO ledger (id, type, amount, balance_after, at, host, path, idem) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        holdId, 'charge', req.priceMicros, balanceAfter, now, req.host, req.path,
+        req.idempotencyKey === undefined ? null : viewIdem(req.idempotencyKey),
+      );
+      if (req.reviewWindowSeconds !== undefined) {
+        this.exec(
+          'INSERT OR REPLACE INTO windows (key, until, receipt) VALUES (?, ?, ?)',
+          req.windowKey, now + req.reviewWindowSeconds * 1000, holdId,
+        );
+      }
+    });
+    this.balance = balanceAfter;
+    this.addSpent(now, req.priceMicros);
+    this.release(holdId);
+    return { ok: true, receipt: holdId, chargedMicros: req.priceMicros, balanceMicros: this.available() };
+  }
+
+  /** The origin failed or nothing was delivered: the hold goes, nothing is written. */
+  void(holdId: string): { balanceMicros: number } {
+    this.release(holdId);
+    return { balanceMicros: this.available() };
+  }
+
+  /**
+   * Gives a committed charge back, once: used when the content was charged but its body
+   * never reached the reader. The re-view window the charge opened closes with it.
+   */
+  refund(receipt: string, reason: string): RefundResult {
+    const charge = this.sql
+      .exec<LedgerRow>("SELECT seq, id, type, amount, balance_after, at, host, path, reason FROM ledger WHERE id = ? AND type = 'charge'", receipt)
+      .toArray()[0];
+    if (!charge) return { ok: false, reason: 'no_such_charge', balanceMicros: this.balance };
+    const idem = `refund:${receipt}`;
+    const prior = this.byIdem(idem);
+    if (prior) return { ok: true, balanceMicros: this.balance, entryId: prior.id, duplicate: true };
+    const id = newId();
+    const now = Date.now();
+    const balanceAfter = this.balance + charge.amount;
+    this.write(() => {
+      this.exec(
+        'INSERT INTO ledger (id, type, amount, balance_after, at, host, path, reason, idem) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        id, 'refund', charge.amount, balanceAfter, now, charge.host, charge.path, reason, idem,
+      );
+      this.exec('DELETE FROM windows WHERE receipt = ?', receipt);
+    });
+    this.balance = balanceAfter;
+    if (utcDay(charge.at) === this.spentDay) this.spentToday -= charge.amount;
+    return { ok: true, balanceMicros: this.balance, entryId: id, duplicate: false };
+  }
+
+  /** Counters for tests and the bench. */
+  stats(): { rowsWritten: number; holds: number; heldMicros: number } {
+    return { rowsWritten: this.rowsWritten, holds: this.holds.size, heldMicros: this.heldTotal };
+  }
+
+  // ---- internals ----
+
+  private available(): number {
+    return this.balance - this.heldTotal;
+  }
+
+  private release(holdId: string): void {
+    const hold = this.holds.get(holdId);
+    if (!hold) return;
+    clearTimeout(hold.timer);
+    this.holds.delete(holdId);
+    this.heldTotal -= hold.req.priceMicros;
+    hold.settle();
+  }
+
+  private inFlightFor(req: ReserveRequest): Hold | undefined {
+    for (const hold of this.holds.values()) {
+      if (req.idempotencyKey !== undefined && hold.req.idempotencyKey === req.idempotencyKey) return hold;
+      if (req.reviewWindowSeconds !== undefined && hold.req.reviewWindowSeconds !== undefined && hold.req.windowKey === req.windowKey) {
+        return hold;
+      }
+    }
+    return undefined;
+  }
+
+  private windowReceipt(windowKey: string): string | null {
+    const row = this.sql
+      .exec<{ until: number; receipt: string }>('SELECT until, receipt FROM windows WHERE key = ?', windowKey)
+      .toArray()[0];
+    return row && row.until > Date.now() ? row.receipt : null;
+  }
+
+  private byIdem(idem: string): LedgerRow | undefined {
+    return this.sql
+      .exec<LedgerRow>('SELECT seq, id, type, amount, balance_after, at, host, path, reason FROM ledger WHERE idem = ?', idem)
+      .toArray()[0];
+  }
+
+  private spent(): number {
+    const today = utcDay(Date.now());
+    if (today !== this.spentDay) {
+      this.spentDay = today;
+      this.spentToday = 0;
+    }
+    return this.spentToday;
+  }
+
+  private addSpent(at: number, amount: number): void {
+    this.spent();
+    if (utcDay(at) === this.spentDay) this.spentToday += amount;
+  }
+
+  private spentOn(day: string): number {
+    const start = Date.parse(`${day}T00:00:00Z`);
+    const row = this.sql
+      .exec<{ spent: number }>(
+        "SELECT COALESCE(SUM(CASE type WHEN 'charge' THEN amount WHEN 'refund' THEN -amount ELSE 0 END), 0) AS spent FROM ledger WHERE at >= ? AND type IN ('charge','refund')",
+        start,
+      )
+      .toArray()[0];
+    return row?.spent ?? 0;
+  }
+
+  private metaGet(key: string): SqlStorageValue {
+    return this.sql.exec<{ value: SqlStorageValue }>('SELECT value FROM meta WHERE key = ?', key).toArray()[0]?.value ?? null;
+  }
+
+  private write(fn: () => void): void {
+    this.ctx.storage.transactionSync(fn);
+  }
+
+  private exec(query: string, ...params: unknown[]): void {
+    const cursor = this.sql.exec(query, ...params);
+    cursor.toArray();
+    this.rowsWritten += cursor.rowsWritten;
+  }
+}
+
+function newId(): string {
+  return crypto.randomUUID();
+}
+
+function viewIdem(key: string): string {
+  return `view:${key}`;
+}
+
+export function utcDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}

@@ -1,0 +1,82 @@
+import { env, exports } from 'cloudflare:workers';
+import { expect } from 'vitest';
+
+export const HOST = 'news.test';
+export const ADMIN = { authorization: 'Bearer test-admin-token' };
+
+/** A request to the Worker under test, as it would arrive for `host`. */
+export function call(path: string, init: RequestInit = {}, host = HOST): Promise<Response> {
+  return exports.default.fetch(new Request(`http://${host}${path}`, init));
+}
+
+export const json = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json', ...headers },
+  body: JSON.stringify(body),
+});
+
+export function siteDoc(rules: unknown[], host = HOST, origin = env.TEST_ORIGIN) {
+  return { host, origin, rules };
+}
+
+export const STANDARD_RULES = [
+  { pattern: '/articles/:slug', priceMicros: 2500, reviewWindowSeconds: 3600 },
+  { pattern: '/premium/*', priceMicros: 10000 },
+  { pattern: '/status/:code/paid', priceMicros: 1000 },
+  { pattern: '/slow/paid', priceMicros: 1000 },
+  { pattern: '/reset/paid', priceMicros: 1000 },
+  { pattern: '/broken-body/paid', priceMicros: 1000 },
+  { pattern: '/*', priceMicros: 0 },
+];
+
+export async function putSite(doc: unknown, host = HOST): Promise<Response> {
+  return call(`/__paywall/api/admin/sites/${host}`, { ...json(doc, ADMIN), method: 'PUT' });
+}
+
+export async function useStandardSite(): Promise<void> {
+  const res = await putSite(siteDoc(STANDARD_RULES));
+  expect(res.status).toBe(200);
+}
+
+export type Reader = { readerId: string; token: string; auth: { authorization: string } };
+
+export async function newReader(topUpMicros = 0): Promise<Reader> {
+  const res = await call('/__paywall/api/readers', { method: 'POST' });
+  expect(res.status).toBe(201);
+  const { readerId, token } = await res.json<{ readerId: string; token: string }>();
+  const reader = { readerId, token, auth: { authorization: `Bearer ${token}` } };
+  if (topUpMicros > 0) await topUp(reader, topUpMicros);
+  return reader;
+}
+
+export async function topUp(reader: Reader, amountMicros: number): Promise<number> {
+  const res = await call('/__paywall/api/dev/topup', json({ amountMicros }, reader.auth));
+  expect(res.status).toBe(200);
+  return (await res.json<{ balanceMicros: number }>()).balanceMicros;
+}
+
+export async function balanceOf(reader: Reader): Promise<number> {
+  const res = await call('/__paywall/api/me', { headers: reader.auth });
+  expect(res.status).toBe(200);
+  return (await res.json<{ balanceMicros: number }>()).balanceMicros;
+}
+
+export type Entry = { id: string; type: string; amountMicros: number; balanceAfterMicros: number; at: string; path?: string };
+
+export async function ledgerOf(reader: Reader): Promise<Entry[]> {
+  const entries: Entry[] = [];
+  let before: number | null = null;
+  do {
+    const res = await call(`/__paywall/api/me/ledger?limit=200${before ? `&before=${before}` : ''}`, { headers: reader.auth });
+    expect(res.status).toBe(200);
+    const page: { entries: Entry[]; nextBefore: number | null } = await res.json();
+    entries.push(...page.entries);
+    before = page.nextBefore;
+  } while (before !== null);
+  return entries;
+}
+
+/** A view as an API client makes it. */
+export function view(path: string, reader: Reader | null, headers: Record<string, string> = {}, method = 'GET') {
+  return call(path, { method, headers: { accept: 'application/json', ...(reader?.auth ?? {}), ...headers } });
+}
