@@ -1,0 +1,22 @@
+/** The demo publisher's site document: free pages, articles at a fifth of a cent, premium at a cent. */
+export function demoSite(originUrl) {
+  return {
+    host: 'demo.localhost',
+    origin: originUrl,
+    rules: [
+      { pattern: '/articles/:slug', priceMicros: 2000, reviewWindowSeconds: 86400 },
+      { pattern: '/premium/*', priceMicros: 10000 },
+      { pattern: '/*', priceMicros: 0 },
+    ],
+  };
+}
+
+/** The vars of the local demo, as CONTRACT.md lists them. */
+export const DEMO_VARS = {
+  DEFAULT_SITE: 'demo.localhost',
+  DEV_TOPUP: 'true',
+  ADMIN_TOKEN: 'demo-admin-token',
+  STRIPE_WEBHOOK_SECRET: 'whsec_demo',
+  TOKEN_SECRET: 'demo-token-secret-not-for-production',
+  USAGE_FLUSH_SECONDS: '2',
+};

@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// `npm start`: the local demo. Installs dependencies on first run, starts the demo
+// publisher's origin, serves the Worker with `wrangler dev`, and seeds the demo site
+// through the admin API when it has none. State persists in .wrangler/state.
+//
+// Environment: PORT (8787), DEMO_ORIGIN_PORT (8788), PERSIST_DIR (.wrangler/state).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const port = Number(process.env.PORT ?? 8787);
+const originPort = Number(process.env.DEMO_ORIGIN_PORT ?? 8788);
+const persistDir = process.env.PERSIST_DIR ?? '.wrangler/state';
+
+if (!existsSync(`${root}/node_modules/.bin/wrangler`)) {
+  console.log('First run: installing dependencies (npm install)…');
+  const r = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+  // Re-run under npm so that Node 22 from node_modules is first on the PATH.
+  const again = spawnSync('npm', ['start'], { cwd: root, stdio: 'inherit' });
+  process.exit(again.status ?? 0);
+}
+
+const { startDemoOrigin } = await import('../demo/origin-server.mjs');
+const { demoSite, DEMO_VARS } = await import('../demo/site.mjs');
+
+const origin = await startDemoOrigin(originPort).catch((e) => {
+  console.error(`Cannot start the demo origin on 127.0.0.1:${originPort}: ${e.message}. Set DEMO_ORIGIN_PORT to a free port.`);
+  process.exit(1);
+});
+
+const vars = Object.entries(DEMO_VARS).flatMap(([k, v]) => ['--var', `${k}:${v}`]);
+const wrangler = spawn(
+  `${root}/node_modules/.bin/wrangler`,
+  ['dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', persistDir, '--inspector-port', '0',
+    '--show-interactive-dev-session=false', ...vars],
+  { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] },
+);
+
+const stop = () => {
+  wrangler.kill('SIGTERM');
+  origin.close();
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
+wrangler.on('exit', (code) => {
+  origin.close();
+  process.exit(code ?? 0);
+});
+
+const base = `http://127.0.0.1:${port}`;
+const admin = { authorization: `Bearer ${DEMO_VARS.ADMIN_TOKEN}`, 'content-type': 'application/json' };
+for (let i = 0; ; i++) {
+  try {
+    if ((await fetch(`${base}/__paywall/healthz`)).ok) break;
+  } catch {}
+  if (i > 600) {
+    console.error('The Worker did not start within 60 s.');
+    stop();
+  }
+  await new Promise((r) => setTimeout(r, 100));
+}
+const site = `${base}/__paywall/api/admin/sites/demo.localhost`;
+if ((await fetch(site, { headers: admin })).status === 404) {
+  const res = await fetch(site, { method: 'PUT', headers: admin, body: JSON.stringify(demoSite(`http://127.0.0.1:${originPort}`)) });
+  if (!res.ok) console.error('Seeding the demo site failed:', res.status, await res.text());
+}
+console.log(`
+  Demo paywall:   ${base}/            (site demo.localhost, origin http://127.0.0.1:${originPort})
+  Reader account: ${base}/__paywall/account
+  Admin console:  ${base}/__paywall/admin   (token: ${DEMO_VARS.ADMIN_TOKEN})
+  Ctrl-C stops it; state is kept in ${persistDir}.
+`);
