@@ -12,6 +12,7 @@ import { paymentRequired } from './payment-required';
 import { fetchOrigin } from './proxy-origin';
 import { deliver, type Charge } from './deliver';
 import { readAgentPayment } from './agent-payment';
+import { isPriceManifestPath, servePriceManifest } from './price-manifest';
 
 /**
  * A view of a publisher's content: price the path, charge the reader, proxy the origin.
@@ -36,6 +37,7 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
   const normalized = normalizePath(url.pathname);
   if (!normalized.ok) return jsonError(c, 400, 'invalid_path', `The path cannot be served safely: ${normalized.reason}.`);
   const path = normalized.path;
+  if (isPriceManifestPath(path)) return servePriceManifest(c, rules);
   const site = rules.site;
   const matched = rules.match(path);
   const priceMicros = matched?.rule.priceMicros ?? 0;
