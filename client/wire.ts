@@ -105,5 +105,7 @@ export async function readPaymentRequired(response: Response): Promise<PaymentRe
     if (typeof body?.error === 'string') reason = body.error;
     if (typeof body?.balanceMicros === 'number') balanceMicros = body.balanceMicros;
   }
+  // Without a JSON body (an HTML paywall page), PAYMENT-REQUIRED's `error` starts with the reason code.
+  reason ??= /^([a-z_]+):/.exec(x402?.error ?? '')?.[1] ?? null;
   return { priceMicros: price, reason, balanceMicros, crawlerError: h.get('crawler-error'), x402 };
 }

@@ -58,9 +58,11 @@ describe('client: budget', () => {
     await useStandardSite();
     const reader = await newReader(1_000_000);
     const agent = client(reader, 25_000);
-    const statuses: number[] = [];
-    for (let i = 0; i < 4; i++) statuses.push((await agent.fetch(url(`/premium/${i}`))).status);
-    expect(statuses).toEqual([200, 200, 402, 402]);
+    const answers: Response[] = [];
+    for (let i = 0; i < 4; i++) answers.push(await agent.fetch(url(`/premium/${i}`)));
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 402, 402]);
+    // The client asked for HTML (no Accept); the reason still reaches it.
+    expect(await readPaymentRequired(answers[2]!)).toMatchObject({ priceMicros: 10_000, reason: 'price_above_max', balanceMicros: null });
     expect(agent.spentMicros).toBe(20_000);
     expect((await agent.fetch(url('/articles/cheap'))).status).toBe(200); // 2,500 still fits
     expect(agent.spentMicros).toBe(22_500);
