@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import type { AppEnv } from '../http/app-types';
 import { jsonError } from '../http/json-errors';
 import { walletOf } from '../wallet/wallet-stub';
+import { setAgentSettlementHeaders } from './agent-payment';
 import type { OriginResult } from './proxy-origin';
 
 /** What a priced view settled at; `receipt` is null for a HEAD inside a re-view window. */
@@ -28,6 +29,7 @@ export function deliver(c: Context<AppEnv>, fetched: OriginResult, charge: Charg
   const origin = fetched.response;
   const headers = new Headers(origin.headers);
   for (const name of origin.headers.keys()) if (name.startsWith('paywall-')) headers.delete(name);
+  setAgentSettlementHeaders(headers, charge);
 
   let body = c.req.method === 'HEAD' ? null : origin.body;
   if (charge) {

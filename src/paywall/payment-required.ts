@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { PaywallPage } from '../pages/paywall-page';
+import { addAgentRefusalHeaders } from './agent-payment';
 
 export type PaymentRequiredReason = 'payment_required' | 'insufficient_balance' | 'daily_cap_reached' | 'price_above_max';
 
@@ -17,6 +18,7 @@ export function paymentRequired(
   returnTo: string,
 ): Response | Promise<Response> {
   c.header('Paywall-Price-Micros', String(priceMicros));
+  addAgentRefusalHeaders(c, reason, priceMicros);
   c.header('Cache-Control', 'private, no-store');
   c.header('Vary', 'Accept, Authorization, Cookie');
   if (c.req.method === 'HEAD') return c.body(null, 402);

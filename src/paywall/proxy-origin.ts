@@ -6,6 +6,8 @@ const DROPPED_REQUEST_HEADERS = [
   'x-original-url', 'x-rewrite-url', 'x-original-uri', 'x-forwarded-path', 'x-envoy-original-path',
   'x-http-method-override', 'x-http-method', 'x-method-override', 'x-forwarded-prefix',
   'paywall-origin-secret', 'paywall-reader', 'paywall-charged-micros', 'paywall-receipt',
+  // x402 payloads carry the reader's token, as Authorization does.
+  'payment-signature', 'x-payment',
 ];
 
 export type OriginResult =

@@ -11,6 +11,8 @@ import { normalizePath } from './normalize-path';
 import { paymentRequired } from './payment-required';
 import { fetchOrigin } from './proxy-origin';
 import { deliver, type Charge } from './deliver';
+import { readAgentPayment } from './agent-payment';
+import { isPriceManifestPath, servePriceManifest } from './price-manifest';
 
 /**
  * A view of a publisher's content: price the path, charge the reader, proxy the origin.
@@ -35,6 +37,7 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
   const normalized = normalizePath(url.pathname);
   if (!normalized.ok) return jsonError(c, 400, 'invalid_path', `The path cannot be served safely: ${normalized.reason}.`);
   const path = normalized.path;
+  if (isPriceManifestPath(path)) return servePriceManifest(c, rules);
   const site = rules.site;
   const matched = rules.match(path);
   const priceMicros = matched?.rule.priceMicros ?? 0;
@@ -55,8 +58,13 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
     });
   }
 
+  const agent = await readAgentPayment(c, {
+    host, path, priceMicros, reviewWindowSeconds: matched?.rule.reviewWindowSeconds, maxPriceMicros: maxPrice, idempotencyKey,
+  });
+  if (agent instanceof Response) return agent;
+
   const returnTo = path + url.search;
-  const readerId = await readerOf(c);
+  const readerId = agent.readerId !== undefined ? agent.readerId : await readerOf(c);
   if (!readerId) return paymentRequired(c, 'payment_required', priceMicros, null, returnTo);
   const wallet = walletOf(c.env, readerId);
   const windowKey = windowKeyOf(host, path);
@@ -69,13 +77,14 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
 
   const request: ReserveRequest = { host, path, windowKey, priceMicros };
   if (matched?.rule.reviewWindowSeconds !== undefined) request.reviewWindowSeconds = matched.rule.reviewWindowSeconds;
-  if (maxPrice !== null) request.maxPriceMicros = maxPrice;
-  if (idempotencyKey !== null) request.idempotencyKey = idempotencyKey;
+  if (agent.maxPriceMicros !== null) request.maxPriceMicros = agent.maxPriceMicros;
+  if (agent.idempotencyKey !== null) request.idempotencyKey = agent.idempotencyKey;
+  if (agent.idempotencyFingerprint !== null) request.idempotencyFingerprint = agent.idempotencyFingerprint;
 
   const reserved = await wallet.reserve(request);
   if (!reserved.ok) {
     if (reserved.reason === 'idempotency_conflict') {
-      return jsonError(c, 409, 'idempotency_conflict', 'This Idempotency-Key was already used for a different path.');
+      return jsonError(c, 409, 'idempotency_conflict', 'This Idempotency-Key was already used for a different path or payment.');
     }
     return paymentRequired(c, reserved.reason, priceMicros, reserved.balanceMicros, returnTo);
   }

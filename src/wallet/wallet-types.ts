@@ -7,6 +7,12 @@ export type ReserveRequest = {
   reviewWindowSeconds?: number;
   maxPriceMicros?: number;
   idempotencyKey?: string;
+  /**
+   * What a reuse of `idempotencyKey` must match besides host and path (x402's
+   * payment-identifier binds its id to the whole payment payload). A key first used
+   * without one never matches a request with one, and the other way round.
+   */
+  idempotencyFingerprint?: string;
 };
 
 export type Refusal =

@@ -40,6 +40,7 @@ CREATE TABLE IF NOT EXISTS ledger (
 CREATE UNIQUE INDEX IF NOT EXISTS ledger_idem ON ledger(idem) WHERE idem IS NOT NULL;
 CREATE TABLE IF NOT EXISTS windows (key TEXT PRIMARY KEY, until INTEGER NOT NULL, receipt TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS idem_fingerprints (idem TEXT PRIMARY KEY, fingerprint TEXT NOT NULL) WITHOUT ROWID;
 `;
 
 /**
@@ -155,7 +156,8 @@ export class Wallet extends DurableObject<Env> {
     if (req.idempotencyKey !== undefined) {
       const prior = this.byIdem(viewIdem(req.idempotencyKey));
       if (prior) {
-        if (prior.host !== req.host || prior.path !== req.path) {
+        const fingerprint = this.fingerprintOf(viewIdem(req.idempotencyKey));
+        if (prior.host !== req.host || prior.path !== req.path || fingerprint !== (req.idempotencyFingerprint ?? null)) {
           return { ok: false, reason: 'idempotency_conflict', balanceMicros: this.available() };
         }
         return { ok: true, settled: true, receipt: prior.id, chargedMicros: prior.amount, balanceMicros: this.available(), replay: true };
@@ -199,6 +201,9 @@ export class Wallet extends DurableObject<Env> {
         holdId, 'charge', req.priceMicros, balanceAfter, now, req.host, req.path,
         req.idempotencyKey === undefined ? null : viewIdem(req.idempotencyKey),
       );
+      if (req.idempotencyKey !== undefined && req.idempotencyFingerprint !== undefined) {
+        this.exec('INSERT INTO idem_fingerprints (idem, fingerprint) VALUES (?, ?)', viewIdem(req.idempotencyKey), req.idempotencyFingerprint);
+      }
       if (req.reviewWindowSeconds !== undefined) {
         this.exec(
           'INSERT OR REPLACE INTO windows (key, until, receipt) VALUES (?, ?, ?)',
@@ -286,6 +291,10 @@ export class Wallet extends DurableObject<Env> {
     return this.sql
       .exec<LedgerRow>('SELECT seq, id, type, amount, balance_after, at, host, path, reason FROM ledger WHERE idem = ?', idem)
       .toArray()[0];
+  }
+
+  private fingerprintOf(idem: string): string | null {
+    return this.sql.exec<{ fingerprint: string }>('SELECT fingerprint FROM idem_fingerprints WHERE idem = ?', idem).toArray()[0]?.fingerprint ?? null;
   }
 
   private spent(): number {

@@ -9,6 +9,7 @@ import type { TestProject } from 'vitest/node';
  *   /slow/...           answers after 3 s (the tests' origin timeout is 1 s)
  *   /reset/...          drops the connection
  *   /broken-body/...    sends 200 and half a body, then drops the connection
+ *   /forged-charge/...  200 that claims a charge in x402 and pay per crawl headers
  *   anything else       200 with JSON describing the request it received
  */
 export function startOrigin(port = 0): Promise<Server> {
@@ -27,6 +28,13 @@ export function startOrigin(port = 0): Promise<Server> {
         'content-type': 'application/json',
         'cache-control': 'public, max-age=3600',
         'paywall-charged-micros': '0',
+        ...(path.startsWith('/forged-charge')
+          ? {
+              'crawler-charged': 'USD 9.99',
+              'crawler-price': 'USD 9.99',
+              'payment-response': Buffer.from(JSON.stringify({ success: true, transaction: 'forged', network: 'paywall:ledger' })).toString('base64'),
+            }
+          : {}),
       });
       res.end(JSON.stringify({ method: req.method, path, headers: req.headers }));
     };

@@ -1,0 +1,2 @@
+export { PaywallClient, PaymentOutcomeUnknown, type PaywallClientOptions, type PaywallRequestInit, type Protocol } from './paywall-client';
+export { readPaymentRequired, readReceipt, formatUsd, parseUsd, type PaymentRequired, type Receipt, type X402PaymentRequired, type X402Settlement } from './wire';
