@@ -195,6 +195,20 @@ describe('the origin fails', () => {
 });
 
 describe('Idempotency-Key', () => {
+  it('does not replay a refunded view for free: a retry after a broken body is charged again', async () => {
+    const reader = await newReader(10_000);
+    const first = await view('/broken-body/paid', reader, { 'idempotency-key': 'b' });
+    expect(charged(first)).toBe('1000');
+    await first.text().catch(() => undefined);
+    await expect.poll(() => balanceOf(reader)).toBe(10_000);
+    const retry = await view('/broken-body/paid', reader, { 'idempotency-key': 'b' });
+    expect(charged(retry)).toBe('1000');
+    expect(retry.headers.get('idempotency-replayed')).toBeNull();
+    expect(retry.headers.get('paywall-receipt')).not.toBe(first.headers.get('paywall-receipt'));
+    await retry.text().catch(() => undefined);
+    await expect.poll(() => balanceOf(reader)).toBe(10_000);
+  });
+
   it('charges the same key from the same reader once, answering the same receipt', async () => {
     const reader = await newReader(30_000);
     const first = await view('/premium/a', reader, { 'idempotency-key': 'k-1' });

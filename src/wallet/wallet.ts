@@ -244,6 +244,9 @@ export class Wallet extends DurableObject<Env> {
         id, 'refund', charge.amount, balanceAfter, now, charge.host, charge.path, reason, idem,
       );
       this.exec('DELETE FROM windows WHERE receipt = ?', receipt);
+      // A refunded view was never delivered: its idempotency key must not replay it free.
+      this.exec('DELETE FROM idem_fingerprints WHERE idem = (SELECT idem FROM ledger WHERE id = ?)', receipt);
+      this.exec("UPDATE ledger SET idem = NULL WHERE id = ? AND type = 'charge'", receipt);
     });
     this.balance = balanceAfter;
     if (utcDay(charge.at) === this.spentDay) this.spentToday -= charge.amount;
