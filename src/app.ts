@@ -7,6 +7,8 @@ import { siteRoutes } from './admin/site-routes';
 import type { AppEnv } from './http/app-types';
 import { jsonError } from './http/json-errors';
 import { handleView } from './paywall/view-handler';
+import { assetRoutes } from './pages/assets';
+import { accountRoutes } from './reader/account-routes';
 import { readerRoutes } from './reader/reader-routes';
 import { stripeWebhook } from './reader/stripe-webhook';
 import { topupRoutes } from './reader/topup-routes';
@@ -31,6 +33,8 @@ export const app = new Hono<AppEnv>()
   .get('/__paywall/healthz', (c) => c.json({ ok: true }))
   .route('/__paywall/api', api)
   .route('/__paywall/webhooks/stripe', stripeWebhook)
+  .route('/__paywall/account', accountRoutes)
+  .route('/', assetRoutes)
   .all('/__paywall/*', (c) => jsonError(c, 404, 'not_found', 'No such paywall endpoint.'))
   .all('*', handleView);
 
