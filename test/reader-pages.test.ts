@@ -233,7 +233,8 @@ describe('the paywall page (402, HTML)', () => {
     const html = await res.text();
     expect(html).toContain('data-testid="balance">$0.001<');
     expect(html).toContain('action="/__paywall/account/topup"');
-    expect(html).toContain('Add $5.00 with a card');
+    expect(html).toContain('With a card (Stripe Checkout)');
+    expect(html).toContain('>Add $5.00</button>');
     expect(html).toContain('action="/__paywall/account/dev-topup"');
     expect(html).toContain('name="return" value="/articles/hello"');
   });

@@ -76,7 +76,7 @@ export function AccountPage(p: AccountPageProps) {
           options={p.topUps}
           returnTo={returnPath}
           amounts={{ card: [5_000_000, 10_000_000, 20_000_000], dev: [1_000_000, 5_000_000] }}
-          labelledBy="top-up-heading"
+          idPrefix="account-topup"
         />
         {p.topUps.card && <OtherAmount returnTo={returnPath} error={p.error?.field === 'amount' ? p.error.message : null} typed={p.typed.amount} />}
         {p.topUps.card && <p class="hint">Card payments are handled by Stripe; this site never sees your card.</p>}
@@ -101,8 +101,9 @@ export function AccountPage(p: AccountPageProps) {
         </nav>
       </section>
 
+      <p class="small muted">This account lives in this browser (a cookie); there is no password.</p>
       <p class="small muted">
-        This account lives in this browser (a cookie); there is no password. Reader id: <code>{p.readerId}</code>
+        Reader id: <code class="nowrap">{p.readerId}</code>
       </p>
     </Layout>
   );
@@ -213,7 +214,7 @@ function History(props: { entries: LedgerEntry[] }) {
             <th scope="col" class="num">
               Amount
             </th>
-            <th scope="col" class="num">
+            <th scope="col" class="num after">
               Balance
             </th>
           </tr>
@@ -222,19 +223,27 @@ function History(props: { entries: LedgerEntry[] }) {
           {props.entries.map((e) => (
             <tr data-testid={`entry-${e.type}`}>
               <td class="when">
-                <time datetime={e.at}>{e.at.slice(0, 16).replace('T', ' ')}</time>
+                <time datetime={e.at}>
+                  <span class="date">{e.at.slice(0, 10)}</span> <span class="time">{e.at.slice(11, 16)}</span>
+                </time>
               </td>
               <td class="what">
-                <span class="tag">{TYPE_LABELS[e.type]}</span> {describe(e)}
+                <span class="tag">{TYPE_LABELS[e.type]}</span> <BreakableText text={describe(e)} />
               </td>
               <td class="num">{(e.type === 'charge' ? '−' : '+') + formatUsd(e.amountMicros)}</td>
-              <td class="num">{formatUsd(e.balanceAfterMicros)}</td>
+              <td class="num after">{formatUsd(e.balanceAfterMicros)}</td>
             </tr>
           ))}
         </tbody>
       </table>
     </div>
   );
+}
+
+/** Long paths may wrap before a slash on a narrow screen, rather than mid-word. */
+function BreakableText(props: { text: string }) {
+  const parts = props.text.split(/(?=\/)/);
+  return <>{parts.map((part, i) => (i === 0 ? part : <><wbr />{part}</>))}</>;
 }
 
 function describe(e: LedgerEntry): string {

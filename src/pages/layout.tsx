@@ -15,7 +15,12 @@ export function Layout(props: { title: string; children: Child }) {
           <link rel="stylesheet" href={STYLESHEET_PATH} />
         </head>
         <body>
-          <main>{props.children}</main>
+          <div class="page">
+            <nav class="site-nav" aria-label="Site">
+              <a href="/">← Back to the site</a>
+            </nav>
+            <main>{props.children}</main>
+          </div>
         </body>
       </html>
     </>

@@ -8,7 +8,7 @@ export const STYLESHEET = `
 :root { color-scheme: light; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; line-height: 1.5; }
 *, *::before, *::after { box-sizing: border-box; }
 body { margin: 0; background: #f4f4f1; color: #1a1a1a; }
-main { max-width: 42rem; margin: 0 auto; padding: 1.25rem 1rem 3rem; }
+.page { max-width: 42rem; margin: 0 auto; padding: 1rem 1rem 3rem; }
 h1 { font-size: 1.6rem; line-height: 1.25; margin: .5rem 0 .75rem; }
 h2 { font-size: 1.2rem; margin: 0 0 .5rem; }
 p { margin: .5rem 0; }
@@ -41,16 +41,25 @@ table { width: 100%; border-collapse: collapse; font-variant-numeric: tabular-nu
 caption { text-align: left; font-weight: 600; padding-bottom: .25rem; }
 th, td { text-align: left; padding: .45rem .35rem; border-bottom: 1px solid #e2e2dc; vertical-align: top; }
 td.num, th.num { text-align: right; white-space: nowrap; }
-td.what { overflow-wrap: anywhere; }
+td.what { overflow-wrap: break-word; }
+td.when { white-space: nowrap; }
+.nowrap { white-space: nowrap; }
 .pager { display: flex; justify-content: space-between; gap: 1rem; margin-top: .75rem; }
+.topup-group { margin: .5rem 0 1rem; }
+.group-label { font-weight: 600; margin: .25rem 0 0; }
+.site-nav { font-size: .95rem; margin: 0 0 .5rem; }
 .tag { display: inline-block; font-size: .8rem; font-weight: 600; padding: .05rem .45rem; border-radius: 1rem; background: #e5e7eb; color: #1f2937; }
 code { font-size: .9em; overflow-wrap: anywhere; }
 @media (max-width: 30rem) {
-  main { padding: 1rem .75rem 2.5rem; }
+  .page { padding: .75rem .75rem 2.5rem; }
   h1 { font-size: 1.4rem; }
   .card { padding: 1rem; }
   .actions > *, .actions button, .actions .button { width: 100%; }
   .actions form button { width: 100%; }
   input { max-width: none; }
+  td.when .time { display: block; }
+  /* The running balance is the one column a phone can spare: the balance is shown above. */
+  th.after, td.after { display: none; }
+  table { font-size: .95rem; }
 }
 `;
