@@ -73,7 +73,7 @@ export const accountRoutes = new Hono<AppEnv>()
     const returnTo = safeReturnPath(field(form, 'return'));
     const readerId = await currentReader(c);
     if (!readerId) return c.redirect(accountHref({ returnTo }), 303);
-    const stripe = stripeFor(c.env);
+    const stripe = await stripeFor(c.env);
     if (!stripe) {
       const error = { field: null, message: 'Card top-ups are not available on this site yet.' };
       return renderAccount(c, readerId, { returnTo, error }, 503);

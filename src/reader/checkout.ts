@@ -1,6 +1,7 @@
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { MICROS_PER_CENT } from '../money';
 import { formatUsd } from '../pages/format';
+import { loadStripe } from './stripe-client';
 
 export type CheckoutRequest = {
   readerId: string;
@@ -49,7 +50,7 @@ export async function createTopupCheckout(stripe: Stripe, req: CheckoutRequest):
     if (!session.url) return { ok: false, message: 'Stripe returned a Checkout session without a URL.' };
     return { ok: true, url: session.url, sessionId: session.id };
   } catch (e) {
-    if (!(e instanceof Stripe.errors.StripeError)) throw e;
+    if (!(e instanceof (await loadStripe()).errors.StripeError)) throw e;
     console.error('stripe: creating a Checkout session failed', e.type, e.statusCode, e.message);
     return { ok: false, message: 'The payment provider could not start a checkout; nothing was charged. Please try again.' };
   }

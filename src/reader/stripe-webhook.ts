@@ -1,13 +1,13 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { z } from 'zod';
 import type { AppEnv } from '../http/app-types';
 import { jsonError } from '../http/json-errors';
 import { MICROS_PER_CENT } from '../money';
 import { walletOf } from '../wallet/wallet-stub';
 import { isReaderId } from './reader-token';
-import { webhookCrypto } from './stripe-client';
+import { loadStripe, webhookCrypto } from './stripe-client';
 
 /** The fields of a Checkout session that decide a credit. */
 const paidSession = z.object({
@@ -41,12 +41,13 @@ export const stripeWebhook = new Hono<AppEnv>().post(
     if (!signature) return jsonError(c, 400, 'invalid_signature', 'The Stripe-Signature header is missing.');
     const payload = await c.req.text();
 
+    const StripeSdk = await loadStripe();
     let event: Stripe.Event;
     try {
       // Default tolerance: a signature older than five minutes is refused, which stops replays.
-      event = await Stripe.webhooks.constructEventAsync(payload, signature, secret, undefined, webhookCrypto);
+      event = await StripeSdk.webhooks.constructEventAsync(payload, signature, secret, undefined, await webhookCrypto());
     } catch (e) {
-      if (e instanceof Stripe.errors.StripeSignatureVerificationError) {
+      if (e instanceof StripeSdk.errors.StripeSignatureVerificationError) {
         return jsonError(c, 400, 'invalid_signature', `The Stripe signature does not verify: ${e.message.split('\n')[0]}`);
       }
       if (e instanceof SyntaxError) return jsonError(c, 400, 'invalid_event', 'The signed payload is not JSON.');
