@@ -1,5 +1,6 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
+import { STANDIN_SECRET_KEY } from './test/support/stripe-standin.ts';
 
 export default defineConfig({
   plugins: [
@@ -15,12 +16,14 @@ export default defineConfig({
           ORIGIN_TIMEOUT_MS: '1000',
           ORIGIN_SECRET: 'test-origin-secret',
           TEST_ORIGIN: `http://127.0.0.1:${inject('originPort' as never)}`,
+          STRIPE_SECRET_KEY: STANDIN_SECRET_KEY,
+          STRIPE_API_BASE: `http://127.0.0.1:${inject('stripePort' as never)}`,
         },
       },
     })),
   ],
   test: {
-    globalSetup: ['./test/support/origin-server.ts'],
+    globalSetup: ['./test/support/origin-server.ts', './test/support/stripe-standin.ts'],
     include: ['test/**/*.test.ts'],
     exclude: ['test/browser/**'],
     testTimeout: 30_000,

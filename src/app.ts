@@ -7,7 +7,11 @@ import { siteRoutes } from './admin/site-routes';
 import type { AppEnv } from './http/app-types';
 import { jsonError } from './http/json-errors';
 import { handleView } from './paywall/view-handler';
+import { assetRoutes } from './pages/assets';
+import { accountRoutes } from './reader/account-routes';
 import { readerRoutes } from './reader/reader-routes';
+import { stripeWebhook } from './reader/stripe-webhook';
+import { topupRoutes } from './reader/topup-routes';
 
 const tooLarge = (limit: string) => (c: Parameters<Parameters<typeof bodyLimit>[0]['onError'] & {}>[0]) =>
   jsonError(c, 413, 'body_too_large', `The request body must be at most ${limit}.`);
@@ -22,11 +26,15 @@ const api = new Hono<AppEnv>()
   .use('/admin/*', requireAdmin)
   .route('/admin', siteRoutes)
   .route('/admin', creditRoutes)
-  .route('/', readerRoutes);
+  .route('/', readerRoutes)
+  .route('/', topupRoutes);
 
 export const app = new Hono<AppEnv>()
   .get('/__paywall/healthz', (c) => c.json({ ok: true }))
   .route('/__paywall/api', api)
+  .route('/__paywall/webhooks/stripe', stripeWebhook)
+  .route('/__paywall/account', accountRoutes)
+  .route('/', assetRoutes)
   .all('/__paywall/*', (c) => jsonError(c, 404, 'not_found', 'No such paywall endpoint.'))
   .all('*', handleView);
 

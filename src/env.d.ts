@@ -6,6 +6,8 @@ interface PaywallSecrets {
   STRIPE_SECRET_KEY?: string;
   STRIPE_WEBHOOK_SECRET?: string;
   ORIGIN_SECRET?: string;
+  /** Where the Stripe SDK sends API calls, e.g. `http://127.0.0.1:4010`: only tests set it, to a local stand-in. */
+  STRIPE_API_BASE?: string;
 }
 interface Env extends PaywallSecrets {}
 declare namespace Cloudflare {

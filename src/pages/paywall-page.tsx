@@ -1,5 +1,6 @@
 import { Layout } from './layout';
 import { formatUsd } from './format';
+import { TopUpButtons, type TopUpOptions } from './top-up-buttons';
 import type { PaymentRequiredReason } from '../paywall/payment-required';
 
 const HEADLINES: Record<PaymentRequiredReason, string> = {
@@ -9,27 +10,94 @@ const HEADLINES: Record<PaymentRequiredReason, string> = {
   price_above_max: 'This article costs more than you allowed',
 };
 
-export function PaywallPage(props: { reason: PaymentRequiredReason; priceMicros: number; balanceMicros: number | null; returnTo: string }) {
-  const account = `/__paywall/account?return=${encodeURIComponent(props.returnTo)}`;
+export type PaywallPageProps = {
+  reason: PaymentRequiredReason;
+  priceMicros: number;
+  balanceMicros: number | null;
+  /** The article, as a safe same-site path; null if it cannot be returned to. */
+  returnTo: string | null;
+  topUps: TopUpOptions;
+};
+
+/**
+ * The 402 page. A reader who can pay never sees it (the article is served and charged),
+ * so it offers what unblocks the reader: an account, a top-up, or a higher cap. Every
+ * way out comes back through the account page, whose "Pay and read" button is the one
+ * click that buys the article once the balance covers it: paying is always a choice the
+ * reader makes, never a side effect of topping up. Should the balance already cover the
+ * price when this page is shown, the same button is offered here.
+ */
+export function PaywallPage(props: PaywallPageProps) {
+  const returnQuery = props.returnTo ? `?return=${encodeURIComponent(props.returnTo)}` : '';
+  const account = `/__paywall/account${returnQuery}`;
+  const price = formatUsd(props.priceMicros);
+  const covers = props.balanceMicros !== null && props.balanceMicros >= props.priceMicros;
   return (
-    <Layout title="Payment required">
+    <Layout title={`Payment required: ${price}`}>
       <h1>{HEADLINES[props.reason]}</h1>
-      <div class="card">
-        <p class="muted">Price of this article</p>
-        <p class="price" data-testid="price">{formatUsd(props.priceMicros)}</p>
+      <section class="card" aria-labelledby="price-label">
+        <p id="price-label" class="muted">
+          Price of this article
+        </p>
+        <p class="price" data-testid="price">
+          {price}
+        </p>
         {props.balanceMicros === null ? (
-          <p>Create a reader account, top up once, and pay a fraction of a cent per article.</p>
+          <p>Pay per article from a prepaid balance: top up once, then each article costs a fraction of a cent.</p>
         ) : (
           <p>
             Your balance: <strong data-testid="balance">{formatUsd(props.balanceMicros)}</strong>
           </p>
         )}
-        <p>
-          <a class="button" href={account}>
-            {props.balanceMicros === null ? 'Create an account' : props.reason === 'daily_cap_reached' ? 'Change my daily cap' : 'Top up my balance'}
+        <Actions {...props} account={account} price={price} covers={covers} />
+      </section>
+      <p class="small muted">
+        Your account and balance: <a href={account}>your reading account</a>.
+      </p>
+    </Layout>
+  );
+}
+
+function Actions(props: PaywallPageProps & { account: string; price: string; covers: boolean }) {
+  if (props.balanceMicros === null) {
+    return (
+      <>
+        <form method="post" action="/__paywall/account/create" class="actions">
+          {props.returnTo && <input type="hidden" name="return" value={props.returnTo} />}
+          <button type="submit">Create an account to read</button>
+        </form>
+        <p class="hint">No sign-up form: the account is kept in this browser. You top up on the next page.</p>
+      </>
+    );
+  }
+  if (props.reason === 'daily_cap_reached') {
+    return (
+      <>
+        <p>Today's spending has reached the daily cap you set. You can raise or remove it.</p>
+        <p class="actions">
+          <a class="button" href={`${props.account}#daily-cap`}>
+            Change my daily cap
           </a>
         </p>
-      </div>
-    </Layout>
+      </>
+    );
+  }
+  if (props.covers && props.returnTo) {
+    return (
+      <p class="actions">
+        <a class="button" href={props.returnTo}>
+          Pay {props.price} and read
+        </a>
+      </p>
+    );
+  }
+  return (
+    <>
+      <h2 id="top-up-heading">Top up to read</h2>
+      <TopUpButtons options={props.topUps} returnTo={props.returnTo} amounts={{ card: [5_000_000], dev: [1_000_000] }} idPrefix="paywall-topup" />
+      <p class="small">
+        <a href={`${props.account}#top-up`}>Other amounts</a>
+      </p>
+    </>
   );
 }

@@ -1,5 +1,8 @@
 import type { Context } from 'hono';
+import { withPageHeaders } from '../pages/page-headers';
 import { PaywallPage } from '../pages/paywall-page';
+import { topUpOptionsOf } from '../pages/top-up-buttons';
+import { safeReturnPath } from '../reader/return-path';
 import { addAgentRefusalHeaders } from './agent-payment';
 
 export type PaymentRequiredReason = 'payment_required' | 'insufficient_balance' | 'daily_cap_reached' | 'price_above_max';
@@ -23,5 +26,6 @@ export function paymentRequired(
   c.header('Vary', 'Accept, Authorization, Cookie');
   if (c.req.method === 'HEAD') return c.body(null, 402);
   if (wantsJson(c)) return c.json({ error: reason, priceMicros, balanceMicros }, 402);
-  return c.html(PaywallPage({ reason, priceMicros, balanceMicros, returnTo }), 402);
+  const page = PaywallPage({ reason, priceMicros, balanceMicros, returnTo: safeReturnPath(returnTo), topUps: topUpOptionsOf(c.env) });
+  return withPageHeaders(c, () => c.html(page, 402));
 }

@@ -1,13 +1,12 @@
 import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import { setCookie } from 'hono/cookie';
 import { z } from 'zod';
 import { micros } from '../money';
 import type { AppEnv } from '../http/app-types';
 import { jsonError, validated } from '../http/json-errors';
 import { walletOf } from '../wallet/wallet-stub';
-import { READER_COOKIE, readerOf } from './authenticate';
-import { issueToken, newReaderId, signingSecretsConfigured } from './reader-token';
+import { readerOf } from './authenticate';
+import { createReader } from './create-reader';
 
 export const requireReader = createMiddleware<AppEnv>(async (c, next) => {
   const readerId = await readerOf(c);
@@ -18,18 +17,9 @@ export const requireReader = createMiddleware<AppEnv>(async (c, next) => {
 
 export const readerRoutes = new Hono<AppEnv>()
   .post('/readers', async (c) => {
-    if (!signingSecretsConfigured(c.env)) return jsonError(c, 503, 'not_configured', 'TOKEN_SECRET is not set on this worker.');
-    const readerId = newReaderId();
-    await walletOf(c.env, readerId).open(readerId);
-    const token = await issueToken(c.env, readerId);
-    setCookie(c, READER_COOKIE, token, {
-      httpOnly: true,
-      secure: new URL(c.req.url).protocol === 'https:',
-      sameSite: 'Lax',
-      path: '/',
-      maxAge: 365 * 86_400,
-    });
-    return c.json({ readerId, token }, 201);
+    const reader = await createReader(c);
+    if (!reader) return jsonError(c, 503, 'not_configured', 'TOKEN_SECRET is not set on this worker.');
+    return c.json(reader, 201);
   })
   .get('/me', requireReader, async (c) => c.json(await walletOf(c.env, c.var.readerId).summary()))
   .put(

@@ -1,0 +1,253 @@
+import type { LedgerEntry } from '../wallet/ledger-entry';
+import { formatUsd } from './format';
+import { Layout } from './layout';
+import { TopUpButtons, type TopUpOptions } from './top-up-buttons';
+import { MIN_TOPUP_MICROS, MAX_TOPUP_MICROS } from '../reader/topup-amount';
+
+export type ReturnInfo = { path: string; priceMicros: number | null };
+export type FormError = { field: 'amount' | 'dailyCap' | null; message: string };
+
+export type AccountPageProps = {
+  readerId: string;
+  balanceMicros: number;
+  dailyCapMicros: number | null;
+  entries: LedgerEntry[];
+  /** The page of history shown: null for the newest; `olderThan` links further back. */
+  before: number | null;
+  olderThan: number | null;
+  returnTo: ReturnInfo | null;
+  topUps: TopUpOptions;
+  notice: string | null;
+  error: FormError | null;
+  /** What the reader typed, shown again beside an error. */
+  typed: { amount?: string; dailyCap?: string };
+};
+
+export const NOTICES = {
+  created: 'Your reading account is ready. Top up once, then each article is paid from your balance.',
+  'dev-topup': 'Demo top-up added to your balance.',
+  paid: 'Thank you: your card payment went through. The balance below includes it as soon as Stripe confirms it, usually within seconds; reload the page if it does not yet.',
+  cancelled: 'Top-up cancelled: nothing was charged.',
+  'cap-saved': 'Your daily cap is saved.',
+  'cap-removed': 'Your daily cap is removed.',
+} as const;
+export type NoticeKey = keyof typeof NOTICES;
+
+/** Links within the account page keep the article to return to. */
+export function accountHref(params: { returnTo?: string | null; before?: number | null; notice?: NoticeKey }) {
+  const q = new URLSearchParams();
+  if (params.returnTo) q.set('return', params.returnTo);
+  if (params.before) q.set('before', String(params.before));
+  if (params.notice) q.set('notice', params.notice);
+  const s = q.toString();
+  return `/__paywall/account${s ? `?${s}` : ''}`;
+}
+
+export function AccountPage(p: AccountPageProps) {
+  const returnPath = p.returnTo?.path ?? null;
+  return (
+    <Layout title="Your reading account">
+      <h1>Your reading account</h1>
+      {p.notice && (
+        <p class="notice" role="status" data-testid="notice">
+          {p.notice}
+        </p>
+      )}
+      {p.error && p.error.field === null && (
+        <p class="error" role="alert">
+          {p.error.message}
+        </p>
+      )}
+      {p.returnTo && <ContinueReading returnTo={p.returnTo} balanceMicros={p.balanceMicros} />}
+
+      <section class="card" aria-labelledby="balance-heading">
+        <h2 id="balance-heading">Balance</h2>
+        <p class="amount" data-testid="balance">
+          {formatUsd(p.balanceMicros)}
+        </p>
+        <p class="hint">
+          {p.dailyCapMicros === null ? 'No daily cap.' : `Daily cap: ${formatUsd(p.dailyCapMicros)}.`}
+        </p>
+      </section>
+
+      <section class="card" id="top-up" aria-labelledby="top-up-heading">
+        <h2 id="top-up-heading">Top up</h2>
+        <TopUpButtons
+          options={p.topUps}
+          returnTo={returnPath}
+          amounts={{ card: [5_000_000, 10_000_000, 20_000_000], dev: [1_000_000, 5_000_000] }}
+          idPrefix="account-topup"
+        />
+        {p.topUps.card && <OtherAmount returnTo={returnPath} error={p.error?.field === 'amount' ? p.error.message : null} typed={p.typed.amount} />}
+        {p.topUps.card && <p class="hint">Card payments are handled by Stripe; this site never sees your card.</p>}
+      </section>
+
+      <section class="card" id="daily-cap" aria-labelledby="cap-heading">
+        <h2 id="cap-heading">Daily spending cap</h2>
+        <DailyCapForm
+          returnTo={returnPath}
+          capMicros={p.dailyCapMicros}
+          error={p.error?.field === 'dailyCap' ? p.error.message : null}
+          typed={p.typed.dailyCap}
+        />
+      </section>
+
+      <section class="card" aria-labelledby="history-heading">
+        <h2 id="history-heading">History</h2>
+        <History entries={p.entries} />
+        <nav class="pager" aria-label="History pages">
+          {p.before !== null ? <a href={accountHref({ returnTo: returnPath }) + '#history-heading'}>Newest entries</a> : <span />}
+          {p.olderThan !== null && <a href={accountHref({ returnTo: returnPath, before: p.olderThan }) + '#history-heading'}>Older entries</a>}
+        </nav>
+      </section>
+
+      <p class="small muted">This account lives in this browser (a cookie); there is no password.</p>
+      <p class="small muted">
+        Reader id: <code class="nowrap">{p.readerId}</code>
+      </p>
+    </Layout>
+  );
+}
+
+function ContinueReading(props: { returnTo: ReturnInfo; balanceMicros: number }) {
+  const { path, priceMicros } = props.returnTo;
+  const covers = priceMicros !== null && props.balanceMicros >= priceMicros;
+  return (
+    <section class="card highlight" aria-labelledby="continue-heading">
+      <h2 id="continue-heading">Continue reading</h2>
+      <p>
+        <code>{path}</code>
+        {priceMicros !== null && priceMicros > 0 && <> costs {formatUsd(priceMicros)}, paid from your balance when you open it.</>}
+      </p>
+      {priceMicros === null || priceMicros === 0 ? (
+        <p class="actions">
+          <a class="button" href={path}>
+            Back to the article
+          </a>
+        </p>
+      ) : covers ? (
+        <p class="actions">
+          <a class="button" href={path} data-testid="pay-and-read">
+            Pay {formatUsd(priceMicros)} and read
+          </a>
+        </p>
+      ) : (
+        <p>Your balance does not cover it yet: top up below.</p>
+      )}
+    </section>
+  );
+}
+
+function OtherAmount(props: { returnTo: string | null; error: string | null; typed: string | undefined }) {
+  return (
+    <form method="post" action="/__paywall/account/topup" novalidate>
+      {props.returnTo && <input type="hidden" name="return" value={props.returnTo} />}
+      <label for="topup-amount">Other amount (USD)</label>
+      <p class="hint" id="topup-amount-hint">
+        From {formatUsd(MIN_TOPUP_MICROS)} to {formatUsd(MAX_TOPUP_MICROS)}, in whole cents.
+      </p>
+      {props.error && (
+        <p class="field-error" id="topup-amount-error">
+          {props.error}
+        </p>
+      )}
+      <div class="field-row">
+        <input
+          id="topup-amount"
+          name="amount"
+          inputmode="decimal"
+          autocomplete="off"
+          value={props.typed ?? ''}
+          aria-describedby={props.error ? 'topup-amount-hint topup-amount-error' : 'topup-amount-hint'}
+          aria-invalid={props.error ? 'true' : undefined}
+          required
+        />
+        <button type="submit">Pay with a card</button>
+      </div>
+    </form>
+  );
+}
+
+function DailyCapForm(props: { returnTo: string | null; capMicros: number | null; error: string | null; typed: string | undefined }) {
+  const current = props.capMicros === null ? '' : formatUsd(props.capMicros).slice(1);
+  return (
+    <form method="post" action="/__paywall/account/cap" novalidate>
+      {props.returnTo && <input type="hidden" name="return" value={props.returnTo} />}
+      <label for="daily-cap-input">Most you want to spend per day (USD)</label>
+      <p class="hint" id="daily-cap-hint">
+        Articles beyond it wait until the next day (UTC). Leave empty for no cap.
+      </p>
+      {props.error && (
+        <p class="field-error" id="daily-cap-error">
+          {props.error}
+        </p>
+      )}
+      <div class="field-row">
+        <input
+          id="daily-cap-input"
+          name="dailyCap"
+          inputmode="decimal"
+          autocomplete="off"
+          value={props.typed ?? current}
+          aria-describedby={props.error ? 'daily-cap-hint daily-cap-error' : 'daily-cap-hint'}
+          aria-invalid={props.error ? 'true' : undefined}
+        />
+        <button type="submit">Save cap</button>
+      </div>
+    </form>
+  );
+}
+
+const TYPE_LABELS: Record<LedgerEntry['type'], string> = { topup: 'Top-up', charge: 'Article', credit: 'Credit', refund: 'Refund' };
+
+function History(props: { entries: LedgerEntry[] }) {
+  if (props.entries.length === 0) return <p>Nothing yet: top-ups and the articles you read appear here.</p>;
+  return (
+    <div class="table-wrap" tabindex={0} role="region" aria-labelledby="history-heading">
+      <table>
+        <thead>
+          <tr>
+            <th scope="col" class="when">
+              When (UTC)
+            </th>
+            <th scope="col">What</th>
+            <th scope="col" class="num">
+              Amount
+            </th>
+            <th scope="col" class="num after">
+              Balance
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.entries.map((e) => (
+            <tr data-testid={`entry-${e.type}`}>
+              <td class="when">
+                <time datetime={e.at}>
+                  <span class="date">{e.at.slice(0, 10)}</span> <span class="time">{e.at.slice(11, 16)}</span>
+                </time>
+              </td>
+              <td class="what">
+                <span class="tag">{TYPE_LABELS[e.type]}</span> <BreakableText text={describe(e)} />
+              </td>
+              <td class="num">{(e.type === 'charge' ? '−' : '+') + formatUsd(e.amountMicros)}</td>
+              <td class="num after">{formatUsd(e.balanceAfterMicros)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** Long paths may wrap before a slash on a narrow screen, rather than mid-word. */
+function BreakableText(props: { text: string }) {
+  const parts = props.text.split(/(?=\/)/);
+  return <>{parts.map((part, i) => (i === 0 ? part : <><wbr />{part}</>))}</>;
+}
+
+function describe(e: LedgerEntry): string {
+  if (e.type === 'charge') return e.path ?? '';
+  if (e.type === 'refund') return [e.path, e.reason].filter(Boolean).join(': ');
+  return e.reason ?? '';
+}

@@ -1,0 +1,37 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { secureHeaders } from 'hono/secure-headers';
+
+/**
+ * Headers for every page the paywall renders. The pages use no script and one
+ * same-origin stylesheet, so the CSP allows nothing else; forms post to the page
+ * itself, and the top-up form is redirected to Stripe Checkout (form-action covers
+ * redirects). No HSTS: the pages live on the publisher's domain, whose HSTS policy is
+ * the publisher's to set, not ours to impose on all its subdomains.
+ */
+const secure = secureHeaders({
+  contentSecurityPolicy: {
+    defaultSrc: ["'none'"],
+    styleSrc: ["'self'"],
+    imgSrc: ["'self'"],
+    formAction: ["'self'", 'https://checkout.stripe.com'],
+    frameAncestors: ["'none'"],
+    baseUri: ["'none'"],
+  },
+  xFrameOptions: 'DENY',
+  referrerPolicy: 'same-origin',
+  strictTransportSecurity: false,
+});
+
+/** A page shows one reader's balance: never stored by any cache. */
+export const pageHeaders: MiddlewareHandler = async (c, next) => {
+  await secure(c, next);
+  c.res.headers.set('cache-control', 'private, no-store');
+};
+
+/** For a page rendered outside the page routes (the 402 paywall page): the same headers. */
+export async function withPageHeaders(c: Context, render: () => Response | Promise<Response>): Promise<Response> {
+  await pageHeaders(c, async () => {
+    c.res = await render();
+  });
+  return c.res;
+}

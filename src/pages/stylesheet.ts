@@ -1,0 +1,65 @@
+/**
+ * The pages' one stylesheet, served from /__paywall/assets/ so that the pages' CSP can
+ * say `style-src 'self'` and allow no inline style or script at all.
+ */
+export const STYLESHEET_PATH = '/__paywall/assets/pages-v1.css';
+
+export const STYLESHEET = `
+:root { color-scheme: light; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; line-height: 1.5; }
+*, *::before, *::after { box-sizing: border-box; }
+body { margin: 0; background: #f4f4f1; color: #1a1a1a; }
+.page { max-width: 42rem; margin: 0 auto; padding: 1rem 1rem 3rem; }
+h1 { font-size: 1.6rem; line-height: 1.25; margin: .5rem 0 .75rem; }
+h2 { font-size: 1.2rem; margin: 0 0 .5rem; }
+p { margin: .5rem 0; }
+a { color: #1d4ed8; }
+.card { background: #fff; border: 1px solid #d6d6d0; border-radius: .6rem; padding: 1.1rem 1.25rem; margin: 1rem 0; }
+.card.highlight { border: 2px solid #1d4ed8; }
+.price { font-size: 2rem; font-weight: 700; margin: 0; }
+.amount { font-size: 2rem; font-weight: 700; margin: 0; font-variant-numeric: tabular-nums; }
+.muted { color: #4a4a4a; }
+.small { font-size: .9rem; }
+.actions { display: flex; flex-wrap: wrap; gap: .6rem; align-items: center; margin: .75rem 0 .25rem; }
+.actions form { margin: 0; }
+button, .button { display: inline-flex; align-items: center; justify-content: center; font: inherit; font-weight: 600;
+  padding: .6rem 1.1rem; border-radius: .45rem; border: 2px solid #1d4ed8; background: #1d4ed8; color: #fff;
+  text-decoration: none; cursor: pointer; min-height: 44px; }
+button:hover, .button:hover { background: #1e40af; border-color: #1e40af; }
+button.secondary, .button.secondary { background: #fff; color: #1d4ed8; }
+button.secondary:hover, .button.secondary:hover { background: #eef2ff; }
+button:focus-visible, a:focus-visible, input:focus-visible, [tabindex]:focus-visible { outline: 3px solid #b45309; outline-offset: 2px; }
+label { display: block; font-weight: 600; margin: .5rem 0 .25rem; }
+input { font: inherit; padding: .55rem .6rem; border: 1px solid #6b6b6b; border-radius: .35rem; width: 100%; max-width: 14rem; min-height: 44px; }
+input[aria-invalid="true"] { border: 2px solid #b91c1c; }
+.field-row { display: flex; flex-wrap: wrap; gap: .6rem; align-items: flex-end; }
+.hint { font-size: .9rem; color: #4a4a4a; margin: .25rem 0; }
+.notice { background: #ecfdf5; border: 1px solid #047857; color: #064e3b; border-radius: .5rem; padding: .75rem 1rem; margin: 1rem 0; }
+.error { background: #fef2f2; border: 1px solid #b91c1c; color: #7f1d1d; border-radius: .5rem; padding: .75rem 1rem; margin: 1rem 0; }
+.field-error { color: #b91c1c; font-weight: 600; margin: .25rem 0; }
+.table-wrap { overflow-x: auto; }
+table { width: 100%; border-collapse: collapse; font-variant-numeric: tabular-nums; }
+caption { text-align: left; font-weight: 600; padding-bottom: .25rem; }
+th, td { text-align: left; padding: .45rem .35rem; border-bottom: 1px solid #e2e2dc; vertical-align: top; }
+td.num, th.num { text-align: right; white-space: nowrap; }
+td.what { overflow-wrap: break-word; }
+td.when { white-space: nowrap; }
+.nowrap { white-space: nowrap; }
+.pager { display: flex; justify-content: space-between; gap: 1rem; margin-top: .75rem; }
+.topup-group { margin: .5rem 0 1rem; }
+.group-label { font-weight: 600; margin: .25rem 0 0; }
+.site-nav { font-size: .95rem; margin: 0 0 .5rem; }
+.tag { display: inline-block; font-size: .8rem; font-weight: 600; padding: .05rem .45rem; border-radius: 1rem; background: #e5e7eb; color: #1f2937; }
+code { font-size: .9em; overflow-wrap: anywhere; }
+@media (max-width: 30rem) {
+  .page { padding: .75rem .75rem 2.5rem; }
+  h1 { font-size: 1.4rem; }
+  .card { padding: 1rem; }
+  .actions > *, .actions button, .actions .button { width: 100%; }
+  .actions form button { width: 100%; }
+  input { max-width: none; }
+  td.when .time { display: block; }
+  /* The running balance is the one column a phone can spare: the balance is shown above. */
+  th.after, td.after { display: none; }
+  table { font-size: .95rem; }
+}
+`;

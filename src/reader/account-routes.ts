@@ -1,0 +1,151 @@
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { csrf } from 'hono/csrf';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { AppEnv } from '../http/app-types';
+import { AccountPage, accountHref, NOTICES, type FormError, type NoticeKey, type ReturnInfo } from '../pages/account-page';
+import { CreateAccountPage } from '../pages/create-account-page';
+import { formatUsd } from '../pages/format';
+import { pageHeaders } from '../pages/page-headers';
+import { parseUsd } from '../pages/parse-usd';
+import { topUpOptionsOf } from '../pages/top-up-buttons';
+import { walletOf } from '../wallet/wallet-stub';
+import { priceOfPath } from './article-price';
+import { readerOf } from './authenticate';
+import { createTopupCheckout } from './checkout';
+import { createReader } from './create-reader';
+import { safeReturnPath } from './return-path';
+import { stripeFor } from './stripe-client';
+import { MAX_TOPUP_MICROS, MIN_TOPUP_MICROS, topupMicros } from './topup-amount';
+
+const HISTORY_PAGE = 20;
+/** The demo's free top-up, bounded so that a typo does not make a millionaire. */
+const MAX_DEV_TOPUP_MICROS = 100_000_000;
+
+type Rendered = { returnTo: string | null; notice?: string | null; error?: FormError | null; typed?: { amount?: string; dailyCap?: string }; before?: number | null };
+
+/**
+ * `/__paywall/account`: the reader's page, and the forms it posts. Every form is a
+ * plain POST that answers with a redirect (so reloading never repeats it), guarded by
+ * Hono's csrf() (Origin / Sec-Fetch-Site must be this site) on top of the SameSite=Lax
+ * cookie. The forms call the same wallet methods as the JSON API.
+ */
+export const accountRoutes = new Hono<AppEnv>()
+  .use(pageHeaders)
+  .use(csrf())
+  .use(bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.text('The form is too large.', 413) }))
+  .get('/', async (c) => {
+    const returnTo = safeReturnPath(c.req.query('return'));
+    const readerId = await currentReader(c);
+    if (!readerId) return c.html(CreateAccountPage({ returnTo: await returnInfo(c, returnTo), error: null }));
+    const before = /^\d{1,15}$/.test(c.req.query('before') ?? '') ? Number(c.req.query('before')) : null;
+    const key = c.req.query('notice') ?? c.req.query('topup');
+    const notice = key && Object.hasOwn(NOTICES, key) ? NOTICES[key as NoticeKey] : null;
+    return renderAccount(c, readerId, { returnTo, before, notice });
+  })
+  .post('/create', async (c) => {
+    const form = await c.req.parseBody();
+    const returnTo = safeReturnPath(field(form, 'return'));
+    if (await currentReader(c)) return c.redirect(accountHref({ returnTo }), 303);
+    const reader = await createReader(c);
+    if (!reader) {
+      const error = 'Accounts cannot be created on this site yet: it is not fully set up (TOKEN_SECRET).';
+      return c.html(CreateAccountPage({ returnTo: await returnInfo(c, returnTo), error }), 503);
+    }
+    return c.redirect(accountHref({ returnTo, notice: 'created' }), 303);
+  })
+  .post('/cap', async (c) => {
+    const form = await c.req.parseBody();
+    const returnTo = safeReturnPath(field(form, 'return'));
+    const readerId = await currentReader(c);
+    if (!readerId) return c.redirect(accountHref({ returnTo }), 303);
+    const typed = field(form, 'dailyCap').trim();
+    const cap = typed === '' ? null : parseUsd(typed);
+    if (typed !== '' && cap === null) {
+      const error = { field: 'dailyCap' as const, message: 'Enter an amount in dollars, such as 0.50, or leave the field empty for no cap.' };
+      return renderAccount(c, readerId, { returnTo, error, typed: { dailyCap: typed } }, 400);
+    }
+    await walletOf(c.env, readerId).setDailyCap(cap);
+    return c.redirect(accountHref({ returnTo, notice: cap === null ? 'cap-removed' : 'cap-saved' }), 303);
+  })
+  .post('/topup', async (c) => {
+    const form = await c.req.parseBody();
+    const returnTo = safeReturnPath(field(form, 'return'));
+    const readerId = await currentReader(c);
+    if (!readerId) return c.redirect(accountHref({ returnTo }), 303);
+    const stripe = await stripeFor(c.env);
+    if (!stripe) {
+      const error = { field: null, message: 'Card top-ups are not available on this site yet.' };
+      return renderAccount(c, readerId, { returnTo, error }, 503);
+    }
+    const typed = field(form, 'amount');
+    const amount = topupMicros.safeParse(parseUsd(typed));
+    if (!amount.success) {
+      const message = `Enter an amount from ${formatUsd(MIN_TOPUP_MICROS)} to ${formatUsd(MAX_TOPUP_MICROS)} in dollars and whole cents, such as 7.50.`;
+      return renderAccount(c, readerId, { returnTo, error: { field: 'amount', message }, typed: { amount: typed } }, 400);
+    }
+    const checkout = await createTopupCheckout(stripe, {
+      readerId,
+      amountMicros: amount.data,
+      siteOrigin: new URL(c.req.url).origin,
+      returnTo,
+    });
+    if (!checkout.ok) return renderAccount(c, readerId, { returnTo, error: { field: null, message: checkout.message } }, 502);
+    return c.redirect(checkout.url, 303);
+  })
+  .post('/dev-topup', async (c) => {
+    if (c.env.DEV_TOPUP !== 'true') return c.notFound();
+    const form = await c.req.parseBody();
+    const returnTo = safeReturnPath(field(form, 'return'));
+    const readerId = await currentReader(c);
+    if (!readerId) return c.redirect(accountHref({ returnTo }), 303);
+    const amountMicros = parseUsd(field(form, 'amount'));
+    if (amountMicros === null || amountMicros === 0 || amountMicros > MAX_DEV_TOPUP_MICROS) {
+      const message = `A demo top-up is between $0.01 and ${formatUsd(MAX_DEV_TOPUP_MICROS)}.`;
+      return renderAccount(c, readerId, { returnTo, error: { field: null, message } }, 400);
+    }
+    const result = await walletOf(c.env, readerId).credit({ type: 'topup', amountMicros, reason: 'dev top-up' });
+    if (!result.ok) {
+      return renderAccount(c, readerId, { returnTo, error: { field: null, message: 'That would take the balance over its limit.' } }, 400);
+    }
+    return c.redirect(accountHref({ returnTo, notice: 'dev-topup' }), 303);
+  });
+
+/** The reader this browser (or bearer token) names, if their wallet exists. */
+async function currentReader(c: Context<AppEnv>): Promise<string | null> {
+  const readerId = await readerOf(c);
+  if (!readerId) return null;
+  return (await walletOf(c.env, readerId).exists()) ? readerId : null;
+}
+
+async function returnInfo(c: Context<AppEnv>, path: string | null): Promise<ReturnInfo | null> {
+  return path ? { path, priceMicros: await priceOfPath(c, path) } : null;
+}
+
+async function renderAccount(c: Context<AppEnv>, readerId: string, r: Rendered, status: ContentfulStatusCode = 200) {
+  const wallet = walletOf(c.env, readerId);
+  const [summary, page, returnTo] = await Promise.all([
+    wallet.summary(),
+    wallet.ledger(HISTORY_PAGE, r.before ?? undefined),
+    returnInfo(c, r.returnTo),
+  ]);
+  const props = {
+    readerId,
+    balanceMicros: summary.balanceMicros,
+    dailyCapMicros: summary.dailyCapMicros,
+    entries: page.entries,
+    before: r.before ?? null,
+    olderThan: page.nextBefore,
+    returnTo,
+    topUps: topUpOptionsOf(c.env),
+    notice: r.notice ?? null,
+    error: r.error ?? null,
+    typed: r.typed ?? {},
+  };
+  return c.html(AccountPage(props), status);
+}
+
+function field(form: Record<string, unknown>, name: string): string {
+  const value = form[name];
+  return typeof value === 'string' ? value : '';
+}

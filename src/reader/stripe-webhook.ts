@@ -1,0 +1,98 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type Stripe from 'stripe';
+import { z } from 'zod';
+import type { AppEnv } from '../http/app-types';
+import { jsonError } from '../http/json-errors';
+import { MICROS_PER_CENT } from '../money';
+import { walletOf } from '../wallet/wallet-stub';
+import { isReaderId } from './reader-token';
+import { loadStripe, webhookCrypto } from './stripe-client';
+
+/** The fields of a Checkout session that decide a credit. */
+const paidSession = z.object({
+  id: z.string().min(1).max(255),
+  client_reference_id: z.string().nullable().optional(),
+  amount_total: z.number().int().nonnegative().max(Math.floor(Number.MAX_SAFE_INTEGER / MICROS_PER_CENT)).nullable(),
+  currency: z.string().nullable().optional(),
+  payment_status: z.string(),
+});
+
+/**
+ * `POST /__paywall/webhooks/stripe`. A `checkout.session.completed` that is paid
+ * credits `amount_total` cents to the reader in `client_reference_id`, once per session:
+ * the wallet keeps `stripe:<session id>` as the credit's idempotency key, and a wallet
+ * handles one call at a time, so redeliveries and concurrent deliveries find it.
+ *
+ * Answers: 400 for a bad, stale or missing signature (nothing credited); 5xx when the
+ * credit could not be made for a passing reason, so Stripe retries; 200 otherwise,
+ * including for sessions that can never be credited (see `creditSession`).
+ */
+export const stripeWebhook = new Hono<AppEnv>().post(
+  '/',
+  bodyLimit({
+    maxSize: 256 * 1024,
+    onError: (c) => jsonError(c, 413, 'body_too_large', 'The request body must be at most 256 KiB.'),
+  }),
+  async (c) => {
+    const secret = c.env.STRIPE_WEBHOOK_SECRET;
+    if (!secret) return jsonError(c, 503, 'not_configured', 'STRIPE_WEBHOOK_SECRET is not set on this worker.');
+    const signature = c.req.header('stripe-signature');
+    if (!signature) return jsonError(c, 400, 'invalid_signature', 'The Stripe-Signature header is missing.');
+    const payload = await c.req.text();
+
+    const StripeSdk = await loadStripe();
+    let event: Stripe.Event;
+    try {
+      // Default tolerance: a signature older than five minutes is refused, which stops replays.
+      event = await StripeSdk.webhooks.constructEventAsync(payload, signature, secret, undefined, await webhookCrypto());
+    } catch (e) {
+      if (e instanceof StripeSdk.errors.StripeSignatureVerificationError) {
+        return jsonError(c, 400, 'invalid_signature', `The Stripe signature does not verify: ${e.message.split('\n')[0]}`);
+      }
+      if (e instanceof SyntaxError) return jsonError(c, 400, 'invalid_event', 'The signed payload is not JSON.');
+      throw e;
+    }
+
+    if (event.type !== 'checkout.session.completed') return c.json({ received: true, handled: false });
+    const session = paidSession.safeParse(event.data?.object);
+    if (!session.success) return jsonError(c, 400, 'invalid_event', 'The event carries no readable Checkout session.');
+    return c.json({ received: true, ...(await creditSession(c.env, event.id, session.data)) });
+  },
+);
+
+type Outcome = { handled: boolean; credited: boolean; reason?: string };
+
+/**
+ * An unknown reader is answered 200 with the failure logged as an error, not a 4xx:
+ * reader ids are random and a wallet exists from the moment its id is issued, before
+ * any Checkout session can name it, so no retry could ever succeed. Retrying for days
+ * would only get the endpoint flagged and delay every other event; the payment needs
+ * a person (a refund in the Stripe dashboard), and the log line says which one.
+ * The same holds for a session in another currency or over the balance limit.
+ */
+async function creditSession(env: Env, eventId: string, session: z.infer<typeof paidSession>): Promise<Outcome> {
+  if (session.payment_status !== 'paid') return { handled: false, credited: false, reason: 'not_paid' };
+  const readerId = session.client_reference_id;
+  if (!readerId || !isReaderId(readerId)) {
+    // Not a paywall top-up: the publisher's Stripe account may sell other things.
+    console.warn('stripe webhook: paid session without a paywall reader, ignored', session.id, eventId);
+    return { handled: false, credited: false, reason: 'not_a_topup' };
+  }
+  if (session.currency && session.currency.toLowerCase() !== 'usd') {
+    console.error('stripe webhook: NOT CREDITED, session not in USD; refund it', session.id, readerId, session.currency, session.amount_total);
+    return { handled: true, credited: false, reason: 'unsupported_currency' };
+  }
+  const cents = session.amount_total ?? 0;
+  const result = await walletOf(env, readerId).credit({
+    type: 'topup',
+    amountMicros: cents * MICROS_PER_CENT,
+    reason: `card top-up (Stripe ${session.id})`,
+    idempotencyKey: `stripe:${session.id}`,
+  });
+  if (!result.ok) {
+    console.error(`stripe webhook: NOT CREDITED (${result.reason}); refund it`, session.id, readerId, cents);
+    return { handled: true, credited: false, reason: result.reason === 'no_such_reader' ? 'unknown_reader' : result.reason };
+  }
+  return { handled: true, credited: !result.duplicate };
+}

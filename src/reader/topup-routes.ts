@@ -1,0 +1,29 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { AppEnv } from '../http/app-types';
+import { jsonError, validated } from '../http/json-errors';
+import { createTopupCheckout } from './checkout';
+import { requireReader } from './reader-routes';
+import { stripeConfigured, stripeFor } from './stripe-client';
+import { topupMicros } from './topup-amount';
+
+/** `POST /__paywall/api/topup`: a Stripe Checkout session for the reader; the webhook credits it once paid. */
+export const topupRoutes = new Hono<AppEnv>().post(
+  '/topup',
+  requireReader,
+  async (c, next) => {
+    if (stripeConfigured(c.env)) return next();
+    return jsonError(c, 503, 'topup_unavailable', 'Card top-ups are not configured on this worker (STRIPE_SECRET_KEY is not set).');
+  },
+  validated('json', z.strictObject({ amountMicros: topupMicros })),
+  async (c) => {
+    const checkout = await createTopupCheckout((await stripeFor(c.env))!, {
+      readerId: c.var.readerId,
+      amountMicros: c.req.valid('json').amountMicros,
+      siteOrigin: new URL(c.req.url).origin,
+      returnTo: null,
+    });
+    if (!checkout.ok) return jsonError(c, 502, 'payment_provider_error', checkout.message);
+    return c.json({ checkoutUrl: checkout.url });
+  },
+);

@@ -1,0 +1,63 @@
+import { env } from 'cloudflare:workers';
+import Stripe from 'stripe';
+import { call } from './paywall';
+
+export const WEBHOOK = '/__paywall/webhooks/stripe';
+
+export type SessionFields = {
+  id: string;
+  client_reference_id: string | null;
+  amount_total: number | null;
+  currency?: string;
+  payment_status?: string;
+};
+
+let eventCounter = 0;
+
+/** A Stripe event as Stripe sends it (the fields the paywall reads, and a few it does not). */
+export function checkoutCompleted(session: SessionFields, type = 'checkout.session.completed') {
+  return {
+    id: `evt_test_${++eventCounter}_${crypto.randomUUID().slice(0, 8)}`,
+    object: 'event',
+    api_version: '2026-10-28.endive',
+    created: Math.floor(Date.now() / 1000),
+    livemode: false,
+    pending_webhooks: 1,
+    type,
+    data: {
+      object: {
+        object: 'checkout.session',
+        mode: 'payment',
+        currency: 'usd',
+        payment_status: 'paid',
+        status: 'complete',
+        metadata: session.client_reference_id ? { paywall_reader_id: session.client_reference_id } : {},
+        ...session,
+      },
+    },
+  };
+}
+
+/** The Stripe-Signature header for a payload, made offline by the SDK. */
+export function signatureFor(payload: string, opts: { secret?: string; timestamp?: number } = {}): Promise<string> {
+  return Stripe.webhooks.generateTestHeaderStringAsync({
+    payload,
+    secret: opts.secret ?? env.STRIPE_WEBHOOK_SECRET!,
+    ...(opts.timestamp !== undefined ? { timestamp: opts.timestamp } : {}),
+  });
+}
+
+/** Delivers a payload to the webhook as Stripe would: the raw JSON body and its signature. */
+export function deliver(payload: string, signature: string | null): Promise<Response> {
+  return call(WEBHOOK, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json; charset=utf-8', ...(signature === null ? {} : { 'stripe-signature': signature }) },
+    body: payload,
+  });
+}
+
+/** Signs and delivers an event. */
+export async function deliverEvent(event: unknown, opts: { secret?: string; timestamp?: number } = {}): Promise<Response> {
+  const payload = JSON.stringify(event, null, 2);
+  return deliver(payload, await signatureFor(payload, opts));
+}
