@@ -39,7 +39,11 @@ export class LedgerOutbox {
   /** The wallet's alarm: deliver what is pending, and come back if anything is left. */
   async flush(readerId: string | null): Promise<void> {
     this.flushing ??= this.deliver(readerId).finally(() => (this.flushing = null));
-    await this.flushing;
+    try {
+      await this.flushing;
+    } catch (e) {
+      console.error('usage: flush stopped; the rows stay pending', String(e));
+    }
     this.alarm.settle(this.pending(1).length > 0);
   }
 
