@@ -283,6 +283,30 @@ describe('failures between charge and summary', () => {
     expect(await summaryOf(today())).toMatchObject({ views: 1 });
   });
 
+  it('keeps a day dirty when views arrive while its KV write is in flight', async () => {
+    const usage = usageStub();
+    await usage.countView(HOST, 'event-before-write', today());
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    await runInDurableObject(usage, (aggregator: UsageAggregator) => {
+      const target = aggregator as unknown as { env: Env };
+      const kv = target.env.KV;
+      target.env = {
+        ...target.env,
+        KV: { put: async (key: string, value: string) => (await gate, kv.put(key, value)) } as unknown as KVNamespace,
+      };
+    });
+    const flushing = flushUsage();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await usage.countView(HOST, 'event-during-write', today())).toEqual({ ok: true, duplicate: false });
+    release();
+    expect(await flushing).toBe(true);
+    expect(await summaryOf(today())).toMatchObject({ views: 1 });
+    expect((await usage.days())[0]).toMatchObject({ views: 2, dirty: true });
+    expect(await flushUsage()).toBe(true); // it re-armed itself
+    expect(await summaryOf(today())).toMatchObject({ views: 2 });
+  });
+
   it('counts a ledger batch delivered twice once', async () => {
     const usage = usageStub();
     const batch = [

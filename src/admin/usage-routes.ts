@@ -9,12 +9,12 @@ import { HOST } from './site-routes';
 /** A leap year: any calendar year can be read in one call. */
 export const MAX_USAGE_DAYS = 366;
 
-const day = z.string({ error: 'is required, as YYYY-MM-DD' }).refine(isIsoDay, { error: 'must be a date written YYYY-MM-DD' });
+const day = z.string({ error: 'is required, as YYYY-MM-DD' }).refine(isIsoDay, { error: 'must be a calendar date written YYYY-MM-DD' });
 
 const usageQuery = z.object({ from: day, to: day }).superRefine(({ from, to }, ctx) => {
   if (from > to) ctx.addIssue({ code: 'custom', path: ['from'], message: 'must not be after to' });
   else if (spanDays(from, to) > MAX_USAGE_DAYS) {
-    ctx.addIssue({ code: 'custom', path: ['to'], message: `must be at most ${MAX_USAGE_DAYS} days from from, both included` });
+    ctx.addIssue({ code: 'custom', path: ['to'], message: `must be at most ${MAX_USAGE_DAYS} days from from (both included)` });
   }
 });
 
