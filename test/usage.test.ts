@@ -2,6 +2,7 @@ import { abortAllDurableObjects, evictDurableObject, reset, runDurableObjectAlar
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { flushPeriodMs } from '../src/usage/flush-alarm';
+import { addDays } from '../src/usage/utc-days';
 import type { UsageAggregator } from '../src/usage/usage-aggregator';
 import type { Wallet } from '../src/wallet/wallet';
 import { HOST, newReader, putSite, siteDoc, STANDARD_RULES, useStandardSite } from './support/paywall';
@@ -305,6 +306,36 @@ describe('failures between charge and summary', () => {
     expect((await usage.days())[0]).toMatchObject({ views: 2, dirty: true });
     expect(await flushUsage()).toBe(true); // it re-armed itself
     expect(await summaryOf(today())).toMatchObject({ views: 2 });
+  });
+
+  it('forgets view ids once their day is past and folds old days into their final top list, still counting late arrivals', async () => {
+    const usage = usageStub();
+    const old = addDays(today(), -40);
+    const twoDaysAgo = addDays(today(), -2);
+    await usage.applyLedger(HOST, 'reader-1', [
+      { seq: 1, kind: 'charge', amountMicros: 5000, path: '/old/a', day: old },
+      { seq: 2, kind: 'charge', amountMicros: 1000, path: '/old/b', day: old },
+    ]);
+    await usage.countView(HOST, 'event-two-days-ago', twoDaysAgo);
+    await usage.countView(HOST, 'event-today-000', today());
+    expect(await flushUsage()).toBe(true);
+    const tables = () =>
+      runInDurableObject(usage, (_a, state) => ({
+        events: state.storage.sql.exec<{ id: string }>('SELECT id FROM view_events ORDER BY id').toArray().map((r) => r.id),
+        paths: state.storage.sql.exec<{ day: string }>('SELECT DISTINCT day FROM day_paths').toArray().map((r) => r.day),
+      }));
+    expect(await tables()).toEqual({ events: ['event-today-000'], paths: [] });
+    const topPaths = [
+      { path: '/old/a', paidViews: 1, revenueMicros: 5000 },
+      { path: '/old/b', paidViews: 1, revenueMicros: 1000 },
+    ];
+    expect(await summaryOf(old)).toMatchObject({ views: 2, paidViews: 2, revenueMicros: 6000, topPaths });
+
+    // A late charge for the folded day still counts; its list stays the final one.
+    await usage.applyLedger(HOST, 'reader-1', [{ seq: 3, kind: 'charge', amountMicros: 9000, path: '/old/c', day: old }]);
+    expect(await flushUsage()).toBe(true);
+    expect(await summaryOf(old)).toMatchObject({ views: 3, paidViews: 3, revenueMicros: 15_000, topPaths });
+    expect((await tables()).paths).toEqual([]);
   });
 
   it('counts a ledger batch delivered twice once', async () => {

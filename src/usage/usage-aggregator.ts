@@ -45,6 +45,7 @@ export class UsageAggregator extends DurableObject<Env> {
   private readonly flushAlarm: FlushAlarm;
   /** Written by the first call: the site's host, which the object's id cannot give back. */
   private host: string | null;
+  private prunedOn: string | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -165,10 +166,13 @@ export class UsageAggregator extends DurableObject<Env> {
 
   /**
    * View ids are needed only while a retry of that view can still arrive (seconds); the
-   * paths of old days are folded into the day's final top list.
+   * paths of old days are folded into the day's final top list. Once a day per instance:
+   * the ids have no index by day, so each pass reads them all.
    */
   private prune(): void {
     const today = utcDay(Date.now());
+    if (this.prunedOn === today) return;
+    this.prunedOn = today;
     this.sql.exec('DELETE FROM view_events WHERE day < ?', addDays(today, -1));
     const old = this.sql
       .exec<{ day: string }>('SELECT day FROM days WHERE day < ? AND top IS NULL AND version = flushed LIMIT 10', addDays(today, -PATH_RETENTION_DAYS))
