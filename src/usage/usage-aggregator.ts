@@ -46,6 +46,7 @@ export class UsageAggregator extends DurableObject<Env> {
   /** Written by the first call: the site's host, which the object's id cannot give back. */
   private host: string | null;
   private prunedOn: string | null = null;
+  private flushing: Promise<void> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -121,8 +122,10 @@ export class UsageAggregator extends DurableObject<Env> {
 
   /** Writes every day that changed since its last write to KV, then forgets what is no longer needed. */
   override async alarm(): Promise<void> {
+    // One flush at a time: an older document must never land in KV after a newer one.
+    this.flushing ??= this.flush().finally(() => (this.flushing = null));
     try {
-      await this.flush();
+      await this.flushing;
       this.prune();
     } catch (e) {
       console.error('usage: flush failed; retrying on the next alarm', String(e));
