@@ -33,6 +33,11 @@ export async function visit(
   return { status: res.status, headers: res.headers, body };
 }
 
+export const chargedMicros = (v: Visit) => Number(v.headers.get('paywall-charged-micros') ?? '0');
+
+/** Views answered 2xx and charged nothing (free, or inside a re-view window). */
+export const unchargedViews = (visits: Visit[]) => visits.filter((v) => v.status >= 200 && v.status <= 299 && chargedMicros(v) === 0).length;
+
 export const walletStub = (readerId: string) => env.WALLET.get(env.WALLET.idFromName(readerId));
 export const usageStub = (host = HOST) => env.USAGE.get(env.USAGE.idFromName(host));
 
