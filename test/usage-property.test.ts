@@ -157,7 +157,7 @@ describe('usage totals, for any interleaving', () => {
         const paid = await ledgerTotals(readers, host);
         expect(await kvTotals(host)).toEqual({ views: paid.paidViews + unchargedViews(answered), ...paid });
       }),
-      { numRuns: 30 },
+      { numRuns: 25 },
     );
   });
 });

@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS day_paths (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS reader_seqs (reader_id TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS view_events (id TEXT PRIMARY KEY, day TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
 `;
 
 type DayRow = { day: string; views: number; paid_views: number; revenue: number; version: number; top: string | null };
@@ -52,7 +53,6 @@ export class UsageAggregator extends DurableObject<Env> {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.sql.exec(SCHEMA);
-    this.sql.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID');
     this.host = (this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'host'").toArray()[0]?.value) ?? null;
     this.flushAlarm = new FlushAlarm(ctx, env);
     if (this.dirtyDayExists()) this.flushAlarm.arm();
