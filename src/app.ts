@@ -4,6 +4,7 @@ import { HTTPException } from 'hono/http-exception';
 import { requireAdmin } from './admin/require-admin';
 import { creditRoutes } from './admin/credit-routes';
 import { siteRoutes } from './admin/site-routes';
+import { usageRoutes } from './admin/usage-routes';
 import type { AppEnv } from './http/app-types';
 import { jsonError } from './http/json-errors';
 import { handleView } from './paywall/view-handler';
@@ -26,6 +27,7 @@ const api = new Hono<AppEnv>()
   .use('/admin/*', requireAdmin)
   .route('/admin', siteRoutes)
   .route('/admin', creditRoutes)
+  .route('/admin', usageRoutes)
   .route('/', readerRoutes)
   .route('/', topupRoutes);
 

@@ -1,5 +1,6 @@
 import { app } from './app';
 
+export { UsageAggregator } from './usage/usage-aggregator';
 export { Wallet } from './wallet/wallet';
 
 export default app satisfies ExportedHandler<Env>;

@@ -4,7 +4,7 @@ import { issuesOf, jsonError } from '../http/json-errors';
 import { siteSchema } from '../rules/site-schema';
 import { dropCachedSite, lastGoodKey, putCachedSite, siteKey } from '../rules/site-store';
 
-const HOST = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$/;
+export const HOST = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$/;
 
 export const siteRoutes = new Hono<AppEnv>()
   .use('/sites/:host', async (c, next) => {

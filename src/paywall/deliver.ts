@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../http/app-types';
 import { jsonError } from '../http/json-errors';
+import { recordView } from '../usage/record-view';
 import { walletOf } from '../wallet/wallet-stub';
 import { setAgentSettlementHeaders } from './agent-payment';
 import type { OriginResult } from './proxy-origin';
@@ -22,9 +23,10 @@ const CACHE_HEADERS = ['cache-control', 'expires', 'age', 'etag', 'last-modified
 /**
  * The origin's answer as the reader gets it. A priced answer is marked private and
  * carries the charge; if its body breaks off before the reader has it, the charge is
- * refunded, since the content was not delivered.
+ * refunded, since the content was not delivered. Every answer from the origin is
+ * counted in the site's usage here, and only here.
  */
-export function deliver(c: Context<AppEnv>, fetched: OriginResult, charge: Charge | null): Response {
+export function deliver(c: Context<AppEnv>, fetched: OriginResult, charge: Charge | null, host: string): Response {
   if (!fetched.ok) return jsonError(c, fetched.status, fetched.error, fetched.message);
   const origin = fetched.response;
   const headers = new Headers(origin.headers);
@@ -45,6 +47,7 @@ export function deliver(c: Context<AppEnv>, fetched: OriginResult, charge: Charg
   } else if (c.req.method === 'HEAD') {
     origin.body?.cancel();
   }
+  recordView(c, { host, status: origin.status, chargedMicros: charge?.chargedMicros ?? null, replay: charge?.replay ?? false });
   return new Response(body, { status: origin.status, statusText: origin.statusText, headers });
 }
 

@@ -43,7 +43,7 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
   const priceMicros = matched?.rule.priceMicros ?? 0;
 
   const origin = () => fetchOrigin(c.env, c.req.raw, site, path, url.search, READER_COOKIE);
-  if (priceMicros === 0) return deliver(c, await origin(), null);
+  if (priceMicros === 0) return deliver(c, await origin(), null, host);
 
   const maxPrice = parseMicrosHeader(c.req.header('paywall-max-price-micros'));
   if (maxPrice === 'invalid') {
@@ -72,7 +72,7 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
   if (c.req.method === 'HEAD') {
     const { covered, balanceMicros } = await wallet.covered(windowKey);
     if (!covered) return paymentRequired(c, 'payment_required', priceMicros, balanceMicros, returnTo);
-    return deliver(c, await origin(), { readerId, host, path, chargedMicros: 0, balanceMicros, receipt: null, replay: false });
+    return deliver(c, await origin(), { readerId, host, path, chargedMicros: 0, balanceMicros, receipt: null, replay: false }, host);
   }
 
   const request: ReserveRequest = { host, path, windowKey, priceMicros };
@@ -90,7 +90,7 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
   }
   if (reserved.settled) {
     const { receipt, chargedMicros, balanceMicros, replay } = reserved;
-    return deliver(c, await origin(), { readerId, host, path, chargedMicros, balanceMicros, receipt, replay });
+    return deliver(c, await origin(), { readerId, host, path, chargedMicros, balanceMicros, receipt, replay }, host);
   }
 
   const { holdId } = reserved;
@@ -103,7 +103,7 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
   }
   if (!fetched.ok || fetched.response.status < 200 || fetched.response.status > 299) {
     await wallet.void(holdId);
-    return deliver(c, fetched, null);
+    return deliver(c, fetched, null, host);
   }
   const committed = await wallet.commit(holdId);
   if (!committed.ok) {
@@ -119,7 +119,7 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
     receipt: committed.receipt,
     replay: false,
   };
-  return deliver(c, fetched, charge);
+  return deliver(c, fetched, charge, host);
 }
 
 /** Re-view windows follow the rules' matching: ASCII case and one trailing slash do not make a new path. */

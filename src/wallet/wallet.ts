@@ -1,4 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
+import { LedgerOutbox } from '../usage/ledger-outbox';
 import { toEntry, type LedgerEntry, type LedgerRow } from './ledger-entry';
 import type {
   CommitResult,
@@ -59,6 +60,8 @@ export class Wallet extends DurableObject<Env> {
   private heldTotal = 0;
   /** SQLite rows written by this instance, from the cursors themselves: what the bench bills. */
   private rowsWritten = 0;
+  /** Delivers the ledger's charges and refunds to the sites' usage aggregators. */
+  private readonly usage: LedgerOutbox;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -70,6 +73,12 @@ export class Wallet extends DurableObject<Env> {
     this.balance = last?.balance_after ?? 0;
     this.spentDay = utcDay(Date.now());
     this.spentToday = this.spentOn(this.spentDay);
+    this.usage = new LedgerOutbox(ctx, env, (query, ...params) => this.exec(query, ...params));
+  }
+
+  /** The usage flush, armed by every charge and refund. */
+  override async alarm(): Promise<void> {
+    await this.usage.flush(this.readerId);
   }
 
   // ---- reader ----
@@ -211,6 +220,7 @@ export class Wallet extends DurableObject<Env> {
         );
       }
     });
+    this.usage.written();
     this.balance = balanceAfter;
     this.addSpent(now, req.priceMicros);
     this.release(holdId);
@@ -248,6 +258,7 @@ export class Wallet extends DurableObject<Env> {
       this.exec('DELETE FROM idem_fingerprints WHERE idem = (SELECT idem FROM ledger WHERE id = ?)', receipt);
       this.exec("UPDATE ledger SET idem = NULL WHERE id = ? AND type = 'charge'", receipt);
     });
+    this.usage.written();
     this.balance = balanceAfter;
     if (utcDay(charge.at) === this.spentDay) this.spentToday -= charge.amount;
     return { ok: true, balanceMicros: this.balance, entryId: id, duplicate: false };
