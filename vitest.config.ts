@@ -14,6 +14,8 @@ export default defineConfig({
           DEV_TOPUP: 'true',
           DEFAULT_SITE: '',
           ORIGIN_TIMEOUT_MS: '1000',
+          // Free views are sent as they happen, so tests can step the usage flow by hand.
+          USAGE_BATCH_MS: '0',
           ORIGIN_SECRET: 'test-origin-secret',
           TEST_ORIGIN: `http://127.0.0.1:${inject('originPort' as never)}`,
           STRIPE_SECRET_KEY: STANDIN_SECRET_KEY,

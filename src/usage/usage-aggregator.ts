@@ -104,9 +104,14 @@ export class UsageAggregator extends DurableObject<Env> {
     return { ok: true, applied };
   }
 
-  /** A view answered 2xx and charged nothing (free, or inside a re-view window), once per event id. */
-  countView(host: string, eventId: string, day: string): CountViewResult {
-    if (!/^[\w-]{8,64}$/.test(eventId) || !isIsoDay(day)) return { ok: false, reason: 'invalid_view' };
+  /**
+   * Views answered 2xx and charged nothing (free, or inside a re-view window), once per
+   * event id. An isolate batches its views into one event, so `views` may be above 1.
+   */
+  countView(host: string, eventId: string, day: string, views = 1): CountViewResult {
+    if (!/^[\w-]{8,64}$/.test(eventId) || !isIsoDay(day) || !Number.isSafeInteger(views) || views < 1) {
+      return { ok: false, reason: 'invalid_view' };
+    }
     let duplicate = true;
     this.ctx.storage.transactionSync(() => {
       this.rememberHost(host);
@@ -114,7 +119,7 @@ export class UsageAggregator extends DurableObject<Env> {
       inserted.toArray();
       if (inserted.rowsWritten === 0) return;
       duplicate = false;
-      this.addToDay(day, 1, 0, 0);
+      this.addToDay(day, views, 0, 0);
       this.flushAlarm.arm();
     });
     return { ok: true, duplicate };
