@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { requireAdmin } from './admin/require-admin';
+import { auditRoutes } from './admin/audit-routes';
 import { creditRoutes } from './admin/credit-routes';
 import { siteRoutes } from './admin/site-routes';
 import { usageRoutes } from './admin/usage-routes';
@@ -28,6 +29,7 @@ const api = new Hono<AppEnv>()
   .route('/admin', siteRoutes)
   .route('/admin', creditRoutes)
   .route('/admin', usageRoutes)
+  .route('/admin', auditRoutes)
   .route('/', readerRoutes)
   .route('/', topupRoutes);
 

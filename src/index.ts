@@ -1,5 +1,6 @@
 import { app } from './app';
 
+export { AdminAudit } from './admin/admin-audit';
 export { UsageAggregator } from './usage/usage-aggregator';
 export { Wallet } from './wallet/wallet';
 

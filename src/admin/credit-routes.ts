@@ -6,6 +6,7 @@ import { micros } from '../money';
 import { isReaderId } from '../reader/reader-token';
 import { walletOf } from '../wallet/wallet-stub';
 import { idempotencyKeyOf } from '../http/idempotency-key';
+import { recordChange } from './audit-stub';
 
 export const creditRoutes = new Hono<AppEnv>().post(
   '/readers/:readerId/credit',
@@ -26,6 +27,15 @@ export const creditRoutes = new Hono<AppEnv>().post(
       return result.reason === 'no_such_reader'
         ? jsonError(c, 404, 'reader_not_found', 'No reader with this id.')
         : jsonError(c, 400, 'balance_limit', 'The credit would take the balance over its limit.', { field: 'amountMicros' });
+    }
+    if (!result.duplicate) {
+      await recordChange(c, {
+        action: 'reader.credit',
+        readerId,
+        before: JSON.stringify({ balanceMicros: result.balanceMicros - amountMicros }),
+        after: JSON.stringify({ balanceMicros: result.balanceMicros }),
+        detail: { amountMicros, reason, ...(key ? { idempotencyKey: key } : {}), entryId: result.entryId },
+      });
     }
     return c.json({ balanceMicros: result.balanceMicros });
   },

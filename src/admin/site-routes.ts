@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../http/app-types';
-import { issuesOf, jsonError } from '../http/json-errors';
-import { siteSchema } from '../rules/site-schema';
-import { dropCachedSite, lastGoodKey, putCachedSite, siteKey } from '../rules/site-store';
+import { jsonError } from '../http/json-errors';
+import { siteKey } from '../rules/site-store';
+import { checkSite, deleteSite, saveSite } from './site-writes';
 
 export const HOST = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$/;
 
@@ -24,21 +24,14 @@ export const siteRoutes = new Hono<AppEnv>()
     } catch {
       return c.json({ error: 'invalid_site', message: 'The body must be a JSON site document.', issues: [{ path: '', message: 'not JSON' }] }, 400);
     }
-    const result = siteSchema.safeParse(body);
-    const issues = result.success ? [] : issuesOf(result.error);
-    if (result.success && result.data.host !== host) issues.push({ path: 'host', message: `must be ${host}, the host in the URL` });
-    if (!result.success || issues.length > 0) {
-      return c.json({ error: 'invalid_site', message: 'The site document is not valid; nothing was written.', issues }, 400);
+    const checked = checkSite(body, host);
+    if (!checked.ok) {
+      return c.json({ error: 'invalid_site', message: 'The site document is not valid; nothing was written.', issues: checked.issues }, 400);
     }
-    const text = JSON.stringify(result.data);
-    await c.env.KV.put(siteKey(host), text);
-    await c.env.KV.put(lastGoodKey(host), text);
-    putCachedSite(result.data, text);
-    return c.json(result.data);
+    await saveSite(c, checked.site);
+    return c.json(checked.site);
   })
   .delete('/sites/:host', async (c) => {
-    const host = c.req.param('host');
-    await Promise.all([c.env.KV.delete(siteKey(host)), c.env.KV.delete(lastGoodKey(host))]);
-    dropCachedSite(host);
+    await deleteSite(c, c.req.param('host'));
     return c.body(null, 204);
   });

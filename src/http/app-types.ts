@@ -1,1 +1,3 @@
-export type AppEnv = { Bindings: Env; Variables: { readerId: string } };
+import type { AdminActor } from '../admin/admin-actor';
+
+export type AppEnv = { Bindings: Env; Variables: { readerId: string; admin: AdminActor } };

@@ -1,0 +1,175 @@
+import { DurableObject } from 'cloudflare:workers';
+
+export type AuditAction = 'site.put' | 'site.delete' | 'reader.credit';
+/** Small facts about a change beside its documents, e.g. a credit's amount and reason. */
+export type AuditDetail = Record<string, string | number | null>;
+
+export type AuditRecord = {
+  via: 'api' | 'console';
+  sessionId?: string;
+  client?: string;
+  action: AuditAction;
+  host?: string;
+  readerId?: string;
+  /** Texts as they were stored: a site document from KV (possibly invalid), or a JSON value. */
+  before: string | null;
+  after: string | null;
+  detail?: AuditDetail;
+};
+
+export type AuditEntry = {
+  id: number;
+  at: string;
+  via: 'api' | 'console';
+  sessionId: string | null;
+  client: string | null;
+  action: AuditAction;
+  host: string | null;
+  readerId: string | null;
+  /** The text, or null when there was none; `omitted` when it is too large to list (read the entry by id). */
+  before: string | null | { omitted: true; bytes: number };
+  after: string | null | { omitted: true; bytes: number };
+  detail: AuditDetail | null;
+};
+
+/** Documents larger than this are left out of listings. */
+const LIST_INLINE_BYTES = 256 * 1024;
+/** SQLite in a Durable Object holds at most 2 MB in one value; compressed documents are split below that. */
+const CHUNK_BYTES = 1024 * 1024;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS entries (
+  id INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  via TEXT NOT NULL CHECK (via IN ('api','console')),
+  session TEXT,
+  client TEXT,
+  action TEXT NOT NULL,
+  host TEXT,
+  reader TEXT,
+  before_hash TEXT,
+  after_hash TEXT,
+  detail TEXT
+);
+CREATE INDEX IF NOT EXISTS entries_by_host ON entries(host, id);
+CREATE TABLE IF NOT EXISTS documents (
+  hash TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  bytes INTEGER NOT NULL,
+  chunk BLOB NOT NULL,
+  PRIMARY KEY (hash, seq)
+) WITHOUT ROWID;
+`;
+
+type EntryRow = {
+  id: number;
+  at: number;
+  via: 'api' | 'console';
+  session: string | null;
+  client: string | null;
+  action: AuditAction;
+  host: string | null;
+  reader: string | null;
+  before_hash: string | null;
+  after_hash: string | null;
+  detail: string | null;
+};
+
+/**
+ * The admin audit trail: one SQLite Durable Object for the whole deployment. Entries are
+ * appended in one transaction each, numbered by SQLite, so concurrent changes can neither
+ * overwrite nor lose one another (KV, last writer wins, could). Admin changes are rare,
+ * so one object is no bottleneck. Documents are stored once per content (a change's
+ * "after" is the next one's "before"), gzipped, split under SQLite's value limit.
+ */
+export class AdminAudit extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(SCHEMA);
+  }
+
+  async record(entry: AuditRecord): Promise<{ ok: true; id: number }> {
+    const docs = await Promise.all([entry.before, entry.after].map((t) => (t === null ? null : packDocument(t))));
+    const id = this.ctx.storage.transactionSync(() => {
+      for (const doc of docs) {
+        if (!doc) continue;
+        doc.chunks.forEach((chunk, seq) =>
+          this.sql.exec('INSERT OR IGNORE INTO documents (hash, seq, bytes, chunk) VALUES (?, ?, ?, ?)', doc.hash, seq, doc.bytes, chunk),
+        );
+      }
+      return this.sql
+        .exec<{ id: number }>(
+          `INSERT INTO entries (at, via, session, client, action, host, reader, before_hash, after_hash, detail)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+          Date.now(),
+          entry.via,
+          entry.sessionId ?? null,
+          entry.client ?? null,
+          entry.action,
+          entry.host ?? null,
+          entry.readerId ?? null,
+          docs[0]?.hash ?? null,
+          docs[1]?.hash ?? null,
+          entry.detail ? JSON.stringify(entry.detail) : null,
+        )
+        .one().id;
+    });
+    return { ok: true, id };
+  }
+
+  /** Newest first; `before` is the id to continue below. */
+  async list(query: { host?: string; limit: number; before?: number }): Promise<{ entries: AuditEntry[]; nextBefore: number | null }> {
+    const before = query.before ?? Number.MAX_SAFE_INTEGER;
+    const rows = (
+      query.host === undefined
+        ? this.sql.exec<EntryRow>('SELECT * FROM entries WHERE id < ? ORDER BY id DESC LIMIT ?', before, query.limit + 1)
+        : this.sql.exec<EntryRow>('SELECT * FROM entries WHERE host = ? AND id < ? ORDER BY id DESC LIMIT ?', query.host, before, query.limit + 1)
+    ).toArray();
+    const more = rows.length > query.limit;
+    const page = rows.slice(0, query.limit);
+    const entries = await Promise.all(page.map((row) => this.toEntry(row, LIST_INLINE_BYTES)));
+    return { entries, nextBefore: more ? page[page.length - 1]!.id : null };
+  }
+
+  async get(id: number): Promise<AuditEntry | null> {
+    const row = this.sql.exec<EntryRow>('SELECT * FROM entries WHERE id = ?', id).toArray()[0];
+    return row ? this.toEntry(row, Infinity) : null;
+  }
+
+  private async toEntry(row: EntryRow, inlineBytes: number): Promise<AuditEntry> {
+    return {
+      id: row.id,
+      at: new Date(row.at).toISOString(),
+      via: row.via,
+      sessionId: row.session,
+      client: row.client,
+      action: row.action,
+      host: row.host,
+      readerId: row.reader,
+      before: await this.document(row.before_hash, inlineBytes),
+      after: await this.document(row.after_hash, inlineBytes),
+      detail: row.detail === null ? null : JSON.parse(row.detail),
+    };
+  }
+
+  private async document(hash: string | null, inlineBytes: number): Promise<AuditEntry['before']> {
+    if (hash === null) return null;
+    const chunks = this.sql.exec<{ bytes: number; chunk: ArrayBuffer }>('SELECT bytes, chunk FROM documents WHERE hash = ? ORDER BY seq', hash).toArray();
+    const bytes = chunks[0]?.bytes ?? 0;
+    if (bytes > inlineBytes) return { omitted: true, bytes };
+    const gz = new Blob(chunks.map((c) => c.chunk));
+    return new Response(gz.stream().pipeThrough(new DecompressionStream('gzip'))).text();
+  }
+}
+
+async function packDocument(text: string): Promise<{ hash: string; bytes: number; chunks: ArrayBuffer[] }> {
+  const raw = new TextEncoder().encode(text);
+  const hash = [...new Uint8Array(await crypto.subtle.digest('SHA-256', raw))].map((b) => b.toString(16).padStart(2, '0')).join('');
+  const gz = await new Response(new Blob([raw]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer();
+  const chunks: ArrayBuffer[] = [];
+  for (let at = 0; at < gz.byteLength || at === 0; at += CHUNK_BYTES) chunks.push(gz.slice(at, at + CHUNK_BYTES));
+  return { hash, bytes: raw.byteLength, chunks };
+}

@@ -1,0 +1,45 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { AppEnv } from '../http/app-types';
+import { jsonError, validated } from '../http/json-errors';
+import type { AuditEntry } from './admin-audit';
+import { auditLog } from './audit-stub';
+
+const hostParam = z.string().regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$/, { error: 'must be a lower-case host name' });
+
+/** An entry as JSON: stored documents are shown parsed, or as their raw text when they were not JSON. */
+export function presentEntry(entry: AuditEntry) {
+  return { ...entry, before: parsedOrText(entry.before), after: parsedOrText(entry.after) };
+}
+
+function parsedOrText(doc: AuditEntry['before']): unknown {
+  if (typeof doc !== 'string') return doc;
+  try {
+    return JSON.parse(doc);
+  } catch {
+    return doc;
+  }
+}
+
+export const auditRoutes = new Hono<AppEnv>()
+  .get(
+    '/audit',
+    validated(
+      'query',
+      z.object({
+        host: hostParam.optional(),
+        limit: z.coerce.number().int().min(1).max(100).default(20),
+        before: z.coerce.number().int().positive().optional(),
+      }),
+    ),
+    async (c) => {
+      const { host, limit, before } = c.req.valid('query');
+      const page = await auditLog(c.env).list({ limit, ...(host ? { host } : {}), ...(before ? { before } : {}) });
+      return c.json({ entries: page.entries.map(presentEntry), nextBefore: page.nextBefore });
+    },
+  )
+  .get('/audit/:id{[0-9]{1,15}}', async (c) => {
+    const entry = await auditLog(c.env).get(Number(c.req.param('id')));
+    if (!entry) return jsonError(c, 404, 'not_found', 'No audit entry with this id.');
+    return c.json(presentEntry(entry));
+  });
