@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { requireAdmin } from './admin/require-admin';
 import { auditRoutes } from './admin/audit-routes';
+import { consoleRoutes } from './admin/console-routes';
 import { creditRoutes } from './admin/credit-routes';
 import { siteRoutes } from './admin/site-routes';
 import { usageRoutes } from './admin/usage-routes';
@@ -38,6 +39,7 @@ export const app = new Hono<AppEnv>()
   .route('/__paywall/api', api)
   .route('/__paywall/webhooks/stripe', stripeWebhook)
   .route('/__paywall/account', accountRoutes)
+  .route('/__paywall/admin', consoleRoutes)
   .route('/', assetRoutes)
   .all('/__paywall/*', (c) => jsonError(c, 404, 'not_found', 'No such paywall endpoint.'))
   .all('*', handleView);

@@ -1,0 +1,54 @@
+import type { AuditEntry } from './admin-audit';
+
+type Rule = { pattern?: unknown; priceMicros?: unknown; reviewWindowSeconds?: unknown };
+type Doc = { origin?: unknown; rules?: unknown };
+
+/** What an audit entry changed, in a few lines a person can read; the full documents are listed beside it. */
+export function summarizeChange(entry: AuditEntry): string[] {
+  if (entry.action === 'reader.credit') {
+    const d = entry.detail ?? {};
+    return [`credited ${String(d.amountMicros)} micros to reader ${entry.readerId}: ${String(d.reason ?? '')}`];
+  }
+  const before = docOf(entry.before);
+  const after = docOf(entry.after);
+  if (entry.action === 'site.delete') {
+    return [entry.before === null ? 'deleted (there was no document)' : `deleted (it had ${rulesOf(before).length} rules)`];
+  }
+  const omitted = [entry.before, entry.after].some((d) => d !== null && typeof d === 'object');
+  if (omitted) return [`documents too large to compare here: GET /__paywall/api/admin/audit/${entry.id}`];
+  if (entry.before === null) return [`created with ${rulesOf(after).length} rules`];
+  if (before === undefined) return ['replaced a document that was not valid JSON'];
+  const lines: string[] = [];
+  if (before.origin !== after?.origin) lines.push(`origin ${String(before.origin)} → ${String(after?.origin)}`);
+  const old = new Map(rulesOf(before).map((r) => [String(r.pattern), r]));
+  const now = new Map(rulesOf(after).map((r) => [String(r.pattern), r]));
+  for (const [pattern, r] of now) {
+    const o = old.get(pattern);
+    if (!o) lines.push(`+ ${pattern} at ${String(r.priceMicros)} micros`);
+    else {
+      if (o.priceMicros !== r.priceMicros) lines.push(`${pattern}: ${String(o.priceMicros)} → ${String(r.priceMicros)} micros`);
+      if (o.reviewWindowSeconds !== r.reviewWindowSeconds) {
+        lines.push(`${pattern}: re-view window ${String(o.reviewWindowSeconds ?? 'none')} → ${String(r.reviewWindowSeconds ?? 'none')} s`);
+      }
+    }
+  }
+  for (const pattern of old.keys()) if (!now.has(pattern)) lines.push(`− ${pattern}`);
+  const kept = [...now.keys()].filter((p) => old.has(p));
+  const keptBefore = [...old.keys()].filter((p) => now.has(p));
+  if (kept.join('\n') !== keptBefore.join('\n')) lines.push('rules reordered');
+  return lines.length > 0 ? lines : ['no change to the document'];
+}
+
+function docOf(text: AuditEntry['before']): Doc | undefined {
+  if (typeof text !== 'string') return undefined;
+  try {
+    const v: unknown = JSON.parse(text);
+    return v && typeof v === 'object' ? (v as Doc) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function rulesOf(doc: Doc | undefined): Rule[] {
+  return Array.isArray(doc?.rules) ? (doc.rules as Rule[]).filter((r) => r && typeof r === 'object') : [];
+}
