@@ -110,7 +110,7 @@ describe('the admin API with the console cookie', () => {
   it('refuses a change sent with the cookie from another site, or from nowhere it can tell', async () => {
     await putSite(doc);
     const cookie = await signIn();
-    for (const headers of [
+    for (const headers of <Record<string, string>[]>[
       { origin: 'https://evil.example' },
       { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' },
       { 'sec-fetch-site': 'same-site' },
