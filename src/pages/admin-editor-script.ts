@@ -17,8 +17,7 @@ export const EDITOR_SCRIPT = `
     all.forEach((row, i) => {
       row.querySelector('.rule-no').textContent = String(i + 1);
       row.querySelectorAll('[data-label]').forEach((el) => {
-        const label = el.getAttribute('data-label');
-        el.setAttribute('aria-label', el.tagName === 'BUTTON' ? label + ' rule ' + (i + 1) : label + ' of rule ' + (i + 1));
+        el.setAttribute('aria-label', el.getAttribute('data-label').replace('#', String(i + 1)));
       });
       row.querySelectorAll('button[data-verb]').forEach((b) => { b.value = b.getAttribute('data-verb') + ':' + i; });
       row.querySelector('button[data-verb="up"]').disabled = i === 0;

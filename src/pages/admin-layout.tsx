@@ -4,7 +4,10 @@ import { raw } from 'hono/html';
 /** The console's page frame. Its style and script carry the CSP nonce: the page needs no 'unsafe-inline'. */
 export function AdminLayout(props: { title: string; nonce: string; signedIn: boolean; children: Child; script?: string }) {
   return (
-    <html lang="en">
+    <>
+      {/* Without a doctype the page renders in quirks mode (forms grow a bottom margin, among other things). */}
+      {raw('<!doctype html>')}
+      <html lang="en">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -28,7 +31,8 @@ export function AdminLayout(props: { title: string; nonce: string; signedIn: boo
         <main>{props.children}</main>
         {props.script ? <script nonce={props.nonce}>{raw(props.script)}</script> : null}
       </body>
-    </html>
+      </html>
+    </>
   );
 }
 
@@ -39,7 +43,7 @@ body { margin: 0; background: #f4f4f1; color: #1a1a1a; }
   background: #1e293b; color: #fff; padding: .6rem 1.25rem; }
 .top a, .top .link { color: #fff; }
 .brand { font-weight: 700; text-decoration: none; }
-nav { display: flex; gap: 1.25rem; align-items: center; }
+nav { display: flex; gap: 1.25rem; align-items: center; line-height: 1.5; }
 main { max-width: 68rem; margin: 0 auto; padding: 1.25rem 1rem 3rem; }
 h1 { font-size: 1.6rem; margin: .25rem 0 .75rem; }
 h2 { font-size: 1.2rem; margin: 0 0 .75rem; }
@@ -47,17 +51,17 @@ h2 { font-size: 1.2rem; margin: 0 0 .75rem; }
 .narrow { max-width: 28rem; margin: 2rem auto; }
 .muted { color: #4a4a4a; }
 .small { font-size: .9rem; }
-button, .button { display: inline-block; font: inherit; font-weight: 600; padding: .5rem 1rem; border-radius: .45rem;
+button, .button { display: inline-flex; align-items: center; justify-content: center; box-sizing: border-box; line-height: 1.3; font: inherit; font-weight: 600; padding: .5rem 1rem; border-radius: .45rem;
   border: 2px solid #1d4ed8; background: #1d4ed8; color: #fff; text-decoration: none; cursor: pointer; min-height: 40px; }
 button.secondary, .button.secondary { background: #fff; color: #1d4ed8; }
 button.small { min-height: 32px; padding: .2rem .55rem; font-size: .85rem; }
 button.danger { border-color: #b91c1c; background: #fff; color: #b91c1c; }
-button.link { background: none; border: 0; padding: 0; min-height: 0; font-weight: 400; text-decoration: underline; }
+button.link { display: inline; background: none; border: 0; padding: 0; min-height: 0; font-weight: 400; line-height: 1.5; text-decoration: underline; }
 button:disabled { opacity: .4; cursor: default; }
 button:focus-visible, a:focus-visible, input:focus-visible, select:focus-visible { outline: 3px solid #f59e0b; outline-offset: 2px; }
 form.inline { display: inline; }
 label { display: block; font-weight: 600; margin: .5rem 0 .25rem; }
-input, select { font: inherit; padding: .45rem; border: 1px solid #767676; border-radius: .35rem; box-sizing: border-box; background: #fff; }
+input, select { font: inherit; min-height: 40px; padding: .45rem; border: 1px solid #767676; border-radius: .35rem; box-sizing: border-box; background: #fff; }
 input.wide { width: 100%; }
 input[aria-invalid="true"], select[aria-invalid="true"] { border: 2px solid #b91c1c; background: #fff7f7; }
 table { width: 100%; border-collapse: collapse; }
@@ -67,12 +71,12 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .rules input.pattern { width: 100%; min-width: 12rem; }
 .rules input.price { width: 7rem; }
 .rules input.window { width: 5rem; }
-.row-actions { white-space: nowrap; }
+.row-actions, .pair { white-space: nowrap; }
 .error { color: #a00; font-weight: 600; }
 .field-error { color: #a00; font-size: .88rem; font-weight: 600; margin: .25rem 0 0; }
 .notice { border-left: 4px solid #15803d; background: #f0fdf4; padding: .6rem .9rem; margin: 1rem 0; }
 .alert { border-left: 4px solid #b91c1c; background: #fef2f2; padding: .6rem .9rem; margin: 1rem 0; }
-.actions { display: flex; flex-wrap: wrap; gap: .6rem; margin-top: 1rem; }
+.actions { display: flex; flex-wrap: wrap; align-items: center; gap: .6rem; margin-top: 1rem; }
 .preview-row { display: flex; flex-wrap: wrap; gap: .6rem; align-items: end; }
 .preview-row input { min-width: 16rem; }
 .offscreen { position: absolute; left: -10000px; width: 1px; height: 1px; overflow: hidden; }

@@ -66,7 +66,7 @@ function RuleRow(props: { rule: RuleDraft; index: number; count: number; errors:
           id={`pattern-${i}`}
           name="pattern"
           value={rule.pattern}
-          data-label="Pattern"
+          data-label="Pattern of rule #"
           aria-label={`Pattern of rule ${n}`}
           spellcheck={false}
           aria-invalid={patternErr ? 'true' : undefined}
@@ -75,24 +75,26 @@ function RuleRow(props: { rule: RuleDraft; index: number; count: number; errors:
         <FieldErrors id={`err-pattern-${i}`} messages={patternErr} />
       </td>
       <td>
+        <span class="pair">
         <input
           class="price"
           id={`price-${i}`}
           name="price"
           value={rule.price}
           inputmode="decimal"
-          data-label="Price"
+          data-label="Price of rule #"
           aria-label={`Price of rule ${n}`}
           aria-invalid={priceErr ? 'true' : undefined}
           aria-describedby={priceErr ? `err-price-${i}` : `hint-price-${i}`}
         />{' '}
-        <select name="unit" data-label="Price unit" aria-label={`Price unit of rule ${n}`}>
+        <select name="unit" data-label="Price unit of rule #" aria-label={`Price unit of rule ${n}`}>
           {Object.entries(PRICE_UNITS).map(([unit, u]) => (
             <option value={unit} selected={rule.unit === unit}>
               {unit === 'usd' ? 'USD' : u.label}
             </option>
           ))}
         </select>
+        </span>
         {priceErr ? (
           <FieldErrors id={`err-price-${i}`} messages={priceErr} />
         ) : (
@@ -102,6 +104,7 @@ function RuleRow(props: { rule: RuleDraft; index: number; count: number; errors:
         )}
       </td>
       <td>
+        <span class="pair">
         <input
           class="window"
           id={`window-${i}`}
@@ -109,28 +112,29 @@ function RuleRow(props: { rule: RuleDraft; index: number; count: number; errors:
           value={rule.window}
           inputmode="numeric"
           placeholder="none"
-          data-label="Re-view window"
+          data-label="Re-view window of rule #"
           aria-label={`Re-view window of rule ${n}`}
           aria-invalid={windowErr ? 'true' : undefined}
           aria-describedby={windowErr ? `err-window-${i}` : undefined}
         />{' '}
-        <select name="windowUnit" data-label="Re-view window unit" aria-label={`Re-view window unit of rule ${n}`}>
+        <select name="windowUnit" data-label="Re-view window unit of rule #" aria-label={`Re-view window unit of rule ${n}`}>
           {Object.keys(WINDOW_UNITS).map((unit) => (
             <option value={unit} selected={rule.windowUnit === unit}>
               {unit}
             </option>
           ))}
         </select>
+        </span>
         <FieldErrors id={`err-window-${i}`} messages={windowErr} />
       </td>
       <td class="row-actions">
-        <button type="submit" class="secondary small" name="action" value={`up:${i}`} data-verb="up" disabled={i === 0} aria-label={`Move rule ${n} up`} data-label="Move up">
+        <button type="submit" class="secondary small" name="action" value={`up:${i}`} data-verb="up" disabled={i === 0} aria-label={`Move rule ${n} up`} data-label="Move rule # up">
           ↑
         </button>{' '}
-        <button type="submit" class="secondary small" name="action" value={`down:${i}`} data-verb="down" disabled={i === count - 1} aria-label={`Move rule ${n} down`} data-label="Move down">
+        <button type="submit" class="secondary small" name="action" value={`down:${i}`} data-verb="down" disabled={i === count - 1} aria-label={`Move rule ${n} down`} data-label="Move rule # down">
           ↓
         </button>{' '}
-        <button type="submit" class="danger small" name="action" value={`remove:${i}`} data-verb="remove" aria-label={`Remove rule ${n}`} data-label="Remove">
+        <button type="submit" class="danger small" name="action" value={`remove:${i}`} data-verb="remove" aria-label={`Remove rule ${n}`} data-label="Remove rule #">
           Remove
         </button>
       </td>

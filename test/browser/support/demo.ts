@@ -20,7 +20,8 @@ function freePort(): Promise<number> {
   });
 }
 
-export type Demo = { baseUrl: string; stop: () => Promise<void> };
+/** `persistDir` is the demo's local state (KV, Durable Objects), for `wrangler kv key put --local --persist-to`. */
+export type Demo = { baseUrl: string; persistDir: string; stop: () => Promise<void> };
 
 /** The real demo (`npm start`), on fresh ports with fresh state, as a new user gets it. */
 export async function startDemo(): Promise<Demo> {
@@ -44,6 +45,7 @@ export async function startDemo(): Promise<Demo> {
   }
   return {
     baseUrl,
+    persistDir,
     stop: async () => {
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
