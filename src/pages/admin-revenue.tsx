@@ -107,7 +107,7 @@ export function RevenuePage(props: {
               </thead>
               <tbody>
                 {usage.days.map((d) => (
-                  <tr>
+                  <tr data-testid={`day-${d.date}`}>
                     <td>{d.date}</td>
                     <td class="num">{d.views.toLocaleString('en-US')}</td>
                     <td class="num">{d.paidViews.toLocaleString('en-US')}</td>

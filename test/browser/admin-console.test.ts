@@ -118,6 +118,15 @@ it('an admin signs in, changes the article price, the demo charges it, and the r
   const revenue = Number((await page.getByTestId('total-revenue').textContent())!.replace(/[$,]/g, ''));
   expect(revenue).toBeGreaterThanOrEqual(0.124);
   expect(await page.locator('[data-testid="top-paths"] code').first().textContent()).toBe('/premium/annual-report');
+
+  // The reader's view reaches today's summary through the usage aggregator (the demo flushes every 2 s).
+  const today = page.getByTestId(`day-${day(0)}`);
+  await expect
+    .poll(async () => {
+      await page.reload();
+      return today.locator('td').allTextContents();
+    }, { timeout: 30_000, interval: 1000 })
+    .toEqual([day(0), '1', '1', '$0.003']);
   await page.screenshot({ path: screenshotPath('admin-revenue-chart'), fullPage: true });
 
   expect(problems).toEqual([]);
