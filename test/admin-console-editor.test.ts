@@ -156,6 +156,15 @@ describe('site editor', () => {
     expect(await stored()).toEqual(siteDoc(RULES));
   });
 
+  it('keeps every rule of a large site through a save', async () => {
+    const rows = Array.from({ length: 2500 }, (_, i) => ({ pattern: `/s${i}/*`, price: String(i), unit: 'cents' }));
+    const res = await postForm(editor, form('save', rows), { cookie });
+    expect(res.status).toBe(303);
+    const saved = await stored();
+    expect(saved.rules).toHaveLength(2500);
+    expect(saved.rules[2499]).toEqual({ pattern: '/s2499/*', priceMicros: 24_990_000 });
+  });
+
   it('creates a site that has no document yet', async () => {
     const host = 'new.test';
     const { status, html } = await page(`${CONSOLE}/sites/${host}`, cookie);

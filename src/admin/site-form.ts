@@ -12,8 +12,6 @@ import { formatWindow, isWindowUnit, parseWindow, type WindowUnit } from './wind
 export type RuleDraft = { pattern: string; price: string; unit: PriceUnit; window: string; windowUnit: WindowUnit };
 export type SiteDraft = { host: string; origin: string; rules: RuleDraft[] };
 
-export const MAX_FORM_RULES = 2_000;
-
 export function blankRule(): RuleDraft {
   return { pattern: '', price: '', unit: 'usd', window: '', windowUnit: 'hours' };
 }
@@ -41,7 +39,8 @@ export function draftFromForm(host: string, body: FormBody): SiteDraft {
   const [patterns, prices, units, windows, windowUnits] = ['pattern', 'price', 'unit', 'window', 'windowUnit'].map((n) => texts(body, n)) as [
     string[], string[], string[], string[], string[],
   ];
-  const count = Math.min(MAX_FORM_RULES, Math.max(patterns.length, prices.length, windows.length));
+  // Never fewer rows than were posted: a save must not drop rules (the form's size is bounded by the body limit, the count by the schema).
+  const count = Math.max(patterns.length, prices.length, windows.length);
   const rules: RuleDraft[] = [];
   for (let i = 0; i < count; i++) {
     const unit = units[i] ?? '';
