@@ -32,11 +32,17 @@ export async function fetchOrigin(
 
   const headers = new Headers(request.headers);
   for (const name of DROPPED_REQUEST_HEADERS) headers.delete(name);
+  // The client's own forwarding claims would tell a virtual-hosting origin another site.
+  for (const name of [...headers.keys()]) if (name.startsWith('x-forwarded-') || name === 'forwarded') headers.delete(name);
   headers.delete('authorization');
   stripCookie(headers, paywallCookie);
   const incoming = new URL(request.url);
-  headers.set('x-forwarded-host', incoming.host);
+  // The host whose rules priced the view, never another one that fell back to DEFAULT_SITE.
+  const namesSite = incoming.hostname.replace(/\.$/, '') === site.host;
+  headers.set('x-forwarded-host', namesSite ? incoming.host.replace(/\.(?=:\d+$|$)/, '') : site.host);
   headers.set('x-forwarded-proto', incoming.protocol.replace(':', ''));
+  const clientIp = request.headers.get('cf-connecting-ip');
+  if (clientIp) headers.set('x-forwarded-for', clientIp);
   if (env.ORIGIN_SECRET) headers.set('paywall-origin-secret', env.ORIGIN_SECRET);
 
   const timeoutMs = Number(env.ORIGIN_TIMEOUT_MS) || 15_000;

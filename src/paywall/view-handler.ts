@@ -11,6 +11,7 @@ import { normalizePath } from './normalize-path';
 import { paymentRequired } from './payment-required';
 import { fetchOrigin } from './proxy-origin';
 import { deliver, type Charge } from './deliver';
+import { readsAsPricier } from './lenient-readings';
 
 /**
  * A view of a publisher's content: price the path, charge the reader, proxy the origin.
@@ -21,7 +22,8 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
   const url = new URL(c.req.url);
   const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
 
-  let host = url.hostname;
+  // `news.example.` is the same host as `news.example`.
+  let host = url.hostname.replace(/\.$/, '');
   let rules = await getSiteRules(c.env, host, waitUntil);
   if (rules === null && c.env.DEFAULT_SITE) {
     host = c.env.DEFAULT_SITE;
@@ -38,6 +40,9 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
   const site = rules.site;
   const matched = rules.match(path);
   const priceMicros = matched?.rule.priceMicros ?? 0;
+  if (readsAsPricier(path, priceMicros, (p) => rules.match(p))) {
+    return jsonError(c, 400, 'invalid_path', 'The path cannot be served safely: an origin could read it as a path with a higher price.');
+  }
 
   const origin = () => fetchOrigin(c.env, c.req.raw, site, path, url.search, READER_COOKIE);
   if (priceMicros === 0) return deliver(c, await origin(), null);
