@@ -166,6 +166,7 @@ describe('case', () => {
     await expectRefused('/%EF%BD%90remium/x'); // fullwidth ｐ
     await expectRefused('/pr%C3%A9mium/x'); // é, which an accent-insensitive collation reads as e
     await expectRefused('/pre%CC%81mium/x'); // e and a combining accent
+    await expectRefused('/art%C4%B1cl%C3%A9s/paid'); // two foldings at once: ı and é
   });
 
   it('Unicode paths that no reading prices higher are served as they are', async () => {
@@ -181,6 +182,8 @@ describe('segment endings an origin may drop', () => {
     await expectRefused('/premium.html%20');
     await expectRefused('/premium.html.%20.');
     await expectRefused('/premium.');
+    await expectRefused('/%20/premium'); // a segment of spaces, dropped, then the slashes collapsed
+    await expectRefused('/premium.html/%20');
   });
 
   it('a trailing dot on a path priced the same either way is charged as usual', async () => {

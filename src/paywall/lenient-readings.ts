@@ -15,13 +15,15 @@ export function lenientReadings(path: string): string[] {
   // normalizePath let through only well-formed UTF-8 escapes of non-separators.
   const decoded = decodeURIComponent(path);
   const compat = decoded.normalize('NFKC');
-  const forms = [decoded, compat, compat.toUpperCase(), compat.toLowerCase(), decoded.normalize('NFKD').replace(/\p{M}/gu, '')];
+  const unaccented = decoded.normalize('NFKD').replace(/\p{M}/gu, '').normalize('NFKC');
+  // An origin may fold several ways at once (an accent-insensitive, case-insensitive collation).
+  const forms = new Set([decoded, compat, unaccented].flatMap((f) => [f, f.toUpperCase(), f.toLowerCase()]));
 
   const readings = new Set<string>();
   const url = new URL('http://reading.invalid/');
   for (const form of forms) {
     for (const cut of [form, form.replace(/[?#].*$/s, '')]) {
-      for (const reading of [cut, cut.replace(/(?<=[^/.])[. ]+(?=\/|$)/g, '')]) {
+      for (const reading of [cut, dropSegmentEndings(cut)]) {
         url.pathname = reading;
         readings.add(url.pathname.replace(/\/{2,}/g, '/'));
       }
@@ -29,6 +31,14 @@ export function lenientReadings(path: string): string[] {
   }
   readings.delete(path);
   return [...readings];
+}
+
+/** Windows drops the dots and spaces that end a segment (a segment of dots alone is a dot segment). */
+function dropSegmentEndings(path: string): string {
+  return path
+    .split('/')
+    .map((segment) => (/^\.+$/.test(segment) ? segment : segment.replace(/[. ]+$/, '')))
+    .join('/');
 }
 
 /** Whether some lenient reading of `path` would be priced above `priceMicros`. */
