@@ -45,21 +45,26 @@ export async function fetchOrigin(
   if (clientIp) headers.set('x-forwarded-for', clientIp);
   if (env.ORIGIN_SECRET) headers.set('paywall-origin-secret', env.ORIGIN_SECRET);
 
+  // The timeout runs until the origin's headers: a paid body may then take as long as it
+  // needs to stream, since the charge was settled when the headers came.
   const timeoutMs = Number(env.ORIGIN_TIMEOUT_MS) || 15_000;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
     const response = await fetch(target, {
       method: request.method,
       headers,
       body: request.method === 'GET' || request.method === 'HEAD' ? null : request.body,
       redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: controller.signal,
     });
     return { ok: true, response };
-  } catch (e) {
-    const timedOut = e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError');
-    return timedOut
+  } catch {
+    return controller.signal.aborted
       ? { ok: false, status: 504, error: 'origin_timeout', message: `The origin did not answer within ${timeoutMs} ms.` }
       : { ok: false, status: 502, error: 'origin_unreachable', message: 'The origin could not be reached.' };
+  } finally {
+    clearTimeout(timer);
   }
 }
 

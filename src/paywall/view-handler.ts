@@ -6,12 +6,13 @@ import { parseMicrosHeader } from '../money';
 import { READER_COOKIE, readerOf } from '../reader/authenticate';
 import { getSiteRules } from '../rules/site-store';
 import { walletOf } from '../wallet/wallet-stub';
-import type { ReserveRequest } from '../wallet/wallet-types';
+import type { CommitResult, ReserveRequest, ReserveResult } from '../wallet/wallet-types';
 import { normalizePath } from './normalize-path';
 import { paymentRequired } from './payment-required';
 import { fetchOrigin } from './proxy-origin';
 import { deliver, type Charge } from './deliver';
 import { readsAsPricier } from './lenient-readings';
+import { tryWallet, undoUncertainCommit, walletUnavailable } from './wallet-faults';
 
 /**
  * A view of a publisher's content: price the path, charge the reader, proxy the origin.
@@ -67,7 +68,9 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
   const windowKey = windowKeyOf(host, path);
 
   if (c.req.method === 'HEAD') {
-    const { covered, balanceMicros } = await wallet.covered(windowKey);
+    const coverage = await tryWallet('covered', () => wallet.covered(windowKey));
+    if (!coverage) return walletUnavailable(c);
+    const { covered, balanceMicros } = coverage;
     if (!covered) return paymentRequired(c, 'payment_required', priceMicros, balanceMicros, returnTo);
     return deliver(c, await origin(), { readerId, host, path, chargedMicros: 0, balanceMicros, receipt: null, replay: false });
   }
@@ -77,7 +80,8 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
   if (maxPrice !== null) request.maxPriceMicros = maxPrice;
   if (idempotencyKey !== null) request.idempotencyKey = idempotencyKey;
 
-  const reserved = await wallet.reserve(request);
+  const reserved = await tryWallet<ReserveResult>('reserve', () => wallet.reserve(request));
+  if (!reserved) return walletUnavailable(c);
   if (!reserved.ok) {
     if (reserved.reason === 'idempotency_conflict') {
       return jsonError(c, 409, 'idempotency_conflict', 'This Idempotency-Key was already used for a different path.');
@@ -98,11 +102,12 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
     throw e;
   }
   if (!fetched.ok || fetched.response.status < 200 || fetched.response.status > 299) {
-    await wallet.void(holdId);
+    await tryWallet('void', () => wallet.void(holdId));
     return deliver(c, fetched, null);
   }
-  const committed = await wallet.commit(holdId);
-  if (!committed.ok) {
+  const committed = await tryWallet<CommitResult>('commit', () => wallet.commit(holdId));
+  if (!committed) await undoUncertainCommit(c.env, readerId, holdId);
+  if (!committed?.ok) {
     await fetched.response.body?.cancel();
     return jsonError(c, 503, 'charge_not_settled', 'The charge could not be settled in time; nothing was charged. Please retry.');
   }
