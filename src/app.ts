@@ -1,10 +1,13 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
+import { secureHeaders } from 'hono/secure-headers';
 import { requireAdmin } from './admin/require-admin';
 import { creditRoutes } from './admin/credit-routes';
 import { siteRoutes } from './admin/site-routes';
 import type { AppEnv } from './http/app-types';
+import { limitPerClient } from './http/client-limits';
+import { sameOriginWrites } from './http/same-origin-writes';
 import { jsonError } from './http/json-errors';
 import { handleView } from './paywall/view-handler';
 import { readerRoutes } from './reader/reader-routes';
@@ -19,12 +22,21 @@ const api = new Hono<AppEnv>()
     if (c.req.path.startsWith('/__paywall/api/admin/sites/')) return next();
     return bodyLimit({ maxSize: 16 * 1024, onError: tooLarge('16 KiB') })(c, next);
   })
+  .use('*', sameOriginWrites)
+  .use('/readers', limitPerClient((env) => env.READER_SIGNUP_LIMITER, 'new readers'))
+  .use('/topup', limitPerClient((env) => env.TOPUP_LIMITER, 'top-up attempts'))
+  .use('/dev/topup', limitPerClient((env) => env.TOPUP_LIMITER, 'top-up attempts'))
+  .use('/admin/*', limitPerClient((env) => env.ADMIN_LIMITER, 'admin calls'))
   .use('/admin/*', requireAdmin)
   .route('/admin', siteRoutes)
   .route('/admin', creditRoutes)
   .route('/', readerRoutes);
 
 export const app = new Hono<AppEnv>()
+  // The paywall's own pages and API only: the publisher's content keeps its own headers,
+  // and HSTS is the publisher's call, since it would cover their whole domain.
+  .use('/__paywall/*', secureHeaders({ strictTransportSecurity: false, xFrameOptions: 'DENY', overwrite: false }))
+  .use('/__paywall/webhooks/*', bodyLimit({ maxSize: 256 * 1024, onError: tooLarge('256 KiB') }))
   .get('/__paywall/healthz', (c) => c.json({ ok: true }))
   .route('/__paywall/api', api)
   .all('/__paywall/*', (c) => jsonError(c, 404, 'not_found', 'No such paywall endpoint.'))
