@@ -15,6 +15,9 @@ import { readerRoutes } from './reader/reader-routes';
 const tooLarge = (limit: string) => (c: Parameters<Parameters<typeof bodyLimit>[0]['onError'] & {}>[0]) =>
   jsonError(c, 413, 'body_too_large', `The request body must be at most ${limit}.`);
 
+const signUpLimit = limitPerClient((env) => env.READER_SIGNUP_LIMITER, 'new readers');
+const topUpLimit = limitPerClient((env) => env.TOPUP_LIMITER, 'top-up attempts');
+
 const api = new Hono<AppEnv>()
   // Site documents may carry thousands of rules; everything else is small.
   .use('/admin/sites/*', bodyLimit({ maxSize: 4 * 1024 * 1024, onError: tooLarge('4 MiB') }))
@@ -23,9 +26,9 @@ const api = new Hono<AppEnv>()
     return bodyLimit({ maxSize: 16 * 1024, onError: tooLarge('16 KiB') })(c, next);
   })
   .use('*', sameOriginWrites)
-  .use('/readers', limitPerClient((env) => env.READER_SIGNUP_LIMITER, 'new readers'))
-  .use('/topup', limitPerClient((env) => env.TOPUP_LIMITER, 'top-up attempts'))
-  .use('/dev/topup', limitPerClient((env) => env.TOPUP_LIMITER, 'top-up attempts'))
+  .use('/readers', signUpLimit)
+  .use('/topup', topUpLimit)
+  .use('/dev/topup', topUpLimit)
   .use('/admin/*', limitPerClient((env) => env.ADMIN_LIMITER, 'admin calls'))
   .use('/admin/*', requireAdmin)
   .route('/admin', siteRoutes)
@@ -37,6 +40,10 @@ export const app = new Hono<AppEnv>()
   // and HSTS is the publisher's call, since it would cover their whole domain.
   .use('/__paywall/*', secureHeaders({ strictTransportSecurity: false, xFrameOptions: 'DENY', overwrite: false }))
   .use('/__paywall/webhooks/*', bodyLimit({ maxSize: 256 * 1024, onError: tooLarge('256 KiB') }))
+  // The account page's forms spend the same per-client budgets as the API.
+  .use('/__paywall/account/create', signUpLimit)
+  .use('/__paywall/account/topup', topUpLimit)
+  .use('/__paywall/account/dev-topup', topUpLimit)
   .get('/__paywall/healthz', (c) => c.json({ ok: true }))
   .route('/__paywall/api', api)
   .all('/__paywall/*', (c) => jsonError(c, 404, 'not_found', 'No such paywall endpoint.'))

@@ -82,6 +82,19 @@ describe('rate limits', () => {
     await expectConserved(reader, before - 800_000);
   });
 
+  it("the account page's sign-up and top-up forms spend the same budgets as the API", async () => {
+    await freshMinute();
+    const ip = newClient();
+    const form = (path: string) => call(path, { method: 'POST', headers: { ...reader.auth, 'cf-connecting-ip': ip } });
+    for (let i = 0; i < 30; i++) expect((await createReader(ip)).status).toBe(201);
+    for (let i = 0; i < 30; i++) expect((await form('/__paywall/account/create')).status).not.toBe(429);
+    await expectError(await createReader(ip), 429, 'rate_limited');
+    await expectError(await form('/__paywall/account/create'), 429, 'rate_limited');
+    for (let i = 0; i < 10; i++) expect((await form('/__paywall/account/topup')).status).not.toBe(429);
+    for (let i = 0; i < 10; i++) expect((await form('/__paywall/account/dev-topup')).status).not.toBe(429);
+    await expectError(await call('/__paywall/api/dev/topup', json({ amountMicros: 1 }, { ...reader.auth, 'cf-connecting-ip': ip })), 429, 'rate_limited');
+  });
+
   it('an IPv6 client is limited by its /64, which one subscriber holds whole', async () => {
     await freshMinute();
     const net = `2001:db8:${nextClient++}:7`;
