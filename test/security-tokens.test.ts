@@ -133,6 +133,22 @@ describe('reader tokens', () => {
   });
 });
 
+describe("another site's page", () => {
+  it("can make a reader's browser view a priced page, which is charged as a view, never beyond the daily cap", async () => {
+    const capped = await call('/__paywall/api/me/settings', { ...json({ dailyCapMicros: 20_000 }, alice.auth), method: 'PUT' });
+    expect(capped.status).toBe(200);
+    // A top-level navigation is the only cross-site request that carries a SameSite=Lax cookie.
+    const navigate = (path: string) =>
+      call(path, { headers: { cookie: `paywall_token=${alice.token}`, 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', accept: 'application/json' } });
+    expect(chargedOf(await navigate('/premium/1'))).toBe(10_000);
+    expect(chargedOf(await navigate('/premium/2'))).toBe(10_000);
+    const third = await navigate('/premium/3');
+    expect(third.status).toBe(402);
+    expect((await third.json<{ error: string }>()).error).toBe('daily_cap_reached');
+    await expectConserved(alice, 80_000);
+  });
+});
+
 describe('admin', () => {
   const WRONG = [
     undefined,
