@@ -3,8 +3,8 @@ import type { Site } from '../rules/site-schema';
 /** Headers that must not reach the origin: hop-by-hop ones, and ones some servers route by. */
 const DROPPED_REQUEST_HEADERS = [
   'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade',
-  'x-original-url', 'x-rewrite-url', 'x-original-uri', 'x-forwarded-path', 'x-envoy-original-path',
-  'x-http-method-override', 'x-http-method', 'x-method-override', 'x-forwarded-prefix',
+  'x-original-url', 'x-rewrite-url', 'x-original-uri', 'x-envoy-original-path',
+  'x-http-method-override', 'x-http-method', 'x-method-override',
   'paywall-origin-secret', 'paywall-reader', 'paywall-charged-micros', 'paywall-receipt',
 ];
 

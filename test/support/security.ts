@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { call, json, ledgerOf, putSite, siteDoc, type Reader } from './paywall';
+import { call, ledgerOf, putSite, siteDoc, type Reader } from './paywall';
 
 /** The standard rules, and a few that only the security tests need. */
 export const SECURITY_RULES = [
@@ -57,5 +57,3 @@ export async function expectError(res: Response, status: number, error: string):
   const body = await res.json<{ error: string }>();
   expect(body.error).toBe(error);
 }
-
-export { json };
