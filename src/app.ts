@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
+import { secureHeaders } from 'hono/secure-headers';
 import { requireAdmin } from './admin/require-admin';
 import { auditRoutes } from './admin/audit-routes';
 import { consoleRoutes } from './admin/console-routes';
@@ -8,6 +9,8 @@ import { creditRoutes } from './admin/credit-routes';
 import { siteRoutes } from './admin/site-routes';
 import { usageRoutes } from './admin/usage-routes';
 import type { AppEnv } from './http/app-types';
+import { limitPerClient } from './http/client-limits';
+import { sameOriginWrites } from './http/same-origin-writes';
 import { jsonError } from './http/json-errors';
 import { handleView } from './paywall/view-handler';
 import { assetRoutes } from './pages/assets';
@@ -19,6 +22,9 @@ import { topupRoutes } from './reader/topup-routes';
 const tooLarge = (limit: string) => (c: Parameters<Parameters<typeof bodyLimit>[0]['onError'] & {}>[0]) =>
   jsonError(c, 413, 'body_too_large', `The request body must be at most ${limit}.`);
 
+const signUpLimit = limitPerClient((env) => env.READER_SIGNUP_LIMITER, 'new readers');
+const topUpLimit = limitPerClient((env) => env.TOPUP_LIMITER, 'top-up attempts');
+
 const api = new Hono<AppEnv>()
   // Site documents may carry thousands of rules; everything else is small.
   .use('/admin/sites/*', bodyLimit({ maxSize: 4 * 1024 * 1024, onError: tooLarge('4 MiB') }))
@@ -26,6 +32,11 @@ const api = new Hono<AppEnv>()
     if (c.req.path.startsWith('/__paywall/api/admin/sites/')) return next();
     return bodyLimit({ maxSize: 16 * 1024, onError: tooLarge('16 KiB') })(c, next);
   })
+  .use('*', sameOriginWrites)
+  .use('/readers', signUpLimit)
+  .use('/topup', topUpLimit)
+  .use('/dev/topup', topUpLimit)
+  .use('/admin/*', limitPerClient((env) => env.ADMIN_LIMITER, 'admin calls'))
   .use('/admin/*', requireAdmin)
   .route('/admin', siteRoutes)
   .route('/admin', creditRoutes)
@@ -35,6 +46,14 @@ const api = new Hono<AppEnv>()
   .route('/', topupRoutes);
 
 export const app = new Hono<AppEnv>()
+  // The paywall's own pages and API only: the publisher's content keeps its own headers,
+  // and HSTS is the publisher's call, since it would cover their whole domain.
+  .use('/__paywall/*', secureHeaders({ strictTransportSecurity: false, xFrameOptions: 'DENY', overwrite: false }))
+  .use('/__paywall/webhooks/*', bodyLimit({ maxSize: 256 * 1024, onError: tooLarge('256 KiB') }))
+  // The account page's forms spend the same per-client budgets as the API.
+  .use('/__paywall/account/create', signUpLimit)
+  .use('/__paywall/account/topup', topUpLimit)
+  .use('/__paywall/account/dev-topup', topUpLimit)
   .get('/__paywall/healthz', (c) => c.json({ ok: true }))
   .route('/__paywall/api', api)
   .route('/__paywall/webhooks/stripe', stripeWebhook)

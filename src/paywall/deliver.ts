@@ -4,6 +4,7 @@ import { jsonError } from '../http/json-errors';
 import { recordView } from '../usage/record-view';
 import { walletOf } from '../wallet/wallet-stub';
 import { setAgentSettlementHeaders } from './agent-payment';
+import { dropPaywallCookies } from './origin-cookies';
 import type { OriginResult } from './proxy-origin';
 
 /** What a priced view settled at; `receipt` is null for a HEAD inside a re-view window. */
@@ -32,11 +33,13 @@ export function deliver(c: Context<AppEnv>, fetched: OriginResult, charge: Charg
   const headers = new Headers(origin.headers);
   for (const name of origin.headers.keys()) if (name.startsWith('paywall-')) headers.delete(name);
   setAgentSettlementHeaders(headers, charge);
+  dropPaywallCookies(headers);
 
   let body = c.req.method === 'HEAD' ? null : origin.body;
   if (charge) {
     for (const name of CACHE_HEADERS) headers.delete(name);
     headers.set('cache-control', 'private, no-store');
+    headers.append('vary', 'Authorization, Cookie');
     headers.set('paywall-charged-micros', String(charge.chargedMicros));
     headers.set('paywall-balance-micros', String(charge.balanceMicros));
     if (charge.receipt) headers.set('paywall-receipt', charge.receipt);

@@ -39,6 +39,14 @@ export function normalizePath(rawPathname: string): NormalizedPath {
     out += ch;
   }
 
+  // Overlong forms (%C0%AF for /) and lone surrogates are read as separators by some
+  // decoders and as nothing by others.
+  try {
+    decodeURIComponent(out);
+  } catch {
+    return { ok: false, reason: 'percent-encoding that is not UTF-8' };
+  }
+
   // Lenient origins collapse repeated slashes; so do we, before pricing.
   out = out.replace(/\/{2,}/g, '/');
   for (const segment of out.split('/')) {

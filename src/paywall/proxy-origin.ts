@@ -3,8 +3,8 @@ import type { Site } from '../rules/site-schema';
 /** Headers that must not reach the origin: hop-by-hop ones, and ones some servers route by. */
 const DROPPED_REQUEST_HEADERS = [
   'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade',
-  'x-original-url', 'x-rewrite-url', 'x-original-uri', 'x-forwarded-path', 'x-envoy-original-path',
-  'x-http-method-override', 'x-http-method', 'x-method-override', 'x-forwarded-prefix',
+  'x-original-url', 'x-rewrite-url', 'x-original-uri', 'x-envoy-original-path',
+  'x-http-method-override', 'x-http-method', 'x-method-override',
   'paywall-origin-secret', 'paywall-reader', 'paywall-charged-micros', 'paywall-receipt',
   // x402 payloads carry the reader's token, as Authorization does.
   'payment-signature', 'x-payment',
@@ -34,28 +34,39 @@ export async function fetchOrigin(
 
   const headers = new Headers(request.headers);
   for (const name of DROPPED_REQUEST_HEADERS) headers.delete(name);
+  // The client's own forwarding claims would tell a virtual-hosting origin another site.
+  for (const name of [...headers.keys()]) if (name.startsWith('x-forwarded-') || name === 'forwarded') headers.delete(name);
   headers.delete('authorization');
   stripCookie(headers, paywallCookie);
   const incoming = new URL(request.url);
-  headers.set('x-forwarded-host', incoming.host);
+  // The host whose rules priced the view, never another one that fell back to DEFAULT_SITE.
+  const namesSite = incoming.hostname.replace(/\.$/, '') === site.host;
+  headers.set('x-forwarded-host', namesSite ? incoming.host.replace(/\.(?=:\d+$|$)/, '') : site.host);
   headers.set('x-forwarded-proto', incoming.protocol.replace(':', ''));
+  const clientIp = request.headers.get('cf-connecting-ip');
+  if (clientIp) headers.set('x-forwarded-for', clientIp);
   if (env.ORIGIN_SECRET) headers.set('paywall-origin-secret', env.ORIGIN_SECRET);
 
+  // The timeout runs until the origin's headers: a paid body may then take as long as it
+  // needs to stream, since the charge was settled when the headers came.
   const timeoutMs = Number(env.ORIGIN_TIMEOUT_MS) || 15_000;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
     const response = await fetch(target, {
       method: request.method,
       headers,
       body: request.method === 'GET' || request.method === 'HEAD' ? null : request.body,
       redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: controller.signal,
     });
     return { ok: true, response };
-  } catch (e) {
-    const timedOut = e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError');
-    return timedOut
+  } catch {
+    return controller.signal.aborted
       ? { ok: false, status: 504, error: 'origin_timeout', message: `The origin did not answer within ${timeoutMs} ms.` }
       : { ok: false, status: 502, error: 'origin_unreachable', message: 'The origin could not be reached.' };
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -6,13 +6,15 @@ import { parseMicrosHeader } from '../money';
 import { READER_COOKIE, readerOf } from '../reader/authenticate';
 import { getSiteRules } from '../rules/site-store';
 import { walletOf } from '../wallet/wallet-stub';
-import type { ReserveRequest } from '../wallet/wallet-types';
+import type { CommitResult, ReserveRequest, ReserveResult } from '../wallet/wallet-types';
 import { normalizePath } from './normalize-path';
 import { paymentRequired } from './payment-required';
 import { fetchOrigin } from './proxy-origin';
 import { deliver, type Charge } from './deliver';
 import { readAgentPayment } from './agent-payment';
 import { isPriceManifestPath, servePriceManifest } from './price-manifest';
+import { readsAsPricier } from './lenient-readings';
+import { tryWallet, undoUncertainCommit, walletUnavailable } from './wallet-faults';
 
 /**
  * A view of a publisher's content: price the path, charge the reader, proxy the origin.
@@ -23,7 +25,8 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
   const url = new URL(c.req.url);
   const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
 
-  let host = url.hostname;
+  // `news.example.` is the same host as `news.example`.
+  let host = url.hostname.replace(/\.$/, '');
   let rules = await getSiteRules(c.env, host, waitUntil);
   if (rules === null && c.env.DEFAULT_SITE) {
     host = c.env.DEFAULT_SITE;
@@ -41,6 +44,9 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
   const site = rules.site;
   const matched = rules.match(path);
   const priceMicros = matched?.rule.priceMicros ?? 0;
+  if (readsAsPricier(path, priceMicros, (p) => rules.match(p))) {
+    return jsonError(c, 400, 'invalid_path', 'The path cannot be served safely: an origin could read it as a path with a higher price.');
+  }
 
   const origin = () => fetchOrigin(c.env, c.req.raw, site, path, url.search, READER_COOKIE);
   if (priceMicros === 0) return deliver(c, await origin(), null, host);
@@ -70,7 +76,9 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
   const windowKey = windowKeyOf(host, path);
 
   if (c.req.method === 'HEAD') {
-    const { covered, balanceMicros } = await wallet.covered(windowKey);
+    const coverage = await tryWallet('covered', () => wallet.covered(windowKey));
+    if (!coverage) return walletUnavailable(c);
+    const { covered, balanceMicros } = coverage;
     if (!covered) return paymentRequired(c, 'payment_required', priceMicros, balanceMicros, returnTo);
     return deliver(c, await origin(), { readerId, host, path, chargedMicros: 0, balanceMicros, receipt: null, replay: false }, host);
   }
@@ -81,7 +89,8 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
   if (agent.idempotencyKey !== null) request.idempotencyKey = agent.idempotencyKey;
   if (agent.idempotencyFingerprint !== null) request.idempotencyFingerprint = agent.idempotencyFingerprint;
 
-  const reserved = await wallet.reserve(request);
+  const reserved = await tryWallet<ReserveResult>('reserve', () => wallet.reserve(request));
+  if (!reserved) return walletUnavailable(c);
   if (!reserved.ok) {
     if (reserved.reason === 'idempotency_conflict') {
       return jsonError(c, 409, 'idempotency_conflict', 'This Idempotency-Key was already used for a different path or payment.');
@@ -102,11 +111,12 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
     throw e;
   }
   if (!fetched.ok || fetched.response.status < 200 || fetched.response.status > 299) {
-    await wallet.void(holdId);
+    await tryWallet('void', () => wallet.void(holdId));
     return deliver(c, fetched, null, host);
   }
-  const committed = await wallet.commit(holdId);
-  if (!committed.ok) {
+  const committed = await tryWallet<CommitResult>('commit', () => wallet.commit(holdId));
+  if (!committed) await undoUncertainCommit(c.env, readerId, holdId);
+  if (!committed?.ok) {
     await fetched.response.body?.cancel();
     return jsonError(c, 503, 'charge_not_settled', 'The charge could not be settled in time; nothing was charged. Please retry.');
   }

@@ -10,6 +10,10 @@ import type { TestProject } from 'vitest/node';
  *   /reset/...          drops the connection
  *   /broken-body/...    sends 200 and half a body, then drops the connection
  *   /forged-charge/...  200 that claims a charge in x402 and pay per crawl headers
+ *   /drip/...           sends 200 at once, then its body in 10 pieces over 2 s
+ *   /late/...           answers after 400 ms (inside the timeout)
+ *   /validators/...     answers with every header a shared cache keys on, and tries to
+ *                       set the paywall's own cookie
  *   anything else       200 with JSON describing the request it received
  */
 export function startOrigin(port = 0): Promise<Server> {
@@ -22,7 +26,33 @@ export function startOrigin(port = 0): Promise<Server> {
       setTimeout(() => res.destroy(), 20);
       return;
     }
+    if (path.startsWith('/drip')) {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      let sent = 0;
+      const timer = setInterval(() => {
+        res.write(`piece ${sent}\n`);
+        if (++sent === 10) {
+          clearInterval(timer);
+          res.end();
+        }
+      }, 200);
+      res.on('close', () => clearInterval(timer));
+      return;
+    }
     const status = /^\/status\/(\d{3})\//.exec(path);
+    const cacheable = path.startsWith('/validators')
+      ? {
+          etag: '"v1"',
+          'last-modified': 'Wed, 01 Jan 2025 00:00:00 GMT',
+          expires: 'Thu, 01 Jan 2099 00:00:00 GMT',
+          age: '10',
+          'surrogate-control': 'max-age=3600',
+          'cdn-cache-control': 'max-age=3600',
+          'cloudflare-cdn-cache-control': 'max-age=3600',
+          vary: 'Accept-Encoding',
+          'set-cookie': ['paywall_token=planted-by-origin; Path=/', 'origin_session=kept; Path=/'],
+        }
+      : {};
     const send = () => {
       res.writeHead(status ? Number(status[1]) : 200, {
         'content-type': 'application/json',
@@ -35,10 +65,12 @@ export function startOrigin(port = 0): Promise<Server> {
               'payment-response': Buffer.from(JSON.stringify({ success: true, transaction: 'forged', network: 'paywall:ledger' })).toString('base64'),
             }
           : {}),
+        ...cacheable,
       });
       res.end(JSON.stringify({ method: req.method, path, headers: req.headers }));
     };
     if (path.startsWith('/slow')) setTimeout(send, 3000);
+    else if (path.startsWith('/late')) setTimeout(send, 400);
     else send();
   });
   return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
