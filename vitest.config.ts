@@ -16,6 +16,8 @@ export default defineConfig({
           ORIGIN_TIMEOUT_MS: '1000',
           // Free views are sent as they happen, so tests can step the usage flow by hand.
           USAGE_BATCH_MS: '0',
+          // Wrong admin tokens are answered at once, except in the test of the delay itself.
+          WRONG_ADMIN_TOKEN_DELAY_MS: '0',
           ORIGIN_SECRET: 'test-origin-secret',
           TEST_ORIGIN: `http://127.0.0.1:${inject('originPort' as never)}`,
           STRIPE_SECRET_KEY: STANDIN_SECRET_KEY,

@@ -1,5 +1,5 @@
 import { reset } from 'cloudflare:test';
-import { exports } from 'cloudflare:workers';
+import { env, exports } from 'cloudflare:workers';
 import { serializeSigned } from 'hono/utils/cookie';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HOST, call, putSite, siteDoc } from './support/paywall';
@@ -23,13 +23,25 @@ describe('console sign-in', () => {
     expect(html).toContain('<label for="token">Admin token</label>');
   });
 
-  it('tells a wrong token plainly, slowly, and sets no cookie', async () => {
-    const started = Date.now();
-    const res = await postForm(`${CONSOLE}/sign-in`, { token: 'guess', next: CONSOLE }, { 'cf-connecting-ip': '198.51.100.7' });
-    expect(res.status).toBe(401);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
-    expect(await res.text()).toContain('That is not the admin token.');
-    expect(res.headers.get('set-cookie')).toBeNull();
+  it('tells a wrong token plainly, slowly, and sets no cookie; the API slows a wrong bearer token too', async () => {
+    env.WRONG_ADMIN_TOKEN_DELAY_MS = '1000';
+    try {
+      let started = Date.now();
+      const res = await postForm(`${CONSOLE}/sign-in`, { token: 'guess', next: CONSOLE }, { 'cf-connecting-ip': '198.51.100.7' });
+      expect(res.status).toBe(401);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+      expect(await res.text()).toContain('That is not the admin token.');
+      expect(res.headers.get('set-cookie')).toBeNull();
+
+      started = Date.now();
+      expect((await call(sitesUrl, { headers: { authorization: 'Bearer guess' } })).status).toBe(401);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+      started = Date.now();
+      expect((await call(sitesUrl, { headers: { authorization: 'Bearer test-admin-token' } })).status).toBe(404);
+      expect(Date.now() - started).toBeLessThan(900);
+    } finally {
+      env.WRONG_ADMIN_TOKEN_DELAY_MS = '0';
+    }
   });
 
   it('limits sign-in attempts per client, even with the right token once over the limit', async () => {

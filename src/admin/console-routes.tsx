@@ -74,7 +74,7 @@ export const consoleRoutes = new Hono<ConsoleEnv>()
     }
     const token = typeof body.token === 'string' ? body.token.trim() : '';
     if (!(await isAdminToken(c.env, token))) {
-      await slowDownWrongToken();
+      await slowDownWrongToken(c.env);
       return c.html(<SignInPage nonce={nonce} next={next} error="That is not the admin token. Check it and try again." />, 401);
     }
     await startSession(c, adminToken);

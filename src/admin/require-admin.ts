@@ -39,8 +39,8 @@ export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
       message: (c) => c.json({ error: 'unauthorized', message: 'Authorization: Bearer <admin token> is required.' }, 401),
     },
     invalidToken: {
-      message: async () => {
-        await slowDownWrongToken();
+      message: async (c) => {
+        await slowDownWrongToken(c.env as Env);
         return { error: 'unauthorized', message: 'Wrong admin token.' };
       },
     },

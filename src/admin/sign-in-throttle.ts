@@ -2,10 +2,11 @@ import type { Context } from 'hono';
 import { clientOf } from '../http/client-address';
 
 /** Every wrong admin token costs the caller this long before the answer, wherever it was presented. */
-export const WRONG_TOKEN_DELAY_MS = 1000;
+export const DEFAULT_WRONG_TOKEN_DELAY_MS = 1000;
 
-export function slowDownWrongToken(): Promise<void> {
-  return scheduler.wait(WRONG_TOKEN_DELAY_MS);
+export function slowDownWrongToken(env: Env): Promise<void> {
+  const ms = Number(env.WRONG_ADMIN_TOKEN_DELAY_MS ?? DEFAULT_WRONG_TOKEN_DELAY_MS);
+  return scheduler.wait(Number.isFinite(ms) && ms >= 0 ? ms : DEFAULT_WRONG_TOKEN_DELAY_MS);
 }
 
 /**
