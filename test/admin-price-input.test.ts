@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatPrice, parsePrice } from '../src/admin/price-input';
+import { formatPrice, parsePrice } from '../src/pages/price-input';
 import { formatWindow, parseWindow } from '../src/admin/window-input';
 
 describe('prices typed in dollars or cents', () => {

@@ -2,7 +2,7 @@ import { createExecutionContext, reset, waitOnExecutionContext } from 'cloudflar
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { app } from '../src/app';
-import { parseUsd } from '../src/pages/parse-usd';
+import { parseUsd } from '../src/pages/price-input';
 import { safeReturnPath } from '../src/reader/return-path';
 import { balanceOf, call, HOST, ledgerOf, newReader, topUp, useStandardSite, view, type Reader } from './support/paywall';
 

@@ -1,6 +1,6 @@
 import type { Issue } from '../http/json-errors';
 import type { Site } from '../rules/site-schema';
-import { formatPrice, isPriceUnit, parsePrice, type PriceUnit } from './price-input';
+import { formatPrice, isPriceUnit, parsePrice, type PriceUnit } from '../pages/price-input';
 import { checkSite } from './site-writes';
 import { formatWindow, isWindowUnit, parseWindow, type WindowUnit } from './window-input';
 

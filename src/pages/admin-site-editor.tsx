@@ -1,5 +1,5 @@
 import type { Issue } from '../http/json-errors';
-import { PRICE_UNITS, parsePrice } from '../admin/price-input';
+import { PRICE_UNITS, parsePrice } from './price-input';
 import type { RuleDraft, SiteDraft } from '../admin/site-form';
 import { WINDOW_UNITS } from '../admin/window-input';
 import { formatUsd } from './format';

@@ -59,7 +59,17 @@ function refundIfBroken(c: Context<AppEnv>, body: ReadableStream<Uint8Array>, re
   c.executionCtx.waitUntil(
     body.pipeTo(writable).catch(async (e) => {
       console.error('paid body broke off; refunding', receipt, String(e));
-      await walletOf(c.env, readerId).refund(receipt, 'content not delivered');
+      // The refund is idempotent per receipt, so retrying a wallet that was briefly away is safe.
+      for (const waitMs of [0, 200, 1000]) {
+        await scheduler.wait(waitMs);
+        try {
+          const refunded = await walletOf(c.env, readerId).refund(receipt, 'content not delivered');
+          if (refunded.ok) return;
+        } catch (fault) {
+          console.error('refund attempt failed', receipt, String(fault));
+        }
+      }
+      console.error('REFUND NOT MADE: credit it by hand', { readerId, receipt });
     }),
   );
   return readable;

@@ -7,7 +7,7 @@ import { AccountPage, accountHref, NOTICES, type FormError, type NoticeKey, type
 import { CreateAccountPage } from '../pages/create-account-page';
 import { formatUsd } from '../pages/format';
 import { pageHeaders } from '../pages/page-headers';
-import { parseUsd } from '../pages/parse-usd';
+import { parseUsd } from '../pages/price-input';
 import { topUpOptionsOf } from '../pages/top-up-buttons';
 import { walletOf } from '../wallet/wallet-stub';
 import { priceOfPath } from './article-price';

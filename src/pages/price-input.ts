@@ -1,3 +1,5 @@
+import { MICROS_PER_USD } from '../money';
+
 /**
  * Prices typed by people, in dollars or cents, to integer micros and back: decimal text
  * is split into digits and scaled with BigInt, so no float ever rounds a price.
@@ -40,4 +42,15 @@ export function formatPrice(micros: number, unit: PriceUnit): string {
 
 export function isPriceUnit(value: string): value is PriceUnit {
   return value === 'usd' || value === 'cents';
+}
+
+/**
+ * Dollars as a reader types them on the account page ("5", "0.50", "$2.5", "1,000") to
+ * micros: null for anything else, or ten million dollars and more.
+ */
+export function parseUsd(text: string): number | null {
+  const t = text.trim().replace(/,(?=\d{3}(\D|$))/g, '');
+  if (!/^\$?\s*\d/.test(t)) return null;
+  const price = parsePrice(t, 'usd');
+  return price.ok && price.micros < 10_000_000 * MICROS_PER_USD ? price.micros : null;
 }
