@@ -1,17 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { DEMO_ADMIN_TOKEN, launchChromium, screenshotPath, startDemo, type Demo } from './support/demo';
+import type { Page } from 'playwright-core';
+import { expect, it } from 'vitest';
+import { DEMO_ADMIN_TOKEN, screenshotPath, useDemoInBrowser } from './support/demo';
 
-let demo: Demo;
-let browser: Browser;
-beforeAll(async () => {
-  [demo, browser] = await Promise.all([startDemo(), launchChromium()]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await demo?.stop();
-});
+const harness = useDemoInBrowser();
 
 const day = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
 
@@ -19,7 +11,7 @@ const day = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toI
 function kvPut(key: string, value: unknown) {
   const r = spawnSync(
     process.execPath,
-    ['node_modules/wrangler/bin/wrangler.js', 'kv', 'key', 'put', '--binding', 'KV', '--local', '--persist-to', demo.persistDir, key, JSON.stringify(value)],
+    ['node_modules/wrangler/bin/wrangler.js', 'kv', 'key', 'put', '--binding', 'KV', '--local', '--persist-to', harness.demo.persistDir, key, JSON.stringify(value)],
     { encoding: 'utf8' },
   );
   expect(r.status, r.stderr).toBe(0);
@@ -45,11 +37,11 @@ it('an admin signs in, changes the article price, the demo charges it, and the r
     kvPut(`usage:demo.localhost:${day(s.daysAgo)}`, { host: 'demo.localhost', date: day(s.daysAgo), ...s, daysAgo: undefined, updatedAt: new Date().toISOString() });
   }
 
-  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  const page = await harness.browser.newPage({ viewport: { width: 1200, height: 900 } });
   const problems = watchCsp(page);
 
   // Sign in: a wrong token is told plainly, the right one opens the console.
-  await page.goto(`${demo.baseUrl}/__paywall/admin`);
+  await page.goto(`${harness.demo.baseUrl}/__paywall/admin`);
   await page.getByLabel('Admin token').fill('not-the-token');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect.poll(() => page.getByRole('alert').textContent()).toContain('That is not the admin token');
@@ -92,12 +84,12 @@ it('an admin signs in, changes the article price, the demo charges it, and the r
   expect(await page.getByLabel('Price of rule 1', { exact: true }).inputValue()).toBe('0.003');
 
   // The demo charges the new price to a reader with a balance.
-  const created = await fetch(`${demo.baseUrl}/__paywall/api/readers`, { method: 'POST' });
+  const created = await fetch(`${harness.demo.baseUrl}/__paywall/api/readers`, { method: 'POST' });
   expect(created.status).toBe(201);
   const { token } = (await created.json()) as { token: string };
   const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-  expect((await fetch(`${demo.baseUrl}/__paywall/api/dev/topup`, { method: 'POST', headers: auth, body: JSON.stringify({ amountMicros: 100_000 }) })).status).toBe(200);
-  const viewed = await fetch(`${demo.baseUrl}/articles/prepaid-reading`, { headers: { authorization: auth.authorization } });
+  expect((await fetch(`${harness.demo.baseUrl}/__paywall/api/dev/topup`, { method: 'POST', headers: auth, body: JSON.stringify({ amountMicros: 100_000 }) })).status).toBe(200);
+  const viewed = await fetch(`${harness.demo.baseUrl}/articles/prepaid-reading`, { headers: { authorization: auth.authorization } });
   expect(viewed.status).toBe(200);
   expect(viewed.headers.get('paywall-charged-micros')).toBe('3000');
   expect(viewed.headers.get('paywall-balance-micros')).toBe('97000');
@@ -109,7 +101,7 @@ it('an admin signs in, changes the article price, the demo charges it, and the r
   await page.screenshot({ path: screenshotPath('admin-audit'), fullPage: true });
 
   // Revenue: the seeded days as a chart, with totals and the top-earning paths.
-  await page.goto(`${demo.baseUrl}/__paywall/admin/sites/demo.localhost/revenue`);
+  await page.goto(`${harness.demo.baseUrl}/__paywall/admin/sites/demo.localhost/revenue`);
   const chart = page.getByTestId('usage-chart');
   await chart.waitFor();
   expect(await chart.locator('rect.bar').count()).toBe(30);

@@ -1,16 +1,8 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { launchChromium, screenshotPath, startDemo, type Demo } from './support/demo';
+import type { Page } from 'playwright-core';
+import { expect, it } from 'vitest';
+import { screenshotPath, useDemoInBrowser } from './support/demo';
 
-let demo: Demo;
-let browser: Browser;
-beforeAll(async () => {
-  [demo, browser] = await Promise.all([startDemo(), launchChromium()]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await demo?.stop();
-});
+const harness = useDemoInBrowser();
 
 /** Any CSP violation means a page relies on something its own policy blocks. */
 function watchCsp(page: Page): string[] {
@@ -29,15 +21,15 @@ async function styled(page: Page) {
 }
 
 it('a reader goes from nothing to reading a paid article, and sees the charge on the account page', async () => {
-  const context = await browser.newContext({ viewport: { width: 1024, height: 800 } });
+  const context = await harness.browser.newContext({ viewport: { width: 1024, height: 800 } });
   const page = await context.newPage();
   const csp = watchCsp(page);
 
   // A priced article: the paywall, with the price and no balance yet.
-  await page.goto(demo.baseUrl + '/');
+  await page.goto(harness.demo.baseUrl + '/');
   await page.getByRole('link', { name: 'Ledgers at the edge' }).click();
   await page.waitForLoadState();
-  expect(page.url()).toBe(demo.baseUrl + '/articles/edge-ledgers');
+  expect(page.url()).toBe(harness.demo.baseUrl + '/articles/edge-ledgers');
   expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('This article is part of the paywall');
   expect(await page.getByTestId('price').textContent()).toBe('$0.002');
   expect(await styled(page)).toBe('rgb(29, 78, 216)');
@@ -74,7 +66,7 @@ it('a reader goes from nothing to reading a paid article, and sees the charge on
   expect(await page.getByTestId('notice').textContent()).toContain('Demo top-up added');
   await page.screenshot({ path: screenshotPath('account-topped-up'), fullPage: true });
   const pay = page.getByRole('link', { name: 'Pay $0.002 and read' });
-  await Promise.all([page.waitForURL(demo.baseUrl + '/articles/edge-ledgers'), pay.click()]);
+  await Promise.all([page.waitForURL(harness.demo.baseUrl + '/articles/edge-ledgers'), pay.click()]);
   expect(await page.getByTestId('article-title').textContent()).toBe('Ledgers at the edge');
   await page.screenshot({ path: screenshotPath('article'), fullPage: true });
 
@@ -96,15 +88,15 @@ it('a reader goes from nothing to reading a paid article, and sees the charge on
 });
 
 it('the paywall page fits a phone: nothing wider than the screen, thumb-sized controls', async () => {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+  const context = await harness.browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
   const page = await context.newPage();
   const csp = watchCsp(page);
 
   // A reader whose balance is short meets the paywall with top-up buttons.
-  await page.goto(demo.baseUrl + '/__paywall/account');
+  await page.goto(harness.demo.baseUrl + '/__paywall/account');
   await page.getByRole('button', { name: 'Create my account' }).click();
   await page.waitForLoadState();
-  await page.goto(demo.baseUrl + '/premium/annual-report');
+  await page.goto(harness.demo.baseUrl + '/premium/annual-report');
   expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Your balance does not cover this article');
   expect(await page.getByTestId('price').textContent()).toBe('$0.01');
 
@@ -126,9 +118,9 @@ it('the paywall page fits a phone: nothing wider than the screen, thumb-sized co
   // The top-up from the paywall comes back to the article, one tap from reading it.
   await demoTopUp(page, 'Add $1.00').tap();
   await page.waitForLoadState();
-  await Promise.all([page.waitForURL(demo.baseUrl + '/premium/annual-report'), page.getByRole('link', { name: 'Pay $0.01 and read' }).tap()]);
+  await Promise.all([page.waitForURL(harness.demo.baseUrl + '/premium/annual-report'), page.getByRole('link', { name: 'Pay $0.01 and read' }).tap()]);
   expect(await page.getByTestId('article-title').textContent()).toBe('Premium: the annual report');
-  await page.goto(demo.baseUrl + '/__paywall/account');
+  await page.goto(harness.demo.baseUrl + '/__paywall/account');
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   await page.screenshot({ path: screenshotPath('account-phone'), fullPage: true });
 

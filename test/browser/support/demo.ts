@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const DEMO_ADMIN_TOKEN = 'demo-admin-token';
@@ -66,3 +67,27 @@ export function launchChromium(): Promise<Browser> {
 }
 
 export const screenshotPath = (name: string) => `test/screenshots/${name}.png`;
+
+/**
+ * The demo and a browser for one test file: started before its tests, stopped after.
+ * The getters read them once the hooks have run.
+ */
+export function useDemoInBrowser(): { readonly demo: Demo; readonly browser: Browser } {
+  let demo: Demo | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    [demo, browser] = await Promise.all([startDemo(), launchChromium()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await demo?.stop();
+  });
+  return {
+    get demo() {
+      return demo!;
+    },
+    get browser() {
+      return browser!;
+    },
+  };
+}
