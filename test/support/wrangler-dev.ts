@@ -40,7 +40,8 @@ async function startWrangler(): Promise<{ url: string; child: ChildProcess; stat
     '--inspector-port', String(inspector), '--persist-to', state, '--show-interactive-dev-session=false',
     ...Object.entries(VARS).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
   ];
-  const child = spawn(process.execPath, args, { cwd: process.cwd(), env: { ...process.env, CI: '1', WRANGLER_SEND_METRICS: 'false' } });
+  // Its own process group, so that stopping it stops wrangler's children and workerd too.
+  const child = spawn(process.execPath, args, { cwd: process.cwd(), detached: true, env: { ...process.env, CI: '1', WRANGLER_SEND_METRICS: 'false' } });
   let output = '';
   const url = `http://127.0.0.1:${port}`;
   await new Promise<void>((resolve, reject) => {
@@ -57,6 +58,24 @@ async function startWrangler(): Promise<{ url: string; child: ChildProcess; stat
     child.on('exit', (code) => reject(new Error(`wrangler dev exited with ${code}:\n${output}`)));
   });
   return { url, child, state };
+}
+
+/** Stops a detached child's whole process group: politely, then for good after 5 s. */
+export async function stopGroup(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.pid === undefined) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, sig);
+    } catch {
+      // the group is gone already
+    }
+  };
+  signal('SIGTERM');
+  const timer = setTimeout(() => signal('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+  signal('SIGKILL');
 }
 
 export default async function setup(project: TestProject) {
@@ -76,9 +95,7 @@ export default async function setup(project: TestProject) {
     if (!started) return;
     const { child, state } = await started.catch(() => ({ child: null, state: null }));
     if (child && child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
+      await stopGroup(child);
     }
     if (state) rmSync(state, { recursive: true, force: true });
   };

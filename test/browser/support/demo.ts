@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
+import { stopGroup } from '../../support/wrangler-dev';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const DEMO_ADMIN_TOKEN = 'demo-admin-token';
@@ -31,6 +32,7 @@ export async function startDemo(): Promise<Demo> {
   const child: ChildProcess = spawn(process.execPath, ['scripts/start.mjs'], {
     env: { ...process.env, PORT: String(port), DEMO_ORIGIN_PORT: String(originPort), PERSIST_DIR: persistDir },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
@@ -39,7 +41,7 @@ export async function startDemo(): Promise<Demo> {
   const deadline = Date.now() + 90_000;
   while (!output.includes('Demo paywall:')) {
     if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
+      await stopGroup(child);
       throw new Error(`The demo did not start:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 100));
@@ -48,8 +50,7 @@ export async function startDemo(): Promise<Demo> {
     baseUrl,
     persistDir,
     stop: async () => {
-      child.kill('SIGTERM');
-      await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+      await stopGroup(child);
       rmSync(persistDir, { recursive: true, force: true });
     },
   };
