@@ -1,8 +1,8 @@
 import { reset } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { call, json, newReader, view, type Reader } from './support/paywall';
-import { chargedOf, echoOf, useSecuritySite } from './support/security';
+import { ADMIN, HOST, call, expectedOriginSecret, json, newReader, putSite, siteDoc, view, type Reader } from './support/paywall';
+import { SECURITY_RULES, chargedOf, echoOf, useSecuritySite } from './support/security';
 
 /** Shared caches never keep a paid answer or a 402; the origin can tell paywall traffic. */
 
@@ -102,9 +102,14 @@ describe('origin secret', () => {
     for (const [path, who] of [['/free/x', null], ['/premium/x', reader], ['/articles/s', reader]] as const) {
       const res = await view(path, who);
       expect(res.status).toBe(200);
-      for (const [name, value] of res.headers) expect(`${name}: ${value}`).not.toContain(env.ORIGIN_SECRET!);
+      const siteSecret = await expectedOriginSecret();
+      for (const [name, value] of res.headers) {
+        expect(`${name}: ${value}`).not.toContain(env.ORIGIN_SECRET!);
+        expect(`${name}: ${value}`).not.toContain(siteSecret);
+      }
       const echo = await echoOf(res);
-      expect(echo.headers['paywall-origin-secret'], path).toBe(env.ORIGIN_SECRET);
+      expect(echo.headers['paywall-origin-secret'], path).toBe(siteSecret);
+      expect(echo.headers['paywall-origin-secret']).not.toContain(env.ORIGIN_SECRET!);
     }
   });
 
@@ -114,9 +119,24 @@ describe('origin secret', () => {
     const forged = await fetch(`${env.TEST_ORIGIN}/free/x`, { headers: { 'paywall-origin-secret': 'guess' } }).then((r) =>
       r.json<{ headers: Record<string, string | undefined> }>(),
     );
-    expect(await cameThroughPaywall(viaPaywall.headers, env.ORIGIN_SECRET!)).toBe(true);
-    expect(await cameThroughPaywall(direct.headers, env.ORIGIN_SECRET!)).toBe(false);
-    expect(await cameThroughPaywall(forged.headers, env.ORIGIN_SECRET!)).toBe(false);
+    const siteSecret = await expectedOriginSecret();
+    expect(await cameThroughPaywall(viaPaywall.headers, siteSecret)).toBe(true);
+    expect(await cameThroughPaywall(direct.headers, siteSecret)).toBe(false);
+    expect(await cameThroughPaywall(forged.headers, siteSecret)).toBe(false);
+  });
+
+  it('each site’s origin gets its own secret, which the admin API tells the admin and nobody else', async () => {
+    expect((await putSite(siteDoc(SECURITY_RULES, 'other.test'), 'other.test')).status).toBe(200);
+    const ours = await echoOf(await view('/free/x', null));
+    const theirs = await echoOf(await call('/free/x', { headers: { accept: 'application/json' } }, 'other.test'));
+    expect(theirs.headers['paywall-origin-secret']).toBe(await expectedOriginSecret('other.test'));
+    expect(theirs.headers['paywall-origin-secret']).not.toBe(ours.headers['paywall-origin-secret']);
+
+    const told = await call(`/__paywall/api/admin/sites/${HOST}/origin-secret`, { headers: ADMIN });
+    expect(told.status).toBe(200);
+    expect(await told.json()).toEqual({ host: HOST, header: 'Paywall-Origin-Secret', value: ours.headers['paywall-origin-secret'] });
+    expect((await call(`/__paywall/api/admin/sites/${HOST}/origin-secret`)).status).toBe(401);
+    expect((await call(`/__paywall/api/admin/sites/Bad_Host/origin-secret`, { headers: ADMIN })).status).toBe(400);
   });
 });
 

@@ -2,7 +2,7 @@ import { createExecutionContext, reset, waitOnExecutionContext } from 'cloudflar
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { app } from '../src/app';
-import { balanceOf, call, json, ledgerOf, newReader, putSite, siteDoc, useStandardSite, view, type Reader } from './support/paywall';
+import { balanceOf, call, expectedOriginSecret, json, ledgerOf, newReader, putSite, siteDoc, useStandardSite, view, type Reader } from './support/paywall';
 
 type Echo = { method: string; path: string; headers: Record<string, string> };
 
@@ -48,7 +48,7 @@ describe('priced paths, the reader can pay', () => {
     const echo = await res.json<Echo>();
     expect(echo.headers.cookie).toBe('theme=dark');
     expect(echo.headers.authorization).toBeUndefined();
-    expect(echo.headers['paywall-origin-secret']).toBe('test-origin-secret');
+    expect(echo.headers['paywall-origin-secret']).toBe(await expectedOriginSecret());
   });
 
   it('does not let the origin forge the paywall’s headers', async () => {

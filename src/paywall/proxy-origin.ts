@@ -1,4 +1,5 @@
 import type { Site } from '../rules/site-schema';
+import { originSecretFor } from './origin-secret';
 
 /** Headers that must not reach the origin: hop-by-hop ones, and ones some servers route by. */
 const DROPPED_REQUEST_HEADERS = [
@@ -45,7 +46,8 @@ export async function fetchOrigin(
   headers.set('x-forwarded-proto', incoming.protocol.replace(':', ''));
   const clientIp = request.headers.get('cf-connecting-ip');
   if (clientIp) headers.set('x-forwarded-for', clientIp);
-  if (env.ORIGIN_SECRET) headers.set('paywall-origin-secret', env.ORIGIN_SECRET);
+  const originSecret = originSecretFor(env, site.host);
+  if (originSecret) headers.set('paywall-origin-secret', await originSecret);
 
   // The timeout runs until the origin's headers: a paid body may then take as long as it
   // needs to stream, since the charge was settled when the headers came.

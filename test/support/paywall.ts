@@ -80,3 +80,13 @@ export async function ledgerOf(reader: Reader): Promise<Entry[]> {
 export function view(path: string, reader: Reader | null, headers: Record<string, string> = {}, method = 'GET') {
   return call(path, { method, headers: { accept: 'application/json', ...(reader?.auth ?? {}), ...headers } });
 }
+
+/**
+ * What a site's origin should receive as Paywall-Origin-Secret, derived here as a
+ * publisher would be told to: HMAC-SHA256(ORIGIN_SECRET, "paywall-origin-secret:v1:<host>"), base64url.
+ */
+export async function expectedOriginSecret(host = HOST): Promise<string> {
+  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(env.ORIGIN_SECRET!), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const mac = await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`paywall-origin-secret:v1:${host}`));
+  return Buffer.from(mac).toString('base64url');
+}
