@@ -1,0 +1,28 @@
+// The platform's floor, for comparison: a pass-through, and the same pass-through with two
+// empty RPC calls to a SQLite-backed Durable Object (what any design that holds and then
+// commits pays). Nothing of the paywall's own code runs here.
+import { DurableObject } from 'cloudflare:workers';
+
+export class Noop extends DurableObject {
+  hold() {
+    return { ok: true };
+  }
+  commit() {
+    return { ok: true };
+  }
+}
+
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    if (url.pathname.startsWith('/rpc/')) {
+      const stub = env.NOOP.get(env.NOOP.idFromName(request.headers.get('authorization') ?? 'anon'));
+      await stub.hold();
+      const origin = await fetch(env.ORIGIN + url.pathname);
+      await stub.commit();
+      return new Response(origin.body, origin);
+    }
+    const origin = await fetch(env.ORIGIN + url.pathname);
+    return new Response(origin.body, origin);
+  },
+};

