@@ -2,7 +2,7 @@
 // through workerd's inspector while a scenario runs: where the time of a view goes.
 import { writeFileSync } from 'node:fs';
 
-export async function profileWhile(inspectorUrl, outFile, run) {
+export async function profileWhile(inspectorUrl, outFile, run, sourceText) {
   const ws = new WebSocket(inspectorUrl);
   await new Promise((resolve, reject) => {
     ws.onopen = resolve;
@@ -30,19 +30,35 @@ export async function profileWhile(inspectorUrl, outFile, run) {
   const { result: stopped } = await send('Profiler.stop');
   ws.close();
   writeFileSync(outFile, JSON.stringify(stopped.profile));
-  return { result, top: summarize(stopped.profile) };
+  return { result, top: summarize(stopped.profile, sourceText) };
 }
 
-/** Self time by function, and the share of samples spent outside JavaScript. */
-export function summarize(profile, limit = 25) {
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const self = new Map();
+/**
+ * Self time by function and line (a function's self time is shared out over its lines by
+ * the profile's position ticks), with the line's text when the bundle's source is given.
+ */
+export function summarize(profile, sourceText, limit = 25) {
+  const lines = sourceText ? sourceText.split('\n') : [];
+  const selfByNode = new Map();
   const dt = profile.timeDeltas;
-  for (let i = 0; i < profile.samples.length; i++) {
-    const node = byId.get(profile.samples[i]);
+  for (let i = 0; i < profile.samples.length; i++) selfByNode.set(profile.samples[i], (selfByNode.get(profile.samples[i]) ?? 0) + (dt[i] ?? 0));
+  const self = new Map();
+  const add = (key, us) => self.set(key, (self.get(key) ?? 0) + us);
+  for (const node of profile.nodes) {
+    const us = selfByNode.get(node.id) ?? 0;
+    if (!us) continue;
     const f = node.callFrame;
-    const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}`;
-    self.set(key, (self.get(key) ?? 0) + (dt[i] ?? 0));
+    const name = f.functionName || '(anonymous)';
+    const ticks = node.positionTicks ?? [];
+    const totalTicks = ticks.reduce((a, t) => a + t.ticks, 0);
+    if (!f.url || !totalTicks) {
+      add(f.url ? `${name} (${f.url.split('/').pop()}:${f.lineNumber + 1})` : name, us);
+      continue;
+    }
+    for (const t of ticks) {
+      const text = (lines[t.line - 1] ?? '').trim().slice(0, 90);
+      add(`${name}: ${text || `line ${t.line}`}`, (us * t.ticks) / totalTicks);
+    }
   }
   const total = [...self.values()].reduce((a, b) => a + b, 0);
   return [...self.entries()]
