@@ -44,7 +44,7 @@ describe('billable operations per view', () => {
 
   async function measure(fn: () => Promise<void>, readerId?: string): Promise<OpCounts & { rowsWritten: number }> {
     const rowsBefore = readerId ? (await walletOf(env, readerId).stats()).rowsWritten : 0;
-    const before = { ...counts };
+    const before = { ...counts, doRequestsByBinding: { ...counts.doRequestsByBinding } };
     await fn();
     const ops = diffCounts(counts, before);
     const rowsAfter = readerId ? (await walletOf(env, readerId).stats()).rowsWritten : 0;
@@ -52,6 +52,8 @@ describe('billable operations per view', () => {
   }
 
   const kvOps = (o: OpCounts) => o.kvReads + o.kvWrites + o.kvDeletes + o.kvLists;
+  /** Requests to the reader's wallet; other objects (usage counting, say) are costed by the bench, not pinned here. */
+  const wallet = (o: OpCounts) => o.doRequestsByBinding.WALLET ?? 0;
 
   it('reads the site document once; a warm view makes no KV operation', async () => {
     const host = await newSite();
@@ -63,7 +65,7 @@ describe('billable operations per view', () => {
       for (let i = 0; i < 20; i++) expect((await send(host, `/free/page-${i}`)).status).toBe(200);
     });
     expect(kvOps(warm)).toBe(0);
-    expect(warm.doRequests).toBe(0);
+    expect(wallet(warm)).toBe(0);
   });
 
   it('a warm paid view: no KV operation, two Durable Object requests, one SQLite row', async () => {
@@ -80,7 +82,7 @@ describe('billable operations per view', () => {
     }, reader.readerId);
     expect(kvOps(paid)).toBe(0);
     // reserve() before the origin is asked, commit() once it answered 2xx.
-    expect(paid.doRequests / views).toBe(2);
+    expect(wallet(paid) / views).toBe(2);
     // The ledger row is the charge and the balance at once.
     expect(paid.rowsWritten / views).toBe(1);
   });
@@ -94,7 +96,7 @@ describe('billable operations per view', () => {
       expect(res.headers.get('paywall-charged-micros')).toBe('2500');
     }, reader.readerId);
     expect(kvOps(first)).toBe(0);
-    expect(first.doRequests).toBe(2);
+    expect(wallet(first)).toBe(2);
     expect(first.rowsWritten).toBeGreaterThanOrEqual(1);
     expect(first.rowsWritten).toBeLessThanOrEqual(2);
 
@@ -104,7 +106,7 @@ describe('billable operations per view', () => {
       expect(res.headers.get('paywall-charged-micros')).toBe('0');
     }, reader.readerId);
     expect(kvOps(again)).toBe(0);
-    expect(again.doRequests).toBe(1);
+    expect(wallet(again)).toBe(1);
     expect(again.rowsWritten).toBe(0);
   });
 
@@ -117,7 +119,7 @@ describe('billable operations per view', () => {
       expect(res.status).toBe(402);
     }, reader.readerId);
     expect(kvOps(refused)).toBe(0);
-    expect(refused.doRequests).toBe(1);
+    expect(wallet(refused)).toBe(1);
     expect(refused.rowsWritten).toBe(0);
   });
 });

@@ -24,6 +24,9 @@ function perView(before, after, rowsBefore, rowsAfter, views) {
     kvLists: d('kvLists'),
     kvOps: d('kvReads') + d('kvWrites') + d('kvDeletes') + d('kvLists'),
     rowsWritten: (rowsAfter - rowsBefore) / views,
+    doRequestsByBinding: Object.fromEntries(
+      Object.entries(after.doRequestsByBinding).map(([name, count]) => [name, (count - (before.doRequestsByBinding[name] ?? 0)) / views]),
+    ),
   };
 }
 

@@ -10,6 +10,14 @@ function table(head, rows) {
   return [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
+const LATENCY_LABELS = {
+  paidWarmWallet: 'paid views, 20 readers in turn (wallets in memory)',
+  floorRpc: 'floor: bare Worker + 2 empty Durable Object RPCs (20 objects in memory)',
+  passThroughBeside: 'Worker, free path (pass-through)',
+  paidColdWallet: 'paid views, wallet object cold (constructed for the view)',
+  floorRpcCold: 'floor: bare Worker + 2 empty RPCs to a new object',
+};
+
 export function writeReport(file, r) {
   const m = r.machine;
   const s = r.scenarios;
@@ -66,11 +74,17 @@ Ratios from this run: paid (1,000 readers) / pass-through **${r.ratios.paid1000O
 
 ## Latency at a fixed rate
 
-The scenarios below interleaved request by request, ${n(r.latency.passThrough.rate)} views a second each (${n(r.latency.passThrough.rate * Object.keys(r.latency).length)} in all, evenly spaced, each timed from when it was due), well under saturation, so that whatever stalls the machine lands on all of them alike: what the paywall adds to one view. The tail (p99) on this machine is set by stalls that hit a bare Worker too (the floor rows).
+The scenarios below interleaved request by request, ${n(r.latency.passThrough.rate)} views a second each (${n(r.latency.passThrough.rate * Object.keys(r.latency).length)} in all, evenly spaced, each timed from when it was due), well under saturation, so that whatever stalls the machine lands on all of them alike: what the paywall adds to one view. Paid views rotate over 20 readers, whose wallet objects stay in memory as they do under load; the empty-RPC floor uses the same 20 names.
 
-${table(['scenario', 'views/s', 'p50', 'p90', 'p99', 'max'], Object.entries(lat).map(([k, x]) => [k === 'paid1000' ? 'paid views, 1,000 readers in turn (each wallet cold: its object is constructed for the view)' : k === 'paidWarmWallet' ? 'paid views, 20 readers in turn (wallets in memory)' : s[k]?.label ?? k, n(x.okPerSecond), ms(x.p50Ms), ms(x.p90Ms), ms(x.p99Ms), ms(x.maxMs)]))}
+${table(['scenario', 'views/s', 'p50', 'p90', 'p99', 'max'], Object.entries(lat).map(([k, x]) => [LATENCY_LABELS[k] ?? s[k]?.label ?? k, n(x.okPerSecond), ms(x.p50Ms), ms(x.p90Ms), ms(x.p99Ms), ms(x.maxMs)]))}
 
-Added by a paid view over a pass-through view, wallet in memory: p50 **${ms(r.addedP50Ms)}**, p90 **${ms(r.addedP90Ms)}**, p99 **${ms(r.addedP99Ms)}**. With the reader's wallet cold: p50 ${ms(r.addedColdWalletMs.p50)}, p90 ${ms(r.addedColdWalletMs.p90)}, p99 ${ms(r.addedColdWalletMs.p99)}; the floor rows show how much of that is workerd creating an object at all (the empty Durable Object is cold too). The p99 of every workerd row, the bare floor Worker's included, is set by stalls of workerd's single thread that the origin and PostgreSQL rows do not have; the p99 difference is therefore noisy from run to run (it can even come out negative), while p50 and p90 are stable.
+Added by a paid view over a pass-through view: p50 **${ms(r.addedP50Ms)}**, p90 **${ms(r.addedP90Ms)}**, p99 **${ms(r.addedP99Ms)}**. The p99 of every workerd row, the bare floor Worker's included, is set by stalls of workerd's single thread that the origin and PostgreSQL rows do not show, so the p99 difference moves from run to run (it can come out negative); p50 and p90 are steady.
+
+Cold wallets, measured apart (${n(r.coldLatency.paidColdWallet.requests)} paid views by readers whose wallet object had been evicted, each constructing it, interleaved with pass-through views and with empty RPCs to never-used objects, ${n(r.coldLatency.paidColdWallet.rate)} a second each):
+
+${table(['scenario', 'p50', 'p90', 'p99', 'max'], Object.entries(r.coldLatency).map(([k, x]) => [LATENCY_LABELS[k] ?? k, ms(x.p50Ms), ms(x.p90Ms), ms(x.p99Ms), ms(x.maxMs)]))}
+
+A cold wallet adds p50 ${ms(r.addedColdWalletMs.p50)} and p90 ${ms(r.addedColdWalletMs.p90)} over pass-through; the empty object's row shows how much of that is workerd creating an object at all.
 
 ## Money: charged once per view, never beyond the balance
 

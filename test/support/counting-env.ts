@@ -9,14 +9,19 @@ export type OpCounts = {
   kvDeletes: number;
   kvLists: number;
   doRequests: number;
+  /** Durable Object requests per binding name (WALLET, and whatever namespaces are added later). */
+  doRequestsByBinding: Record<string, number>;
 };
 
 export function newOpCounts(): OpCounts {
-  return { kvReads: 0, kvWrites: 0, kvDeletes: 0, kvLists: 0, doRequests: 0 };
+  return { kvReads: 0, kvWrites: 0, kvDeletes: 0, kvLists: 0, doRequests: 0, doRequestsByBinding: {} };
 }
 
 export function diffCounts(after: OpCounts, before: OpCounts): OpCounts {
+  const byBinding: Record<string, number> = {};
+  for (const [name, n] of Object.entries(after.doRequestsByBinding)) byBinding[name] = n - (before.doRequestsByBinding[name] ?? 0);
   return {
+    doRequestsByBinding: byBinding,
     kvReads: after.kvReads - before.kvReads,
     kvWrites: after.kvWrites - before.kvWrites,
     kvDeletes: after.kvDeletes - before.kvDeletes,
@@ -55,7 +60,7 @@ function countedKv(kv: KVNamespace, counts: OpCounts): KVNamespace {
   });
 }
 
-function countedStub<T extends object>(stub: T, counts: OpCounts): T {
+function countedStub<T extends object>(stub: T, counts: OpCounts, binding: string): T {
   return new Proxy(stub, {
     get(target, prop) {
       const value = Reflect.get(target, prop) as unknown;
@@ -63,20 +68,21 @@ function countedStub<T extends object>(stub: T, counts: OpCounts): T {
       const fn = value as AnyFn;
       return (...args: unknown[]) => {
         counts.doRequests += 1;
+        counts.doRequestsByBinding[binding] = (counts.doRequestsByBinding[binding] ?? 0) + 1;
         return Reflect.apply(fn, target, args);
       };
     },
   });
 }
 
-function countedNamespace(ns: DurableObjectNamespace, counts: OpCounts): DurableObjectNamespace {
+function countedNamespace(ns: DurableObjectNamespace, counts: OpCounts, binding: string): DurableObjectNamespace {
   return new Proxy(ns, {
     get(target, prop) {
       const value = Reflect.get(target, prop) as unknown;
       if (typeof value !== 'function') return value;
       const fn = value as AnyFn;
       if (prop === 'get' || prop === 'getByName') {
-        return (...args: unknown[]) => countedStub(Reflect.apply(fn, target, args) as object, counts);
+        return (...args: unknown[]) => countedStub(Reflect.apply(fn, target, args) as object, counts, binding);
       }
       return fn.bind(target);
     },
@@ -95,7 +101,7 @@ export function countingEnv<E extends object>(env: E, counts: OpCounts): E {
       const value = Reflect.get(target, prop) as unknown;
       let out = value;
       if (isKvNamespace(value)) out = countedKv(value, counts);
-      else if (isDurableObjectNamespace(value)) out = countedNamespace(value, counts);
+      else if (isDurableObjectNamespace(value)) out = countedNamespace(value, counts, String(prop));
       wrapped.set(prop, out);
       return out;
     },
