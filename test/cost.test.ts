@@ -1,7 +1,8 @@
-import { createExecutionContext, reset, waitOnExecutionContext } from 'cloudflare:test';
+import { createExecutionContext, reset, runDurableObjectAlarm, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { app } from '../src/app';
+import { usageOf } from '../src/usage/usage-stub';
 import { walletOf } from '../src/wallet/wallet-stub';
 import { countingEnv, diffCounts, newOpCounts, type OpCounts } from './support/counting-env';
 import { STANDARD_RULES } from './support/paywall';
@@ -42,13 +43,14 @@ describe('billable operations per view', () => {
     return { readerId, headers: { authorization: headers.authorization, accept: 'application/json' } };
   }
 
-  async function measure(fn: () => Promise<void>, readerId?: string): Promise<OpCounts & { rowsWritten: number }> {
-    const rowsBefore = readerId ? (await walletOf(env, readerId).stats()).rowsWritten : 0;
+  async function measure(fn: () => Promise<void>, readerId?: string): Promise<OpCounts & { rowsWritten: number; alarmsSet: number }> {
+    const statsOf = async () => (readerId ? await walletOf(env, readerId).stats() : { rowsWritten: 0, alarmsSet: 0 });
+    const stats0 = await statsOf();
     const before = { ...counts, doRequestsByBinding: { ...counts.doRequestsByBinding } };
     await fn();
     const ops = diffCounts(counts, before);
-    const rowsAfter = readerId ? (await walletOf(env, readerId).stats()).rowsWritten : 0;
-    return { ...ops, rowsWritten: rowsAfter - rowsBefore };
+    const stats1 = await statsOf();
+    return { ...ops, rowsWritten: stats1.rowsWritten - stats0.rowsWritten, alarmsSet: stats1.alarmsSet - stats0.alarmsSet };
   }
 
   const kvOps = (o: OpCounts) => o.kvReads + o.kvWrites + o.kvDeletes + o.kvLists;
@@ -85,6 +87,8 @@ describe('billable operations per view', () => {
     expect(wallet(paid) / views).toBe(2);
     // The ledger row is the charge and the balance at once.
     expect(paid.rowsWritten / views).toBe(1);
+    // The usage flush's alarm (billed as a row) is set once a period for all of them: see the last test.
+    expect(paid.alarmsSet).toBeLessThanOrEqual(1);
   });
 
   it('a paid view that opens a re-view window writes at most two rows; a re-view writes none', async () => {
@@ -121,5 +125,47 @@ describe('billable operations per view', () => {
     expect(kvOps(refused)).toBe(0);
     expect(wallet(refused)).toBe(1);
     expect(refused.rowsWritten).toBe(0);
+  });
+
+  it('usage is billed per flush, not per view: one alarm, one delivery and one cursor row per reader and period', async () => {
+    const host = await newSite();
+    const reader = await newReader(host, 1_000_000);
+    await send(host, '/free/warm-up');
+    const walletStub = walletOf(env, reader.readerId);
+    const usage = usageOf(env, host);
+    // Whatever the top-up and the free view left pending is flushed first.
+    await runDurableObjectAlarm(walletStub);
+    await runDurableObjectAlarm(usage);
+
+    const w0 = await walletStub.stats();
+    const u0 = await usage.stats();
+    const paths = ['/premium/a', '/premium/b', '/premium/c', '/premium/a', '/premium/b', '/premium/a'];
+    for (const path of paths) {
+      const res = await send(host, path, { headers: reader.headers });
+      expect(res.headers.get('paywall-charged-micros')).toBe('10000');
+    }
+    const w1 = await walletStub.stats();
+    // Six charges: six ledger rows, and the flush alarm set once for all of them.
+    expect(w1.rowsWritten - w0.rowsWritten).toBe(paths.length);
+    expect(w1.alarmsSet - w0.alarmsSet).toBe(1);
+
+    expect(await runDurableObjectAlarm(walletStub)).toBe(true);
+    const w2 = await walletStub.stats();
+    const u1 = await usage.stats();
+    // The flush: one alarm invocation, one call to the site's aggregator, one cursor row.
+    expect(w2.flushes - w1.flushes).toBe(1);
+    expect(w2.deliveries - w1.deliveries).toBe(1);
+    expect(w2.rowsWritten - w1.rowsWritten).toBe(1);
+    expect(w2.cursorRows - w1.cursorRows).toBe(1);
+    // The aggregator: the day's row, one row per distinct path, the reader's last seq; its alarm once.
+    expect(u1.rowsWritten - u0.rowsWritten).toBe(1 + new Set(paths).size + 1);
+    expect(u1.alarmsSet - u0.alarmsSet).toBe(1);
+
+    expect(await runDurableObjectAlarm(usage)).toBe(true);
+    const u2 = await usage.stats();
+    // Its own flush: the day's KV document once, and the row marking it written.
+    expect(u2.kvWrites - u1.kvWrites).toBe(1);
+    expect(u2.rowsWritten - u1.rowsWritten).toBe(1);
+    expect(JSON.parse((await env.KV.get(`usage:${host}:${new Date().toISOString().slice(0, 10)}`))!)).toMatchObject({ paidViews: paths.length });
   });
 });

@@ -221,7 +221,8 @@ describe('failures between charge and summary', () => {
     await visit('/premium/a', reader);
     await visit('/premium/b', reader);
     await runInDurableObject(usageStub(), (aggregator: UsageAggregator) => {
-      const target = aggregator as unknown as { sql: SqlStorage };
+      // Every statement of the aggregator runs through its counting wrapper's SQL handle.
+      const target = (aggregator as unknown as { db: { sql: SqlStorage } }).db;
       const real = target.sql;
       target.sql = {
         exec: (query: string, ...params: unknown[]) => {

@@ -32,6 +32,8 @@ export function phaseOf(id: DurableObjectId, periodMs: number): number {
  */
 export class FlushAlarm {
   private armed = false;
+  /** `setAlarm()` calls made: Cloudflare bills each as one SQLite row written. */
+  alarmsSet = 0;
   private readonly periodMs: number;
   private readonly phaseMs: number;
 
@@ -50,6 +52,7 @@ export class FlushAlarm {
   arm(): void {
     if (this.armed) return;
     this.armed = true;
+    this.alarmsSet += 1;
     this.ctx.storage.setAlarm(nextSlot(Date.now(), this.periodMs, this.phaseMs)).catch((e) => {
       this.armed = false;
       console.error('usage: could not set the flush alarm', String(e));

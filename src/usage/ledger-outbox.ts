@@ -20,6 +20,9 @@ type UsageRow = { seq: number; type: 'charge' | 'refund'; amount: number; at: nu
 export class LedgerOutbox {
   private readonly alarm: FlushAlarm;
   private flushing: Promise<void> | null = null;
+  private flushes = 0;
+  private deliveries = 0;
+  private cursorRows = 0;
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -38,6 +41,7 @@ export class LedgerOutbox {
 
   /** The wallet's alarm: deliver what is pending, and come back if anything is left. */
   async flush(readerId: string | null): Promise<void> {
+    this.flushes += 1;
     this.flushing ??= this.deliver(readerId).finally(() => (this.flushing = null));
     try {
       await this.flushing;
@@ -58,6 +62,7 @@ export class LedgerOutbox {
         entries.push(this.toUsage(row));
         byHost.set(row.host, entries);
       }
+      this.deliveries += byHost.size;
       const results = await Promise.allSettled(
         [...byHost].map(([host, entries]) => usageOf(this.env, host).applyLedger(host, readerId, entries)),
       );
@@ -70,7 +75,13 @@ export class LedgerOutbox {
         'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
         CURSOR_KEY, rows[rows.length - 1]!.seq,
       );
+      this.cursorRows += 1;
     }
+  }
+
+  /** Billable work done by this instance's flushes. */
+  stats(): { alarmsSet: number; flushes: number; deliveries: number; cursorRows: number } {
+    return { alarmsSet: this.alarm.alarmsSet, flushes: this.flushes, deliveries: this.deliveries, cursorRows: this.cursorRows };
   }
 
   private cursor(): number {

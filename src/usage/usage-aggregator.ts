@@ -1,4 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
+import { CountedSql } from '../storage/counted-sql';
 import { FlushAlarm } from './flush-alarm';
 import { TOP_PATHS, usageKey, type UsageSummary } from './usage-summary';
 import type { ApplyLedgerResult, CountViewResult, LedgerUsage } from './usage-types';
@@ -43,7 +44,11 @@ type TopPath = UsageSummary['topPaths'][number];
  */
 export class UsageAggregator extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  /** Every statement after the schema goes through it, so that the rows written are counted. */
+  private readonly db: CountedSql;
   private readonly flushAlarm: FlushAlarm;
+  private flushes = 0;
+  private kvWrites = 0;
   /** Written by the first call: the site's host, which the object's id cannot give back. */
   private host: string | null;
   private prunedOn: string | null = null;
@@ -53,7 +58,8 @@ export class UsageAggregator extends DurableObject<Env> {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.sql.exec(SCHEMA);
-    this.host = (this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'host'").toArray()[0]?.value) ?? null;
+    this.db = new CountedSql(this.sql);
+    this.host = this.db.all<{ value: string }>("SELECT value FROM meta WHERE key = 'host'")[0]?.value ?? null;
     this.flushAlarm = new FlushAlarm(ctx, env);
     if (this.dirtyDayExists()) this.flushAlarm.arm();
   }
@@ -67,7 +73,7 @@ export class UsageAggregator extends DurableObject<Env> {
     let applied = 0;
     this.ctx.storage.transactionSync(() => {
       this.rememberHost(host);
-      const last = this.sql.exec<{ seq: number }>('SELECT seq FROM reader_seqs WHERE reader_id = ?', readerId).toArray()[0]?.seq ?? 0;
+      const last = this.db.all<{ seq: number }>('SELECT seq FROM reader_seqs WHERE reader_id = ?', readerId)[0]?.seq ?? 0;
       const fresh = entries.filter((e) => e.seq > last);
       if (fresh.length === 0) return;
 
@@ -87,14 +93,14 @@ export class UsageAggregator extends DurableObject<Env> {
         const frozen = this.addToDay(day, d.views, d.views, d.revenue);
         if (frozen) continue;
         for (const [path, p] of d.paths) {
-          this.sql.exec(
+          this.db.all(
             `INSERT INTO day_paths (day, path, paid_views, revenue) VALUES (?, ?, ?, ?)
              ON CONFLICT (day, path) DO UPDATE SET paid_views = paid_views + excluded.paid_views, revenue = revenue + excluded.revenue`,
             day, path, p.views, p.revenue,
           );
         }
       }
-      this.sql.exec(
+      this.db.all(
         'INSERT INTO reader_seqs (reader_id, seq) VALUES (?, ?) ON CONFLICT (reader_id) DO UPDATE SET seq = excluded.seq',
         readerId, fresh[fresh.length - 1]!.seq,
       );
@@ -115,9 +121,9 @@ export class UsageAggregator extends DurableObject<Env> {
     let duplicate = true;
     this.ctx.storage.transactionSync(() => {
       this.rememberHost(host);
-      const inserted = this.sql.exec('INSERT OR IGNORE INTO view_events (id, day) VALUES (?, ?)', eventId, day);
-      inserted.toArray();
-      if (inserted.rowsWritten === 0) return;
+      const before = this.db.rowsWritten;
+      this.db.all('INSERT OR IGNORE INTO view_events (id, day) VALUES (?, ?)', eventId, day);
+      if (this.db.rowsWritten === before) return;
       duplicate = false;
       this.addToDay(day, views, 0, 0);
       this.flushAlarm.arm();
@@ -128,6 +134,7 @@ export class UsageAggregator extends DurableObject<Env> {
   /** Writes every day that changed since its last write to KV, then forgets what is no longer needed. */
   override async alarm(): Promise<void> {
     // One flush at a time: an older document must never land in KV after a newer one.
+    this.flushes += 1;
     this.flushing ??= this.flush().finally(() => (this.flushing = null));
     try {
       await this.flushing;
@@ -136,6 +143,11 @@ export class UsageAggregator extends DurableObject<Env> {
       console.error('usage: flush failed; retrying on the next alarm', String(e));
     }
     this.flushAlarm.settle(this.dirtyDayExists());
+  }
+
+  /** Billable work done by this instance: for tests and the bench's cost figures. */
+  stats(): { rowsWritten: number; alarmsSet: number; flushes: number; kvWrites: number } {
+    return { rowsWritten: this.db.rowsWritten, alarmsSet: this.flushAlarm.alarmsSet, flushes: this.flushes, kvWrites: this.kvWrites };
   }
 
   /** The counts as they stand, written to KV or not (for tests and operators). */
@@ -149,9 +161,7 @@ export class UsageAggregator extends DurableObject<Env> {
   private async flush(): Promise<void> {
     const host = this.host;
     if (host === null) return;
-    const dirty = this.sql
-      .exec<DayRow>('SELECT day, views, paid_views, revenue, version, top FROM days WHERE version > flushed ORDER BY day LIMIT ?', DAYS_PER_FLUSH)
-      .toArray();
+    const dirty = this.db.all<DayRow>('SELECT day, views, paid_views, revenue, version, top FROM days WHERE version > flushed ORDER BY day LIMIT ?', DAYS_PER_FLUSH);
     const updatedAt = new Date().toISOString();
     const writes = dirty.map(async (row) => {
       const summary: UsageSummary = {
@@ -163,9 +173,10 @@ export class UsageAggregator extends DurableObject<Env> {
         topPaths: row.top === null ? this.topPaths(row.day) : (JSON.parse(row.top) as TopPath[]),
         updatedAt,
       };
+      this.kvWrites += 1;
       await this.env.KV.put(usageKey(host, row.day), JSON.stringify(summary));
       // Counts that arrived while the write was in flight raised the version: still dirty.
-      this.sql.exec('UPDATE days SET flushed = ? WHERE day = ? AND flushed < ?', row.version, row.day, row.version);
+      this.db.all('UPDATE days SET flushed = ? WHERE day = ? AND flushed < ?', row.version, row.day, row.version);
     });
     const results = await Promise.allSettled(writes);
     const failed = results.filter((r) => r.status === 'rejected');
@@ -181,14 +192,12 @@ export class UsageAggregator extends DurableObject<Env> {
     const today = utcDay(Date.now());
     if (this.prunedOn === today) return;
     this.prunedOn = today;
-    this.sql.exec('DELETE FROM view_events WHERE day < ?', addDays(today, -1));
-    const old = this.sql
-      .exec<{ day: string }>('SELECT day FROM days WHERE day < ? AND top IS NULL AND version = flushed LIMIT 10', addDays(today, -PATH_RETENTION_DAYS))
-      .toArray();
+    this.db.all('DELETE FROM view_events WHERE day < ?', addDays(today, -1));
+    const old = this.db.all<{ day: string }>('SELECT day FROM days WHERE day < ? AND top IS NULL AND version = flushed LIMIT 10', addDays(today, -PATH_RETENTION_DAYS));
     for (const { day } of old) {
       this.ctx.storage.transactionSync(() => {
-        this.sql.exec('UPDATE days SET top = ? WHERE day = ?', JSON.stringify(this.topPaths(day)), day);
-        this.sql.exec('DELETE FROM day_paths WHERE day = ?', day);
+        this.db.all('UPDATE days SET top = ? WHERE day = ?', JSON.stringify(this.topPaths(day)), day);
+        this.db.all('DELETE FROM day_paths WHERE day = ?', day);
       });
     }
   }
@@ -205,26 +214,25 @@ export class UsageAggregator extends DurableObject<Env> {
 
   /** Adds to a day's counts and marks it dirty; true when the day's paths are already folded away. */
   private addToDay(day: string, views: number, paidViews: number, revenue: number): boolean {
-    const row = this.sql
-      .exec<{ top: string | null }>(
+    const row = this.db
+      .all<{ top: string | null }>(
         `INSERT INTO days (day, views, paid_views, revenue, version) VALUES (?, ?, ?, ?, 1)
          ON CONFLICT (day) DO UPDATE SET views = views + excluded.views, paid_views = paid_views + excluded.paid_views,
            revenue = revenue + excluded.revenue, version = version + 1
          RETURNING top`,
         day, views, paidViews, revenue,
-      )
-      .toArray()[0];
+      )[0];
     return row?.top != null;
   }
 
   private rememberHost(host: string): void {
     if (this.host === host) return;
-    this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('host', ?)", host);
+    this.db.all("INSERT OR REPLACE INTO meta (key, value) VALUES ('host', ?)", host);
     this.host = host;
   }
 
   private dirtyDayExists(): boolean {
-    return this.sql.exec('SELECT 1 FROM days WHERE version > flushed LIMIT 1').toArray().length > 0;
+    return this.db.all('SELECT 1 FROM days WHERE version > flushed LIMIT 1').length > 0;
   }
 }
 

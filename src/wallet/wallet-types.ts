@@ -49,3 +49,19 @@ export type WalletSummary = { readerId: string; balanceMicros: number; dailyCapM
 export type RefundResult =
   | { ok: true; balanceMicros: number; entryId: string; duplicate: boolean }
   | { ok: false; reason: 'no_such_charge'; balanceMicros: number };
+
+/** What a wallet has done since its instance started: for tests and the bench's cost figures. */
+export type WalletStats = {
+  /** SQLite rows written by its statements, the usage cursor's included (alarms are counted apart, in `alarmsSet`). */
+  rowsWritten: number;
+  holds: number;
+  heldMicros: number;
+  /** `setAlarm()` calls, each billed by Cloudflare as one row written. */
+  alarmsSet: number;
+  /** Usage flushes run (alarm invocations, each billed as one Durable Object request). */
+  flushes: number;
+  /** Calls to usage aggregators made by those flushes (one Durable Object request each). */
+  deliveries: number;
+  /** Of `rowsWritten`, the usage cursor's: the flushes' rows, not the views'. */
+  cursorRows: number;
+};

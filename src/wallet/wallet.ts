@@ -1,4 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
+import { CountedSql } from '../storage/counted-sql';
 import { LedgerOutbox } from '../usage/ledger-outbox';
 import { toEntry, type LedgerEntry, type LedgerRow } from './ledger-entry';
 import type {
@@ -8,6 +9,7 @@ import type {
   RefundResult,
   ReserveRequest,
   ReserveResult,
+  WalletStats,
   WalletSummary,
 } from './wallet-types';
 
@@ -58,8 +60,8 @@ export class Wallet extends DurableObject<Env> {
   private spentToday: number;
   private readonly holds = new Map<string, Hold>();
   private heldTotal = 0;
-  /** SQLite rows written by this instance, from the cursors themselves: what the bench bills. */
-  private rowsWritten = 0;
+  /** Every write goes through it, so that the rows written (what Cloudflare bills) are counted. */
+  private readonly writes: CountedSql;
   /** Delivers the ledger's charges and refunds to the sites' usage aggregators. */
   private readonly usage: LedgerOutbox;
 
@@ -67,6 +69,7 @@ export class Wallet extends DurableObject<Env> {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.sql.exec(SCHEMA);
+    this.writes = new CountedSql(this.sql);
     this.readerId = (this.metaGet('reader_id') as string | null) ?? null;
     this.dailyCap = (this.metaGet('daily_cap') as number | null) ?? null;
     const last = this.sql.exec<{ balance_after: number }>('SELECT balance_after FROM ledger ORDER BY seq DESC LIMIT 1').toArray()[0];
@@ -265,8 +268,13 @@ export class Wallet extends DurableObject<Env> {
   }
 
   /** Counters for tests and the bench. */
-  stats(): { rowsWritten: number; holds: number; heldMicros: number } {
-    return { rowsWritten: this.rowsWritten, holds: this.holds.size, heldMicros: this.heldTotal };
+  stats(): WalletStats {
+    return {
+      rowsWritten: this.writes.rowsWritten,
+      holds: this.holds.size,
+      heldMicros: this.heldTotal,
+      ...this.usage.stats(),
+    };
   }
 
   // ---- internals ----
@@ -345,9 +353,7 @@ export class Wallet extends DurableObject<Env> {
   }
 
   private exec(query: string, ...params: unknown[]): void {
-    const cursor = this.sql.exec(query, ...params);
-    cursor.toArray();
-    this.rowsWritten += cursor.rowsWritten;
+    this.writes.all(query, ...params);
   }
 }
 
