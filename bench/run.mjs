@@ -30,11 +30,13 @@ const quick = args.includes('--quick');
 const allowInstall = !args.includes('--no-install');
 
 const MODE = quick
-  ? { name: 'quick', durationS: 4, warmupS: 2, rounds: 1, extraRoundsFor: ['rules10', 'rules10k'], latencyS: 10, readers: 1000, costViews: 200, profileS: 3 }
-  : { name: 'full', durationS: 8, warmupS: 2, rounds: 3, extraRoundsFor: [], latencyS: 30, readers: 1000, costViews: 1000, profileS: 5 };
+  ? { name: 'quick', durationS: 4, warmupS: 1, rounds: 1, rulePairs: 3, rulePairS: 3, latencyS: 10, readers: 1000, costViews: 200, profileS: 3, settleS: 10, disk: false }
+  : { name: 'full', durationS: 8, warmupS: 2, rounds: 3, rulePairs: 5, rulePairS: 6, latencyS: 30, readers: 1000, costViews: 1000, profileS: 5, settleS: 15, disk: true };
+/** Scenarios compared as a pair, run back to back in alternation, so that a stall of the machine hits one pair, not the ratio. */
+const PAIRED = ['rules10', 'rules10k'];
 const CONNECTIONS = 32;
 const LATENCY = { rate: 300, coldRate: 20, coldViews: 100 };
-const SETTLE_S = 15;
+const COST_FLUSH_S = 2;
 const OVERSPEND = { fundedViews: 20, views: 600, concurrency: 50 };
 const OVERSPEND_READERS = 10;
 const HOT_TOPUP = 100_000_000_000;
@@ -222,8 +224,8 @@ async function main() {
     floorRpc: { ...scenarios.floorRpc.options, authFor: rotate(warm) },
   };
   if (scenarios.postgres) variants.postgres = scenarios.postgres.options;
-  log(`waiting ${SETTLE_S} s for the setup's Durable Objects to be evicted`);
-  await new Promise((r) => setTimeout(r, SETTLE_S * 1000));
+  log(`waiting ${MODE.settleS} s for the setup's Durable Objects to be evicted`);
+  await new Promise((r) => setTimeout(r, MODE.settleS * 1000));
   await pacedLatencyMix({ variants, rate: LATENCY.rate, durationS: 1 });
   const latency = await pacedLatencyMix({ variants, rate: LATENCY.rate, durationS: MODE.latencyS });
   const cold = readers.slice(100, 100 + LATENCY.coldViews);
@@ -237,13 +239,10 @@ async function main() {
 
   const rounds = {};
   const chargeChecks = [];
-  // Quick mode runs one round, and a second one of the pair whose ratio a single stall can swing.
-  const totalRounds = MODE.rounds + (MODE.extraRoundsFor.length ? 1 : 0);
-  for (let round = 1; round <= totalRounds; round++) {
-    const extra = round > MODE.rounds;
-    log(extra ? `extra round of ${MODE.extraRoundsFor.join(', ')}` : `round ${round} of ${MODE.rounds}`);
+  for (let round = 1; round <= MODE.rounds; round++) {
+    log(`round ${round} of ${MODE.rounds}`);
     for (const [name, s] of Object.entries(scenarios)) {
-      if (!s || (extra && !MODE.extraRoundsFor.includes(name))) continue;
+      if (!s || PAIRED.includes(name)) continue;
       const cpuPids = s.cpuPids === 'stack' ? stackPids() : s.cpuPids;
       const checked = name === 'paid1000' || name === 'reviews';
       const before = checked ? await totalBalance(w.paywallUrl, MAIN_HOST, readers) : 0;
@@ -265,6 +264,18 @@ async function main() {
         });
       }
     }
+  }
+
+  // The rule-count pair: 10 rules, then 10,000, then again, each pair's ratio on its own.
+  const pairRatios = [];
+  for (let pair = 1; pair <= MODE.rulePairs; pair++) {
+    log(`rules pair ${pair} of ${MODE.rulePairs}`);
+    const [a, b] = PAIRED;
+    const ra = await measureRun(a, scenarios[a].options, { cpuPids: scenarios[a].cpuPids, warmupS: 1, durationS: MODE.rulePairS });
+    const rb = await measureRun(b, scenarios[b].options, { cpuPids: scenarios[b].cpuPids, warmupS: 1, durationS: MODE.rulePairS });
+    (rounds[a] ??= []).push(ra);
+    (rounds[b] ??= []).push(rb);
+    if (ra.okPerSecond) pairRatios.push(rb.okPerSecond / ra.okPerSecond);
   }
 
   // Overspend: a known amount of money, more paid views than it covers.
@@ -323,15 +334,17 @@ async function main() {
     originUrl: origin.url,
     naivePriceMicros: PAID_PRICE,
     storageDir: join(storage, 'workerd-cost'),
+    // What a usage flush costs does not depend on how often it runs; a short period keeps the wait short.
+    vars: { USAGE_FLUSH_SECONDS: String(COST_FLUSH_S) },
   });
   cleanups.push(costW.stop);
   await seedSite(costW.kv, mainSite(origin.url));
-  const counted = await measureCosts(costW.paywallUrl, { views: MODE.costViews });
+  const counted = await measureCosts(costW.paywallUrl, { views: MODE.costViews, flushS: COST_FLUSH_S });
 
   // The same paid views with the Durable Objects' SQLite files on disk instead of tmpfs.
-  log('paid views with the Durable Object files on disk');
   let onDisk = null;
-  {
+  if (MODE.disk) {
+    log('paid views with the Durable Object files on disk');
     const diskDir = mkdtempSync(join(here, '.tmp', 'disk-'));
     cleanups.push(() => rmSync(diskDir, { recursive: true, force: true }));
     const diskW = await startWorkerd({
@@ -362,7 +375,9 @@ async function main() {
   const ratio = (a, b) => (tp(a) && tp(b) ? round(tp(a) / tp(b), 3) : null);
   const cpuMsPerPaidView = med.paid1000.serverCpuMsPerView;
   const doActiveMs = latency.paidWarmWallet.p50Ms; // the hold keeps the object awake from reserve to commit
-  const costInputs = {
+  // A paid view's own path, then the usage roll-up it causes, amortised at two paces: a reader
+  // who views once per flush period (each view pays a whole flush) and one who views ten times.
+  const pathInputs = {
     workerRequests: 1,
     cpuMs: cpuMsPerPaidView,
     doRequests: counted.paid.doRequests,
@@ -372,7 +387,17 @@ async function main() {
     kvReads: counted.paid.kvReads,
     kvWrites: counted.paid.kvWrites,
   };
+  const withUsage = (f) => ({
+    ...pathInputs,
+    doRequests: pathInputs.doRequests + f.walletFlushes + f.deliveries + f.usageFlushes,
+    rowsWritten: pathInputs.rowsWritten + f.walletAlarmsSet + f.walletRows + f.usageRows + f.usageAlarmsSet,
+    kvWrites: pathInputs.kvWrites + f.usageKvWrites,
+  });
+  const costInputs = withUsage(counted.usageFlush.onePerPeriod.perView);
+  const busyInputs = withUsage(counted.usageFlush.tenPerPeriod.perView);
   const usd = usdPerMillionViews(costInputs);
+  const usdPath = usdPerMillionViews(pathInputs);
+  const usdBusy = usdPerMillionViews(busyInputs);
   const revenuePerMillion = (1000 / 1_000_000) * 1_000_000; // a 1,000-micro view is $0.001
 
   Object.assign(results, {
@@ -381,7 +406,8 @@ async function main() {
     latency,
     ratios: {
       paid1000OverPassThrough: ratio('paid1000', 'passThrough'),
-      rules10kOverRules10: ratio('rules10k', 'rules10'),
+      rules10kOverRules10: pairRatios.length ? round(median(pairRatios), 3) : null,
+      rules10kOverRules10Pairs: pairRatios.map((x) => round(x, 3)),
       paidOverPostgres: stack ? ratio('paid1000', 'postgres') : null,
       passThroughOverOrigin: ratio('passThrough', 'origin'),
       floorRpcOverFloorPass: ratio('floorRpc', 'floorPass'),
@@ -405,11 +431,16 @@ async function main() {
     chargeChecks,
     cost: {
       sqliteRowsPerPaidView: counted.paid.rowsWritten,
+      sqliteRowsPerPaidViewWithUsage: round(costInputs.rowsWritten, 3),
       kvOpsPerWarmView: Math.max(counted.free.kvOps, counted.paid.kvOps, counted.review.kvOps),
       doRequestsPerPaidView: counted.paid.doRequests,
       cpuMsPerPaidView,
       doActiveMsPerPaidView: doActiveMs,
       usdPerMillionPaidViews: round(usd.total, 4),
+      usdPerMillionPaidViewsOwnPath: round(usdPath.total, 4),
+      usdPerMillionPaidViewsTenPerPeriod: round(usdBusy.total, 4),
+      pathInputs,
+      busyInputs,
       usdLines: Object.fromEntries(Object.entries(usd.lines).map(([k, v]) => [k, round(v, 5)])),
       shareOf1000MicroView: round(usd.total / revenuePerMillion, 6),
       inputs: costInputs,
@@ -430,7 +461,7 @@ async function main() {
     { target: 'zero overspend, Worker', value: results.overspend.worker, met: results.overspend.worker === 0 },
     { target: 'zero overspend, Node + PostgreSQL', value: results.overspend.postgres, met: stack ? results.overspend.postgres === 0 : null },
     { target: 'no KV operation on a warm view', value: results.cost.kvOpsPerWarmView, met: results.cost.kvOpsPerWarmView === 0 },
-    { target: '<= 2 SQLite rows written per paid view', value: results.cost.sqliteRowsPerPaidView, met: results.cost.sqliteRowsPerPaidView <= 2 },
+    { target: '<= 2 SQLite rows written on a paid view\'s own path', value: results.cost.sqliteRowsPerPaidView, met: results.cost.sqliteRowsPerPaidView <= 2, note: `with the usage roll-up amortised (one view per reader per flush period): ${results.cost.sqliteRowsPerPaidViewWithUsage}, counted in the cost` },
     { target: 'infrastructure < 1% of a 1,000-micro view', value: results.cost.shareOf1000MicroView, met: results.cost.shareOf1000MicroView < 0.01 },
   ];
 

@@ -28,7 +28,7 @@ export function writeReport(file, r) {
 
   out.push(`# Bench results: the paywall against pass-through and the usual stack
 
-Produced by \`${r.command}\` (${r.mode.name} mode: ${r.mode.rounds} round${r.mode.rounds > 1 ? 's' : ''} of ${r.mode.durationS} s per scenario after a ${r.mode.warmupS} s warm-up, ${r.mode.readers.toLocaleString('en-US')} readers), ${r.startedAt} to ${r.finishedAt}. Raw figures: [results.json](results.json).
+Produced by \`${r.command}\` (${r.mode.name} mode: ${r.mode.rounds} round${r.mode.rounds > 1 ? 's' : ''} of ${r.mode.durationS} s per scenario after a ${r.mode.warmupS} s warm-up, the two rule-count scenarios in ${r.mode.rulePairs} alternating pairs of ${r.mode.rulePairS} s, ${r.mode.readers.toLocaleString('en-US')} readers), ${r.startedAt} to ${r.finishedAt}. Raw figures: [results.json](results.json).
 
 ${r.contended ? `**This run was contended**: other processes on the machine (other test suites) used up to ${r.otherLoadCoresMax} of its ${m.cores} cores during the measured runs (load average ${m.loadAverageAtStart.join(' / ')} at the start). Absolute figures are lower and noisier than on a quiet machine; the ratios compare runs made minutes apart under similar load, and each scenario's "other load" column says how busy the machine was during it.` : `The machine was quiet: other processes used at most ${r.otherLoadCoresMax} cores during the measured runs.`}
 
@@ -48,7 +48,7 @@ ${table(['', ''], [
 - The Worker is built as \`wrangler deploy --dry-run --outdir\` bundles it and run in workerd through miniflare's API (\`new Miniflare({...})\`), **not** through \`wrangler dev\`'s proxy. Each Worker listens on its own loopback socket (miniflare's \`unsafeDirectSockets\`), so requests reach it directly, without miniflare's entry Worker in between, as they reach a deployed Worker. Its bindings and Durable Object classes come from \`wrangler.toml\`.
 - The origin is a Node HTTP server in its own process answering every path with a 2 KB HTML page. The load is autocannon (${r.scenarios.passThrough.connections} keep-alive connections, closed loop) from the bench's process. Everything is on 127.0.0.1.
 - Site documents are seeded straight into the Worker's KV (\`site:<host>\`); readers are created with \`POST /__paywall/api/readers\` and funded with \`POST /__paywall/api/dev/topup\` (\`DEV_TOPUP=true\`). Paid views carry \`Authorization: Bearer <token>\`, rotating over the readers request by request.
-- Storage: ${r.setup.storage}. KV, the Durable Objects' SQLite files and PostgreSQL's data directory all live there. Local workerd calls \`fsync\` on its only thread at every Durable Object commit, which blocks every Worker and object in the process while the disk answers; on Cloudflare a write is made durable by replication before the response leaves the output gate, which adds latency but does not stop the isolate's thread. tmpfs removes the local fsync for both sides of the comparison (PostgreSQL keeps its default \`fsync=on\`, \`synchronous_commit=on\`, which tmpfs also makes cheap). See "What limits it" for the measured effect.
+- Storage: ${r.setup.storage}. KV, the Durable Objects' SQLite files and PostgreSQL's data directory all live there. Local workerd calls \`fsync\` on its only thread at every Durable Object commit, which blocks every Worker and object in the process while the disk answers; on Cloudflare a write is made durable by replication before the response leaves the output gate, which adds latency but does not stop the isolate's thread. tmpfs removes the local fsync for both sides of the comparison (PostgreSQL keeps its default \`fsync=on\`, \`synchronous_commit=on\`, which tmpfs also makes cheap). ${r.paidWithDurableObjectFilesOnDisk ? 'See "What limits it" for the measured effect.' : 'The full run (`npm run bench`) also measures paid views with the files on disk.'}
 - In workerd the Worker **and every Durable Object run on one thread**. A paid view's CPU therefore includes the wallet's work, which on Cloudflare runs on the reader's Durable Object's own thread elsewhere.
 - Latencies are computed from every 2xx response's own timing (autocannon's histogram rounds to whole milliseconds).
 
@@ -107,7 +107,9 @@ The naive KV Worker reads the balance, checks it, and writes it back; concurrent
 
 ## Cost per view
 
-Counted by the code's own counters (the same ones \`test/cost.test.ts\` checks): KV and Durable Object calls at the Worker's bindings (\`bench/cost-entry.ts\` wraps \`src/index.ts\` with \`test/support/counting-env.ts\`), SQLite rows written from the wallet's cursors (\`Wallet.stats()\`), over ${n(c.counted.paid.views)} views of each kind on a warm isolate.
+Counted by the code's own counters (the same ones \`test/cost.test.ts\` checks): KV and Durable Object calls at the Worker's bindings (\`bench/cost-entry.ts\` wraps \`src/index.ts\` with \`test/support/counting-env.ts\`); SQLite rows written, alarms set, flushes and KV documents written as the wallets and the usage aggregator count them (\`Wallet.stats()\`, \`UsageAggregator.stats()\`), over ${n(c.counted.paid.views)} views of each kind on a warm isolate.
+
+On the view's own path:
 
 ${table(['per view', 'free (warm)', 'paid (warm)', 'paid, opening a re-view window', 're-view inside the window'], [
     ['Worker requests', '1', '1', '1', '1'],
@@ -116,21 +118,37 @@ ${table(['per view', 'free (warm)', 'paid (warm)', 'paid, opening a re-view wind
     ['KV reads + writes', n(c.counted.free.kvOps, 2), n(c.counted.paid.kvOps, 2), n(c.counted.windowOpen.kvOps, 2), n(c.counted.review.kvOps, 2)],
   ])}
 
-A site's document is read from KV once per isolate (${c.counted.coldSiteKvReads} read on the first view), then refreshed in the background once every 20 s per isolate and site: amortised, not per view.
+A site's document is read from KV once per isolate (${c.counted.coldSiteKvReads} read on the first view), then refreshed in the background once every 20 s per isolate and site: amortised, not per view. A paid view with an \`Idempotency-Key\` writes one more row (the key's index entry), as does one that opens a re-view window (above); one with both writes three.
+
+The usage roll-up, batched and amortised: the first charge of a flush period sets the wallet's alarm (Cloudflare bills each \`setAlarm()\` as a row written); at the end of the period the alarm runs (a Durable Object request), sends the period's ledger rows to the site's aggregator in one call (a request) and moves its cursor (a row); the aggregator adds them up (the day's row, one row per distinct path, the reader's last sequence number) and, once per period for all readers, sets its alarm, runs it and writes the day's KV document. Per paid view, counted over ${n(c.counted.usageFlush.onePerPeriod.readers)} readers:
+
+${table(['per paid view', 'one view per reader per period', 'ten views per reader per period'], [
+    ['wallet alarms set (rows)', n(c.counted.usageFlush.onePerPeriod.perView.walletAlarmsSet, 3), n(c.counted.usageFlush.tenPerPeriod.perView.walletAlarmsSet, 3)],
+    ['wallet flushes (requests)', n(c.counted.usageFlush.onePerPeriod.perView.walletFlushes, 3), n(c.counted.usageFlush.tenPerPeriod.perView.walletFlushes, 3)],
+    ['calls to the aggregator (requests)', n(c.counted.usageFlush.onePerPeriod.perView.deliveries, 3), n(c.counted.usageFlush.tenPerPeriod.perView.deliveries, 3)],
+    ['wallet cursor rows', n(c.counted.usageFlush.onePerPeriod.perView.walletRows, 3), n(c.counted.usageFlush.tenPerPeriod.perView.walletRows, 3)],
+    ['aggregator rows', n(c.counted.usageFlush.onePerPeriod.perView.usageRows, 3), n(c.counted.usageFlush.tenPerPeriod.perView.usageRows, 3)],
+    ['aggregator alarms set (rows) and run (requests)', `${n(c.counted.usageFlush.onePerPeriod.perView.usageAlarmsSet, 3)} and ${n(c.counted.usageFlush.onePerPeriod.perView.usageFlushes, 3)}`, `${n(c.counted.usageFlush.tenPerPeriod.perView.usageAlarmsSet, 3)} and ${n(c.counted.usageFlush.tenPerPeriod.perView.usageFlushes, 3)}`],
+    ['KV writes', n(c.counted.usageFlush.onePerPeriod.perView.usageKvWrites, 3), n(c.counted.usageFlush.tenPerPeriod.perView.usageKvWrites, 3)],
+  ])}
+
+Every path in these views was new, the dearest case for the aggregator (a repeated path updates its row). The cost below takes the left column: a reader who views once per period pays a whole flush with each view, which is how people read.
 
 Dollars per million paid views at Cloudflare's published prices (Workers Paid plan, beyond the included amounts; looked up ${c.prices.lookedUp}):
 
 ${table(['item', 'per paid view', 'price', 'USD per million paid views'], [
     ['Worker request', '1', `$${c.prices.workers.perMillionRequests} / million ([Workers pricing](${c.prices.workers.source}))`, usd(c.usdLines.workerRequests)],
     ['Worker CPU', `${n(c.inputs.cpuMs, 3)} ms (measured: all of workerd's CPU per paid view, wallet included: an upper bound)`, `$${c.prices.workers.perMillionCpuMs} / million CPU ms`, usd(c.usdLines.workerCpu)],
-    ['Durable Object requests', n(c.inputs.doRequests, 2), `$${c.prices.durableObjects.perMillionRequests} / million; each RPC call is one request ([Durable Objects pricing](${c.prices.durableObjects.source}))`, usd(c.usdLines.doRequests)],
+    ['Durable Object requests', `${n(c.inputs.doRequests, 2)} (reserve, commit, and the roll-up's share)`, `$${c.prices.durableObjects.perMillionRequests} / million; each RPC call and each alarm invocation is one request ([Durable Objects pricing](${c.prices.durableObjects.source}))`, usd(c.usdLines.doRequests)],
     ['Durable Object duration', `${n(c.inputs.doActiveMs, 2)} ms x 128 MB (the hold's timer keeps the object awake from reserve to commit; p50 view latency used as the bound)`, `$${c.prices.durableObjects.perMillionGbSeconds} / million GB-s`, usd(c.usdLines.doDuration)],
-    ['SQLite rows written', n(c.inputs.rowsWritten, 2), `$${c.prices.durableObjects.perMillionRowsWritten} / million`, usd(c.usdLines.sqliteRowsWritten)],
+    ['SQLite rows written', `${n(c.inputs.rowsWritten, 2)} (the ledger row, and the roll-up's share)`, `$${c.prices.durableObjects.perMillionRowsWritten} / million; each \`setAlarm()\` is billed as one row`, usd(c.usdLines.sqliteRowsWritten)],
     ['SQLite rows read', `<= ${c.inputs.rowsRead} (bound, not counted)`, `$${c.prices.durableObjects.perMillionRowsRead} / million`, usd(c.usdLines.sqliteRowsRead)],
     ['KV reads', n(c.inputs.kvReads, 2), `$${c.prices.kv.perMillionReads} / million ([KV pricing](${c.prices.kv.source}))`, usd(c.usdLines.kvReads)],
-    ['KV writes', n(c.inputs.kvWrites, 2), `$${c.prices.kv.perMillionWrites} / million`, usd(c.usdLines.kvWrites)],
+    ['KV writes', `${n(c.inputs.kvWrites, 3)} (the roll-up's share)`, `$${c.prices.kv.perMillionWrites} / million`, usd(c.usdLines.kvWrites)],
     ['**total**', '', '', `**${usd(c.usdPerMillionPaidViews)}**`],
   ])}
+
+Of that total, the view's own path is ${usd(c.usdPerMillionPaidViewsOwnPath)} and the usage roll-up the rest; for readers who view ten times per period the total is ${usd(c.usdPerMillionPaidViewsTenPerPeriod)}. SQLite rows written dominate, so the roll-up's rows are where any further saving would come from.
 
 A million 1,000-micro views bring $1,000; the infrastructure takes **${usd(c.usdPerMillionPaidViews)}** of it: **${n(c.shareOf1000MicroView * 100, 3)}%** (target: under 1%). The $5 monthly Workers Paid subscription and the included amounts (10 M requests, 1 M Durable Object requests, 50 M rows written a month) are left out, which overstates the cost at small volumes.
 
@@ -158,7 +176,7 @@ function limits(r) {
   parts.push(`**Fixed during this work**: a paid view's body was piped through a JavaScript \`TransformStream\` (so that the charge is refunded if the body breaks off), one JavaScript step per chunk. \`src/paywall/deliver.ts\` now uses workerd's native \`IdentityTransformStream\`, so the pipe runs in the runtime. Measured during development by A/B runs of the two builds (4 rounds each, the lowest workerd CPU per view): paid views 1.30 ms before, 0.94 ms after, with pass-through at 0.48 and 0.42 ms in the same runs; the paid / pass-through CPU ratio went from 2.7 to 2.2. \`test/paid-body-refund.test.ts\` checks that a broken paid body is still refunded. Other candidates were measured and left alone: deleting only the request and response headers actually present (instead of a fixed list) made no difference beyond run-to-run noise.`);
   const disk = r.paidWithDurableObjectFilesOnDisk;
   if (disk) parts.push(`**The local fsync**: the same paid views with the Durable Objects' SQLite files on disk instead of tmpfs (a separate workerd, ${disk.readers} readers): ${n(disk.okPerSecond)} views/s against ${n(paid.okPerSecondMedian)} on tmpfs, with ${ms(disk.serverCpuMsPerView)} of workerd CPU per view. During development \`perf\` put 15% of workerd's samples in \`fsync\`, called from SQLite's commit on workerd's event-loop thread: the thread waits for the disk, and every Worker and object in the process waits with it. That is local workerd, not Durable Objects on Cloudflare, hence tmpfs for the comparison.`);
-  if (r.ratios.rules10kOverRules10 !== null) parts.push(`**10,000 rules**: ${r.ratios.rules10kOverRules10} of the 10-rule site's throughput, with every view a new path (no memo hit): rules are compiled once per document and indexed by their first literal segment, so a view is tested against its section's rules and the catch-all only. A site whose 10,000 rules all begin with a parameter or a wildcard would be matched rule by rule on a memo miss; the bench does not measure that case.`);
+  if (r.ratios.rules10kOverRules10 !== null) parts.push(`**10,000 rules**: ${r.ratios.rules10kOverRules10} of the 10-rule site's throughput (the median of ${r.ratios.rules10kOverRules10Pairs.length} pairs run back to back, ${r.ratios.rules10kOverRules10Pairs.join(', ')}; a single pair is at the mercy of one stall of workerd's thread), with every view a new path, so no memoised match helps: rules are compiled once per document and indexed by their first literal segment, so a view is tested against its section's rules and the catch-all only. Compiling the 10,000 rules is paid once per isolate and document (the first view of that site took ${r.setup['firstViewMs:rules10k.bench']} ms, against ${r.setup['firstViewMs:rules10.bench']} ms for 10 rules). A site whose 10,000 rules all begin with a parameter or a wildcard would be matched rule by rule on a memo miss; the bench does not measure that case.`);
   if (r.ratios.paidOverPostgres !== null) parts.push(`**Node + PostgreSQL**: ${n(s.postgres.okPerSecondMedian)} paid views/s at ${ms(s.postgres.serverCpuMsPerView)} of CPU per view (the Node server and PostgreSQL together, which also spread over both cores) against the Worker's ${n(paid.okPerSecondMedian)}/s on workerd's one thread; ratio ${r.ratios.paidOverPostgres}. The measured cause is workerd's cost per request on this machine: the bare floor Worker, which only passes a request through, takes ${ms(s.floorPass.serverCpuMsPerView)} of CPU per view, ${s.floorPass.serverCpuMsPerView > s.postgres.serverCpuMsPerView ? 'more than' : 'close to'} the Node + PostgreSQL stack's whole paid view. So locally, on one machine, the usual stack is faster, and the 1.5x target is missed by a wide margin; no change to the paywall's code can close a gap that the empty Worker already has. What the edge design buys is not speed on one box: the Worker runs in every Cloudflare location with no server to size, and each reader's wallet is its own object, so there is no shared database to scale; the bench cannot measure that on two cores. The PostgreSQL stack also does less per view than the wallet (one conditional UPDATE, no ledger row, no hold, no refund on a broken body), which favours it.`);
   return parts.join('\n\n');
 }

@@ -16,7 +16,7 @@ export const BENCH_SECRETS = {
  * Bindings, Durable Object classes and vars come from wrangler.toml, so whatever the
  * project adds there (another Durable Object, another KV) is in the bench too.
  */
-export async function startWorkerd({ root, paywallScript, naiveScript, floorScript, originUrl, naivePriceMicros, inspectorPort, storageDir }) {
+export async function startWorkerd({ root, paywallScript, naiveScript, floorScript, originUrl, naivePriceMicros, inspectorPort, storageDir, vars = {} }) {
   // The bundle is one module, so wrangler's module rules have nothing to do.
   const { modulesRules: _unused, ...workerOptions } = unstable_getMiniflareWorkerOptions(join(root, 'wrangler.toml')).workerOptions;
   const direct = [{ host: '127.0.0.1', port: 0 }];
@@ -34,7 +34,7 @@ export async function startWorkerd({ root, paywallScript, naiveScript, floorScri
         name: 'paywall',
         modules: true,
         scriptPath: paywallScript,
-        bindings: { ...workerOptions.bindings, ...BENCH_SECRETS, DEV_TOPUP: 'true', DEFAULT_SITE: '' },
+        bindings: { ...workerOptions.bindings, ...BENCH_SECRETS, DEV_TOPUP: 'true', DEFAULT_SITE: '', ...vars },
         unsafeDirectSockets: direct,
       },
       {
