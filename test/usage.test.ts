@@ -185,6 +185,42 @@ describe('many readers at once', () => {
   });
 });
 
+describe('a reader faster than a flush', () => {
+  it('is not left behind: a flush that could not send everything comes back at once, not a period later', async () => {
+    await useStandardSite();
+    const reader = await newReader(100_000_000);
+    // A crawler's worth of charges, more than one flush sends (10 rounds of 500 rows),
+    // written straight into the ledger so that the test does not take 6,000 views.
+    // One real view first, which arms the wallet's flush alarm as every charge does.
+    expect((await visit('/premium/first', reader)).status).toBe(200);
+    const charges = 6_000;
+    const at = Date.now();
+    await runInDurableObject(walletStub(reader.readerId), (_wallet: Wallet, state) => {
+      state.storage.transactionSync(() => {
+        let balance = state.storage.sql.exec<{ b: number }>('SELECT balance_after AS b FROM ledger ORDER BY seq DESC LIMIT 1').one().b;
+        for (let i = 0; i < charges; i++) {
+          balance -= 1_000;
+          state.storage.sql.exec(
+            "INSERT INTO ledger (id, type, amount, balance_after, at, host, path) VALUES (?, 'charge', 1000, ?, ?, ?, ?)",
+            `crawl-${i}`, balance, at, HOST, `/premium/${i % 50}`,
+          );
+        }
+      });
+    });
+
+    expect(await runDurableObjectAlarm(walletStub(reader.readerId))).toBe(true);
+    const next = await runInDurableObject(walletStub(reader.readerId), (_w, state) => state.storage.getAlarm());
+    expect(next).not.toBeNull();
+    expect(next!).toBeLessThanOrEqual(Date.now());
+    expect((await usageStub().days())[0]).toMatchObject({ paidViews: 5_000 });
+
+    expect(await runDurableObjectAlarm(walletStub(reader.readerId))).toBe(true);
+    expect((await usageStub().days())[0]).toMatchObject({ paidViews: charges + 1, revenueMicros: charges * 1_000 + 10_000 });
+    // Nothing left: the wallet goes back to its period.
+    expect(await runInDurableObject(walletStub(reader.readerId), (_w, state) => state.storage.getAlarm())).toBeNull();
+  });
+});
+
 describe('failures between charge and summary', () => {
   it('loses and doubles nothing when the wallet is evicted between charge and flush', async () => {
     await useStandardSite();

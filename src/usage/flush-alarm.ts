@@ -67,4 +67,14 @@ export class FlushAlarm {
     this.armed = false;
     if (workRemains) this.arm();
   }
+
+  /** Called at the end of an alarm handler that left work it could have done at once. */
+  settleNow(): void {
+    this.armed = true;
+    this.alarmsSet += 1;
+    this.ctx.storage.setAlarm(Date.now()).catch((e) => {
+      this.armed = false;
+      console.error('usage: could not set the flush alarm', String(e));
+    });
+  }
 }

@@ -8,6 +8,9 @@ const BATCH_ROWS = 500;
 const ROUNDS_PER_FLUSH = 10;
 const CURSOR_KEY = 'usage_cursor';
 
+/** How a flush ended: everything sent, rows left beyond its rounds, or a delivery refused. */
+type Delivery = 'done' | 'backlog' | 'failed';
+
 type UsageRow = { seq: number; type: 'charge' | 'refund'; amount: number; at: number; host: string; path: string | null; idem: string | null };
 
 /**
@@ -19,7 +22,7 @@ type UsageRow = { seq: number; type: 'charge' | 'refund'; amount: number; at: nu
  */
 export class LedgerOutbox {
   private readonly alarm: FlushAlarm;
-  private flushing: Promise<void> | null = null;
+  private flushing: Promise<Delivery> | null = null;
   private flushes = 0;
   private deliveries = 0;
   private cursorRows = 0;
@@ -42,20 +45,24 @@ export class LedgerOutbox {
   /** The wallet's alarm: deliver what is pending, and come back if anything is left. */
   async flush(readerId: string | null): Promise<void> {
     this.flushes += 1;
-    this.flushing ??= this.deliver(readerId).finally(() => (this.flushing = null));
+    const run = (this.flushing ??= this.deliver(readerId).finally(() => (this.flushing = null)));
+    let outcome: Delivery = 'failed';
     try {
-      await this.flushing;
+      outcome = await run;
     } catch (e) {
       console.error('usage: flush stopped; the rows stay pending', String(e));
     }
-    this.alarm.settle(this.pending(1).length > 0);
+    // A reader who charges faster than a flush delivers (a crawler) would fall further
+    // behind every period; a backlog is sent on at once, a failure waits for the next slot.
+    if (outcome === 'backlog') this.alarm.settleNow();
+    else this.alarm.settle(this.pending(1).length > 0);
   }
 
-  private async deliver(readerId: string | null): Promise<void> {
-    if (readerId === null) return;
+  private async deliver(readerId: string | null): Promise<Delivery> {
+    if (readerId === null) return 'done';
     for (let round = 0; round < ROUNDS_PER_FLUSH; round++) {
       const rows = this.pending(BATCH_ROWS);
-      if (rows.length === 0) return;
+      if (rows.length === 0) return 'done';
       const byHost = new Map<string, LedgerUsage[]>();
       for (const row of rows) {
         const entries = byHost.get(row.host) ?? [];
@@ -69,7 +76,7 @@ export class LedgerOutbox {
       const failed = results.filter((r) => r.status === 'rejected' || !r.value.ok);
       if (failed.length > 0) {
         console.error('usage: delivery failed; the rows stay pending', failed.map((r) => (r.status === 'rejected' ? String(r.reason) : JSON.stringify(r.value))));
-        return;
+        return 'failed';
       }
       this.write(
         'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
@@ -77,6 +84,7 @@ export class LedgerOutbox {
       );
       this.cursorRows += 1;
     }
+    return this.pending(1).length > 0 ? 'backlog' : 'done';
   }
 
   /** Billable work done by this instance's flushes. */
