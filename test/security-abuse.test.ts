@@ -76,7 +76,8 @@ describe('rate limits', () => {
       const res = await view(`/premium/${i}`, reader, { 'cf-connecting-ip': ip });
       expect(res.status, `view ${i + 1}`).toBe(200);
       expect(chargedOf(res)).toBe(10_000);
-      await res.body?.cancel();
+      // Read to the end, as a reader does: a paid body given up half-way is refunded.
+      await res.arrayBuffer();
     }
     expect((await call('/__paywall/api/me', { headers: { ...reader.auth, 'cf-connecting-ip': ip } })).status).toBe(200);
     await expectConserved(reader, before - 800_000);
