@@ -3,11 +3,12 @@ import { exports } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PaymentOutcomeUnknown, PaywallClient, readPaymentRequired, type Protocol } from '../client';
-import { balanceOf, HOST, ledgerOf, newReader, putSite, siteDoc, useStandardSite, type Reader } from './support/paywall';
+import { balanceOf, HOST, ledgerOf, newReader, putSite, readToEnd, siteDoc, useStandardSite, type Reader } from './support/paywall';
 
 afterEach(() => reset());
 
-const worker = (request: Request) => exports.default.fetch(request);
+/** The Worker, its answers read to the end as an agent's HTTP stack reads them. */
+const worker = async (request: Request) => readToEnd(await exports.default.fetch(request));
 const url = (path: string) => `http://${HOST}${path}`;
 const charged = async (reader: Reader) =>
   (await ledgerOf(reader)).filter((e) => e.type === 'charge').reduce((sum, e) => sum + e.amountMicros, 0);
