@@ -141,13 +141,18 @@ async function main() {
   const origin = await startOrigin();
   cleanups.push(origin.stop);
   const inspectorPort = await freePort();
-  const w = await startWorkerd({
-    root,
+  /** The paywall (some build of it) beside the naive-KV and floor Workers, in one workerd. */
+  const startBenchWorkerd = (options) =>
+    startWorkerd({
+      root,
+      naiveScript: join(here, 'lib', 'naive-kv-worker.js'),
+      floorScript: join(here, 'lib', 'floor-worker.js'),
+      originUrl: origin.url,
+      naivePriceMicros: PAID_PRICE,
+      ...options,
+    });
+  const w = await startBenchWorkerd({
     paywallScript,
-    naiveScript: join(here, 'lib', 'naive-kv-worker.js'),
-    floorScript: join(here, 'lib', 'floor-worker.js'),
-    originUrl: origin.url,
-    naivePriceMicros: PAID_PRICE,
     inspectorPort,
     storageDir: join(storage, 'workerd'),
   });
@@ -337,13 +342,8 @@ async function main() {
 
   // Cost: the counting build in its own workerd.
   log('cost: counting billable operations per view');
-  const costW = await startWorkerd({
-    root,
+  const costW = await startBenchWorkerd({
     paywallScript: costScript,
-    naiveScript: join(here, 'lib', 'naive-kv-worker.js'),
-    floorScript: join(here, 'lib', 'floor-worker.js'),
-    originUrl: origin.url,
-    naivePriceMicros: PAID_PRICE,
     storageDir: join(storage, 'workerd-cost'),
     // What a usage flush costs does not depend on how often it runs; a short period keeps the wait short.
     vars: { USAGE_FLUSH_SECONDS: String(COST_FLUSH_S) },
@@ -358,13 +358,8 @@ async function main() {
     log('paid views with the Durable Object files on disk');
     const diskDir = mkdtempSync(join(here, '.tmp', 'disk-'));
     cleanups.push(() => rmSync(diskDir, { recursive: true, force: true }));
-    const diskW = await startWorkerd({
-      root,
+    const diskW = await startBenchWorkerd({
       paywallScript,
-      naiveScript: join(here, 'lib', 'naive-kv-worker.js'),
-      floorScript: join(here, 'lib', 'floor-worker.js'),
-      originUrl: origin.url,
-      naivePriceMicros: PAID_PRICE,
       storageDir: diskDir,
     });
     cleanups.push(diskW.stop);

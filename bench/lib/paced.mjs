@@ -99,20 +99,5 @@ export async function pacedLatency({ url, host, path, pathFor, authFor, rate, du
     );
   }
   await Promise.all(pending);
-  const elapsed = (performance.now() - start) / 1000;
-  latencies.sort((a, b) => a - b);
-  const ok = latencies.length;
-  const pct = (p) => (ok ? Math.round(latencies[Math.min(ok - 1, Math.ceil((p / 100) * ok) - 1)] * 100) / 100 : null);
-  return {
-    rate,
-    requests: total,
-    ok,
-    non2xx: total - ok,
-    statuses,
-    okPerSecond: Math.round(ok / elapsed),
-    p50Ms: pct(50),
-    p90Ms: pct(90),
-    p99Ms: pct(99),
-    maxMs: ok ? Math.round(latencies[ok - 1] * 100) / 100 : null,
-  };
+  return summarize(latencies, statuses, rate, (performance.now() - start) / 1000);
 }
