@@ -51,12 +51,7 @@ export class FlushAlarm {
    */
   arm(): void {
     if (this.armed) return;
-    this.armed = true;
-    this.alarmsSet += 1;
-    this.ctx.storage.setAlarm(nextSlot(Date.now(), this.periodMs, this.phaseMs)).catch((e) => {
-      this.armed = false;
-      console.error('usage: could not set the flush alarm', String(e));
-    });
+    this.set(nextSlot(Date.now(), this.periodMs, this.phaseMs));
   }
 
   /**
@@ -70,9 +65,13 @@ export class FlushAlarm {
 
   /** Called at the end of an alarm handler that left work it could have done at once. */
   settleNow(): void {
+    this.set(Date.now());
+  }
+
+  private set(time: number): void {
     this.armed = true;
     this.alarmsSet += 1;
-    this.ctx.storage.setAlarm(Date.now()).catch((e) => {
+    this.ctx.storage.setAlarm(time).catch((e) => {
       this.armed = false;
       console.error('usage: could not set the flush alarm', String(e));
     });

@@ -43,7 +43,6 @@ type TopPath = UsageSummary['topPaths'][number];
  * a whole day's document at a time, so a repeated write is harmless.
  */
 export class UsageAggregator extends DurableObject<Env> {
-  private readonly sql: SqlStorage;
   /** Every statement after the schema goes through it, so that the rows written are counted. */
   private readonly db: CountedSql;
   private readonly flushAlarm: FlushAlarm;
@@ -56,9 +55,8 @@ export class UsageAggregator extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.sql = ctx.storage.sql;
-    this.sql.exec(SCHEMA);
-    this.db = new CountedSql(this.sql);
+    ctx.storage.sql.exec(SCHEMA);
+    this.db = new CountedSql(ctx.storage.sql);
     this.host = this.db.all<{ value: string }>("SELECT value FROM meta WHERE key = 'host'")[0]?.value ?? null;
     this.flushAlarm = new FlushAlarm(ctx, env);
     if (this.dirtyDayExists()) this.flushAlarm.arm();
@@ -152,9 +150,8 @@ export class UsageAggregator extends DurableObject<Env> {
 
   /** The counts as they stand, written to KV or not (for tests and operators). */
   days(): { date: string; views: number; paidViews: number; revenueMicros: number; dirty: boolean }[] {
-    return this.sql
-      .exec<DayRow & { flushed: number }>('SELECT day, views, paid_views, revenue, version, flushed, top FROM days ORDER BY day')
-      .toArray()
+    return this.db
+      .all<DayRow & { flushed: number }>('SELECT day, views, paid_views, revenue, version, flushed, top FROM days ORDER BY day')
       .map((r) => ({ date: r.day, views: r.views, paidViews: r.paid_views, revenueMicros: r.revenue, dirty: r.version > r.flushed }));
   }
 
@@ -203,12 +200,11 @@ export class UsageAggregator extends DurableObject<Env> {
   }
 
   private topPaths(day: string): TopPath[] {
-    return this.sql
-      .exec<{ path: string; paid_views: number; revenue: number }>(
+    return this.db
+      .all<{ path: string; paid_views: number; revenue: number }>(
         'SELECT path, paid_views, revenue FROM day_paths WHERE day = ? AND revenue > 0 ORDER BY revenue DESC, path LIMIT ?',
         day, TOP_PATHS,
       )
-      .toArray()
       .map((r) => ({ path: r.path, paidViews: r.paid_views, revenueMicros: r.revenue }));
   }
 
