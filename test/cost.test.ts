@@ -5,7 +5,7 @@ import { app } from '../src/app';
 import { usageOf } from '../src/usage/usage-stub';
 import { walletOf } from '../src/wallet/wallet-stub';
 import { countingEnv, diffCounts, newOpCounts, type OpCounts } from './support/counting-env';
-import { STANDARD_RULES } from './support/paywall';
+import { readToEnd, STANDARD_RULES } from './support/paywall';
 
 afterEach(() => reset());
 
@@ -27,10 +27,9 @@ describe('billable operations per view', () => {
 
   async function send(host: string, path: string, init: RequestInit = {}): Promise<Response> {
     const ctx = createExecutionContext();
-    const res = await app.fetch(new Request(`http://${host}${path}`, init), counted, ctx);
-    const body = await res.arrayBuffer();
+    const res = await readToEnd(await app.fetch(new Request(`http://${host}${path}`, init), counted, ctx));
     await waitOnExecutionContext(ctx);
-    return new Response(body, res);
+    return res;
   }
 
   async function newReader(host: string, topUpMicros: number) {
