@@ -1,7 +1,8 @@
 import { abortAllDurableObjects, reset, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { dropCachedSite, lastGoodKey, siteKey } from '../src/rules/site-store';
+import { dropCachedSite } from '../src/rules/site-store';
+import { lastGoodSiteKey, siteKey } from '../src/storage/kv-keys';
 import { HOST, ledgerOf, newReader, siteDoc, view, type Reader } from './support/paywall';
 import { chargedOf, expectConserved, expectError, SECURITY_RULES, useSecuritySite } from './support/security';
 
@@ -155,7 +156,7 @@ describe('site documents in KV', () => {
   });
 
   it('a cold isolate with only a broken document answers 503, never free', async () => {
-    await env.KV.delete(lastGoodKey(HOST));
+    await env.KV.delete(lastGoodSiteKey(HOST));
     for (const broken of BROKEN) {
       await env.KV.put(siteKey(HOST), broken);
       dropCachedSite(HOST);
@@ -167,7 +168,7 @@ describe('site documents in KV', () => {
   });
 
   it('a broken last good copy is no way around a broken document either', async () => {
-    await env.KV.put(lastGoodKey(HOST), '{"broken":');
+    await env.KV.put(lastGoodSiteKey(HOST), '{"broken":');
     await env.KV.put(siteKey(HOST), 'not json');
     dropCachedSite(HOST);
     await expectError(await view('/premium/x', null), 503, 'site_unavailable');

@@ -80,10 +80,10 @@ function glitch(host: string): Promise<void> {
 /** The wallet's next flush stops after the aggregators counted, before it records that they did. */
 async function loseAck(readerId: string): Promise<void> {
   await runInDurableObject(walletStub(readerId), (wallet: Wallet) => {
-    const outbox = (wallet as unknown as { usage: { write: (...args: unknown[]) => void } }).usage;
-    const real = outbox.write;
-    outbox.write = () => {
-      outbox.write = real;
+    const ledger = (wallet as unknown as { usage: { ledger: { acknowledge: (seq: number) => void } } }).usage.ledger;
+    const real = ledger.acknowledge;
+    ledger.acknowledge = () => {
+      ledger.acknowledge = real;
       throw new Error('injected: the wallet stopped before advancing its cursor');
     };
   });

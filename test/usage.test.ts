@@ -282,8 +282,8 @@ describe('failures between charge and summary', () => {
     const reader = await newReader(100_000);
     await visit('/premium/a', reader);
     await runInDurableObject(walletStub(reader.readerId), (wallet: Wallet) => {
-      const outbox = (wallet as unknown as { usage: { write: () => void } }).usage;
-      outbox.write = () => {
+      const ledger = (wallet as unknown as { usage: { ledger: { acknowledge: () => void } } }).usage.ledger;
+      ledger.acknowledge = () => {
         throw new Error('injected: the wallet stopped before advancing its cursor');
       };
     });

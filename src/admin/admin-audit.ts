@@ -1,4 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
+import { migrate } from '../storage/migrations';
+import { auditSchema } from './audit-schema';
 
 export type AuditAction = 'site.put' | 'site.delete' | 'reader.credit';
 /** Small facts about a change beside its documents, e.g. a credit's amount and reason. */
@@ -37,30 +39,6 @@ const LIST_INLINE_BYTES = 256 * 1024;
 /** SQLite in a Durable Object holds at most 2 MB in one value; compressed documents are split below that. */
 const CHUNK_BYTES = 1024 * 1024;
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS entries (
-  id INTEGER PRIMARY KEY,
-  at INTEGER NOT NULL,
-  via TEXT NOT NULL CHECK (via IN ('api','console')),
-  session TEXT,
-  client TEXT,
-  action TEXT NOT NULL,
-  host TEXT,
-  reader TEXT,
-  before_hash TEXT,
-  after_hash TEXT,
-  detail TEXT
-);
-CREATE INDEX IF NOT EXISTS entries_by_host ON entries(host, id);
-CREATE TABLE IF NOT EXISTS documents (
-  hash TEXT NOT NULL,
-  seq INTEGER NOT NULL,
-  bytes INTEGER NOT NULL,
-  chunk BLOB NOT NULL,
-  PRIMARY KEY (hash, seq)
-) WITHOUT ROWID;
-`;
-
 type EntryRow = {
   id: number;
   at: number;
@@ -88,7 +66,7 @@ export class AdminAudit extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.sql.exec(SCHEMA);
+    migrate(ctx.storage, auditSchema);
   }
 
   async record(entry: AuditRecord): Promise<{ ok: true; id: number }> {

@@ -6,7 +6,7 @@ import type { AppEnv } from '../http/app-types';
 import { normalizePath } from '../paywall/normalize-path';
 import { CompiledRules } from '../rules/compile-rules';
 import { siteSchema, type Site } from '../rules/site-schema';
-import { siteKey } from '../rules/site-store';
+import { hostOfSiteKey, KV_PREFIXES, siteKey } from '../storage/kv-keys';
 import { AuditPage } from '../pages/admin-audit';
 import { RevenuePage } from '../pages/admin-revenue';
 import { ConsoleMessagePage, SignInPage } from '../pages/admin-sign-in';
@@ -98,8 +98,8 @@ export const consoleRoutes = new Hono<ConsoleEnv>()
     const hosts: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await c.env.KV.list({ prefix: 'site:', ...(cursor ? { cursor } : {}) });
-      hosts.push(...page.keys.map((k) => k.name.slice('site:'.length)));
+      const page = await c.env.KV.list({ prefix: KV_PREFIXES.site, ...(cursor ? { cursor } : {}) });
+      hosts.push(...page.keys.map((k) => hostOfSiteKey(k.name)));
       cursor = page.list_complete ? undefined : page.cursor;
     } while (cursor && hosts.length < MAX_LISTED_SITES);
     const recent = await auditLog(c.env).list({ limit: 10 });

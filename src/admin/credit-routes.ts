@@ -7,6 +7,7 @@ import { isReaderId } from '../reader/reader-token';
 import { walletOf } from '../wallet/wallet-stub';
 import { idempotencyKeyOf } from '../http/idempotency-key';
 import { recordChange } from './audit-stub';
+import { adminIdempotencyKey } from '../storage/kv-keys';
 
 export const creditRoutes = new Hono<AppEnv>().post(
   '/readers/:readerId/credit',
@@ -21,7 +22,7 @@ export const creditRoutes = new Hono<AppEnv>().post(
       type: 'credit',
       amountMicros,
       reason,
-      ...(key ? { idempotencyKey: `admin:${key}` } : {}),
+      ...(key ? { idempotencyKey: adminIdempotencyKey(key) } : {}),
     });
     if (!result.ok) {
       return result.reason === 'no_such_reader'

@@ -3,7 +3,7 @@ import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../http/app-types';
 import { jsonError } from '../http/json-errors';
 import { originSecretFor } from '../paywall/origin-secret';
-import { siteKey } from '../rules/site-store';
+import { siteKey } from '../storage/kv-keys';
 import { checkSite, deleteSite, saveSite } from './site-writes';
 
 export const HOST = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$/;

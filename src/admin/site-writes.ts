@@ -2,7 +2,8 @@ import type { Context } from 'hono';
 import type { AppEnv } from '../http/app-types';
 import { issuesOf, type Issue } from '../http/json-errors';
 import { siteSchema, type Site } from '../rules/site-schema';
-import { dropCachedSite, lastGoodKey, putCachedSite, siteKey } from '../rules/site-store';
+import { dropCachedSite, putCachedSite } from '../rules/site-store';
+import { lastGoodSiteKey, siteKey } from '../storage/kv-keys';
 import { recordChange } from './audit-stub';
 
 /** The whole document checked, for the site of `host`: every issue, or a site that may be written. */
@@ -23,14 +24,14 @@ export async function saveSite(c: Context<AppEnv>, site: Site): Promise<void> {
   const text = JSON.stringify(site);
   const before = await c.env.KV.get(siteKey(site.host));
   await c.env.KV.put(siteKey(site.host), text);
-  await c.env.KV.put(lastGoodKey(site.host), text);
+  await c.env.KV.put(lastGoodSiteKey(site.host), text);
   putCachedSite(site, text);
   await recordChange(c, { action: 'site.put', host: site.host, before, after: text });
 }
 
 export async function deleteSite(c: Context<AppEnv>, host: string): Promise<void> {
   const before = await c.env.KV.get(siteKey(host));
-  await Promise.all([c.env.KV.delete(siteKey(host)), c.env.KV.delete(lastGoodKey(host))]);
+  await Promise.all([c.env.KV.delete(siteKey(host)), c.env.KV.delete(lastGoodSiteKey(host))]);
   dropCachedSite(host);
   await recordChange(c, { action: 'site.delete', host, before, after: null });
 }

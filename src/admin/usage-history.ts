@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { usageKey } from '../storage/kv-keys';
 
 /**
  * A site's usage summaries for the console's chart, read straight from KV
@@ -50,7 +51,7 @@ export async function readUsageHistory(kv: KVNamespace, host: string, from: stri
   const dates = daysFrom(from, to);
   const texts = new Map<string, string | null>();
   for (let i = 0; i < dates.length; i += KEYS_PER_GET) {
-    const keys = dates.slice(i, i + KEYS_PER_GET).map((d) => `usage:${host}:${d}`);
+    const keys = dates.slice(i, i + KEYS_PER_GET).map((d) => usageKey(host, d));
     for (const [key, text] of await kv.get(keys, 'text')) texts.set(key, text);
   }
   const days: UsageDay[] = [];
@@ -58,7 +59,7 @@ export async function readUsageHistory(kv: KVNamespace, host: string, from: stri
   const byPath = new Map<string, PathEarnings>();
   const unreadableDays: string[] = [];
   for (const date of dates) {
-    const text = texts.get(`usage:${host}:${date}`) ?? null;
+    const text = texts.get(usageKey(host, date)) ?? null;
     const parsed = text === null ? null : summary.safeParse(parseJson(text));
     if (parsed && !parsed.success) unreadableDays.push(date);
     const s = parsed?.success ? parsed.data : { views: 0, paidViews: 0, revenueMicros: 0, topPaths: [] };

@@ -8,6 +8,7 @@ import { MICROS_PER_CENT } from '../money';
 import { walletOf } from '../wallet/wallet-stub';
 import { isReaderId } from './reader-token';
 import { loadStripe, webhookCrypto } from './stripe-client';
+import { stripeIdempotencyKey } from '../storage/kv-keys';
 
 /** The fields of a Checkout session that decide a credit. */
 const paidSession = z.object({
@@ -88,7 +89,7 @@ async function creditSession(env: Env, eventId: string, session: z.infer<typeof 
     type: 'topup',
     amountMicros: cents * MICROS_PER_CENT,
     reason: `card top-up (Stripe ${session.id})`,
-    idempotencyKey: `stripe:${session.id}`,
+    idempotencyKey: stripeIdempotencyKey(session.id),
   });
   if (!result.ok) {
     console.error(`stripe webhook: NOT CREDITED (${result.reason}); refund it`, session.id, readerId, cents);

@@ -1,9 +1,7 @@
+import { lastGoodSiteKey, siteKey } from '../storage/kv-keys';
 import { CompiledRules } from './compile-rules';
 import { siteSchema, type Site } from './site-schema';
 
-export const siteKey = (host: string) => `site:${host}`;
-/** The last document that validated, kept so that a broken edit never opens or closes a site. */
-export const lastGoodKey = (host: string) => `site-lastgood:${host}`;
 
 /** How long an isolate serves its copy before looking at KV again (in the background). */
 const FRESH_MS = 20_000;
@@ -66,7 +64,7 @@ async function refresh(env: Env, host: string): Promise<void> {
     previous.loadedAt = Date.now();
     return;
   }
-  const backup = await env.KV.get(lastGoodKey(host));
+  const backup = await env.KV.get(lastGoodSiteKey(host));
   const backupSite = backup === null ? null : parseSite(backup, host);
   cache.set(host, {
     rules: backupSite ? new CompiledRules(backupSite) : 'unavailable',

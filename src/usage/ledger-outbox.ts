@@ -1,17 +1,25 @@
 import { FlushAlarm } from './flush-alarm';
 import { usageOf } from './usage-stub';
 import type { LedgerUsage } from './usage-types';
-import { utcDay } from './utc-days';
 
 /** Ledger rows sent per flush round; a flush takes a few rounds at most. */
 const BATCH_ROWS = 500;
 const ROUNDS_PER_FLUSH = 10;
-const CURSOR_KEY = 'usage_cursor';
 
 /** How a flush ended: everything sent, rows left beyond its rounds, or a delivery refused. */
 type Delivery = 'done' | 'backlog' | 'failed';
 
-type UsageRow = { seq: number; type: 'charge' | 'refund'; amount: number; at: number; host: string; path: string | null; idem: string | null };
+/** A charge or refund not yet acknowledged by its site's aggregator. */
+export type PendingUsage = { host: string; usage: LedgerUsage };
+
+/**
+ * What the outbox needs of a wallet's ledger, and all it sees of it: the charges and
+ * refunds after the cursor, oldest first, and a way to move the cursor.
+ */
+export interface UsageLedger {
+  pending(limit: number): PendingUsage[];
+  acknowledge(seq: number): void;
+}
 
 /**
  * A wallet's ledger used as the outbox of its usage events: each charge and refund row
@@ -28,13 +36,12 @@ export class LedgerOutbox {
   private cursorRows = 0;
 
   constructor(
-    private readonly ctx: DurableObjectState,
+    ctx: DurableObjectState,
     private readonly env: Env,
-    /** The wallet's own writer, so that the bench's row count includes the cursor. */
-    private readonly write: (query: string, ...params: unknown[]) => void,
+    private readonly ledger: UsageLedger,
   ) {
     this.alarm = new FlushAlarm(ctx, env);
-    if (this.pending(1).length > 0) this.alarm.arm();
+    if (this.ledger.pending(1).length > 0) this.alarm.arm();
   }
 
   /** After a charge or refund is written, in the same synchronous turn. */
@@ -55,18 +62,18 @@ export class LedgerOutbox {
     // A reader who charges faster than a flush delivers (a crawler) would fall further
     // behind every period; a backlog is sent on at once, a failure waits for the next slot.
     if (outcome === 'backlog') this.alarm.settleNow();
-    else this.alarm.settle(this.pending(1).length > 0);
+    else this.alarm.settle(this.ledger.pending(1).length > 0);
   }
 
   private async deliver(readerId: string | null): Promise<Delivery> {
     if (readerId === null) return 'done';
     for (let round = 0; round < ROUNDS_PER_FLUSH; round++) {
-      const rows = this.pending(BATCH_ROWS);
+      const rows = this.ledger.pending(BATCH_ROWS);
       if (rows.length === 0) return 'done';
       const byHost = new Map<string, LedgerUsage[]>();
       for (const row of rows) {
         const entries = byHost.get(row.host) ?? [];
-        entries.push(this.toUsage(row));
+        entries.push(row.usage);
         byHost.set(row.host, entries);
       }
       this.deliveries += byHost.size;
@@ -78,43 +85,14 @@ export class LedgerOutbox {
         console.error('usage: delivery failed; the rows stay pending', failed.map((r) => (r.status === 'rejected' ? String(r.reason) : JSON.stringify(r.value))));
         return 'failed';
       }
-      this.write(
-        'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
-        CURSOR_KEY, rows[rows.length - 1]!.seq,
-      );
+      this.ledger.acknowledge(rows[rows.length - 1]!.usage.seq);
       this.cursorRows += 1;
     }
-    return this.pending(1).length > 0 ? 'backlog' : 'done';
+    return this.ledger.pending(1).length > 0 ? 'backlog' : 'done';
   }
 
   /** Billable work done by this instance's flushes. */
   stats(): { alarmsSet: number; flushes: number; deliveries: number; cursorRows: number } {
     return { alarmsSet: this.alarm.alarmsSet, flushes: this.flushes, deliveries: this.deliveries, cursorRows: this.cursorRows };
-  }
-
-  private cursor(): number {
-    const row = this.ctx.storage.sql.exec<{ value: number }>('SELECT value FROM meta WHERE key = ?', CURSOR_KEY).toArray()[0];
-    return row?.value ?? 0;
-  }
-
-  private pending(limit: number): UsageRow[] {
-    return this.ctx.storage.sql
-      .exec<UsageRow>(
-        "SELECT seq, type, amount, at, host, path, idem FROM ledger WHERE seq > ? AND type IN ('charge','refund') AND host IS NOT NULL ORDER BY seq LIMIT ?",
-        this.cursor(), limit,
-      )
-      .toArray();
-  }
-
-  /** A refund counts against the day of the charge it reverses, where the view was counted. */
-  private toUsage(row: UsageRow): LedgerUsage {
-    let at = row.at;
-    if (row.type === 'refund' && row.idem?.startsWith('refund:')) {
-      const charge = this.ctx.storage.sql
-        .exec<{ at: number }>("SELECT at FROM ledger WHERE id = ? AND type = 'charge'", row.idem.slice('refund:'.length))
-        .toArray()[0];
-      if (charge) at = charge.at;
-    }
-    return { seq: row.seq, kind: row.type, amountMicros: row.amount, path: row.path ?? '', day: utcDay(at) };
   }
 }

@@ -1,4 +1,5 @@
-import { usageKey, usageSummarySchema } from './usage-summary';
+import { usageKey } from '../storage/kv-keys';
+import { usageSummarySchema } from './usage-summary';
 import { daysBetween } from './utc-days';
 
 /** KV reads up to this many keys in one call. */

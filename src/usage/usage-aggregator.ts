@@ -1,7 +1,10 @@
 import { DurableObject } from 'cloudflare:workers';
 import { CountedSql } from '../storage/counted-sql';
+import { usageKey } from '../storage/kv-keys';
+import { migrate } from '../storage/migrations';
 import { FlushAlarm } from './flush-alarm';
-import { TOP_PATHS, usageKey, type UsageSummary } from './usage-summary';
+import { TOP_PATHS, type UsageSummary } from './usage-summary';
+import { usageSchema } from './usage-schema';
 import type { ApplyLedgerResult, CountViewResult, LedgerUsage } from './usage-types';
 import { addDays, isIsoDay, utcDay } from './utc-days';
 
@@ -9,28 +12,6 @@ import { addDays, isIsoDay, utcDay } from './utc-days';
 const PATH_RETENTION_DAYS = 35;
 /** Days written to KV per flush, far below a Worker's subrequest limit. */
 const DAYS_PER_FLUSH = 50;
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS days (
-  day TEXT PRIMARY KEY,
-  views INTEGER NOT NULL DEFAULT 0,
-  paid_views INTEGER NOT NULL DEFAULT 0,
-  revenue INTEGER NOT NULL DEFAULT 0,
-  version INTEGER NOT NULL DEFAULT 0,
-  flushed INTEGER NOT NULL DEFAULT 0,
-  top TEXT
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS day_paths (
-  day TEXT NOT NULL,
-  path TEXT NOT NULL,
-  paid_views INTEGER NOT NULL,
-  revenue INTEGER NOT NULL,
-  PRIMARY KEY (day, path)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS reader_seqs (reader_id TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS view_events (id TEXT PRIMARY KEY, day TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
-`;
 
 type DayRow = { day: string; views: number; paid_views: number; revenue: number; version: number; top: string | null };
 type TopPath = UsageSummary['topPaths'][number];
@@ -55,7 +36,7 @@ export class UsageAggregator extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    ctx.storage.sql.exec(SCHEMA);
+    migrate(ctx.storage, usageSchema);
     this.db = new CountedSql(ctx.storage.sql);
     this.host = this.db.all<{ value: string }>("SELECT value FROM meta WHERE key = 'host'")[0]?.value ?? null;
     this.flushAlarm = new FlushAlarm(ctx, env);

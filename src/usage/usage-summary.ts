@@ -17,7 +17,3 @@ export const usageSummarySchema = z.object({
 });
 
 export type UsageSummary = z.infer<typeof usageSummarySchema>;
-
-export function usageKey(host: string, day: string): string {
-  return `usage:${host}:${day}`;
-}

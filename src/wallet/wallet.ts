@@ -1,7 +1,11 @@
 import { DurableObject } from 'cloudflare:workers';
 import { CountedSql } from '../storage/counted-sql';
+import { refundIdempotencyKey, viewIdempotencyKey } from '../storage/kv-keys';
+import { migrate } from '../storage/migrations';
 import { LedgerOutbox } from '../usage/ledger-outbox';
 import { toEntry, type LedgerEntry, type LedgerRow } from './ledger-entry';
+import { WalletUsageLedger } from './usage-ledger';
+import { walletSchema } from './wallet-schema';
 import type {
   CommitResult,
   CreditRequest,
@@ -27,25 +31,6 @@ const HOLD_TTL_MS = 60_000;
 /** No balance above a million dollars: keeps every sum far inside the safe integers. */
 export const MAX_BALANCE_MICROS = 1_000_000 * 1_000_000;
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS ledger (
-  seq INTEGER PRIMARY KEY,
-  id TEXT NOT NULL,
-  type TEXT NOT NULL CHECK (type IN ('topup','charge','credit','refund')),
-  amount INTEGER NOT NULL CHECK (amount >= 0),
-  balance_after INTEGER NOT NULL CHECK (balance_after >= 0),
-  at INTEGER NOT NULL,
-  host TEXT,
-  path TEXT,
-  reason TEXT,
-  idem TEXT
-);
-CREATE UNIQUE INDEX IF NOT EXISTS ledger_idem ON ledger(idem) WHERE idem IS NOT NULL;
-CREATE TABLE IF NOT EXISTS windows (key TEXT PRIMARY KEY, until INTEGER NOT NULL, receipt TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS idem_fingerprints (idem TEXT PRIMARY KEY, fingerprint TEXT NOT NULL) WITHOUT ROWID;
-`;
-
 /**
  * One reader's money. The ledger is the only record: the balance is the last entry's
  * balance_after, so no write can move one without the other. Every write is one
@@ -68,7 +53,7 @@ export class Wallet extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.sql.exec(SCHEMA);
+    migrate(ctx.storage, walletSchema);
     this.writes = new CountedSql(this.sql);
     this.readerId = (this.metaGet('reader_id') as string | null) ?? null;
     this.dailyCap = (this.metaGet('daily_cap') as number | null) ?? null;
@@ -76,7 +61,7 @@ export class Wallet extends DurableObject<Env> {
     this.balance = last?.balance_after ?? 0;
     this.spentDay = utcDay(Date.now());
     this.spentToday = this.spentOn(this.spentDay);
-    this.usage = new LedgerOutbox(ctx, env, (query, ...params) => this.exec(query, ...params));
+    this.usage = new LedgerOutbox(ctx, env, new WalletUsageLedger(this.sql, (query, ...params) => this.exec(query, ...params)));
   }
 
   /** The usage flush, armed by every charge and refund. */
@@ -166,9 +151,9 @@ export class Wallet extends DurableObject<Env> {
     }
 
     if (req.idempotencyKey !== undefined) {
-      const prior = this.byIdem(viewIdem(req.idempotencyKey));
+      const prior = this.byIdem(viewIdempotencyKey(req.idempotencyKey));
       if (prior) {
-        const fingerprint = this.fingerprintOf(viewIdem(req.idempotencyKey));
+        const fingerprint = this.fingerprintOf(viewIdempotencyKey(req.idempotencyKey));
         if (prior.host !== req.host || prior.path !== req.path || fingerprint !== (req.idempotencyFingerprint ?? null)) {
           return { ok: false, reason: 'idempotency_conflict', balanceMicros: this.available() };
         }
@@ -211,10 +196,10 @@ export class Wallet extends DurableObject<Env> {
       this.exec(
         'INSERT INTO ledger (id, type, amount, balance_after, at, host, path, idem) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
         holdId, 'charge', req.priceMicros, balanceAfter, now, req.host, req.path,
-        req.idempotencyKey === undefined ? null : viewIdem(req.idempotencyKey),
+        req.idempotencyKey === undefined ? null : viewIdempotencyKey(req.idempotencyKey),
       );
       if (req.idempotencyKey !== undefined && req.idempotencyFingerprint !== undefined) {
-        this.exec('INSERT INTO idem_fingerprints (idem, fingerprint) VALUES (?, ?)', viewIdem(req.idempotencyKey), req.idempotencyFingerprint);
+        this.exec('INSERT INTO idem_fingerprints (idem, fingerprint) VALUES (?, ?)', viewIdempotencyKey(req.idempotencyKey), req.idempotencyFingerprint);
       }
       if (req.reviewWindowSeconds !== undefined) {
         this.exec(
@@ -245,7 +230,7 @@ export class Wallet extends DurableObject<Env> {
       .exec<LedgerRow>("SELECT seq, id, type, amount, balance_after, at, host, path, reason FROM ledger WHERE id = ? AND type = 'charge'", receipt)
       .toArray()[0];
     if (!charge) return { ok: false, reason: 'no_such_charge', balanceMicros: this.balance };
-    const idem = `refund:${receipt}`;
+    const idem = refundIdempotencyKey(receipt);
     const prior = this.byIdem(idem);
     if (prior) return { ok: true, balanceMicros: this.balance, entryId: prior.id, duplicate: true };
     const id = newId();
@@ -359,10 +344,6 @@ export class Wallet extends DurableObject<Env> {
 
 function newId(): string {
   return crypto.randomUUID();
-}
-
-function viewIdem(key: string): string {
-  return `view:${key}`;
 }
 
 export function utcDay(ms: number): string {

@@ -1,0 +1,68 @@
+/**
+ * Every KV key the worker reads or writes, and the idempotency keys the wallet stores on
+ * its ledger rows, built in one place. STORAGE.md documents each prefix (a test holds
+ * the two together); a new key gets its prefix here and its row there.
+ */
+
+/** KV key prefixes, by what the key holds. */
+export const KV_PREFIXES = {
+  /** `site:<host>`: the site document, written by the admin API or `wrangler kv`. */
+  site: 'site:',
+  /** `site-lastgood:<host>`: the last site document that validated. */
+  siteLastGood: 'site-lastgood:',
+  /** `usage:<host>:<YYYY-MM-DD>`: one day's usage summary, written by the site's aggregator. */
+  usage: 'usage:',
+} as const;
+
+export function siteKey(host: string): string {
+  return `${KV_PREFIXES.site}${host}`;
+}
+
+/** The host a `site:` key names (for listing sites). */
+export function hostOfSiteKey(key: string): string {
+  return key.slice(KV_PREFIXES.site.length);
+}
+
+export function lastGoodSiteKey(host: string): string {
+  return `${KV_PREFIXES.siteLastGood}${host}`;
+}
+
+export function usageKey(host: string, day: string): string {
+  return `${KV_PREFIXES.usage}${host}:${day}`;
+}
+
+/**
+ * Prefixes of the idempotency keys kept on the wallet's ledger rows (column `idem`):
+ * each says where the key came from, so keys from different callers never collide.
+ */
+export const IDEMPOTENCY_PREFIXES = {
+  /** A view's `Idempotency-Key` header. */
+  view: 'view:',
+  /** The refund of a charge, by the charge's receipt: a charge is refunded at most once. */
+  refund: 'refund:',
+  /** A Stripe Checkout session's credit, by session id. */
+  stripe: 'stripe:',
+  /** An admin credit's `Idempotency-Key` header. */
+  admin: 'admin:',
+} as const;
+
+export function viewIdempotencyKey(headerValue: string): string {
+  return `${IDEMPOTENCY_PREFIXES.view}${headerValue}`;
+}
+
+export function refundIdempotencyKey(receipt: string): string {
+  return `${IDEMPOTENCY_PREFIXES.refund}${receipt}`;
+}
+
+/** The receipt of the charge a refund's idempotency key names, or null for any other key. */
+export function refundedReceiptOf(idem: string): string | null {
+  return idem.startsWith(IDEMPOTENCY_PREFIXES.refund) ? idem.slice(IDEMPOTENCY_PREFIXES.refund.length) : null;
+}
+
+export function stripeIdempotencyKey(checkoutSessionId: string): string {
+  return `${IDEMPOTENCY_PREFIXES.stripe}${checkoutSessionId}`;
+}
+
+export function adminIdempotencyKey(headerValue: string): string {
+  return `${IDEMPOTENCY_PREFIXES.admin}${headerValue}`;
+}

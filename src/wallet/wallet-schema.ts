@@ -1,0 +1,35 @@
+import type { DurableObjectSchema } from '../storage/migrations';
+
+/**
+ * The `Wallet` object's tables (one object per reader; STORAGE.md says what each holds).
+ * Append a migration to change them; never edit one that has shipped.
+ */
+export const walletSchema: DurableObjectSchema = {
+  name: 'Wallet',
+  migrations: [
+    {
+      version: 1,
+      // Exactly the tables wallets created before migrations existed, with IF NOT EXISTS,
+      // so an existing wallet runs it as a no-op and is recorded at version 1.
+      description: 'ledger, re-view windows, meta, idempotency fingerprints',
+      up: `
+CREATE TABLE IF NOT EXISTS ledger (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL,
+  type TEXT NOT NULL CHECK (type IN ('topup','charge','credit','refund')),
+  amount INTEGER NOT NULL CHECK (amount >= 0),
+  balance_after INTEGER NOT NULL CHECK (balance_after >= 0),
+  at INTEGER NOT NULL,
+  host TEXT,
+  path TEXT,
+  reason TEXT,
+  idem TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS ledger_idem ON ledger(idem) WHERE idem IS NOT NULL;
+CREATE TABLE IF NOT EXISTS windows (key TEXT PRIMARY KEY, until INTEGER NOT NULL, receipt TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS idem_fingerprints (idem TEXT PRIMARY KEY, fingerprint TEXT NOT NULL) WITHOUT ROWID;
+`,
+    },
+  ],
+};
