@@ -23,9 +23,10 @@ const CACHE_HEADERS = ['cache-control', 'expires', 'age', 'etag', 'last-modified
 
 /**
  * The origin's answer as the reader gets it. A priced answer is marked private and
- * carries the charge; if its body breaks off before the reader has it, the charge is
- * refunded, since the content was not delivered. Every answer from the origin is
- * counted in the site's usage here, and only here.
+ * carries the charge; if the origin breaks its body off, the charge is refunded, since
+ * the content was not delivered, but a reader who closes the connection has been
+ * charged (the contract). Every answer from the origin is counted in the site's usage
+ * here, and only here.
  */
 export function deliver(c: Context<AppEnv>, fetched: OriginResult, charge: Charge | null, host: string): Response {
   if (!fetched.ok) return jsonError(c, fetched.status, fetched.error, fetched.message);
@@ -59,8 +60,18 @@ function refundIfBroken(c: Context<AppEnv>, body: ReadableStream<Uint8Array>, re
   // natively instead of one JavaScript step per chunk. It was a third of a paid view's
   // extra CPU in the bench (bench/RESULTS.md).
   const { readable, writable } = new IdentityTransformStream();
+  // Aborted when the reader closes the connection (compatibility flag enable_request_signal).
+  const hungUp = c.req.raw.signal;
   c.executionCtx.waitUntil(
-    body.pipeTo(writable).catch(async (e) => {
+    // preventAbort: the reader is told of an origin's break only after it has been judged.
+    body.pipeTo(writable, { preventAbort: true }).catch(async (e) => {
+      // Either side's failure fails the pipe, with the same error; only the origin's is
+      // refunded. A reader who hung up was charged for what they chose to stop reading.
+      if (hungUp.aborted) {
+        console.log('reader closed the connection during a paid answer; the charge stands', receipt);
+        return;
+      }
+      await writable.abort(e).catch(() => {});
       console.error('paid body broke off; refunding', receipt, String(e));
       // The refund is idempotent per receipt, so retrying a wallet that was briefly away is safe.
       for (const waitMs of [0, 200, 1000]) {
