@@ -10,6 +10,7 @@ export default defineConfig({
         bindings: {
           TOKEN_SECRET: 'test-token-secret-0123456789abcdef',
           ADMIN_TOKEN: 'test-admin-token',
+          ADMIN_HOST: 'admin.test',
           STRIPE_WEBHOOK_SECRET: 'whsec_test_secret',
           DEV_TOPUP: 'true',
           DEFAULT_SITE: '',

@@ -16,6 +16,7 @@ export const DEMO_VARS = {
   DEFAULT_SITE: 'demo.localhost',
   DEV_TOPUP: 'true',
   ADMIN_TOKEN: 'demo-admin-token',
+  ADMIN_HOST: 'admin.localhost',
   STRIPE_WEBHOOK_SECRET: 'whsec_demo',
   TOKEN_SECRET: 'demo-token-secret-not-for-production',
   USAGE_FLUSH_SECONDS: '2',

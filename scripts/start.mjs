@@ -24,6 +24,7 @@ if (!existsSync(`${root}/node_modules/.bin/wrangler`)) {
 
 const { startDemoOrigin } = await import('../demo/origin-server.mjs');
 const { demoSite, DEMO_VARS } = await import('../demo/site.mjs');
+const { adminRequest } = await import('../demo/admin-api.mjs');
 
 const origin = await startDemoOrigin(originPort).catch((e) => {
   console.error(`Cannot start the demo origin on 127.0.0.1:${originPort}: ${e.message}. Set DEMO_ORIGIN_PORT to a free port.`);
@@ -50,7 +51,6 @@ wrangler.on('exit', (code) => {
 });
 
 const base = `http://127.0.0.1:${port}`;
-const admin = { authorization: `Bearer ${DEMO_VARS.ADMIN_TOKEN}`, 'content-type': 'application/json' };
 for (let i = 0; ; i++) {
   try {
     if ((await fetch(`${base}/__paywall/healthz`)).ok) break;
@@ -61,14 +61,14 @@ for (let i = 0; ; i++) {
   }
   await new Promise((r) => setTimeout(r, 100));
 }
-const site = `${base}/__paywall/api/admin/sites/demo.localhost`;
-if ((await fetch(site, { headers: admin })).status === 404) {
-  const res = await fetch(site, { method: 'PUT', headers: admin, body: JSON.stringify(demoSite(`http://127.0.0.1:${originPort}`)) });
-  if (!res.ok) console.error('Seeding the demo site failed:', res.status, await res.text());
+const site = '/__paywall/api/admin/sites/demo.localhost';
+if ((await adminRequest(port, 'GET', site)).status === 404) {
+  const res = await adminRequest(port, 'PUT', site, demoSite(`http://127.0.0.1:${originPort}`));
+  if (res.status !== 200) console.error('Seeding the demo site failed:', res.status, res.body);
 }
 console.log(`
   Demo paywall:   ${base}/            (site demo.localhost, origin http://127.0.0.1:${originPort})
   Reader account: ${base}/__paywall/account
-  Admin console:  ${base}/__paywall/admin   (token: ${DEMO_VARS.ADMIN_TOKEN})
+  Admin console:  http://${DEMO_VARS.ADMIN_HOST}:${port}/__paywall/admin   (token: ${DEMO_VARS.ADMIN_TOKEN})
   Ctrl-C stops it; state is kept in ${persistDir}.
 `);

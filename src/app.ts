@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
+import { adminHostOnly } from './admin/admin-host';
 import { requireAdmin } from './admin/require-admin';
 import { auditRoutes } from './admin/audit-routes';
 import { consoleRoutes } from './admin/console-routes';
@@ -49,6 +50,7 @@ export const app = new Hono<AppEnv>()
   // The paywall's own pages and API only: the publisher's content keeps its own headers,
   // and HSTS is the publisher's call, since it would cover their whole domain.
   .use('/__paywall/*', secureHeaders({ strictTransportSecurity: false, xFrameOptions: 'DENY', overwrite: false }))
+  .use('/__paywall/*', adminHostOnly)
   .use('/__paywall/webhooks/*', bodyLimit({ maxSize: 256 * 1024, onError: tooLarge('256 KiB') }))
   // The account page's forms spend the same per-client budgets as the API.
   .use('/__paywall/account/create', signUpLimit)

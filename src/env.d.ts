@@ -8,6 +8,8 @@ interface PaywallSecrets {
   ORIGIN_SECRET?: string;
   /** Where the Stripe SDK sends API calls, e.g. `http://127.0.0.1:4010`: only tests set it, to a local stand-in. */
   STRIPE_API_BASE?: string;
+  /** The one host name that serves the admin console and API, e.g. `admin.paywall.example`; unset, they are served nowhere. */
+  ADMIN_HOST?: string;
 }
 interface Env extends PaywallSecrets {}
 declare namespace Cloudflare {

@@ -2,7 +2,7 @@ import { createExecutionContext, reset, waitOnExecutionContext } from 'cloudflar
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { app } from '../src/app';
-import { ADMIN, HOST, STANDARD_RULES, balanceOf, call, json, ledgerOf, newReader, putSite, siteDoc, view } from './support/paywall';
+import { ADMIN, ADMIN_HOST, HOST, adminCall, STANDARD_RULES, balanceOf, call, json, ledgerOf, newReader, putSite, siteDoc, view } from './support/paywall';
 
 afterEach(() => reset());
 
@@ -18,18 +18,18 @@ describe('admin authentication', () => {
         ['DELETE', sitesUrl(), undefined],
         ['POST', `/__paywall/api/admin/readers/${reader.readerId}/credit`, '{"amountMicros":5,"reason":"x"}'],
       ] as const) {
-        const res = await call(url, { method, headers: { ...headers, 'content-type': 'application/json' }, body });
+        const res = await adminCall(url, { method, headers: { ...headers, 'content-type': 'application/json' }, body });
         expect(res.status, `${method} ${url} ${JSON.stringify(headers)}`).toBe(401);
       }
     }
-    expect((await call(sitesUrl(), { headers: ADMIN })).status).toBe(404);
+    expect((await adminCall(sitesUrl(), { headers: ADMIN })).status).toBe(404);
     expect(await balanceOf(reader)).toBe(0);
   });
 
   it('refuses admin calls while ADMIN_TOKEN is unset', async () => {
     const ctx = createExecutionContext();
     const res = await app.fetch(
-      new Request(`http://${HOST}${sitesUrl()}`, { headers: { authorization: 'Bearer undefined' } }),
+      new Request(`http://${ADMIN_HOST}${sitesUrl()}`, { headers: { authorization: 'Bearer undefined' } }),
       { ...env, ADMIN_TOKEN: undefined },
       ctx,
     );
@@ -44,7 +44,7 @@ describe('sites API', () => {
     const put = await putSite(doc);
     expect(put.status).toBe(200);
     expect(await put.json()).toEqual(doc);
-    const got = await call(sitesUrl(), { headers: ADMIN });
+    const got = await adminCall(sitesUrl(), { headers: ADMIN });
     expect(await got.json()).toEqual(doc);
     expect((await view('/x/1', null)).headers.get('paywall-price-micros')).toBe('1234');
 
@@ -65,7 +65,7 @@ describe('sites API', () => {
         { pattern: '/ok3', priceMicros: 1, extra: true },
       ],
     };
-    const res = await call(sitesUrl(), { ...json(bad, ADMIN), method: 'PUT' });
+    const res = await adminCall(sitesUrl(), { ...json(bad, ADMIN), method: 'PUT' });
     expect(res.status).toBe(400);
     const body = await res.json<{ error: string; issues: { path: string; message: string }[] }>();
     expect(body.error).toBe('invalid_site');
@@ -74,25 +74,25 @@ describe('sites API', () => {
       expect(paths, p).toContain(p);
     }
     expect((await view('/x/1', null)).headers.get('paywall-price-micros')).toBe('5');
-    expect(await (await call(sitesUrl(), { headers: ADMIN })).json()).toEqual(siteDoc([{ pattern: '/x/*', priceMicros: 5 }]));
+    expect(await (await adminCall(sitesUrl(), { headers: ADMIN })).json()).toEqual(siteDoc([{ pattern: '/x/*', priceMicros: 5 }]));
   });
 
   it('refuses a document for another host, a non-JSON body, and a bad host in the URL', async () => {
-    const other = await call(sitesUrl(), { ...json(siteDoc([], 'other.test'), ADMIN), method: 'PUT' });
+    const other = await adminCall(sitesUrl(), { ...json(siteDoc([], 'other.test'), ADMIN), method: 'PUT' });
     expect(other.status).toBe(400);
     expect((await other.json<{ issues: { path: string }[] }>()).issues.map((i) => i.path)).toContain('host');
-    const notJson = await call(sitesUrl(), { method: 'PUT', headers: { ...ADMIN, 'content-type': 'application/json' }, body: '{nope' });
+    const notJson = await adminCall(sitesUrl(), { method: 'PUT', headers: { ...ADMIN, 'content-type': 'application/json' }, body: '{nope' });
     expect(notJson.status).toBe(400);
     expect((await notJson.json<{ error: string }>()).error).toBe('invalid_site');
-    expect((await call(sitesUrl('Bad_Host'), { headers: ADMIN })).status).toBe(400);
-    expect((await call(sitesUrl(), { headers: ADMIN })).status).toBe(404);
+    expect((await adminCall(sitesUrl('Bad_Host'), { headers: ADMIN })).status).toBe(400);
+    expect((await adminCall(sitesUrl(), { headers: ADMIN })).status).toBe(404);
   });
 
   it('deletes a site: 204, then 404, and its paths are no longer served', async () => {
     await putSite(siteDoc(STANDARD_RULES));
-    const del = await call(sitesUrl(), { method: 'DELETE', headers: ADMIN });
+    const del = await adminCall(sitesUrl(), { method: 'DELETE', headers: ADMIN });
     expect(del.status).toBe(204);
-    expect((await call(sitesUrl(), { headers: ADMIN })).status).toBe(404);
+    expect((await adminCall(sitesUrl(), { headers: ADMIN })).status).toBe(404);
     expect((await view('/premium/a', null)).status).toBe(404);
   });
 
@@ -107,7 +107,7 @@ describe('sites API', () => {
 describe('admin credit', () => {
   it('credits a reader and answers the balance', async () => {
     const reader = await newReader(1000);
-    const res = await call(`/__paywall/api/admin/readers/${reader.readerId}/credit`, json({ amountMicros: 5000, reason: 'goodwill' }, ADMIN));
+    const res = await adminCall(`/__paywall/api/admin/readers/${reader.readerId}/credit`, json({ amountMicros: 5000, reason: 'goodwill' }, ADMIN));
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ balanceMicros: 6000 });
     const [entry] = await ledgerOf(reader);
@@ -116,7 +116,7 @@ describe('admin credit', () => {
 
   it('credits once per Idempotency-Key, however often and concurrently it is sent', async () => {
     const reader = await newReader();
-    const send = () => call(`/__paywall/api/admin/readers/${reader.readerId}/credit`, json({ amountMicros: 700, reason: 'r' }, { ...ADMIN, 'idempotency-key': 'credit-1' }));
+    const send = () => adminCall(`/__paywall/api/admin/readers/${reader.readerId}/credit`, json({ amountMicros: 700, reason: 'r' }, { ...ADMIN, 'idempotency-key': 'credit-1' }));
     const results = await Promise.all([send(), send(), send(), send()]);
     for (const r of results) expect(await r.json()).toEqual({ balanceMicros: 700 });
     expect(await balanceOf(reader)).toBe(700);
@@ -132,12 +132,12 @@ describe('admin credit', () => {
       ['{"amountMicros": 1e400, "reason": "x"}', 'amountMicros'],
       ['{"amountMicros": 5}', 'reason'],
     ] as const) {
-      const res = await call(url, { method: 'POST', headers: { ...ADMIN, 'content-type': 'application/json' }, body });
+      const res = await adminCall(url, { method: 'POST', headers: { ...ADMIN, 'content-type': 'application/json' }, body });
       expect(res.status, body).toBe(400);
       expect((await res.json<{ field: string }>()).field, body).toBe(field);
     }
     expect(await balanceOf(reader)).toBe(0);
-    expect((await call('/__paywall/api/admin/readers/r_AAAAAAAAAAAAAAAAAAAAAA/credit', json({ amountMicros: 5, reason: 'x' }, ADMIN))).status).toBe(404);
-    expect((await call('/__paywall/api/admin/readers/nobody/credit', json({ amountMicros: 5, reason: 'x' }, ADMIN))).status).toBe(404);
+    expect((await adminCall('/__paywall/api/admin/readers/r_AAAAAAAAAAAAAAAAAAAAAA/credit', json({ amountMicros: 5, reason: 'x' }, ADMIN))).status).toBe(404);
+    expect((await adminCall('/__paywall/api/admin/readers/nobody/credit', json({ amountMicros: 5, reason: 'x' }, ADMIN))).status).toBe(404);
   });
 });

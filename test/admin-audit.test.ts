@@ -1,7 +1,7 @@
 import { reset } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ADMIN, HOST, STANDARD_RULES, call, json, newReader, putSite, siteDoc } from './support/paywall';
+import { ADMIN, HOST, adminCall, STANDARD_RULES, call, json, newReader, putSite, siteDoc } from './support/paywall';
 
 afterEach(() => reset());
 
@@ -19,7 +19,7 @@ type Entry = {
 };
 
 async function audit(query = ''): Promise<{ entries: Entry[]; nextBefore: number | null }> {
-  const res = await call(`/__paywall/api/admin/audit${query}`, { headers: ADMIN });
+  const res = await adminCall(`/__paywall/api/admin/audit${query}`, { headers: ADMIN });
   expect(res.status).toBe(200);
   return res.json();
 }
@@ -31,7 +31,7 @@ describe('admin audit log', () => {
     const t0 = Date.now();
     expect((await putSite(first)).status).toBe(200);
     expect((await putSite(second)).status).toBe(200);
-    expect((await call(`/__paywall/api/admin/sites/${HOST}`, { method: 'DELETE', headers: ADMIN })).status).toBe(204);
+    expect((await adminCall(`/__paywall/api/admin/sites/${HOST}`, { method: 'DELETE', headers: ADMIN })).status).toBe(204);
 
     const { entries } = await audit(`?host=${HOST}`);
     expect(entries.map((e) => e.action)).toEqual(['site.delete', 'site.put', 'site.put']);
@@ -55,7 +55,7 @@ describe('admin audit log', () => {
   it('records an admin credit once, with the balance before and after, however often its Idempotency-Key is sent', async () => {
     const reader = await newReader(1000);
     for (let i = 0; i < 3; i++) {
-      const res = await call(
+      const res = await adminCall(
         `/__paywall/api/admin/readers/${reader.readerId}/credit`,
         json({ amountMicros: 5000, reason: 'goodwill' }, { ...ADMIN, 'idempotency-key': 'credit-1' }),
       );
@@ -103,18 +103,18 @@ describe('admin audit log', () => {
     expect((await putSite(siteDoc(rules))).status).toBe(200);
     const { entries } = await audit();
     expect(entries[0]!.after).toMatchObject({ omitted: true });
-    const res = await call(`/__paywall/api/admin/audit/${entries[0]!.id}`, { headers: ADMIN });
+    const res = await adminCall(`/__paywall/api/admin/audit/${entries[0]!.id}`, { headers: ADMIN });
     expect(res.status).toBe(200);
     expect(((await res.json()) as Entry).after).toEqual(siteDoc(rules));
   });
 
   it('needs the admin token and validates its query', async () => {
-    expect((await call('/__paywall/api/admin/audit')).status).toBe(401);
+    expect((await adminCall('/__paywall/api/admin/audit')).status).toBe(401);
     for (const q of ['?limit=0', '?limit=101', '?limit=x', '?host=Bad_Host', '?before=-1']) {
-      const res = await call(`/__paywall/api/admin/audit${q}`, { headers: ADMIN });
+      const res = await adminCall(`/__paywall/api/admin/audit${q}`, { headers: ADMIN });
       expect(res.status, q).toBe(400);
     }
-    expect((await call('/__paywall/api/admin/audit/999', { headers: ADMIN })).status).toBe(404);
+    expect((await adminCall('/__paywall/api/admin/audit/999', { headers: ADMIN })).status).toBe(404);
   });
 });
 

@@ -2,7 +2,7 @@ import { reset } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
 import { serializeSigned } from 'hono/utils/cookie';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HOST, call, putSite, siteDoc } from './support/paywall';
+import { ADMIN_HOST, HOST, adminCall, call, putSite, siteDoc } from './support/paywall';
 import { CONSOLE, page, postForm, signIn } from './support/admin-console';
 
 afterEach(() => reset());
@@ -34,10 +34,10 @@ describe('console sign-in', () => {
       expect(res.headers.get('set-cookie')).toBeNull();
 
       started = Date.now();
-      expect((await call(sitesUrl, { headers: { authorization: 'Bearer guess' } })).status).toBe(401);
+      expect((await adminCall(sitesUrl, { headers: { authorization: 'Bearer guess' } })).status).toBe(401);
       expect(Date.now() - started).toBeGreaterThanOrEqual(950);
       started = Date.now();
-      expect((await call(sitesUrl, { headers: { authorization: 'Bearer test-admin-token' } })).status).toBe(404);
+      expect((await adminCall(sitesUrl, { headers: { authorization: 'Bearer test-admin-token' } })).status).toBe(404);
       expect(Date.now() - started).toBeLessThan(900);
     } finally {
       env.WRONG_ADMIN_TOKEN_DELAY_MS = '0';
@@ -69,10 +69,10 @@ describe('console sign-in', () => {
 
     // Over https the cookie is Secure.
     const secure = await exports.default.fetch(
-      new Request(`https://${HOST}${CONSOLE}/sign-in`, {
+      new Request(`https://${ADMIN_HOST}${CONSOLE}/sign-in`, {
         method: 'POST',
         redirect: 'manual',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: `https://${HOST}` },
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: `https://${ADMIN_HOST}` },
         body: new URLSearchParams({ token: 'test-admin-token' }),
       }),
     );
@@ -103,7 +103,7 @@ describe('console sign-in', () => {
     const valid = await serializeSigned('paywall_admin', `${crypto.randomUUID()}.${Math.floor(Date.now() / 1000) + 3600}`, await sessionKey('test-admin-token'));
     for (const bad of [tampered, expired.split(';')[0]!, foreign.split(';')[0]!, 'paywall_admin=test-admin-token']) {
       expect((await page(CONSOLE, bad)).status, bad).toBe(401);
-      expect((await call(sitesUrl, { headers: { cookie: bad } })).status, bad).toBe(401);
+      expect((await adminCall(sitesUrl, { headers: { cookie: bad } })).status, bad).toBe(401);
     }
     expect((await page(CONSOLE, valid.split(';')[0]!)).status).toBe(200);
   });
@@ -112,10 +112,10 @@ describe('console sign-in', () => {
 describe('the admin API with the console cookie', () => {
   it('accepts the cookie for reads and for same-origin changes, recorded as the console', async () => {
     const cookie = await signIn();
-    const put = await call(sitesUrl, { method: 'PUT', headers: { cookie, 'content-type': 'application/json', origin: `http://${HOST}` }, body: JSON.stringify(doc) });
+    const put = await adminCall(sitesUrl, { method: 'PUT', headers: { cookie, 'content-type': 'application/json', origin: `http://${ADMIN_HOST}` }, body: JSON.stringify(doc) });
     expect(put.status).toBe(200);
-    expect(await (await call(sitesUrl, { headers: { cookie } })).json()).toEqual(doc);
-    const audit = await (await call('/__paywall/api/admin/audit', { headers: { cookie } })).json<{ entries: { via: string; sessionId: string }[] }>();
+    expect(await (await adminCall(sitesUrl, { headers: { cookie } })).json()).toEqual(doc);
+    const audit = await (await adminCall('/__paywall/api/admin/audit', { headers: { cookie } })).json<{ entries: { via: string; sessionId: string }[] }>();
     expect(audit.entries[0]).toMatchObject({ via: 'console', sessionId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
   });
 
@@ -133,23 +133,23 @@ describe('the admin API with the console cookie', () => {
         ['PUT', JSON.stringify(siteDoc([])), 'text/plain'],
         ['DELETE', undefined, 'application/json'],
       ] as const) {
-        const res = await call(sitesUrl, { method, headers: { cookie, 'content-type': type, ...headers }, body });
+        const res = await adminCall(sitesUrl, { method, headers: { cookie, 'content-type': type, ...headers }, body });
         expect(res.status, `${method} ${type} ${JSON.stringify(headers)}`).toBe(403);
       }
     }
-    expect(await (await call(sitesUrl, { headers: { cookie } })).json()).toEqual(doc);
+    expect(await (await adminCall(sitesUrl, { headers: { cookie } })).json()).toEqual(doc);
   });
 
   it('refuses console forms posted from another origin', async () => {
     await putSite(doc);
     const cookie = await signIn();
-    const res = await call(`${CONSOLE}/sites/${HOST}`, {
+    const res = await adminCall(`${CONSOLE}/sites/${HOST}`, {
       method: 'POST',
       headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
       body: new URLSearchParams({ action: 'save', origin: doc.origin, pattern: '/a/*', price: '9', unit: 'usd', window: '', windowUnit: 'hours' }),
     });
     expect(res.status).toBe(403);
-    expect(await (await call(sitesUrl, { headers: { cookie } })).json()).toEqual(doc);
+    expect(await (await adminCall(sitesUrl, { headers: { cookie } })).json()).toEqual(doc);
   });
 });
 

@@ -1,7 +1,7 @@
 import { reset } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ADMIN, HOST, call, newReader, putSite, siteDoc, view } from './support/paywall';
+import { ADMIN, HOST, adminCall, call, newReader, putSite, siteDoc, view } from './support/paywall';
 import { CONSOLE, inputValues, page, postForm, signIn, textOf } from './support/admin-console';
 
 afterEach(() => reset());
@@ -41,7 +41,7 @@ async function stored() {
 }
 
 async function auditCount() {
-  const res = await call('/__paywall/api/admin/audit?limit=100', { headers: ADMIN });
+  const res = await adminCall('/__paywall/api/admin/audit?limit=100', { headers: ADMIN });
   return (await res.json<{ entries: unknown[] }>()).entries.length;
 }
 
@@ -56,7 +56,7 @@ describe('sites list', () => {
   });
 
   it('opens a site by host, and says plainly when the host is not one', async () => {
-    const ok = await call(`${CONSOLE}/sites?host=News.Test`, { headers: { cookie }, redirect: 'manual' });
+    const ok = await adminCall(`${CONSOLE}/sites?host=News.Test`, { headers: { cookie }, redirect: 'manual' });
     expect(ok.status).toBe(303);
     expect(ok.headers.get('location')).toBe(editor);
     const bad = await page(`${CONSOLE}/sites?host=${encodeURIComponent('not a host!')}`, cookie);
@@ -91,7 +91,7 @@ describe('site editor', () => {
     expect(charged.status).toBe(200);
     expect(charged.headers.get('paywall-charged-micros')).toBe('3000');
     await charged.text();
-    const audit = await (await call('/__paywall/api/admin/audit', { headers: ADMIN })).json<{ entries: { via: string; before: unknown }[] }>();
+    const audit = await (await adminCall('/__paywall/api/admin/audit', { headers: ADMIN })).json<{ entries: { via: string; before: unknown }[] }>();
     expect(audit.entries[0]).toMatchObject({ via: 'console', before: siteDoc(RULES) });
     const { html } = await page(`${editor}?saved=1`, cookie);
     expect(html).toContain('data-testid="saved"');

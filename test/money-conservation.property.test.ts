@@ -1,7 +1,7 @@
 import { reset } from 'cloudflare:test';
 import fc from 'fast-check';
 import { afterEach, expect, it } from 'vitest';
-import { ADMIN, balanceOf, call, json, ledgerOf, newReader, putSite, siteDoc, topUp, view, type Reader } from './support/paywall';
+import { ADMIN, adminCall, balanceOf, call, json, ledgerOf, newReader, putSite, siteDoc, topUp, view, type Reader } from './support/paywall';
 
 afterEach(() => reset());
 
@@ -38,7 +38,7 @@ async function run(reader: Reader, o: Op): Promise<Response[]> {
       await topUp(reader, o.amount);
       return [];
     case 'credit':
-      await call(`/__paywall/api/admin/readers/${reader.readerId}/credit`, json({ amountMicros: o.amount, reason: 'p' }, { ...ADMIN, 'idempotency-key': `${reader.readerId}-${o.key}` }));
+      await adminCall(`/__paywall/api/admin/readers/${reader.readerId}/credit`, json({ amountMicros: o.amount, reason: 'p' }, { ...ADMIN, 'idempotency-key': `${reader.readerId}-${o.key}` }));
       return [];
     case 'view':
       return [await view(o.path, reader, o.key ? { 'idempotency-key': o.key } : {})];

@@ -2,7 +2,7 @@ import { reset, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { clientKey } from '../src/http/client-limits';
-import { ADMIN, HOST, balanceOf, call, json, newReader, view, type Reader } from './support/paywall';
+import { ADMIN, ADMIN_HOST, HOST, adminCall, balanceOf, call, json, newReader, view, type Reader } from './support/paywall';
 import { chargedOf, expectConserved, expectError, useSecuritySite } from './support/security';
 
 /** Abuse: per-client limits, body sizes, slow origins, cross-site writes, framing. */
@@ -57,18 +57,18 @@ describe('rate limits', () => {
     await freshMinute();
     const ip = newClient();
     for (let i = 0; i < 60; i++) {
-      const res = await call(`/__paywall/api/admin/sites/${HOST}`, { headers: { authorization: `Bearer guess-${i}`, 'cf-connecting-ip': ip } });
+      const res = await adminCall(`/__paywall/api/admin/sites/${HOST}`, { headers: { authorization: `Bearer guess-${i}`, 'cf-connecting-ip': ip } });
       expect(res.status).toBe(401);
     }
-    await expectError(await call(`/__paywall/api/admin/sites/${HOST}`, { headers: { ...ADMIN, 'cf-connecting-ip': ip } }), 429, 'rate_limited');
-    expect((await call(`/__paywall/api/admin/sites/${HOST}`, { headers: { ...ADMIN, 'cf-connecting-ip': newClient() } })).status).toBe(200);
+    await expectError(await adminCall(`/__paywall/api/admin/sites/${HOST}`, { headers: { ...ADMIN, 'cf-connecting-ip': ip } }), 429, 'rate_limited');
+    expect((await adminCall(`/__paywall/api/admin/sites/${HOST}`, { headers: { ...ADMIN, 'cf-connecting-ip': newClient() } })).status).toBe(200);
   });
 
   it("limits never refuse a paying reader's views", async () => {
     await freshMinute();
     const ip = newClient();
     for (let i = 0; i < 61; i++) await createReader(ip);
-    for (let i = 0; i < 61; i++) await call(`/__paywall/api/admin/sites/${HOST}`, { headers: { authorization: 'Bearer x', 'cf-connecting-ip': ip } });
+    for (let i = 0; i < 61; i++) await adminCall(`/__paywall/api/admin/sites/${HOST}`, { headers: { authorization: 'Bearer x', 'cf-connecting-ip': ip } });
     for (let i = 0; i < 21; i++) await call('/__paywall/api/dev/topup', json({ amountMicros: 1 }, { ...reader.auth, 'cf-connecting-ip': ip }));
     expect((await createReader(ip)).status).toBe(429);
     const before = await balanceOf(reader);
@@ -138,7 +138,7 @@ describe('body limits', () => {
     for (const [method, template, limit] of ENDPOINTS) {
       const path = template.replace('READER', reader.readerId);
       const headers = { ...(path.includes('/admin/') ? ADMIN : reader.auth), 'content-type': 'application/json' };
-      const res = await call(path, { method: method === 'GET' ? 'POST' : method, headers, body: 'x'.repeat(limit + 1) });
+      const res = await call(path, { method: method === 'GET' ? 'POST' : method, headers, body: 'x'.repeat(limit + 1) }, path.includes('/admin/') ? ADMIN_HOST : HOST);
       if (path === '/__paywall/anything-else') expect(res.status).toBeLessThan(500);
       else await expectError(res, 413, 'body_too_large');
     }
@@ -160,7 +160,7 @@ describe('body limits', () => {
       ['PUT', `/__paywall/api/admin/sites/${HOST}`, 4 * 1024 * 1024],
     ] as const) {
       const headers = { ...(path.includes('/admin/') ? ADMIN : reader.auth), 'content-type': 'application/json' };
-      const res = await call(path, { method, headers, body: stream(limit + 4096), duplex: 'half' } as RequestInit);
+      const res = await call(path, { method, headers, body: stream(limit + 4096), duplex: 'half' } as RequestInit, path.includes('/admin/') ? ADMIN_HOST : HOST);
       await expectError(res, 413, 'body_too_large');
     }
     expect(await balanceOf(reader)).toBe(1_000_000);
@@ -245,7 +245,7 @@ describe('cross-site writes', () => {
     expect((await createReader('127.0.0.1', { origin: `http://${HOST}` })).status).toBe(201);
     expect((await createReader('127.0.0.1', { 'sec-fetch-site': 'same-origin' })).status).toBe(201);
     expect((await createReader('127.0.0.1')).status).toBe(201);
-    expect((await call(`/__paywall/api/admin/sites/${HOST}`, { method: 'DELETE', headers: ADMIN })).status).toBe(204);
+    expect((await adminCall(`/__paywall/api/admin/sites/${HOST}`, { method: 'DELETE', headers: ADMIN })).status).toBe(204);
   });
 });
 

@@ -1,7 +1,7 @@
 import { reset } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ADMIN, HOST, call, expectedOriginSecret, json, newReader, putSite, siteDoc, view, type Reader } from './support/paywall';
+import { ADMIN, HOST, adminCall, call, expectedOriginSecret, json, newReader, putSite, siteDoc, view, type Reader } from './support/paywall';
 import { SECURITY_RULES, chargedOf, echoOf, useSecuritySite } from './support/security';
 
 /** Shared caches never keep a paid answer or a 402; the origin can tell paywall traffic. */
@@ -132,11 +132,11 @@ describe('origin secret', () => {
     expect(theirs.headers['paywall-origin-secret']).toBe(await expectedOriginSecret('other.test'));
     expect(theirs.headers['paywall-origin-secret']).not.toBe(ours.headers['paywall-origin-secret']);
 
-    const told = await call(`/__paywall/api/admin/sites/${HOST}/origin-secret`, { headers: ADMIN });
+    const told = await adminCall(`/__paywall/api/admin/sites/${HOST}/origin-secret`, { headers: ADMIN });
     expect(told.status).toBe(200);
     expect(await told.json()).toEqual({ host: HOST, header: 'Paywall-Origin-Secret', value: ours.headers['paywall-origin-secret'] });
-    expect((await call(`/__paywall/api/admin/sites/${HOST}/origin-secret`)).status).toBe(401);
-    expect((await call(`/__paywall/api/admin/sites/Bad_Host/origin-secret`, { headers: ADMIN })).status).toBe(400);
+    expect((await adminCall(`/__paywall/api/admin/sites/${HOST}/origin-secret`)).status).toBe(401);
+    expect((await adminCall(`/__paywall/api/admin/sites/Bad_Host/origin-secret`, { headers: ADMIN })).status).toBe(400);
   });
 });
 

@@ -2,7 +2,7 @@ import { reset } from 'cloudflare:test';
 import { exports } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, HOST, balanceOf, newReader, putSite, siteDoc, type Reader } from './support/paywall';
+import { ADMIN, ADMIN_HOST, HOST, balanceOf, newReader, putSite, siteDoc, type Reader } from './support/paywall';
 import { expectConserved, type Echo } from './support/security';
 
 /**
@@ -239,7 +239,8 @@ describe('fuzz', () => {
           if (who === 'reader') Object.assign(headers, reader.auth);
           if (who === 'admin') Object.assign(headers, ADMIN);
           if (who === 'garbage') headers.authorization = 'Bearer ' + 'x'.repeat(40);
-          const res = await send(`http://${HOST}${path}`, { method, headers, body: method === 'GET' ? null : body })!;
+          const host = path.startsWith('/__paywall/api/admin/') ? ADMIN_HOST : HOST;
+          const res = await send(`http://${host}${path}`, { method, headers, body: method === 'GET' ? null : body })!;
           expect(res.status, `${method} ${path} ${body}`).toBeLessThan(500);
           if (res.status >= 400) {
             expect(res.headers.get('content-type')).toContain('application/json');

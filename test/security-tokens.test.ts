@@ -2,7 +2,7 @@ import { reset, runInDurableObject } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { issueToken, verifyToken } from '../src/reader/reader-token';
-import { ADMIN, HOST, balanceOf, call, json, newReader, putSite, siteDoc, view, type Reader } from './support/paywall';
+import { ADMIN, HOST, adminCall, balanceOf, call, json, newReader, putSite, siteDoc, view, type Reader } from './support/paywall';
 import { chargedOf, echoOf, expectConserved, SECURITY_RULES, useSecuritySite } from './support/security';
 
 /** Reader tokens and the admin token: who may spend a balance, who may set prices. */
@@ -164,7 +164,7 @@ describe('admin', () => {
 
   async function expectNoAdmin(authorization: string | undefined, what: string) {
     const headers: Record<string, string> = authorization ? { authorization } : {};
-    const before = await call(`/__paywall/api/admin/sites/${HOST}`, { headers: ADMIN }).then((r) => r.text());
+    const before = await adminCall(`/__paywall/api/admin/sites/${HOST}`, { headers: ADMIN }).then((r) => r.text());
     const calls: [string, RequestInit][] = [
       [`/__paywall/api/admin/sites/${HOST}`, { headers }],
       [`/__paywall/api/admin/sites/${HOST}`, { method: 'PUT', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(siteDoc([{ pattern: '/*', priceMicros: 0 }])) }],
@@ -173,12 +173,12 @@ describe('admin', () => {
       [`/__paywall/api/admin/usage/${HOST}?from=2026-01-01&to=2026-01-02`, { headers }],
     ];
     for (const [path, init] of calls) {
-      const res = await call(path, init);
+      const res = await adminCall(path, init);
       expect(res.status, `${what}: ${init.method ?? 'GET'} ${path}`).toBe(401);
       const body = await res.text();
       if (authorization) expect(body).not.toContain(authorization.slice(7, 40));
     }
-    expect(await call(`/__paywall/api/admin/sites/${HOST}`, { headers: ADMIN }).then((r) => r.text())).toBe(before);
+    expect(await adminCall(`/__paywall/api/admin/sites/${HOST}`, { headers: ADMIN }).then((r) => r.text())).toBe(before);
     expect(await balanceOf(alice)).toBe(100_000);
   }
 
@@ -189,7 +189,7 @@ describe('admin', () => {
   it('with ADMIN_TOKEN unset, nobody is an admin', async () => {
     delete env.ADMIN_TOKEN;
     for (const authorization of ['Bearer test-admin-token', 'Bearer undefined', 'Bearer ', undefined]) {
-      const res = await call(`/__paywall/api/admin/sites/${HOST}`, { headers: authorization ? { authorization } : {} });
+      const res = await adminCall(`/__paywall/api/admin/sites/${HOST}`, { headers: authorization ? { authorization } : {} });
       expect(res.status).toBe(401);
     }
     Object.assign(env, saved);
@@ -198,7 +198,7 @@ describe('admin', () => {
 
   it('the admin token is compared by digest in constant time (Hono timingSafeEqual), never by ===', async () => {
     const digest = vi.spyOn(crypto.subtle, 'digest');
-    const res = await call(`/__paywall/api/admin/sites/${HOST}`, { headers: { authorization: 'Bearer test-admin-tokex' } });
+    const res = await adminCall(`/__paywall/api/admin/sites/${HOST}`, { headers: { authorization: 'Bearer test-admin-tokex' } });
     expect(res.status).toBe(401);
     const sha256 = digest.mock.calls.filter(([algorithm]) => (typeof algorithm === 'string' ? algorithm : algorithm.name) === 'SHA-256');
     expect(sha256.length).toBeGreaterThanOrEqual(2); // both sides hashed, then the digests compared
@@ -227,7 +227,7 @@ describe('secrets stay secret', () => {
       if (!fromOrigin) answers.push(body);
     };
     const auth = alice.auth;
-    await record(await call(`/__paywall/api/admin/sites/${HOST}`, { headers: { authorization: `Bearer ${env.TOKEN_SECRET}` } }));
+    await record(await adminCall(`/__paywall/api/admin/sites/${HOST}`, { headers: { authorization: `Bearer ${env.TOKEN_SECRET}` } }));
     await record(await call('/__paywall/api/me', { headers: { authorization: `Bearer ${alice.token}x` } }));
     await record(await call('/__paywall/api/me/settings', { method: 'PUT', headers: { ...auth, 'content-type': 'application/json' }, body: '{"dailyCapMicros":' }));
     await record(await call('/__paywall/api/dev/topup', json({ amountMicros: 1e400 }, auth)));

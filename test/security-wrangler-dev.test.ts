@@ -1,7 +1,7 @@
 import { connect } from 'cloudflare:sockets';
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { HOST, siteDoc } from './support/paywall';
+import { ADMIN_HOST, HOST, siteDoc } from './support/paywall';
 import { SECURITY_RULES, type Echo } from './support/security';
 
 /**
@@ -66,11 +66,12 @@ beforeAll(async () => {
   const started = await fetch(`${env.WRANGLER_LAUNCHER}/start`);
   expect(started.status).toBe(200);
   base = new URL((await started.json<{ url: string }>()).url);
-  const put = await fetch(new URL(`/__paywall/api/admin/sites/${HOST}`, base), {
-    method: 'PUT',
-    headers: { authorization: 'Bearer test-admin-token', 'content-type': 'application/json' },
-    body: JSON.stringify(siteDoc(SECURITY_RULES)),
-  });
+  // The admin API answers only on the admin host.
+  const doc = new TextEncoder().encode(JSON.stringify(siteDoc(SECURITY_RULES)));
+  const put = await raw(
+    `PUT /__paywall/api/admin/sites/${HOST} HTTP/1.1\r\nHost: ${ADMIN_HOST}\r\nAuthorization: Bearer test-admin-token\r\n` +
+      `Content-Type: application/json\r\nContent-Length: ${doc.byteLength}\r\nConnection: close\r\n\r\n${new TextDecoder().decode(doc)}`,
+  );
   expect(put.status).toBe(200);
   // The reader is made on a site request, so the paywall resolves HOST by the Host header.
   const created = await raw(`POST /__paywall/api/readers HTTP/1.1\r\nHost: ${HOST}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);

@@ -2,7 +2,7 @@ import { reset } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { addDays } from '../src/usage/utc-days';
-import { call, HOST, newReader, useStandardSite } from './support/paywall';
+import { adminCall, HOST, newReader, useStandardSite } from './support/paywall';
 import { flushAll, ledgerTotals, today, unchargedViews, usageApi, usageOk, visit } from './support/usage';
 
 afterEach(() => reset());
@@ -95,8 +95,8 @@ describe('GET /__paywall/api/admin/usage/:host', () => {
 
   it('needs the admin token', async () => {
     const path = `/__paywall/api/admin/usage/${HOST}?from=2026-01-01&to=2026-01-02`;
-    expect((await call(path)).status).toBe(401);
-    expect((await call(path, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+    expect((await adminCall(path)).status).toBe(401);
+    expect((await adminCall(path, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
   });
 
   it('reports a summary it cannot read instead of counting it as zero', async () => {

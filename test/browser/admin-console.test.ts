@@ -41,7 +41,9 @@ it('an admin signs in, changes the article price, the demo charges it, and the r
   const problems = watchCsp(page);
 
   // Sign in: a wrong token is told plainly, the right one opens the console.
-  await page.goto(`${harness.demo.baseUrl}/__paywall/admin`);
+  // The console is served only on the admin host; on the publisher's host it is not there.
+  expect((await page.goto(`${harness.demo.baseUrl}/__paywall/admin`))!.status()).toBe(404);
+  await page.goto(`${harness.demo.adminUrl}/__paywall/admin`);
   await page.getByLabel('Admin token').fill('not-the-token');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect.poll(() => page.getByRole('alert').textContent()).toContain('That is not the admin token');
@@ -101,7 +103,7 @@ it('an admin signs in, changes the article price, the demo charges it, and the r
   await page.screenshot({ path: screenshotPath('admin-audit'), fullPage: true });
 
   // Revenue: the seeded days as a chart, with totals and the top-earning paths.
-  await page.goto(`${harness.demo.baseUrl}/__paywall/admin/sites/demo.localhost/revenue`);
+  await page.goto(`${harness.demo.adminUrl}/__paywall/admin/sites/demo.localhost/revenue`);
   const chart = page.getByTestId('usage-chart');
   await chart.waitFor();
   expect(await chart.locator('rect.bar').count()).toBe(30);

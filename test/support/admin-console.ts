@@ -1,14 +1,14 @@
 import { expect } from 'vitest';
-import { HOST, call } from './paywall';
+import { ADMIN_HOST, adminCall } from './paywall';
 
 export const CONSOLE = '/__paywall/admin';
 /** The origin a browser sends with a form posted from the console itself. */
-export const SAME_ORIGIN = { origin: `http://${HOST}` };
+export const SAME_ORIGIN = { origin: `http://${ADMIN_HOST}` };
 
 /** A form post as a browser sends it from a console page. */
 export function postForm(path: string, fields: [string, string][] | Record<string, string>, headers: Record<string, string> = {}) {
   const body = new URLSearchParams(fields as Record<string, string>);
-  return call(path, {
+  return adminCall(path, {
     method: 'POST',
     redirect: 'manual',
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...SAME_ORIGIN, ...headers },
@@ -25,7 +25,7 @@ export async function signIn(token = 'test-admin-token', client = '203.0.113.1')
 }
 
 export async function page(path: string, cookie: string): Promise<{ status: number; html: string; res: Response }> {
-  const res = await call(path, { headers: { cookie }, redirect: 'manual' });
+  const res = await adminCall(path, { headers: { cookie }, redirect: 'manual' });
   return { status: res.status, html: await res.text(), res };
 }
 

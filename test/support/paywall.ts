@@ -2,11 +2,18 @@ import { env, exports } from 'cloudflare:workers';
 import { expect } from 'vitest';
 
 export const HOST = 'news.test';
+/** The one host that serves the admin console and API (`ADMIN_HOST` in vitest.config.ts). */
+export const ADMIN_HOST = 'admin.test';
 export const ADMIN = { authorization: 'Bearer test-admin-token' };
 
 /** A request to the Worker under test, as it would arrive for `host`. */
 export function call(path: string, init: RequestInit = {}, host = HOST): Promise<Response> {
   return exports.default.fetch(new Request(`http://${host}${path}`, init));
+}
+
+/** A call to the admin API or console, on the admin host where they are served. */
+export function adminCall(path: string, init: RequestInit = {}): Promise<Response> {
+  return call(path, init, ADMIN_HOST);
 }
 
 export const json = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
@@ -30,7 +37,7 @@ export const STANDARD_RULES = [
 ];
 
 export async function putSite(doc: unknown, host = HOST): Promise<Response> {
-  return call(`/__paywall/api/admin/sites/${host}`, { ...json(doc, ADMIN), method: 'PUT' });
+  return adminCall(`/__paywall/api/admin/sites/${host}`, { ...json(doc, ADMIN), method: 'PUT' });
 }
 
 export async function useStandardSite(): Promise<void> {

@@ -3,7 +3,7 @@ import { env } from 'cloudflare:workers';
 import { expect } from 'vitest';
 import worker from '../../src/index';
 import type { UsageSummary } from '../../src/usage/usage-summary';
-import { ADMIN, HOST, type Reader, type Entry, ledgerOf } from './paywall';
+import { ADMIN, ADMIN_HOST, HOST, type Reader, type Entry, ledgerOf } from './paywall';
 
 export type Visit = { status: number; headers: Headers; body: string | null };
 
@@ -102,7 +102,7 @@ export type UsageAnswer = {
 };
 
 export async function usageApi(query: string, host = HOST): Promise<Response> {
-  return worker.fetch(new Request(`http://${HOST}/__paywall/api/admin/usage/${host}${query}`, { headers: ADMIN }), env, createExecutionContext());
+  return worker.fetch(new Request(`http://${ADMIN_HOST}/__paywall/api/admin/usage/${host}${query}`, { headers: ADMIN }), env, createExecutionContext());
 }
 
 export async function usageOk(query: string, host = HOST): Promise<UsageAnswer> {

@@ -15,6 +15,7 @@ import type { TestProject } from 'vitest/node';
 const VARS: Record<string, string> = {
   TOKEN_SECRET: 'test-token-secret-0123456789abcdef',
   ADMIN_TOKEN: 'test-admin-token',
+  ADMIN_HOST: 'admin.test',
   STRIPE_WEBHOOK_SECRET: 'whsec_test_secret',
   ORIGIN_SECRET: 'test-origin-secret',
   DEV_TOPUP: 'true',

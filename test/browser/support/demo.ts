@@ -22,8 +22,11 @@ function freePort(): Promise<number> {
   });
 }
 
-/** `persistDir` is the demo's local state (KV, Durable Objects), for `wrangler kv key put --local --persist-to`. */
-export type Demo = { baseUrl: string; persistDir: string; stop: () => Promise<void> };
+/**
+ * `persistDir` is the demo's local state (KV, Durable Objects), for `wrangler kv key put --local --persist-to`.
+ * `adminUrl` is the admin host (`admin.localhost`, loopback in Chromium), the only one serving the console.
+ */
+export type Demo = { baseUrl: string; adminUrl: string; persistDir: string; stop: () => Promise<void> };
 
 /** The real demo (`npm start`), on fresh ports with fresh state, as a new user gets it. */
 export async function startDemo(): Promise<Demo> {
@@ -48,6 +51,7 @@ export async function startDemo(): Promise<Demo> {
   }
   return {
     baseUrl,
+    adminUrl: `http://admin.localhost:${port}`,
     persistDir,
     stop: async () => {
       await stopGroup(child);

@@ -1,0 +1,29 @@
+import { createMiddleware } from 'hono/factory';
+import type { AppEnv } from '../http/app-types';
+import { jsonError } from '../http/json-errors';
+
+/** The console (`/__paywall/admin…`) and the admin API (`/__paywall/api/admin…`). */
+const ADMIN_PATH = /^\/__paywall\/(api\/)?admin(\/|$)/;
+
+/** A host name as compared: lower case, without a port or a trailing dot. */
+function hostName(host: string): string {
+  return host.trim().toLowerCase().replace(/:\d*$/, '').replace(/\.$/, '');
+}
+
+/** Whether this request arrived on ADMIN_HOST (the port is ignored). With ADMIN_HOST unset, no host is. */
+export function onAdminHost(env: Env, url: string): boolean {
+  const adminHost = env.ADMIN_HOST ? hostName(env.ADMIN_HOST) : '';
+  return adminHost !== '' && hostName(new URL(url).hostname) === adminHost;
+}
+
+/**
+ * The console and the admin API exist only on ADMIN_HOST. On a publisher's host (or the
+ * DEFAULT_SITE fallback) they answer exactly as any unknown paywall path does, so no page
+ * on a publisher's domain, script or not, can reach an admin's session or the API.
+ */
+export const adminHostOnly = createMiddleware<AppEnv>(async (c, next) => {
+  if (ADMIN_PATH.test(c.req.path) && !onAdminHost(c.env, c.req.url)) {
+    return jsonError(c, 404, 'not_found', 'No such paywall endpoint.');
+  }
+  return next();
+});
