@@ -36,6 +36,8 @@ function lenientRead(path: string): string {
   } catch {
     /* an origin that cannot decode reads it raw */
   }
+  // An origin may ignore invisible characters (default-ignorable code points) altogether.
+  p = p.replace(/\p{Default_Ignorable_Code_Point}/gu, '');
   p = p.normalize('NFKD').replace(/\p{M}/gu, '').normalize('NFKC').toUpperCase().toLowerCase();
   p = p.replace(/[?#].*$/s, '').replace(/\\/g, '/');
   const out: string[] = [];
@@ -80,7 +82,26 @@ const disguisedArb = fc.constantFrom(...WORDS).chain((word) =>
   }),
 );
 
+/** Every default-ignorable code point: invisible, and ignored by some origins when they compare paths. */
+const IGNORABLES = Array.from({ length: 0x110000 }, (_, cp) => cp)
+  .filter((cp) => (cp < 0xd800 || cp > 0xdfff) && /\p{Default_Ignorable_Code_Point}/u.test(String.fromCodePoint(cp)))
+  .map((cp) => String.fromCodePoint(cp));
+const ignorableArb = fc.constantFrom(...IGNORABLES);
+/** Any code point but a lone surrogate, raw or percent-encoded as UTF-8. */
+const nonAsciiArb = fc.oneof(ignorableArb, fc.integer({ min: 0x80, max: 0x10ffff }).filter((cp) => cp < 0xd800 || cp > 0xdfff).map((cp) => String.fromCodePoint(cp)));
+const writtenArb = (ch: fc.Arbitrary<string>) => fc.tuple(ch, fc.boolean()).map(([c, encoded]) => (encoded ? encodeURIComponent(c) : c));
+
+/** A word with invisible or other non-ASCII characters slipped in. */
+const sprinkledArb = fc
+  .tuple(fc.constantFrom(...WORDS), fc.array(fc.tuple(fc.nat(), writtenArb(nonAsciiArb)), { minLength: 1, maxLength: 3 }))
+  .map(([word, inserts]) => {
+    const chars = [...word];
+    for (const [at, ch] of inserts) chars.splice(at % (chars.length + 1), 0, ch);
+    return chars.join('');
+  });
+
 const segmentArb = fc.oneof(
+  { weight: 2, arbitrary: sprinkledArb },
   { weight: 4, arbitrary: disguisedArb },
   { weight: 2, arbitrary: fc.tuple(disguisedArb, fc.constantFrom(...TRICKS)).map(([w, t]) => w + t) },
   { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...TRICKS), disguisedArb).map(([t, w]) => t + w) },
@@ -185,6 +206,87 @@ describe('fuzz', () => {
         expect(echo.method).toBe(v.method);
       }),
       { numRuns: 600 },
+    );
+    expect(await balanceOf(reader)).toBe(expectedBalance);
+    await expectConserved(reader, expectedBalance);
+  });
+
+  it('random rules and paths beyond ASCII, with invisible characters: nothing priced is ever served free', async () => {
+    const host = 'unicode.test';
+    /** A rule's first segment: letters from several scripts, sometimes an invisible character among them. */
+    const ruleWordArb = fc
+      .tuple(
+        fc.constantFrom('café', 'straße', '新闻', 'naïve', 'ça', 'ürün', 'статья', 'خبر', 'premium', 'x'),
+        fc.array(fc.tuple(fc.nat(), fc.oneof(ignorableArb, nonAsciiArb)), { maxLength: 2 }),
+      )
+      .map(([word, inserts]) => {
+        const chars = [...word];
+        for (const [at, ch] of inserts) chars.splice(at % (chars.length + 1), 0, ch);
+        return chars.join('');
+      })
+      .filter((w) => !/[/%\\:*(){}?+#;]/.test(w) && [...w].some((ch) => !/\p{Default_Ignorable_Code_Point}/u.test(ch)));
+    /** How a client might write a rule's word: encoded or raw letter by letter, ASCII case changed, invisible characters slipped in. */
+    const requestFor = (word: string) =>
+      fc
+        .tuple(
+          fc.array(fc.boolean(), { minLength: [...word].length, maxLength: [...word].length }),
+          fc.array(fc.tuple(fc.nat(), writtenArb(ignorableArb)), { maxLength: 2 }),
+          fc.boolean(),
+          fc.constantFrom('/x', '/', '/a/b', ''),
+        )
+        .map(([encodeEach, inserts, upper, rest]) => {
+          const chars = [...word].map((ch, i) => (encodeEach[i] ? encodeURIComponent(ch) : ch));
+          for (const [at, ch] of inserts) chars.splice(at % (chars.length + 1), 0, ch);
+          const written = chars.join('');
+          return { path: `/${upper ? written.replace(/[a-z]/g, (c) => c.toUpperCase()) : written}${rest}`, invisible: inserts.length > 0 };
+        });
+    /** The oracle: a segment as an origin that ignores invisible characters and ASCII case reads it. */
+    const read = (segment: string) => {
+      let text = segment;
+      try {
+        text = decodeURIComponent(segment);
+      } catch {
+        /* read raw */
+      }
+      return text.replace(/\p{Default_Ignorable_Code_Point}/gu, '').normalize('NFC').replace(/[A-Z]/g, (c) => c.toLowerCase());
+    };
+
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(fc.tuple(ruleWordArb, fc.integer({ min: 1, max: 5000 })), { minLength: 1, maxLength: 3, selector: ([w]) => read(w) }),
+        fc.nat(),
+        async (rules, pick) => {
+          const doc = siteDoc([...rules.map(([w, price]) => ({ pattern: `/${w}/*`, priceMicros: price })), { pattern: '/*', priceMicros: 0 }], host);
+          const put = await putSite(doc, host);
+          if (put.status === 400) return; // a pattern URLPattern refuses: the admin is told, nothing is served
+          expect(put.status).toBe(200);
+          const [word, price] = rules[pick % rules.length]!;
+          const priceOf = (received: string) => {
+            const first = read(received.split('/')[1] ?? '');
+            return rules.find(([w]) => read(w) === first)?.[1] ?? 0;
+          };
+          await fc.assert(
+            fc.asyncProperty(requestFor(word), async ({ path, invisible }) => {
+              const url = `http://${host}${path}`;
+              const res = await send(url, { headers: { accept: 'application/json', ...reader.auth } });
+              if (!res) return;
+              const charged = Number(res.headers.get('paywall-charged-micros') ?? 0);
+              expectedBalance -= charged;
+              expect(res.status, url).toBeLessThan(500);
+              if (invisible) expect(res.status, `${url}: an invisible character is refused`).toBe(400);
+              if (res.status !== 200) {
+                await res.body?.cancel();
+                return;
+              }
+              const received = (await res.json<Echo>()).path.split('?')[0]!;
+              expect(charged, `${url} reached the origin as ${received}`).toBeGreaterThanOrEqual(priceOf(received));
+              expect(charged, `${url} is the rule's own path`).toBe(price);
+            }),
+            { numRuns: 8 },
+          );
+        },
+      ),
+      { numRuns: 40 },
     );
     expect(await balanceOf(reader)).toBe(expectedBalance);
     await expectConserved(reader, expectedBalance);

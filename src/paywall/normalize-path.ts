@@ -9,6 +9,8 @@ export type NormalizedPath = { ok: true; path: string } | { ok: false; reason: s
 
 const MAX_PATH_LENGTH = 2048;
 const UNRESERVED = /[A-Za-z0-9\-._~]/;
+/** Unicode's Default_Ignorable_Code_Point set: code points that display as nothing. */
+const DEFAULT_IGNORABLE = /\p{Default_Ignorable_Code_Point}/u;
 
 export function normalizePath(rawPathname: string): NormalizedPath {
   if (rawPathname.length > MAX_PATH_LENGTH) return { ok: false, reason: 'path too long' };
@@ -41,11 +43,16 @@ export function normalizePath(rawPathname: string): NormalizedPath {
 
   // Overlong forms (%C0%AF for /) and lone surrogates are read as separators by some
   // decoders and as nothing by others.
+  let decoded: string;
   try {
-    decodeURIComponent(out);
+    decoded = decodeURIComponent(out);
   } catch {
     return { ok: false, reason: 'percent-encoding that is not UTF-8' };
   }
+  // Invisible characters (soft hyphen, zero-width space and joiners, BOM...): an origin that
+  // ignores them would serve `/pre<SHY>mium` as `/premium`, priced or not. Refused rather
+  // than stripped, so that the origin is never sent a path other than the one requested.
+  if (DEFAULT_IGNORABLE.test(decoded)) return { ok: false, reason: 'invisible (default-ignorable) character in path' };
 
   // Lenient origins collapse repeated slashes; so do we, before pricing.
   out = out.replace(/\/{2,}/g, '/');
@@ -54,4 +61,32 @@ export function normalizePath(rawPathname: string): NormalizedPath {
     if (segment === '.' || segment === '..') return { ok: false, reason: 'dot segment in path' };
   }
   return { ok: true, path: out };
+}
+
+/**
+ * A price rule's pattern read the way `normalizePath` reads a request path, so that the
+ * rules and the requests they price agree: non-ASCII percent-encoded as the URL parser
+ * encodes it, escapes of unreserved characters decoded and other escapes upper-cased, and
+ * default-ignorable code points (which no request path may hold) left out. Pattern syntax
+ * (`:name`, `*`, groups) is kept as it is.
+ */
+export function normalizePattern(pattern: string): string {
+  const visible = pattern.replace(/\p{Default_Ignorable_Code_Point}/gu, '');
+  // URLPattern's own canonical form percent-encodes raw non-ASCII as URL paths are.
+  const canonical = new URLPattern({ pathname: visible }).pathname;
+  return canonical.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+    let text: string;
+    try {
+      text = decodeURIComponent(run);
+    } catch {
+      return run.toUpperCase();
+    }
+    return [...text.replace(/\p{Default_Ignorable_Code_Point}/gu, '')]
+      .map((ch) => (UNRESERVED.test(ch) ? ch : escapeUtf8(ch)))
+      .join('');
+  });
+}
+
+function escapeUtf8(ch: string): string {
+  return [...new TextEncoder().encode(ch)].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
 }

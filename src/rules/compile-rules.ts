@@ -1,3 +1,4 @@
+import { normalizePattern } from '../paywall/normalize-path';
 import type { PriceRule, Site } from './site-schema';
 
 export type MatchedRule = { index: number; rule: PriceRule };
@@ -18,8 +19,10 @@ export class CompiledRules {
 
   constructor(readonly site: Site) {
     site.rules.forEach((rule, index) => {
-      const compiled = { index, rule, pattern: new URLPattern({ pathname: rule.pattern }, { ignoreCase: true }) };
-      const segment = literalFirstSegment(rule.pattern);
+      // The pattern as normalizePath would write the paths it matches: one normalisation.
+      const pathname = normalizePattern(rule.pattern);
+      const compiled = { index, rule, pattern: new URLPattern({ pathname }, { ignoreCase: true }) };
+      const segment = literalFirstSegment(pathname);
       if (segment === null) this.open.push(compiled);
       else {
         const list = this.bySegment.get(segment) ?? [];
