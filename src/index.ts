@@ -3,5 +3,6 @@ import { app } from './app';
 export { AdminAudit } from './admin/admin-audit';
 export { UsageAggregator } from './usage/usage-aggregator';
 export { Wallet } from './wallet/wallet';
+export { PaymentIndex } from './stripe/payment-index';
 
 export default app satisfies ExportedHandler<Env>;

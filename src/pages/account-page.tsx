@@ -198,7 +198,18 @@ function DailyCapForm(props: { returnTo: string | null; capMicros: number | null
   );
 }
 
-const TYPE_LABELS: Record<LedgerEntry['type'], string> = { topup: 'Top-up', charge: 'Article', credit: 'Credit', refund: 'Refund' };
+const TYPE_LABELS: Record<LedgerEntry['type'], string> = {
+  topup: 'Top-up',
+  charge: 'Article',
+  credit: 'Credit',
+  refund: 'Refund',
+  transfer_in: 'Transfer in',
+  reinstated: 'Returned',
+  reversal: 'Taken back',
+  withdrawal: 'Withdrawal',
+  transfer_out: 'Transfer out',
+};
+const MONEY_OUT = new Set<LedgerEntry['type']>(['charge', 'reversal', 'withdrawal', 'transfer_out']);
 
 function History(props: { entries: LedgerEntry[] }) {
   if (props.entries.length === 0) return <p>Nothing yet: top-ups and the articles you read appear here.</p>;
@@ -230,7 +241,7 @@ function History(props: { entries: LedgerEntry[] }) {
               <td class="what">
                 <span class="tag">{TYPE_LABELS[e.type]}</span> <BreakableText text={describe(e)} />
               </td>
-              <td class="num">{(e.type === 'charge' ? '−' : '+') + formatUsd(e.amountMicros)}</td>
+              <td class="num">{(MONEY_OUT.has(e.type) ? '−' : '+') + formatUsd(e.amountMicros)}</td>
               <td class="num after">{formatUsd(e.balanceAfterMicros)}</td>
             </tr>
           ))}

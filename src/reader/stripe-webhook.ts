@@ -9,6 +9,7 @@ import { walletOf } from '../wallet/wallet-stub';
 import { isReaderId } from './reader-token';
 import { loadStripe, webhookCrypto } from './stripe-client';
 import { stripeIdempotencyKey } from '../storage/kv-keys';
+import { applyFact, factOf, isTakeBackEvent, linkPayment } from '../stripe/money-taken-back';
 
 /** The fields of a Checkout session that decide a credit. */
 const paidSession = z.object({
@@ -17,6 +18,7 @@ const paidSession = z.object({
   amount_total: z.number().int().nonnegative().max(Math.floor(Number.MAX_SAFE_INTEGER / MICROS_PER_CENT)).nullable(),
   currency: z.string().nullable().optional(),
   payment_status: z.string(),
+  payment_intent: z.string().min(1).max(255).nullable().optional(),
 });
 
 /**
@@ -55,6 +57,12 @@ export const stripeWebhook = new Hono<AppEnv>().post(
       throw e;
     }
 
+    if (isTakeBackEvent(event.type)) {
+      const read = factOf(event.type, event.data?.object);
+      if (!read.ok) return jsonError(c, 400, 'invalid_event', `The event carries no readable ${event.type.startsWith('charge.dispute') ? 'dispute' : 'charge'}.`);
+      if (!read.fact) return c.json({ received: true, handled: false, reason: read.note });
+      return c.json({ received: true, ...(await applyFact(c.env, read.fact)) });
+    }
     if (event.type !== 'checkout.session.completed') return c.json({ received: true, handled: false });
     const session = paidSession.safeParse(event.data?.object);
     if (!session.success) return jsonError(c, 400, 'invalid_event', 'The event carries no readable Checkout session.');
@@ -90,10 +98,12 @@ async function creditSession(env: Env, eventId: string, session: z.infer<typeof 
     amountMicros: cents * MICROS_PER_CENT,
     reason: `card top-up (Stripe ${session.id})`,
     idempotencyKey: stripeIdempotencyKey(session.id),
+    ...(session.payment_intent ? { paymentIntent: session.payment_intent } : {}),
   });
   if (!result.ok) {
     console.error(`stripe webhook: NOT CREDITED (${result.reason}); refund it`, session.id, readerId, cents);
     return { handled: true, credited: false, reason: result.reason === 'no_such_reader' ? 'unknown_reader' : result.reason };
   }
+  if (session.payment_intent) await linkPayment(env, session.payment_intent, readerId);
   return { handled: true, credited: !result.duplicate };
 }

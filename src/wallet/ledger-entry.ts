@@ -1,4 +1,6 @@
-export type LedgerType = 'topup' | 'charge' | 'credit' | 'refund';
+export type LedgerType =
+  | 'topup' | 'credit' | 'refund' | 'transfer_in' | 'reinstated'
+  | 'charge' | 'reversal' | 'withdrawal' | 'transfer_out';
 
 export type LedgerEntry = {
   id: string;

@@ -1,4 +1,5 @@
 import type { DurableObjectSchema } from '../storage/migrations';
+import { CARD_PAYMENTS_MIGRATION } from './card-payments';
 
 /**
  * The `Wallet` object's tables (one object per reader; STORAGE.md says what each holds).
@@ -30,6 +31,11 @@ CREATE TABLE IF NOT EXISTS windows (key TEXT PRIMARY KEY, until INTEGER NOT NULL
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS idem_fingerprints (idem TEXT PRIMARY KEY, fingerprint TEXT NOT NULL) WITHOUT ROWID;
 `,
+    },
+    {
+      version: 2,
+      description: 'money taken back: the ledger may go below zero through a reversal; card payments, disputes, withdrawal parts',
+      up: CARD_PAYMENTS_MIGRATION,
     },
   ],
 };

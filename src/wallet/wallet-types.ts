@@ -38,7 +38,13 @@ export type CreditRequest = {
   reason?: string;
   /** Makes the credit happen once, e.g. `stripe:<session id>` or `admin:<Idempotency-Key>`. */
   idempotencyKey?: string;
+  /** A card top-up: the Checkout session's payment_intent, through which Stripe later reports refunds and disputes. */
+  paymentIntent?: string;
 };
+
+export type TakeBackResult =
+  | { ok: true; balanceMicros: number; movedMicros: number }
+  | { ok: false; reason: 'no_such_reader'; balanceMicros: number };
 
 export type CreditResult =
   | { ok: true; balanceMicros: number; entryId: string | null; duplicate: boolean }

@@ -3,6 +3,7 @@ import { CountedSql } from '../storage/counted-sql';
 import { refundIdempotencyKey, viewIdempotencyKey } from '../storage/kv-keys';
 import { migrate } from '../storage/migrations';
 import { LedgerOutbox } from '../usage/ledger-outbox';
+import { mergeFact, recordPayment, setTaken, standingOf, type PaymentFact } from './card-payments';
 import { toEntry, type LedgerEntry, type LedgerRow } from './ledger-entry';
 import { WalletUsageLedger } from './usage-ledger';
 import { walletSchema } from './wallet-schema';
@@ -12,6 +13,7 @@ import type {
   CreditResult,
   RefundResult,
   ReserveRequest,
+  TakeBackResult,
   ReserveResult,
   WalletStats,
   WalletSummary,
@@ -123,22 +125,68 @@ export class Wallet extends DurableObject<Env> {
       return { ok: false, reason: 'balance_limit', balanceMicros: this.balance };
     }
     const id = newId();
-    const balanceAfter = this.balance + req.amountMicros;
-    this.write(() =>
+    const now = Date.now();
+    let balanceAfter = this.balance + req.amountMicros;
+    this.write(() => {
       this.exec(
         'INSERT INTO ledger (id, type, amount, balance_after, at, reason, idem) VALUES (?, ?, ?, ?, ?, ?, ?)',
-        id, req.type, req.amountMicros, balanceAfter, Date.now(), req.reason ?? null, req.idempotencyKey ?? null,
-      ),
-    );
+        id, req.type, req.amountMicros, balanceAfter, now, req.reason ?? null, req.idempotencyKey ?? null,
+      );
+      if (req.paymentIntent !== undefined) {
+        // Stripe may have told us of a refund or dispute before the payment itself.
+        recordPayment((q, ...p) => this.exec(q, ...p), req.paymentIntent, id, req.amountMicros, now);
+        balanceAfter = this.settlePayment(req.paymentIntent, balanceAfter, now, 'Card payment refunded or disputed');
+      }
+    });
     this.balance = balanceAfter;
     return { ok: true, balanceMicros: this.balance, entryId: id, duplicate: false };
+  }
+
+  // ---- money taken back by Stripe ----
+
+  /**
+   * Applies what Stripe said about a card top-up (a refund, a dispute opened or closed)
+   * and moves the balance to match: a `reversal` for what Stripe has taken and the
+   * reader has not yet lost, a `reinstated` for what a won dispute gave back. The entry
+   * depends only on the merged facts, so a repeat or a late event writes nothing.
+   */
+  takeBack(fact: PaymentFact): TakeBackResult {
+    if (this.readerId === null) return { ok: false, reason: 'no_such_reader', balanceMicros: 0 };
+    const now = Date.now();
+    const before = this.balance;
+    let balanceAfter = before;
+    const why =
+      fact.kind === 'refunded'
+        ? `Card payment refunded in Stripe (${fact.paymentIntent})`
+        : `Card payment disputed (${fact.disputeId}${fact.closed ? `, closed: ${fact.status}` : ''})`;
+    this.write(() => {
+      mergeFact((q, ...p) => this.exec(q, ...p), fact);
+      balanceAfter = this.settlePayment(fact.paymentIntent, before, now, why);
+    });
+    this.balance = balanceAfter;
+    return { ok: true, balanceMicros: this.balance, movedMicros: balanceAfter - before };
+  }
+
+  /** Inside a write: brings what a payment has taken in line with its facts. Returns the new balance. */
+  private settlePayment(paymentIntent: string, balance: number, at: number, why: string): number {
+    const standing = standingOf(this.sql, paymentIntent);
+    if (!standing || standing.target === standing.taken) return balance;
+    const delta = standing.target - standing.taken;
+    const type = delta > 0 ? 'reversal' : 'reinstated';
+    const balanceAfter = balance - delta;
+    this.exec(
+      'INSERT INTO ledger (id, type, amount, balance_after, at, reason) VALUES (?, ?, ?, ?, ?, ?)',
+      newId(), type, Math.abs(delta), balanceAfter, at, delta > 0 ? why : `Dispute closed in the reader's favour (${paymentIntent})`,
+    );
+    setTaken((q, ...p) => this.exec(q, ...p), paymentIntent, standing.target);
+    return balanceAfter;
   }
 
   // ---- money out: reserve, then commit or void ----
 
   /** Whether a re-view window covers the path right now (HEAD asks this; it never charges). */
   covered(windowKey: string): { covered: boolean; balanceMicros: number } {
-    return { covered: this.windowReceipt(windowKey) !== null, balanceMicros: this.available() };
+    return { covered: this.balance >= 0 && this.windowReceipt(windowKey) !== null, balanceMicros: this.available() };
   }
 
   async reserve(req: ReserveRequest): Promise<ReserveResult> {
@@ -149,6 +197,8 @@ export class Wallet extends DurableObject<Env> {
       if (!pending) break;
       await pending.settled;
     }
+    // A reader in debt (a card payment taken back) views nothing priced until topped up.
+    if (this.balance < 0) return { ok: false, reason: 'insufficient_balance', balanceMicros: this.available() };
 
     if (req.idempotencyKey !== undefined) {
       const prior = this.byIdem(viewIdempotencyKey(req.idempotencyKey));

@@ -10,6 +10,7 @@ export type SessionFields = {
   amount_total: number | null;
   currency?: string;
   payment_status?: string;
+  payment_intent?: string | null;
 };
 
 let eventCounter = 0;
@@ -36,6 +37,54 @@ export function checkoutCompleted(session: SessionFields, type = 'checkout.sessi
       },
     },
   };
+}
+
+function event(type: string, object: Record<string, unknown>) {
+  return {
+    id: `evt_test_${++eventCounter}_${crypto.randomUUID().slice(0, 8)}`,
+    object: 'event',
+    api_version: '2026-10-28.endive',
+    created: Math.floor(Date.now() / 1000),
+    livemode: false,
+    pending_webhooks: 1,
+    type,
+    data: { object },
+  };
+}
+
+/** `charge.refunded`: `amountRefunded` is the charge's total refunded so far, in cents, as Stripe reports it. */
+export function chargeRefunded(paymentIntent: string | null, amountCents: number, amountRefundedCents: number, currency = 'usd') {
+  return event('charge.refunded', {
+    id: `ch_${paymentIntent ?? crypto.randomUUID().slice(0, 12)}`,
+    object: 'charge',
+    amount: amountCents,
+    amount_captured: amountCents,
+    amount_refunded: amountRefundedCents,
+    captured: true,
+    currency,
+    paid: true,
+    payment_intent: paymentIntent,
+    refunded: amountRefundedCents >= amountCents,
+    status: 'succeeded',
+  });
+}
+
+/** `charge.dispute.created` or `charge.dispute.closed` (with its final `status`). */
+export function disputeEvent(
+  kind: 'created' | 'closed',
+  dispute: { id: string; paymentIntent: string | null; amountCents: number; status?: string; currency?: string },
+) {
+  return event(`charge.dispute.${kind}`, {
+    id: dispute.id,
+    object: 'dispute',
+    amount: dispute.amountCents,
+    charge: `ch_${dispute.paymentIntent ?? 'legacy'}`,
+    currency: dispute.currency ?? 'usd',
+    payment_intent: dispute.paymentIntent,
+    reason: 'fraudulent',
+    status: dispute.status ?? (kind === 'created' ? 'needs_response' : 'lost'),
+    is_charge_refundable: false,
+  });
 }
 
 /** The Stripe-Signature header for a payload, made offline by the SDK. */
