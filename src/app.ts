@@ -7,6 +7,7 @@ import { requireAdmin } from './admin/require-admin';
 import { auditRoutes } from './admin/audit-routes';
 import { consoleRoutes } from './admin/console-routes';
 import { creditRoutes } from './admin/credit-routes';
+import { debtRoutes } from './admin/debt-routes';
 import { siteRoutes } from './admin/site-routes';
 import { usageRoutes } from './admin/usage-routes';
 import type { AppEnv } from './http/app-types';
@@ -43,6 +44,7 @@ const api = new Hono<AppEnv>()
   .route('/admin', creditRoutes)
   .route('/admin', usageRoutes)
   .route('/admin', auditRoutes)
+  .route('/admin', debtRoutes)
   .route('/', readerRoutes)
   .route('/', topupRoutes);
 

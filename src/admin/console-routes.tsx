@@ -8,6 +8,8 @@ import { CompiledRules } from '../rules/compile-rules';
 import { siteSchema, type Site } from '../rules/site-schema';
 import { hostOfSiteKey, KV_PREFIXES, siteKey } from '../storage/kv-keys';
 import { AuditPage } from '../pages/admin-audit';
+import { DebtsPage } from '../pages/admin-debts';
+import { readersInDebt } from '../stripe/readers-in-debt';
 import { RevenuePage } from '../pages/admin-revenue';
 import { ConsoleMessagePage, SignInPage } from '../pages/admin-sign-in';
 import { SiteEditorPage, type PathPreview } from '../pages/admin-site-editor';
@@ -179,6 +181,7 @@ export const consoleRoutes = new Hono<ConsoleEnv>()
     });
     return c.html(<AuditPage nonce={nonceOf(c)} {...(host && HOST.test(host) ? { host } : {})} entries={page.entries} nextBefore={page.nextBefore} />);
   })
+  .get('/debts', async (c) => c.html(<DebtsPage nonce={nonceOf(c)} readers={await readersInDebt(c.env)} />))
   .all('*', (c) => c.html(<ConsoleMessagePage nonce={nonceOf(c)} signedIn title="Not found" message="There is no such console page." />, 404));
 
 async function hostGuard(c: C, next: () => Promise<void>) {

@@ -22,6 +22,7 @@ export function AdminLayout(props: { title: string; nonce: string; signedIn: boo
             <nav>
               <a href="/__paywall/admin">Sites</a>
               <a href="/__paywall/admin/audit">Audit log</a>
+              <a href="/__paywall/admin/debts">Wallets in debt</a>
               <form method="post" action="/__paywall/admin/sign-out" class="inline">
                 <button type="submit" class="link">Sign out</button>
               </form>

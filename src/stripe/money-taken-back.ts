@@ -3,6 +3,7 @@ import { MICROS_PER_CENT } from '../money';
 import type { PaymentFact } from '../wallet/card-payments';
 import { walletOf } from '../wallet/wallet-stub';
 import { paymentIndexOf } from './payment-index';
+import { noteDebt } from './readers-in-debt';
 
 const MAX_CENTS = Math.floor(Number.MAX_SAFE_INTEGER / MICROS_PER_CENT);
 const cents = z.number().int().nonnegative().max(MAX_CENTS);
@@ -77,6 +78,7 @@ export async function applyFact(env: Env, fact: PaymentFact): Promise<TakeBackOu
     console.error('stripe webhook: payment linked to a reader without a wallet', fact.paymentIntent, routed.readerId);
     return { handled: true, movedMicros: 0, reason: 'unknown_reader' };
   }
+  await noteDebt(env, routed.readerId, result.balanceMicros);
   return { handled: true, movedMicros: result.movedMicros };
 }
 
@@ -88,5 +90,8 @@ export async function linkPayment(env: Env, paymentIntent: string, readerId: str
     return;
   }
   const wallet = walletOf(env, readerId);
-  for (const fact of earlyFacts) await wallet.takeBack(fact);
+  for (const fact of earlyFacts) {
+    const result = await wallet.takeBack(fact);
+    if (result.ok) await noteDebt(env, readerId, result.balanceMicros);
+  }
 }

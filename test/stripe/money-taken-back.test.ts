@@ -1,7 +1,8 @@
 import { reset } from 'cloudflare:test';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { balanceOf, ledgerOf, newReader, topUp, useStandardSite, view, type Entry, type Reader } from '../support/paywall';
+import { CONSOLE, page, signIn } from '../support/admin-console';
+import { ADMIN, balanceOf, call, ledgerOf, newReader, topUp, useStandardSite, view, type Entry, type Reader } from '../support/paywall';
 import { chargeRefunded, checkoutCompleted, deliverEvent, disputeEvent } from '../support/stripe-events';
 
 afterEach(() => reset());
@@ -226,6 +227,30 @@ describe('disputes', () => {
     expect(await balanceOf(reader)).toBe(0);
     await ok(disputeEvent('closed', { ...dispute, status: 'won' }));
     expect(await balanceOf(reader)).toBe(5_000_000);
+  });
+});
+
+describe("the operator's list of wallets in debt", () => {
+  it('lists a reader a reversal took below zero, in the API and the console, until a top-up pays the debt', async () => {
+    const [debtor, other] = [await newReader(), await newReader()];
+    const p = cardTopUp(debtor, 500);
+    await ok(p.session);
+    await ok(cardTopUp(other, 500).session);
+    await useStandardSite();
+    expect((await view('/premium/a', debtor)).status).toBe(200);
+    await ok(chargeRefunded(p.pi, 500, 500));
+
+    const listed = async () => (await (await call('/__paywall/api/admin/readers-in-debt', { headers: ADMIN })).json<{ readers: { readerId: string; balanceMicros: number }[] }>()).readers;
+    expect(await listed()).toEqual([expect.objectContaining({ readerId: debtor.readerId, balanceMicros: -10_000 })]);
+    expect((await call('/__paywall/api/admin/readers-in-debt')).status).toBe(401);
+    const { html } = await page(`${CONSOLE}/debts`, await signIn());
+    expect(html).toContain(debtor.readerId);
+    expect(html).toContain('−$0.01');
+    expect(html).not.toContain(other.readerId);
+
+    await topUp(debtor, 10_000);
+    expect(await listed()).toEqual([]);
+    expect((await page(`${CONSOLE}/debts`, await signIn())).html).toContain('No wallet is in debt.');
   });
 });
 
