@@ -20,6 +20,7 @@ import { accountRoutes } from './reader/account-routes';
 import { readerRoutes } from './reader/reader-routes';
 import { stripeWebhook } from './reader/stripe-webhook';
 import { topupRoutes } from './reader/topup-routes';
+import { withdrawRoutes } from './stripe/withdraw-routes';
 
 const tooLarge = (limit: string) => (c: Parameters<Parameters<typeof bodyLimit>[0]['onError'] & {}>[0]) =>
   jsonError(c, 413, 'body_too_large', `The request body must be at most ${limit}.`);
@@ -46,7 +47,8 @@ const api = new Hono<AppEnv>()
   .route('/admin', auditRoutes)
   .route('/admin', debtRoutes)
   .route('/', readerRoutes)
-  .route('/', topupRoutes);
+  .route('/', topupRoutes)
+  .route('/', withdrawRoutes);
 
 export const app = new Hono<AppEnv>()
   // The paywall's own pages and API only: the publisher's content keeps its own headers,

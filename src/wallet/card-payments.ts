@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS card_payments (
   paid INTEGER,
   at INTEGER,
   refunded INTEGER NOT NULL DEFAULT 0,
+  refund_taken INTEGER NOT NULL DEFAULT 0,
   taken INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS card_disputes (
@@ -91,13 +92,15 @@ export function recordPayment(exec: Exec, paymentIntent: string, topupId: string
   );
 }
 
-type PaymentRow = { paid: number | null; refunded: number; taken: number };
+type PaymentRow = { paid: number | null; refunded: number; refund_taken: number; taken: number };
 
 export type PaymentStanding = {
   /** What Stripe has taken back so far and the reader should have lost: refunds not made by us, and disputes not released. */
   target: number;
   /** What reversals (minus reinstatements) have already taken. */
   taken: number;
+  /** Of Stripe's refunds, those we did not make: only ever grows. */
+  refundTaken: number;
   /** What our own withdrawals (pending or done) have refunded to the card. */
   withdrawn: number;
   paid: number | null;
@@ -108,12 +111,15 @@ export type PaymentStanding = {
 /**
  * Where a payment stands. Stripe's `amount_refunded` includes the refunds we made for
  * withdrawals, which the reader has already paid for by the `withdrawal` entry, so only
- * the rest of it is taken back; a refund and a dispute together never take more than
- * the payment left after our own refunds.
+ * the rest of it is taken back. Stripe's total may lag behind a refund we just made
+ * (its event not yet here), so the part taken for refunds only ever grows: at any time
+ * `amount_refunded − ours` is at most what others refunded, and once every event is in
+ * it is exactly that, whatever the order. A refund and a dispute together never take
+ * more than the payment left after our own refunds.
  */
 export function standingOf(sql: SqlStorage, paymentIntent: string): PaymentStanding | null {
   const row = sql
-    .exec<PaymentRow>('SELECT paid, refunded, taken FROM card_payments WHERE payment_intent = ?', paymentIntent)
+    .exec<PaymentRow>('SELECT paid, refunded, refund_taken, taken FROM card_payments WHERE payment_intent = ?', paymentIntent)
     .toArray()[0];
   if (!row) return null;
   const disputes = sql
@@ -131,12 +137,13 @@ export function standingOf(sql: SqlStorage, paymentIntent: string): PaymentStand
     )
     .one().w;
   // Until the Checkout session is known, nothing was credited, so nothing can be taken back.
-  const target = row.paid === null ? 0 : Math.max(0, Math.min(row.paid - withdrawn, Math.max(0, row.refunded - withdrawn) + disputes.held));
-  return { target, taken: row.taken, withdrawn, paid: row.paid, disputed: disputes.open > 0 || disputes.held > 0 };
+  const refundTaken = Math.max(row.refund_taken, row.refunded - withdrawn, 0);
+  const target = row.paid === null ? 0 : Math.max(0, Math.min(row.paid - withdrawn, refundTaken + disputes.held));
+  return { target, taken: row.taken, refundTaken, withdrawn, paid: row.paid, disputed: disputes.open > 0 || disputes.held > 0 };
 }
 
-export function setTaken(exec: Exec, paymentIntent: string, taken: number): void {
-  exec('UPDATE card_payments SET taken = ? WHERE payment_intent = ?', taken, paymentIntent);
+export function setTaken(exec: Exec, paymentIntent: string, standing: PaymentStanding): void {
+  exec('UPDATE card_payments SET taken = ?, refund_taken = ? WHERE payment_intent = ?', standing.target, standing.refundTaken, paymentIntent);
 }
 
 /** Card payments that can still be refunded to, newest first, with what is left of each. */

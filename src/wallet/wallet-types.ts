@@ -71,3 +71,10 @@ export type WalletStats = {
   /** Of `rowsWritten`, the usage cursor's: the flushes' rows, not the views'. */
   cursorRows: number;
 };
+
+/** One card top-up's share of a withdrawal: refunded through Stripe under its own idempotency key. */
+export type WithdrawalPart = { partId: string; withdrawalId: string; paymentIntent: string; amountMicros: number };
+
+export type WithdrawalStart =
+  | { ok: true; withdrawalId: string; parts: WithdrawalPart[]; balanceMicros: number }
+  | { ok: false; reason: 'no_such_reader' | 'invalid_amount' | 'not_withdrawable'; withdrawableMicros: number };

@@ -1,9 +1,17 @@
 import { DurableObject } from 'cloudflare:workers';
+import { MICROS_PER_CENT } from '../money';
 import { CountedSql } from '../storage/counted-sql';
 import { refundIdempotencyKey, viewIdempotencyKey } from '../storage/kv-keys';
 import { migrate } from '../storage/migrations';
 import { LedgerOutbox } from '../usage/ledger-outbox';
-import { mergeFact, recordPayment, setTaken, standingOf, type PaymentFact } from './card-payments';
+import {
+  mergeFact,
+  recordPayment,
+  refundableRemainders,
+  setTaken,
+  standingOf,
+  type PaymentFact,
+} from './card-payments';
 import { toEntry, type LedgerEntry, type LedgerRow } from './ledger-entry';
 import { WalletUsageLedger } from './usage-ledger';
 import { walletSchema } from './wallet-schema';
@@ -17,6 +25,8 @@ import type {
   ReserveResult,
   WalletStats,
   WalletSummary,
+  WithdrawalPart,
+  WithdrawalStart,
 } from './wallet-types';
 
 /** A reserved price, in memory only: if the object restarts, the hold is simply gone and nothing was charged. */
@@ -170,7 +180,11 @@ export class Wallet extends DurableObject<Env> {
   /** Inside a write: brings what a payment has taken in line with its facts. Returns the new balance. */
   private settlePayment(paymentIntent: string, balance: number, at: number, why: string): number {
     const standing = standingOf(this.sql, paymentIntent);
-    if (!standing || standing.target === standing.taken) return balance;
+    if (!standing) return balance;
+    if (standing.target === standing.taken) {
+      setTaken((q, ...p) => this.exec(q, ...p), paymentIntent, standing);
+      return balance;
+    }
     const delta = standing.target - standing.taken;
     const type = delta > 0 ? 'reversal' : 'reinstated';
     const balanceAfter = balance - delta;
@@ -178,8 +192,99 @@ export class Wallet extends DurableObject<Env> {
       'INSERT INTO ledger (id, type, amount, balance_after, at, reason) VALUES (?, ?, ?, ?, ?, ?)',
       newId(), type, Math.abs(delta), balanceAfter, at, delta > 0 ? why : `Dispute closed in the reader's favour (${paymentIntent})`,
     );
-    setTaken((q, ...p) => this.exec(q, ...p), paymentIntent, standing.target);
+    setTaken((q, ...p) => this.exec(q, ...p), paymentIntent, standing);
     return balanceAfter;
+  }
+
+  // ---- withdrawals: unspent card money refunded to the card ----
+
+  /** What could be withdrawn now: unspent money that card top-ups brought in, in whole cents. */
+  withdrawable(): { withdrawableMicros: number; balanceMicros: number } {
+    const remainders = refundableRemainders(this.sql).reduce((s, r) => s + r.remainder, 0);
+    const free = Math.max(0, this.available());
+    return { withdrawableMicros: floorToCent(Math.min(free, remainders)), balanceMicros: this.balance };
+  }
+
+  /**
+   * Takes the amount out of the balance as `withdrawal` entries, one per card top-up it is
+   * refunded to (newest first, never more than what is left of each), each a pending part
+   * that the Worker then asks Stripe to refund and confirms or voids. Written before
+   * Stripe is called, so a crash at any point leaves either the money in the balance or a
+   * pending part that is finished later with the same Stripe idempotency key.
+   */
+  beginWithdrawal(amountMicros: number): WithdrawalStart {
+    if (this.readerId === null) return { ok: false, reason: 'no_such_reader', withdrawableMicros: 0 };
+    const { withdrawableMicros } = this.withdrawable();
+    if (amountMicros <= 0 || amountMicros % MICROS_PER_CENT !== 0) return { ok: false, reason: 'invalid_amount', withdrawableMicros };
+    if (amountMicros > withdrawableMicros) return { ok: false, reason: 'not_withdrawable', withdrawableMicros };
+    const withdrawalId = newId();
+    const now = Date.now();
+    const parts: WithdrawalPart[] = [];
+    let left = amountMicros;
+    for (const { paymentIntent, remainder } of refundableRemainders(this.sql)) {
+      if (left === 0) break;
+      const take = Math.min(left, floorToCent(remainder));
+      if (take <= 0) continue;
+      parts.push({ partId: newId(), withdrawalId, paymentIntent, amountMicros: take });
+      left -= take;
+    }
+    let balance = this.balance;
+    this.write(() => {
+      for (const part of parts) {
+        balance -= part.amountMicros;
+        this.exec(
+          'INSERT INTO withdrawal_parts (id, withdrawal_id, payment_intent, amount, state, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+          part.partId, withdrawalId, part.paymentIntent, part.amountMicros, 'pending', now,
+        );
+        this.exec(
+          'INSERT INTO ledger (id, type, amount, balance_after, at, reason, idem) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          part.partId, 'withdrawal', part.amountMicros, balance, now, 'Refunded to your card', `withdrawal:${part.partId}`,
+        );
+      }
+    });
+    this.balance = balance;
+    return { ok: true, withdrawalId, parts, balanceMicros: this.balance };
+  }
+
+  /** Stripe made the refund: the part is done (the money left with the `withdrawal` entry). */
+  confirmWithdrawalPart(partId: string, refundId: string): { ok: boolean; state: string | null } {
+    this.write(() => this.exec("UPDATE withdrawal_parts SET state = 'done', refund_id = ? WHERE id = ? AND state = 'pending'", refundId, partId));
+    return { ok: true, state: this.partState(partId) };
+  }
+
+  /** Stripe refused the refund for good: the part's money comes back to the balance, once. */
+  voidWithdrawalPart(partId: string, why: string): { ok: boolean; state: string | null; balanceMicros: number } {
+    const part = this.sql
+      .exec<{ amount: number; payment_intent: string; state: string }>('SELECT amount, payment_intent, state FROM withdrawal_parts WHERE id = ?', partId)
+      .toArray()[0];
+    if (!part || part.state !== 'pending') return { ok: false, state: part?.state ?? null, balanceMicros: this.balance };
+    const now = Date.now();
+    let balance = this.balance + part.amount;
+    this.write(() => {
+      this.exec("UPDATE withdrawal_parts SET state = 'void' WHERE id = ?", partId);
+      this.exec(
+        'INSERT INTO ledger (id, type, amount, balance_after, at, reason, idem) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        newId(), 'credit', part.amount, balance, now, `Withdrawal not made, money returned: ${why}`.slice(0, 500), `withdrawal-void:${partId}`,
+      );
+      balance = this.settlePayment(part.payment_intent, balance, now, 'Card payment refunded in Stripe');
+    });
+    this.balance = balance;
+    return { ok: true, state: 'void', balanceMicros: this.balance };
+  }
+
+  /** Parts still waiting for Stripe's answer, older than `olderThanMs` (younger ones may still be in flight). */
+  pendingWithdrawalParts(olderThanMs: number): WithdrawalPart[] {
+    return this.sql
+      .exec<{ id: string; withdrawal_id: string; payment_intent: string; amount: number }>(
+        "SELECT id, withdrawal_id, payment_intent, amount FROM withdrawal_parts WHERE state = 'pending' AND created_at <= ? ORDER BY created_at",
+        Date.now() - olderThanMs,
+      )
+      .toArray()
+      .map((r) => ({ partId: r.id, withdrawalId: r.withdrawal_id, paymentIntent: r.payment_intent, amountMicros: r.amount }));
+  }
+
+  private partState(partId: string): string | null {
+    return this.sql.exec<{ state: string }>('SELECT state FROM withdrawal_parts WHERE id = ?', partId).toArray()[0]?.state ?? null;
   }
 
   // ---- money out: reserve, then commit or void ----
@@ -390,6 +495,10 @@ export class Wallet extends DurableObject<Env> {
   private exec(query: string, ...params: unknown[]): void {
     this.writes.all(query, ...params);
   }
+}
+
+function floorToCent(micros: number): number {
+  return Math.floor(micros / MICROS_PER_CENT) * MICROS_PER_CENT;
 }
 
 function newId(): string {
