@@ -3,9 +3,10 @@ import { formatUsd } from './format';
 import { Layout } from './layout';
 import { TopUpButtons, type TopUpOptions } from './top-up-buttons';
 import { MIN_TOPUP_MICROS, MAX_TOPUP_MICROS } from '../reader/topup-amount';
+import { WithdrawSection } from './withdraw-section';
 
 export type ReturnInfo = { path: string; priceMicros: number | null };
-export type FormError = { field: 'amount' | 'dailyCap' | null; message: string };
+export type FormError = { field: 'amount' | 'dailyCap' | 'withdraw' | null; message: string };
 
 export type AccountPageProps = {
   readerId: string;
@@ -20,7 +21,9 @@ export type AccountPageProps = {
   notice: string | null;
   error: FormError | null;
   /** What the reader typed, shown again beside an error. */
-  typed: { amount?: string; dailyCap?: string };
+  typed: { amount?: string; dailyCap?: string; withdraw?: string };
+  /** What can go back to the card; null where card top-ups are not offered. */
+  withdrawableMicros: number | null;
 };
 
 export const NOTICES = {
@@ -30,6 +33,9 @@ export const NOTICES = {
   cancelled: 'Top-up cancelled: nothing was charged.',
   'cap-saved': 'Your daily cap is saved.',
   'cap-removed': 'Your daily cap is removed.',
+  withdrawn: 'Refunded to your card: it arrives in 5 to 10 business days.',
+  'withdrawal-pending': 'Your withdrawal is on its way; Stripe has not confirmed it yet. It is held out of your balance until it does.',
+  'withdrawal-returned': 'Stripe could not refund your card, so the money is back in your balance.',
 } as const;
 export type NoticeKey = keyof typeof NOTICES;
 
@@ -91,6 +97,15 @@ export function AccountPage(p: AccountPageProps) {
           typed={p.typed.dailyCap}
         />
       </section>
+
+      {p.withdrawableMicros !== null && (
+        <WithdrawSection
+          withdrawableMicros={p.withdrawableMicros}
+          returnTo={returnPath}
+          error={p.error?.field === 'withdraw' ? p.error.message : null}
+          typed={p.typed.withdraw}
+        />
+      )}
 
       <section class="card" aria-labelledby="history-heading">
         <h2 id="history-heading">History</h2>

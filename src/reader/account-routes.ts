@@ -10,6 +10,7 @@ import { pageHeaders } from '../pages/page-headers';
 import { parseUsd } from '../pages/price-input';
 import { topUpOptionsOf } from '../pages/top-up-buttons';
 import { walletOf } from '../wallet/wallet-stub';
+import { withdrawFromForm } from '../stripe/withdraw-form';
 import { priceOfPath } from './article-price';
 import { readerOf } from './authenticate';
 import { createTopupCheckout } from './checkout';
@@ -22,7 +23,13 @@ const HISTORY_PAGE = 20;
 /** The demo's free top-up, bounded so that a typo does not make a millionaire. */
 const MAX_DEV_TOPUP_MICROS = 100_000_000;
 
-type Rendered = { returnTo: string | null; notice?: string | null; error?: FormError | null; typed?: { amount?: string; dailyCap?: string }; before?: number | null };
+type Rendered = {
+  returnTo: string | null;
+  notice?: string | null;
+  error?: FormError | null;
+  typed?: { amount?: string; dailyCap?: string; withdraw?: string };
+  before?: number | null;
+};
 
 /**
  * `/__paywall/account`: the reader's page, and the forms it posts. Every form is a
@@ -93,6 +100,16 @@ export const accountRoutes = new Hono<AppEnv>()
     if (!checkout.ok) return renderAccount(c, readerId, { returnTo, error: { field: null, message: checkout.message } }, 502);
     return c.redirect(checkout.url, 303);
   })
+  .post('/withdraw', async (c) => {
+    const form = await c.req.parseBody();
+    const returnTo = safeReturnPath(field(form, 'return'));
+    const readerId = await currentReader(c);
+    if (!readerId) return c.redirect(accountHref({ returnTo }), 303);
+    const typed = field(form, 'amount');
+    const done = await withdrawFromForm(c.env, readerId, typed);
+    if ('notice' in done) return c.redirect(accountHref({ returnTo, notice: done.notice }), 303);
+    return renderAccount(c, readerId, { returnTo, error: { field: 'withdraw', message: done.error }, typed: { withdraw: typed } }, done.status);
+  })
   .post('/dev-topup', async (c) => {
     if (c.env.DEV_TOPUP !== 'true') return c.notFound();
     const form = await c.req.parseBody();
@@ -124,10 +141,11 @@ async function returnInfo(c: Context<AppEnv>, path: string | null): Promise<Retu
 
 async function renderAccount(c: Context<AppEnv>, readerId: string, r: Rendered, status: ContentfulStatusCode = 200) {
   const wallet = walletOf(c.env, readerId);
-  const [summary, page, returnTo] = await Promise.all([
+  const [summary, page, returnTo, withdrawable] = await Promise.all([
     wallet.summary(),
     wallet.ledger(HISTORY_PAGE, r.before ?? undefined),
     returnInfo(c, r.returnTo),
+    wallet.withdrawable(),
   ]);
   const props = {
     readerId,
@@ -141,6 +159,7 @@ async function renderAccount(c: Context<AppEnv>, readerId: string, r: Rendered, 
     notice: r.notice ?? null,
     error: r.error ?? null,
     typed: r.typed ?? {},
+    withdrawableMicros: topUpOptionsOf(c.env).card ? withdrawable.withdrawableMicros : null,
   };
   return c.html(AccountPage(props), status);
 }

@@ -120,6 +120,41 @@ describe('withdrawing unspent money', () => {
   });
 });
 
+describe("the account page's withdraw form", () => {
+  const postWithdraw = (reader: Reader, amount: string) =>
+    call('/__paywall/account/withdraw', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://news.test', cookie: `paywall_token=${reader.token}` },
+      body: new URLSearchParams({ amount }),
+      redirect: 'manual',
+    });
+  const accountHtml = async (reader: Reader, query = '') =>
+    (await call(`/__paywall/account${query}`, { headers: { accept: 'text/html', cookie: `paywall_token=${reader.token}` } })).text();
+
+  it('offers what card top-ups left, refunds it in one click, and says plainly when nothing can be withdrawn', async () => {
+    const reader = await newReader(1_000_000);
+    expect(await accountHtml(reader)).toContain('Nothing to withdraw: only unspent money from card top-ups');
+    const pi = await cardTopUp(reader, 700);
+    const html = await accountHtml(reader);
+    expect(html).toContain('Up to $7.00 can be refunded');
+    expect(html).toMatch(/<input[^>]*id="withdraw-amount"[^>]*value="7.00"/);
+
+    const bad = await postWithdraw(reader, '7.001');
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('whole cents');
+    const tooMuch = await postWithdraw(reader, '8.00');
+    expect(tooMuch.status).toBe(400);
+    expect(await tooMuch.text()).toContain('At most $7.00 can go back to your card now.');
+
+    const res = await postWithdraw(reader, '7.00');
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/__paywall/account?notice=withdrawn');
+    expect(await refundedCents(pi)).toBe(700);
+    expect(await balanceOf(reader)).toBe(1_000_000);
+    expect(await accountHtml(reader, '?notice=withdrawn')).toContain('Refunded to your card');
+  });
+});
+
 describe('withdrawals under faults', () => {
   it('Stripe refusing for good (a 400) voids the part: the money is back in the balance, and nothing reached the card', async () => {
     const reader = await newReader();
