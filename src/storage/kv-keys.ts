@@ -12,6 +12,8 @@ export const KV_PREFIXES = {
   siteLastGood: 'site-lastgood:',
   /** `usage:<host>:<YYYY-MM-DD>`: one day's usage summary, written by the site's aggregator. */
   usage: 'usage:',
+  /** `debt:<readerId>`: a reader whose balance a card refund or dispute took below zero (`{"since"}`); cleared once paid. */
+  debt: 'debt:',
 } as const;
 
 export function siteKey(host: string): string {
@@ -25,6 +27,15 @@ export function hostOfSiteKey(key: string): string {
 
 export function lastGoodSiteKey(host: string): string {
   return `${KV_PREFIXES.siteLastGood}${host}`;
+}
+
+export function debtKey(readerId: string): string {
+  return `${KV_PREFIXES.debt}${readerId}`;
+}
+
+/** The reader a `debt:` key names (for listing wallets in debt). */
+export function readerOfDebtKey(key: string): string {
+  return key.slice(KV_PREFIXES.debt.length);
 }
 
 export function usageKey(host: string, day: string): string {
@@ -44,7 +55,19 @@ export const IDEMPOTENCY_PREFIXES = {
   stripe: 'stripe:',
   /** An admin credit's `Idempotency-Key` header. */
   admin: 'admin:',
+  /** A withdrawal part's `withdrawal` entry, by part id. */
+  withdrawal: 'withdrawal:',
+  /** The `credit` that returns a withdrawal part Stripe refused, by part id: at most once. */
+  withdrawalVoid: 'withdrawal-void:',
 } as const;
+
+export function withdrawalIdempotencyKey(partId: string): string {
+  return `${IDEMPOTENCY_PREFIXES.withdrawal}${partId}`;
+}
+
+export function withdrawalVoidIdempotencyKey(partId: string): string {
+  return `${IDEMPOTENCY_PREFIXES.withdrawalVoid}${partId}`;
+}
 
 export function viewIdempotencyKey(headerValue: string): string {
   return `${IDEMPOTENCY_PREFIXES.view}${headerValue}`;

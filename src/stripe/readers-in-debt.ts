@@ -1,8 +1,5 @@
+import { debtKey, KV_PREFIXES, readerOfDebtKey } from '../storage/kv-keys';
 import { walletOf } from '../wallet/wallet-stub';
-
-/** KV key marking a reader whose balance a card refund or dispute took below zero. */
-export const debtKey = (readerId: string) => `debt:${readerId}`;
-const DEBT_PREFIX = 'debt:';
 const MAX_LISTED = 500;
 
 export type ReaderInDebt = { readerId: string; balanceMicros: number; since: string };
@@ -23,8 +20,8 @@ export async function readersInDebt(env: Env): Promise<ReaderInDebt[]> {
   const marks: { readerId: string }[] = [];
   let cursor: string | undefined;
   do {
-    const page = await env.KV.list({ prefix: DEBT_PREFIX, ...(cursor ? { cursor } : {}) });
-    marks.push(...page.keys.map((k) => ({ readerId: k.name.slice(DEBT_PREFIX.length) })));
+    const page = await env.KV.list({ prefix: KV_PREFIXES.debt, ...(cursor ? { cursor } : {}) });
+    marks.push(...page.keys.map((k) => ({ readerId: readerOfDebtKey(k.name) })));
     cursor = page.list_complete ? undefined : page.cursor;
   } while (cursor && marks.length < MAX_LISTED);
   const found = await Promise.all(

@@ -1,7 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { MICROS_PER_CENT } from '../money';
 import { CountedSql } from '../storage/counted-sql';
-import { refundIdempotencyKey, viewIdempotencyKey } from '../storage/kv-keys';
+import { refundIdempotencyKey, viewIdempotencyKey, withdrawalIdempotencyKey, withdrawalVoidIdempotencyKey } from '../storage/kv-keys';
 import { migrate } from '../storage/migrations';
 import { LedgerOutbox } from '../usage/ledger-outbox';
 import {
@@ -238,7 +238,7 @@ export class Wallet extends DurableObject<Env> {
         );
         this.exec(
           'INSERT INTO ledger (id, type, amount, balance_after, at, reason, idem) VALUES (?, ?, ?, ?, ?, ?, ?)',
-          part.partId, 'withdrawal', part.amountMicros, balance, now, 'Refunded to your card', `withdrawal:${part.partId}`,
+          part.partId, 'withdrawal', part.amountMicros, balance, now, 'Refunded to your card', withdrawalIdempotencyKey(part.partId),
         );
       }
     });
@@ -264,7 +264,7 @@ export class Wallet extends DurableObject<Env> {
       this.exec("UPDATE withdrawal_parts SET state = 'void' WHERE id = ?", partId);
       this.exec(
         'INSERT INTO ledger (id, type, amount, balance_after, at, reason, idem) VALUES (?, ?, ?, ?, ?, ?, ?)',
-        newId(), 'credit', part.amount, balance, now, `Withdrawal not made, money returned: ${why}`.slice(0, 500), `withdrawal-void:${partId}`,
+        newId(), 'credit', part.amount, balance, now, `Withdrawal not made, money returned: ${why}`.slice(0, 500), withdrawalVoidIdempotencyKey(partId),
       );
       balance = this.settlePayment(part.payment_intent, balance, now, 'Card payment refunded in Stripe');
     });
