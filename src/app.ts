@@ -8,6 +8,7 @@ import { auditRoutes } from './admin/audit-routes';
 import { consoleRoutes } from './admin/console-routes';
 import { creditRoutes } from './admin/credit-routes';
 import { debtRoutes } from './admin/debt-routes';
+import { takeBackAdminRoutes } from './admin/take-back-routes';
 import { siteRoutes } from './admin/site-routes';
 import { usageRoutes } from './admin/usage-routes';
 import type { AppEnv } from './http/app-types';
@@ -21,6 +22,8 @@ import { readerRoutes } from './reader/reader-routes';
 import { stripeWebhook } from './reader/stripe-webhook';
 import { topupRoutes } from './reader/topup-routes';
 import { withdrawRoutes } from './stripe/withdraw-routes';
+import { takeBackRoutes } from './reader/take-back-routes';
+import { receiptRoutes } from './reader/receipt-routes';
 
 const tooLarge = (limit: string) => (c: Parameters<Parameters<typeof bodyLimit>[0]['onError'] & {}>[0]) =>
   jsonError(c, 413, 'body_too_large', `The request body must be at most ${limit}.`);
@@ -46,9 +49,11 @@ const api = new Hono<AppEnv>()
   .route('/admin', usageRoutes)
   .route('/admin', auditRoutes)
   .route('/admin', debtRoutes)
+  .route('/admin', takeBackAdminRoutes)
   .route('/', readerRoutes)
   .route('/', topupRoutes)
-  .route('/', withdrawRoutes);
+  .route('/', withdrawRoutes)
+  .route('/', takeBackRoutes);
 
 export const app = new Hono<AppEnv>()
   // The paywall's own pages and API only: the publisher's content keeps its own headers,
@@ -63,6 +68,7 @@ export const app = new Hono<AppEnv>()
   .get('/__paywall/healthz', (c) => c.json({ ok: true }))
   .route('/__paywall/api', api)
   .route('/__paywall/webhooks/stripe', stripeWebhook)
+  .route('/__paywall/account/receipts', receiptRoutes)
   .route('/__paywall/account', accountRoutes)
   .route('/__paywall/admin', consoleRoutes)
   .route('/', assetRoutes)

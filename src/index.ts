@@ -4,5 +4,6 @@ export { AdminAudit } from './admin/admin-audit';
 export { UsageAggregator } from './usage/usage-aggregator';
 export { Wallet } from './wallet/wallet';
 export { PaymentIndex } from './stripe/payment-index';
+export { TakeBackLog } from './usage/take-back-log';
 
 export default app satisfies ExportedHandler<Env>;

@@ -9,6 +9,8 @@ import { siteSchema, type Site } from '../rules/site-schema';
 import { hostOfSiteKey, KV_PREFIXES, siteKey } from '../storage/kv-keys';
 import { AuditPage } from '../pages/admin-audit';
 import { DebtsPage } from '../pages/admin-debts';
+import { TakeBacksPage } from '../pages/admin-take-backs';
+import { recentTakeBacks } from './take-back-stats';
 import { readersInDebt } from '../stripe/readers-in-debt';
 import { RevenuePage } from '../pages/admin-revenue';
 import { ConsoleMessagePage, SignInPage } from '../pages/admin-sign-in';
@@ -180,6 +182,10 @@ export const consoleRoutes = new Hono<ConsoleEnv>()
       ...(Number.isSafeInteger(before) && before > 0 ? { before } : {}),
     });
     return c.html(<AuditPage nonce={nonceOf(c)} {...(host && HOST.test(host) ? { host } : {})} entries={page.entries} nextBefore={page.nextBefore} />);
+  })
+  .get('/sites/:host/take-backs', hostGuard, async (c) => {
+    const host = c.req.param('host') ?? '';
+    return c.html(<TakeBacksPage nonce={nonceOf(c)} host={host} {...await recentTakeBacks(c.env, host)} />);
   })
   .get('/debts', async (c) => c.html(<DebtsPage nonce={nonceOf(c)} readers={await readersInDebt(c.env)} />))
   .all('*', (c) => c.html(<ConsoleMessagePage nonce={nonceOf(c)} signedIn title="Not found" message="There is no such console page." />, 404));

@@ -4,6 +4,7 @@ import { Layout } from './layout';
 import { TopUpButtons, type TopUpOptions } from './top-up-buttons';
 import { MIN_TOPUP_MICROS, MAX_TOPUP_MICROS } from '../reader/topup-amount';
 import { WithdrawSection } from './withdraw-section';
+import { TakeBackForm } from './take-back-form';
 
 export type ReturnInfo = { path: string; priceMicros: number | null };
 export type FormError = { field: 'amount' | 'dailyCap' | 'withdraw' | null; message: string };
@@ -24,6 +25,8 @@ export type AccountPageProps = {
   typed: { amount?: string; dailyCap?: string; withdraw?: string };
   /** What can go back to the card; null where card top-ups are not offered. */
   withdrawableMicros: number | null;
+  /** Receipts of charges the reader may still take back (within 10 minutes, allowance left). */
+  takeBackable?: string[];
 };
 
 export const NOTICES = {
@@ -36,6 +39,7 @@ export const NOTICES = {
   withdrawn: 'Refunded to your card: it arrives in 5 to 10 business days.',
   'withdrawal-pending': 'Your withdrawal is on its way; Stripe has not confirmed it yet. It is held out of your balance until it does.',
   'withdrawal-returned': 'Stripe could not refund your card, so the money is back in your balance.',
+  'taken-back': 'View taken back: the money is back in your balance.',
 } as const;
 export type NoticeKey = keyof typeof NOTICES;
 
@@ -109,7 +113,7 @@ export function AccountPage(p: AccountPageProps) {
 
       <section class="card" aria-labelledby="history-heading">
         <h2 id="history-heading">History</h2>
-        <History entries={p.entries} />
+        <History entries={p.entries} takeBackable={p.takeBackable ?? []} />
         <nav class="pager" aria-label="History pages">
           {p.before !== null ? <a href={accountHref({ returnTo: returnPath }) + '#history-heading'}>Newest entries</a> : <span />}
           {p.olderThan !== null && <a href={accountHref({ returnTo: returnPath, before: p.olderThan }) + '#history-heading'}>Older entries</a>}
@@ -226,7 +230,7 @@ const TYPE_LABELS: Record<LedgerEntry['type'], string> = {
 };
 const MONEY_OUT = new Set<LedgerEntry['type']>(['charge', 'reversal', 'withdrawal', 'transfer_out']);
 
-function History(props: { entries: LedgerEntry[] }) {
+function History(props: { entries: LedgerEntry[]; takeBackable: string[] }) {
   if (props.entries.length === 0) return <p>Nothing yet: top-ups and the articles you read appear here.</p>;
   return (
     <div class="table-wrap" tabindex={0} role="region" aria-labelledby="history-heading">
@@ -255,6 +259,7 @@ function History(props: { entries: LedgerEntry[] }) {
               </td>
               <td class="what">
                 <span class="tag">{TYPE_LABELS[e.type]}</span> <BreakableText text={describe(e)} />
+                {e.type === 'charge' && props.takeBackable.includes(e.id) && <TakeBackForm receipt={e.id} idSuffix={e.id} compact />}
               </td>
               <td class="num">{(MONEY_OUT.has(e.type) ? '−' : '+') + formatUsd(e.amountMicros)}</td>
               <td class="num after">{formatUsd(e.balanceAfterMicros)}</td>

@@ -276,6 +276,9 @@ export function SiteEditorPage(props: {
           <a class="button secondary" href={`/__paywall/admin/sites/${host}/revenue`}>
             Revenue
           </a>
+          <a class="button secondary" href={`/__paywall/admin/sites/${host}/take-backs`}>
+            Views taken back
+          </a>
           <a class="button secondary" href={`/__paywall/admin/audit?host=${encodeURIComponent(host)}`}>
             Audit log
           </a>

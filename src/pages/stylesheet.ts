@@ -31,6 +31,12 @@ button:focus-visible, a:focus-visible, input:focus-visible, [tabindex]:focus-vis
 label { display: block; font-weight: 600; margin: .5rem 0 .25rem; }
 input { font: inherit; padding: .55rem .6rem; border: 1px solid #6b6b6b; border-radius: .35rem; width: 100%; max-width: 14rem; min-height: 44px; }
 input[aria-invalid="true"] { border: 2px solid #b91c1c; }
+select { font: inherit; padding: .45rem .5rem; border: 1px solid #6b6b6b; border-radius: .35rem; min-height: 44px; max-width: 100%; background: #fff; }
+select:focus-visible { outline: 3px solid #b45309; outline-offset: 2px; }
+.take-back { margin-top: .4rem; }
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
+dl.receipt { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; }
+dl.receipt dd { margin: 0; overflow-wrap: anywhere; }
 .field-row { display: flex; flex-wrap: wrap; gap: .6rem; align-items: flex-end; }
 .hint { font-size: .9rem; color: #4a4a4a; margin: .25rem 0; }
 .notice { background: #ecfdf5; border: 1px solid #047857; color: #064e3b; border-radius: .5rem; padding: .75rem 1rem; margin: 1rem 0; }

@@ -141,11 +141,12 @@ async function returnInfo(c: Context<AppEnv>, path: string | null): Promise<Retu
 
 async function renderAccount(c: Context<AppEnv>, readerId: string, r: Rendered, status: ContentfulStatusCode = 200) {
   const wallet = walletOf(c.env, readerId);
-  const [summary, page, returnTo, withdrawable] = await Promise.all([
+  const [summary, page, returnTo, withdrawable, takeBackable] = await Promise.all([
     wallet.summary(),
     wallet.ledger(HISTORY_PAGE, r.before ?? undefined),
     returnInfo(c, r.returnTo),
     wallet.withdrawable(),
+    wallet.takeBackable(),
   ]);
   const props = {
     readerId,
@@ -160,6 +161,7 @@ async function renderAccount(c: Context<AppEnv>, readerId: string, r: Rendered, 
     error: r.error ?? null,
     typed: r.typed ?? {},
     withdrawableMicros: topUpOptionsOf(c.env).card ? withdrawable.withdrawableMicros : null,
+    takeBackable,
   };
   return c.html(AccountPage(props), status);
 }

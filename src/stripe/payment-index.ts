@@ -1,10 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
+import { migrate } from '../storage/migrations';
 import type { PaymentFact } from '../wallet/card-payments';
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS link (k INTEGER PRIMARY KEY CHECK (k = 1), reader_id TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS early_facts (seq INTEGER PRIMARY KEY, fact TEXT NOT NULL UNIQUE);
-`;
+import { paymentIndexSchema } from './payment-index-schema';
 
 export type RouteResult = { linked: true; readerId: string } | { linked: false };
 
@@ -23,7 +20,7 @@ export class PaymentIndex extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.sql.exec(SCHEMA);
+    migrate(ctx.storage, paymentIndexSchema);
   }
 
   /** Links the payment to its reader (the first link stands) and hands over every fact that came first. */

@@ -1,5 +1,6 @@
 import type { DurableObjectSchema } from '../storage/migrations';
 import { CARD_PAYMENTS_MIGRATION } from './card-payments';
+import { VIEW_TAKE_BACKS_MIGRATION } from './view-take-backs';
 
 /**
  * The `Wallet` object's tables (one object per reader; STORAGE.md says what each holds).
@@ -36,6 +37,11 @@ CREATE TABLE IF NOT EXISTS idem_fingerprints (idem TEXT PRIMARY KEY, fingerprint
       version: 2,
       description: 'money taken back: the ledger may go below zero through a reversal; card payments, disputes, withdrawal parts',
       up: CARD_PAYMENTS_MIGRATION,
+    },
+    {
+      version: 3,
+      description: 'views taken back by the reader, against the monthly allowance',
+      up: VIEW_TAKE_BACKS_MIGRATION,
     },
   ],
 };

@@ -78,3 +78,17 @@ export type WithdrawalPart = { partId: string; withdrawalId: string; paymentInte
 export type WithdrawalStart =
   | { ok: true; withdrawalId: string; parts: WithdrawalPart[]; balanceMicros: number }
   | { ok: false; reason: 'no_such_reader' | 'invalid_amount' | 'not_withdrawable'; withdrawableMicros: number };
+
+export type TakeBackViewResult =
+  | { ok: true; balanceMicros: number; entryId: string; duplicate: boolean; host: string; path: string; amountMicros: number }
+  | { ok: false; reason: 'no_such_charge' | 'too_late'; balanceMicros: number }
+  | { ok: false; reason: 'limit_reached'; balanceMicros: number; used: number; allowed: number; paidViews: number };
+
+export type ReceiptView = {
+  entry: import('./ledger-entry').LedgerEntry;
+  takenBack: boolean;
+  /** ISO time until which the view may be taken back. */
+  takeBackUntil: string;
+  takeBacksLeft: number;
+  balanceMicros: number;
+};

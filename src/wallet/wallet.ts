@@ -13,6 +13,7 @@ import {
   type PaymentFact,
 } from './card-payments';
 import { toEntry, type LedgerEntry, type LedgerRow } from './ledger-entry';
+import { allowanceOf, TAKE_BACK_WINDOW_MS, type TakeBackAllowance } from './view-take-backs';
 import { WalletUsageLedger } from './usage-ledger';
 import { walletSchema } from './wallet-schema';
 import type {
@@ -22,6 +23,8 @@ import type {
   RefundResult,
   ReserveRequest,
   TakeBackResult,
+  TakeBackViewResult,
+  ReceiptView,
   ReserveResult,
   WalletStats,
   WalletSummary,
@@ -381,10 +384,74 @@ export class Wallet extends DurableObject<Env> {
    * never reached the reader. The re-view window the charge opened closes with it.
    */
   refund(receipt: string, reason: string): RefundResult {
-    const charge = this.sql
+    const charge = this.chargeRow(receipt);
+    if (!charge) return { ok: false, reason: 'no_such_charge', balanceMicros: this.balance };
+    return this.refundCharge(charge, reason);
+  }
+
+  /**
+   * The reader takes a view back: within ten minutes of its charge, with a reason, and at
+   * most max(3, 5% of the month's paid views) a month. It is refunded as a view not
+   * delivered is, so it leaves the publisher's usage the same way.
+   */
+  takeBackView(receipt: string, reason: string): TakeBackViewResult {
+    const charge = this.chargeRow(receipt);
+    if (!charge) return { ok: false, reason: 'no_such_charge', balanceMicros: this.balance };
+    const prior = this.byIdem(refundIdempotencyKey(receipt));
+    const about = { host: charge.host ?? '', path: charge.path ?? '', amountMicros: charge.amount };
+    if (prior) return { ok: true, balanceMicros: this.balance, entryId: prior.id, duplicate: true, ...about };
+    const now = Date.now();
+    if (now - charge.at > TAKE_BACK_WINDOW_MS) return { ok: false, reason: 'too_late', balanceMicros: this.balance };
+    const allowance = allowanceOf(this.sql, now);
+    if (allowance.used >= allowance.allowed) return { ok: false, reason: 'limit_reached', balanceMicros: this.balance, ...allowance };
+    const result = this.refundCharge(charge, `Taken back by the reader: ${reason}`, () =>
+      this.exec('INSERT INTO view_take_backs (receipt, at, reason) VALUES (?, ?, ?)', receipt, now, reason),
+    );
+    return { ...result, ...about };
+  }
+
+  /** A charge as its receipt shows it: whether it was taken back, and until when it may be. */
+  receipt(receipt: string): ReceiptView | null {
+    const charge = this.chargeRow(receipt);
+    if (!charge) return null;
+    const takenBack = this.byIdem(refundIdempotencyKey(receipt)) !== undefined;
+    const allowance = allowanceOf(this.sql, Date.now());
+    return {
+      entry: toEntry(charge),
+      takenBack,
+      takeBackUntil: new Date(charge.at + TAKE_BACK_WINDOW_MS).toISOString(),
+      takeBacksLeft: Math.max(0, allowance.allowed - allowance.used),
+      balanceMicros: this.balance,
+    };
+  }
+
+  /** Receipts of the charges that may still be taken back now (none once the month's allowance is used). */
+  takeBackable(): string[] {
+    const allowance = allowanceOf(this.sql, Date.now());
+    if (allowance.used >= allowance.allowed) return [];
+    return this.sql
+      .exec<{ id: string }>(
+        "SELECT id FROM ledger c WHERE type = 'charge' AND amount > 0 AND at > ? AND NOT EXISTS (SELECT 1 FROM ledger r WHERE r.idem = 'refund:' || c.id)",
+        Date.now() - TAKE_BACK_WINDOW_MS,
+      )
+      .toArray()
+      .map((r) => r.id);
+  }
+
+  /** How many views the reader may still take back this month. */
+  takeBackAllowance(): TakeBackAllowance {
+    return allowanceOf(this.sql, Date.now());
+  }
+
+  private chargeRow(receipt: string): LedgerRow | undefined {
+    return this.sql
       .exec<LedgerRow>("SELECT seq, id, type, amount, balance_after, at, host, path, reason FROM ledger WHERE id = ? AND type = 'charge'", receipt)
       .toArray()[0];
-    if (!charge) return { ok: false, reason: 'no_such_charge', balanceMicros: this.balance };
+  }
+
+  /** Gives a charge back, once; `also` writes in the same transaction. */
+  private refundCharge(charge: LedgerRow, reason: string, also?: () => void): { ok: true; balanceMicros: number; entryId: string; duplicate: boolean } {
+    const receipt = charge.id;
     const idem = refundIdempotencyKey(receipt);
     const prior = this.byIdem(idem);
     if (prior) return { ok: true, balanceMicros: this.balance, entryId: prior.id, duplicate: true };
@@ -400,6 +467,7 @@ export class Wallet extends DurableObject<Env> {
       // A refunded view was never delivered: its idempotency key must not replay it free.
       this.exec('DELETE FROM idem_fingerprints WHERE idem = (SELECT idem FROM ledger WHERE id = ?)', receipt);
       this.exec("UPDATE ledger SET idem = NULL WHERE id = ? AND type = 'charge'", receipt);
+      also?.();
     });
     this.usage.written();
     this.balance = balanceAfter;
