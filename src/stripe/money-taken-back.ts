@@ -10,17 +10,16 @@ const cents = z.number().int().nonnegative().max(MAX_CENTS);
 const stripeId = z.string().min(1).max(255);
 
 const charge = z.object({
-  id: stripeId,
   amount_refunded: cents,
   currency: z.string().nullable().optional(),
   payment_intent: stripeId.nullable().optional(),
 });
 
 const dispute = z.object({
-  id: stripeId,
+  id: stripeId.optional(),
   amount: cents,
   currency: z.string().nullable().optional(),
-  status: z.string().min(1).max(64),
+  status: z.string().max(64).nullable().optional(),
   payment_intent: stripeId.nullable().optional(),
 });
 
@@ -49,15 +48,18 @@ export function factOf(type: TakeBackEvent, object: unknown): Read {
   const d = parsed.data;
   if (!d.payment_intent) return { ok: true, fact: null, note: 'no_payment_intent' };
   if (d.currency && d.currency.toLowerCase() !== 'usd') return { ok: true, fact: null, note: 'unsupported_currency' };
+  const closed = type === 'charge.dispute.closed';
   return {
     ok: true,
     fact: {
       kind: 'dispute',
       paymentIntent: d.payment_intent,
-      disputeId: d.id,
+      // A charge can be disputed once, so its payment_intent names the dispute as well as its id does.
+      disputeId: d.id ?? `dispute-of:${d.payment_intent}`,
       amountMicros: d.amount * MICROS_PER_CENT,
-      status: d.status,
-      closed: type === 'charge.dispute.closed',
+      // Only a `won` closing gives the money back; a closing without a status did not.
+      status: d.status || (closed ? 'lost' : 'needs_response'),
+      closed,
     },
   };
 }

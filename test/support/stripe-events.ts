@@ -17,29 +17,18 @@ let eventCounter = 0;
 
 /** A Stripe event as Stripe sends it (the fields the paywall reads, and a few it does not). */
 export function checkoutCompleted(session: SessionFields, type = 'checkout.session.completed') {
-  return {
-    id: `evt_test_${++eventCounter}_${crypto.randomUUID().slice(0, 8)}`,
-    object: 'event',
-    api_version: '2026-10-28.endive',
-    created: Math.floor(Date.now() / 1000),
-    livemode: false,
-    pending_webhooks: 1,
-    type,
-    data: {
-      object: {
-        object: 'checkout.session',
-        mode: 'payment',
-        currency: 'usd',
-        payment_status: 'paid',
-        status: 'complete',
-        metadata: session.client_reference_id ? { paywall_reader_id: session.client_reference_id } : {},
-        ...session,
-      },
-    },
-  };
+  return event(type, {
+    object: 'checkout.session',
+    mode: 'payment',
+    currency: 'usd',
+    payment_status: 'paid',
+    status: 'complete',
+    metadata: session.client_reference_id ? { paywall_reader_id: session.client_reference_id } : {},
+    ...session,
+  });
 }
 
-function event(type: string, object: Record<string, unknown>) {
+function event<T extends Record<string, unknown>>(type: string, object: T) {
   return {
     id: `evt_test_${++eventCounter}_${crypto.randomUUID().slice(0, 8)}`,
     object: 'event',
