@@ -11,7 +11,12 @@ interface PaywallSecrets {
   /** The one host name that serves the admin console and API, e.g. `admin.paywall.example`; unset, they are served nowhere. */
   ADMIN_HOST?: string;
 }
-interface Env extends PaywallSecrets {}
+// The publisher registry's binding is in wrangler.toml; declared here so that the
+// generated worker-configuration.d.ts, which other branches regenerate too, stays as it is.
+interface PaywallBindings {
+  PUBLISHERS: DurableObjectNamespace<import('./index').PublisherRegistry>;
+}
+interface Env extends PaywallSecrets, PaywallBindings {}
 declare namespace Cloudflare {
-  interface Env extends PaywallSecrets {}
+  interface Env extends PaywallSecrets, PaywallBindings {}
 }
