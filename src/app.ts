@@ -6,6 +6,7 @@ import { adminHostOnly } from './admin/admin-host';
 import { adminScope } from './admin/admin-scope';
 import { requireAdmin } from './admin/require-admin';
 import { publisherRoutes } from './publishers/publisher-routes';
+import { statementRoutes } from './publishers/statement-routes';
 import { auditRoutes } from './admin/audit-routes';
 import { consoleRoutes } from './admin/console-routes';
 import { creditRoutes } from './admin/credit-routes';
@@ -47,6 +48,7 @@ const api = new Hono<AppEnv>()
   .route('/admin', usageRoutes)
   .route('/admin', auditRoutes)
   .route('/admin', publisherRoutes)
+  .route('/admin', statementRoutes)
   .route('/', readerRoutes)
   .route('/', topupRoutes);
 

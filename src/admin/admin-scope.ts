@@ -13,11 +13,12 @@ export function isOperator(actor: AdminActor): boolean {
 }
 
 /** Admin routes that a publisher's key may call, with what each is scoped to. Anything not listed is the operator's alone. */
-const PUBLISHER_ROUTES: [RegExp, 'host' | 'publisher' | 'audit'][] = [
-  [/^\/sites\/([^/]+)(\/origin-secret)?$/, 'host'],
-  [/^\/usage\/([^/]+)$/, 'host'],
-  [/^\/publishers\/([^/]+)(\/keys(\/[^/]+)?)?$/, 'publisher'],
-  [/^\/audit(\/[0-9]+)?$/, 'audit'],
+const PUBLISHER_ROUTES: [RegExp, RegExp, 'host' | 'publisher' | 'audit'][] = [
+  [/^/, /^\/sites\/([^/]+)(\/origin-secret)?$/, 'host'],
+  [/^/, /^\/usage\/([^/]+)$/, 'host'],
+  [/^/, /^\/publishers\/([^/]+)(\/keys(\/[^/]+)?)?$/, 'publisher'],
+  [/^(GET|HEAD)$/, /^\/publishers\/([^/]+)\/(statements\/[^/]+|payouts)$/, 'publisher'],
+  [/^/, /^\/audit(\/[0-9]+)?$/, 'audit'],
 ];
 
 const forbidden = (c: Parameters<typeof jsonError>[0], what: string) =>
@@ -35,8 +36,8 @@ export const adminScope = createMiddleware<AppEnv>(async (c, next) => {
   const actor = c.var.admin;
   if (actor.via !== 'publisher_key') return next();
   const path = c.req.path.replace(/^\/__paywall\/api\/admin/, '');
-  for (const [pattern, scope] of PUBLISHER_ROUTES) {
-    const m = pattern.exec(path);
+  for (const [method, pattern, scope] of PUBLISHER_ROUTES) {
+    const m = method.test(c.req.method) ? pattern.exec(path) : null;
     if (!m) continue;
     if (scope === 'audit') return next();
     const named = decoded(m[1]!);

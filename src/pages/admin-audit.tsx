@@ -9,6 +9,7 @@ const ACTIONS: Record<AuditEntry['action'], string> = {
   'publisher.create': 'publisher created',
   'publisher.key.create': 'API key made',
   'publisher.key.revoke': 'API key revoked',
+  'publisher.payout': 'payout recorded',
 };
 
 function who(entry: AuditEntry): string {

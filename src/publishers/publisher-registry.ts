@@ -1,7 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { migrate } from '../storage/migrations';
 import { publisherSchema } from './publisher-schema';
-import type { ApiKeyInfo, KeyHolder, NewKey, Publisher } from './publisher-types';
+import type { ApiKeyInfo, KeyHolder, NewKey, Payout, Publisher } from './publisher-types';
 
 /** A key's last use is written at most this often: it says "in use lately", not every call. */
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -95,6 +95,33 @@ export class PublisherRegistry extends DurableObject<Env> {
       this.sql.exec('UPDATE api_keys SET revoked_at = ? WHERE id = ?', row.revoked_at, keyId);
     }
     return { ok: true, key: keyInfo(row) };
+  }
+
+  /** Records a payout once per reference: the same bank reference twice is refused, so a retried call cannot pay twice on paper. */
+  async recordPayout(
+    publisherId: string,
+    p: Omit<Payout, 'recordedAt'>,
+  ): Promise<{ ok: true; payout: Payout } | { ok: false; reason: 'no_such_publisher' | 'duplicate_reference' }> {
+    if (!this.exists(publisherId)) return { ok: false, reason: 'no_such_publisher' };
+    if (this.sql.exec('SELECT 1 FROM payouts WHERE publisher_id = ? AND reference = ?', publisherId, p.reference).toArray().length) {
+      return { ok: false, reason: 'duplicate_reference' };
+    }
+    const now = Date.now();
+    this.sql.exec(
+      'INSERT INTO payouts (id, publisher_id, amount_micros, paid_on, reference, recorded_at) VALUES (?, ?, ?, ?, ?, ?)',
+      p.payoutId, publisherId, p.amountMicros, p.paidOn, p.reference, now,
+    );
+    return { ok: true, payout: { ...p, recordedAt: iso(now)! } };
+  }
+
+  async payouts(publisherId: string): Promise<Payout[]> {
+    return this.sql
+      .exec<{ id: string; amount_micros: number; paid_on: string; reference: string; recorded_at: number }>(
+        'SELECT * FROM payouts WHERE publisher_id = ? ORDER BY paid_on, recorded_at',
+        publisherId,
+      )
+      .toArray()
+      .map((r) => ({ payoutId: r.id, amountMicros: r.amount_micros, paidOn: r.paid_on, reference: r.reference, recordedAt: iso(r.recorded_at)! }));
   }
 
   private insertKey(publisherId: string, key: NewKey, now: number): void {

@@ -36,5 +36,20 @@ CREATE TABLE api_keys (
 CREATE INDEX api_keys_by_publisher ON api_keys(publisher_id, created_at);
 `,
     },
+    {
+      version: 2,
+      description: 'payouts made to publishers',
+      up: `
+CREATE TABLE payouts (
+  id TEXT PRIMARY KEY,
+  publisher_id TEXT NOT NULL REFERENCES publishers(id),
+  amount_micros INTEGER NOT NULL CHECK (amount_micros > 0),
+  paid_on TEXT NOT NULL,
+  reference TEXT NOT NULL,
+  recorded_at INTEGER NOT NULL,
+  UNIQUE (publisher_id, reference)
+);
+`,
+    },
   ],
 };
