@@ -6,6 +6,7 @@ import { adminHostOnly } from './admin/admin-host';
 import { adminScope } from './admin/admin-scope';
 import { requireAdmin } from './admin/require-admin';
 import { publisherRoutes } from './publishers/publisher-routes';
+import { readerSupportRoutes } from './admin/reader-support-routes';
 import { statementRoutes } from './publishers/statement-routes';
 import { auditRoutes } from './admin/audit-routes';
 import { consoleRoutes } from './admin/console-routes';
@@ -49,6 +50,7 @@ const api = new Hono<AppEnv>()
   .route('/admin', auditRoutes)
   .route('/admin', publisherRoutes)
   .route('/admin', statementRoutes)
+  .route('/admin', readerSupportRoutes)
   .route('/', readerRoutes)
   .route('/', topupRoutes);
 

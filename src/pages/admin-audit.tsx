@@ -10,6 +10,7 @@ const ACTIONS: Record<AuditEntry['action'], string> = {
   'publisher.key.create': 'API key made',
   'publisher.key.revoke': 'API key revoked',
   'publisher.payout': 'payout recorded',
+  'reader.lookup': 'reader looked up',
 };
 
 function who(entry: AuditEntry): string {
