@@ -46,7 +46,7 @@ it('an admin signs in, changes the article price, the demo charges it, and the r
   await page.goto(`${harness.demo.adminUrl}/__paywall/admin`);
   await page.getByLabel('Admin token').fill('not-the-token');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect.poll(() => page.getByRole('alert').textContent()).toContain('That is not the admin token');
+  await expect.poll(() => page.getByRole('alert').textContent(), { timeout: 15_000 }).toContain('That is not the admin token');
   await page.screenshot({ path: screenshotPath('admin-sign-in'), fullPage: true });
   await page.getByLabel('Admin token').fill(DEMO_ADMIN_TOKEN);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -141,4 +141,5 @@ it('an admin signs in, changes the article price, the demo charges it, and the r
   expect(phoneProblems).toEqual([]);
 
   expect(problems).toEqual([]);
-});
+  // Three `wrangler kv` processes and a demo flush cycle: minutes on a loaded machine.
+}, 300_000);
