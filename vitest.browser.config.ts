@@ -9,5 +9,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     fileParallelism: false,
+    // A page answers within a second on an idle machine; seven engineers' test runs share two cores.
+    expect: { poll: { timeout: 15_000 } },
   },
 });

@@ -17,6 +17,7 @@ export const DEMO_VARS = {
   DEV_TOPUP: 'true',
   ADMIN_TOKEN: 'demo-admin-token',
   ADMIN_HOST: 'admin.localhost',
+  PLATFORM_FEE_BPS: '1000',
   STRIPE_WEBHOOK_SECRET: 'whsec_demo',
   TOKEN_SECRET: 'demo-token-secret-not-for-production',
   USAGE_FLUSH_SECONDS: '2',

@@ -3,7 +3,11 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
 import { adminHostOnly } from './admin/admin-host';
+import { adminScope } from './admin/admin-scope';
 import { requireAdmin } from './admin/require-admin';
+import { publisherRoutes } from './publishers/publisher-routes';
+import { readerSupportRoutes } from './admin/reader-support-routes';
+import { statementRoutes } from './publishers/statement-routes';
 import { auditRoutes } from './admin/audit-routes';
 import { consoleRoutes } from './admin/console-routes';
 import { creditRoutes } from './admin/credit-routes';
@@ -44,12 +48,16 @@ const api = new Hono<AppEnv>()
   .use('/dev/topup', topUpLimit)
   .use('/admin/*', limitPerClient((env) => env.ADMIN_LIMITER, 'admin calls'))
   .use('/admin/*', requireAdmin)
+  .use('/admin/*', adminScope)
   .route('/admin', siteRoutes)
   .route('/admin', creditRoutes)
   .route('/admin', usageRoutes)
   .route('/admin', auditRoutes)
   .route('/admin', debtRoutes)
   .route('/admin', takeBackAdminRoutes)
+  .route('/admin', publisherRoutes)
+  .route('/admin', statementRoutes)
+  .route('/admin', readerSupportRoutes)
   .route('/', readerRoutes)
   .route('/', topupRoutes)
   .route('/', withdrawRoutes)

@@ -10,8 +10,15 @@ interface PaywallSecrets {
   STRIPE_API_BASE?: string;
   /** The one host name that serves the admin console and API, e.g. `admin.paywall.example`; unset, they are served nowhere. */
   ADMIN_HOST?: string;
+  /** The platform's fee on publishers' net revenue, in basis points (0 to 10000); unset is none. */
+  PLATFORM_FEE_BPS?: string;
 }
-interface Env extends PaywallSecrets {}
+// The publisher registry's binding is in wrangler.toml; declared here so that the
+// generated worker-configuration.d.ts, which other branches regenerate too, stays as it is.
+interface PaywallBindings {
+  PUBLISHERS: DurableObjectNamespace<import('./index').PublisherRegistry>;
+}
+interface Env extends PaywallSecrets, PaywallBindings {}
 declare namespace Cloudflare {
-  interface Env extends PaywallSecrets {}
+  interface Env extends PaywallSecrets, PaywallBindings {}
 }

@@ -2,7 +2,9 @@ import { DurableObject } from 'cloudflare:workers';
 import { migrate } from '../storage/migrations';
 import { auditSchema } from './audit-schema';
 
-export type AuditAction = 'site.put' | 'site.delete' | 'reader.credit';
+import type { AuditActor } from './admin-actor';
+
+export type AuditAction = 'site.put' | 'site.delete' | 'reader.credit' | 'publisher.create' | 'publisher.key.create' | 'publisher.key.revoke' | 'publisher.payout' | 'reader.lookup';
 /** Small facts about a change beside its documents, e.g. a credit's amount and reason. */
 export type AuditDetail = Record<string, string | number | null>;
 
@@ -10,6 +12,9 @@ export type AuditRecord = {
   via: 'api' | 'console';
   sessionId?: string;
   client?: string;
+  actor?: AuditActor;
+  /** The publisher the change belongs to, when it is not a site's (its records and keys). */
+  publisherId?: string;
   action: AuditAction;
   host?: string;
   readerId?: string;
@@ -25,9 +30,12 @@ export type AuditEntry = {
   via: 'api' | 'console';
   sessionId: string | null;
   client: string | null;
+  /** Who: null on entries written before the actor was recorded (all the operator's). */
+  actor: AuditActor | null;
   action: AuditAction;
   host: string | null;
   readerId: string | null;
+  publisherId: string | null;
   /** The text, or null when there was none; `omitted` when it is too large to list (read the entry by id). */
   before: string | null | { omitted: true; bytes: number };
   after: string | null | { omitted: true; bytes: number };
@@ -51,7 +59,12 @@ type EntryRow = {
   before_hash: string | null;
   after_hash: string | null;
   detail: string | null;
+  actor: string | null;
+  publisher: string | null;
 };
+
+/** What a listing may show: everything (the operator), or a publisher's hosts and its own records. */
+export type AuditScope = { hosts: string[]; publisherId: string };
 
 /**
  * The admin audit trail: one SQLite Durable Object for the whole deployment. Entries are
@@ -80,8 +93,8 @@ export class AdminAudit extends DurableObject<Env> {
       }
       return this.sql
         .exec<{ id: number }>(
-          `INSERT INTO entries (at, via, session, client, action, host, reader, before_hash, after_hash, detail)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+          `INSERT INTO entries (at, via, session, client, action, host, reader, before_hash, after_hash, detail, actor, publisher)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
           Date.now(),
           entry.via,
           entry.sessionId ?? null,
@@ -92,6 +105,8 @@ export class AdminAudit extends DurableObject<Env> {
           docs[0]?.hash ?? null,
           docs[1]?.hash ?? null,
           entry.detail ? JSON.stringify(entry.detail) : null,
+          entry.actor ? JSON.stringify(entry.actor) : null,
+          entry.publisherId ?? null,
         )
         .one().id;
     });
@@ -99,13 +114,19 @@ export class AdminAudit extends DurableObject<Env> {
   }
 
   /** Newest first; `before` is the id to continue below. */
-  async list(query: { host?: string; limit: number; before?: number }): Promise<{ entries: AuditEntry[]; nextBefore: number | null }> {
+  async list(query: { host?: string; limit: number; before?: number; scope?: AuditScope }): Promise<{ entries: AuditEntry[]; nextBefore: number | null }> {
     const before = query.before ?? Number.MAX_SAFE_INTEGER;
-    const rows = (
-      query.host === undefined
-        ? this.sql.exec<EntryRow>('SELECT * FROM entries WHERE id < ? ORDER BY id DESC LIMIT ?', before, query.limit + 1)
-        : this.sql.exec<EntryRow>('SELECT * FROM entries WHERE host = ? AND id < ? ORDER BY id DESC LIMIT ?', query.host, before, query.limit + 1)
-    ).toArray();
+    const where = ['id < ?'];
+    const params: SqlStorageValue[] = [before];
+    if (query.host !== undefined) {
+      where.push('host = ?');
+      params.push(query.host);
+    }
+    if (query.scope) {
+      where.push(`(host IN (${query.scope.hosts.map(() => '?').join(', ')}) OR publisher = ?)`);
+      params.push(...query.scope.hosts, query.scope.publisherId);
+    }
+    const rows = this.sql.exec<EntryRow>(`SELECT * FROM entries WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`, ...params, query.limit + 1).toArray();
     const more = rows.length > query.limit;
     const page = rows.slice(0, query.limit);
     const entries = await Promise.all(page.map((row) => this.toEntry(row, LIST_INLINE_BYTES)));
@@ -124,9 +145,11 @@ export class AdminAudit extends DurableObject<Env> {
       via: row.via,
       sessionId: row.session,
       client: row.client,
+      actor: row.actor === null ? null : JSON.parse(row.actor),
       action: row.action,
       host: row.host,
       readerId: row.reader,
+      publisherId: row.publisher,
       before: await this.document(row.before_hash, inlineBytes),
       after: await this.document(row.after_hash, inlineBytes),
       detail: row.detail === null ? null : JSON.parse(row.detail),

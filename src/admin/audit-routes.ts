@@ -2,7 +2,9 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../http/app-types';
 import { jsonError, validated } from '../http/json-errors';
-import type { AuditEntry } from './admin-audit';
+import type { AdminActor } from './admin-actor';
+import type { AuditEntry, AuditScope } from './admin-audit';
+import { mayUseHost } from './admin-scope';
 import { auditLog } from './audit-stub';
 
 const hostParam = z.string().regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$/, { error: 'must be a lower-case host name' });
@@ -21,6 +23,18 @@ function parsedOrText(doc: AuditEntry['before']): unknown {
   }
 }
 
+/** What of the log a caller may see: all of it (the operator), or a publisher's hosts and its own records. */
+function scopeOf(actor: AdminActor): AuditScope | undefined {
+  return actor.via === 'publisher_key' ? { hosts: actor.hosts, publisherId: actor.publisherId } : undefined;
+}
+
+function mayRead(actor: AdminActor, entry: AuditEntry): boolean {
+  const scope = scopeOf(actor);
+  return !scope || (entry.host !== null && scope.hosts.includes(entry.host)) || entry.publisherId === scope.publisherId;
+}
+
+const forbidden = (c: Parameters<typeof jsonError>[0]) => jsonError(c, 403, 'forbidden', 'This API key may read only its own publisher\u2019s audit entries.');
+
 export const auditRoutes = new Hono<AppEnv>()
   .get(
     '/audit',
@@ -34,12 +48,15 @@ export const auditRoutes = new Hono<AppEnv>()
     ),
     async (c) => {
       const { host, limit, before } = c.req.valid('query');
-      const page = await auditLog(c.env).list({ limit, ...(host ? { host } : {}), ...(before ? { before } : {}) });
+      if (host && !mayUseHost(c.var.admin, host)) return forbidden(c);
+      const scope = scopeOf(c.var.admin);
+      const page = await auditLog(c.env).list({ limit, ...(host ? { host } : {}), ...(before ? { before } : {}), ...(scope ? { scope } : {}) });
       return c.json({ entries: page.entries.map(presentEntry), nextBefore: page.nextBefore });
     },
   )
   .get('/audit/:id{[0-9]{1,15}}', async (c) => {
     const entry = await auditLog(c.env).get(Number(c.req.param('id')));
     if (!entry) return jsonError(c, 404, 'not_found', 'No audit entry with this id.');
+    if (!mayRead(c.var.admin, entry)) return forbidden(c);
     return c.json(presentEntry(entry));
   });

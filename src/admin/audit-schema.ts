@@ -36,5 +36,14 @@ CREATE TABLE IF NOT EXISTS documents (
 ) WITHOUT ROWID;
 `,
     },
+    {
+      version: 2,
+      description: 'who made each change (actor), and the publisher a change belongs to',
+      up: `
+ALTER TABLE entries ADD COLUMN actor TEXT;
+ALTER TABLE entries ADD COLUMN publisher TEXT;
+CREATE INDEX entries_by_publisher ON entries(publisher, id);
+`,
+    },
   ],
 };

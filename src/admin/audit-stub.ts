@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../http/app-types';
+import { auditActorOf } from './admin-actor';
 import type { AuditRecord } from './admin-audit';
 import { clientOf } from '../http/client-address';
 
@@ -8,12 +9,13 @@ export function auditLog(env: Env) {
   return env.ADMIN_AUDIT.get(env.ADMIN_AUDIT.idFromName('admin-audit'));
 }
 
-/** Records a change made by the request's admin (API or console). */
-export async function recordChange(c: Context<AppEnv>, change: Omit<AuditRecord, 'via' | 'sessionId' | 'client'>): Promise<void> {
+/** Records a change made by the request's admin (the operator by API or console, or a publisher's key). */
+export async function recordChange(c: Context<AppEnv>, change: Omit<AuditRecord, 'via' | 'sessionId' | 'client' | 'actor'>): Promise<void> {
   const actor = c.var.admin;
   await auditLog(c.env).record({
     ...change,
-    via: actor.via,
+    via: actor.via === 'console' ? 'console' : 'api',
+    actor: auditActorOf(actor),
     ...(actor.via === 'console' ? { sessionId: actor.sessionId } : {}),
     client: clientOf(c),
   });

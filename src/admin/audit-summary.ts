@@ -5,6 +5,8 @@ type Doc = { origin?: unknown; rules?: unknown };
 
 /** What an audit entry changed, in a few lines a person can read; the full documents are listed beside it. */
 export function summarizeChange(entry: AuditEntry): string[] {
+  if (entry.action.startsWith('publisher.')) return [`${entry.action.replace('publisher.', '').replace('.', ' ')}: ${typeof entry.after === 'string' ? entry.after : ''}`];
+  if (entry.action === 'reader.lookup') return [`read the ${String(entry.detail?.looked_at ?? '')} of reader ${entry.readerId}`];
   if (entry.action === 'reader.credit') {
     const d = entry.detail ?? {};
     return [`credited ${String(d.amountMicros)} micros to reader ${entry.readerId}: ${String(d.reason ?? '')}`];

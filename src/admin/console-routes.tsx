@@ -16,6 +16,10 @@ import { RevenuePage } from '../pages/admin-revenue';
 import { ConsoleMessagePage, SignInPage } from '../pages/admin-sign-in';
 import { SiteEditorPage, type PathPreview } from '../pages/admin-site-editor';
 import { SitesPage } from '../pages/admin-sites';
+import { PublishersPage } from '../pages/admin-publishers';
+import { amountOwed } from '../publishers/amount-owed';
+import { publisherRegistry } from '../publishers/publisher-stub';
+import { buildStatement, isMonth, platformFeeBps, statementCsv } from '../publishers/statement';
 import { endSession, isAdminToken, sessionOf, startSession } from './admin-session';
 import { auditLog } from './audit-stub';
 import { applyRowAction, blankRule, draftFromForm, draftFromSite, siteFromDraft, type SiteDraft } from './site-form';
@@ -188,6 +192,29 @@ export const consoleRoutes = new Hono<ConsoleEnv>()
     return c.html(<TakeBacksPage nonce={nonceOf(c)} host={host} {...await recentTakeBacks(c.env, host)} />);
   })
   .get('/debts', async (c) => c.html(<DebtsPage nonce={nonceOf(c)} readers={await readersInDebt(c.env)} />))
+  .get('/publishers', async (c) => {
+    const bps = platformFeeBps(c.env);
+    const thisMonth = utcDay(Date.now()).slice(0, 7);
+    const lastMonth = addDays(`${thisMonth}-01`, -1).slice(0, 7);
+    const rows = [];
+    for (const publisher of await publisherRegistry(c.env).list()) {
+      const owed = bps === null ? null : await amountOwed(c.env, publisher, bps, thisMonth);
+      rows.push({ publisher, owed: owed?.ok ? owed.owed : null });
+    }
+    return c.html(<PublishersPage nonce={nonceOf(c)} rows={rows} months={[thisMonth, lastMonth]} />);
+  })
+  .get('/publishers/:publisherId/statements/:file{[0-9]{4}-[0-9]{2}\\.csv}', async (c) => {
+    const month = c.req.param('file').slice(0, 7);
+    const bps = platformFeeBps(c.env);
+    const publisher = /^pub_[A-Za-z0-9_-]{16}$/.test(c.req.param('publisherId')) ? await publisherRegistry(c.env).get(c.req.param('publisherId')) : null;
+    if (!publisher || !isMonth(month) || bps === null) return c.html(<ConsoleMessagePage nonce={nonceOf(c)} signedIn title="No such statement" message="There is no statement for this publisher and month." />, 404);
+    const built = await buildStatement(c.env.KV, publisher, month, bps);
+    if (!built.ok) return c.html(<ConsoleMessagePage nonce={nonceOf(c)} signedIn title="Statement unreadable" message={`The usage summary of ${built.host} for ${built.date} is not valid.`} />, 500);
+    return c.body(statementCsv(built.statement), 200, {
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': `attachment; filename="statement-${publisher.publisherId}-${month}.csv"`,
+    });
+  })
   .all('*', (c) => c.html(<ConsoleMessagePage nonce={nonceOf(c)} signedIn title="Not found" message="There is no such console page." />, 404));
 
 async function hostGuard(c: C, next: () => Promise<void>) {

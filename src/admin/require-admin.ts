@@ -2,15 +2,21 @@ import { bearerAuth } from 'hono/bearer-auth';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../http/app-types';
 import { jsonError } from '../http/json-errors';
+import { apiKeyDigest, looksLikeApiKey } from '../publishers/api-key';
+import { publisherRegistry } from '../publishers/publisher-stub';
+import type { AdminActor } from './admin-actor';
+import { isAdminToken } from './admin-session';
 import { sessionOf } from './admin-session';
 import { slowDownWrongToken } from './sign-in-throttle';
 
 const UNSAFE = /^(POST|PUT|PATCH|DELETE)$/;
 
 /**
- * Every admin call: `Authorization: Bearer <ADMIN_TOKEN>` (an API client), or the
- * console's session cookie (a signed-in browser). With no ADMIN_TOKEN set, nobody is an
- * admin. Hono's bearerAuth compares in constant time; a wrong token is answered slowly.
+ * Every admin call: `Authorization: Bearer <ADMIN_TOKEN>` (the operator's API client), a
+ * publisher's API key (looked up by its digest in the publisher registry on every call,
+ * so a revoked key fails at once), or the console's session cookie (a signed-in
+ * browser). With no ADMIN_TOKEN set, nobody is an admin. The admin token is compared in
+ * constant time; a wrong token or key is answered slowly.
  *
  * The cookie is SameSite=Strict, so a browser never sends it with a request started by
  * another site; a change made with the cookie must also come from this very origin
@@ -31,21 +37,29 @@ export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
     }
   }
 
+  let actor: AdminActor | null = null;
   return bearerAuth<AppEnv>({
-    token: expected,
-    noAuthenticationHeader: { message: { error: 'unauthorized', message: 'Authorization: Bearer <admin token> is required.' } },
+    verifyToken: async (token, c) => {
+      if (await isAdminToken(c.env, token)) actor = { via: 'api' };
+      else if (looksLikeApiKey(token)) {
+        const holder = await publisherRegistry(c.env).authenticate(await apiKeyDigest(token));
+        if (holder) actor = { via: 'publisher_key', ...holder };
+      }
+      return actor !== null;
+    },
+    noAuthenticationHeader: { message: { error: 'unauthorized', message: 'Authorization: Bearer <admin token or API key> is required.' } },
     // Hono answers a malformed header with 400; to a caller it is simply not authorised.
     invalidAuthenticationHeader: {
-      message: (c) => c.json({ error: 'unauthorized', message: 'Authorization: Bearer <admin token> is required.' }, 401),
+      message: (c) => c.json({ error: 'unauthorized', message: 'Authorization: Bearer <admin token or API key> is required.' }, 401),
     },
     invalidToken: {
       message: async (c) => {
         await slowDownWrongToken(c.env as Env);
-        return { error: 'unauthorized', message: 'Wrong admin token.' };
+        return { error: 'unauthorized', message: 'Wrong admin token, or an API key that is not (or no longer) valid.' };
       },
     },
   })(c, async () => {
-    c.set('admin', { via: 'api' });
+    c.set('admin', actor!);
     await next();
   });
 });

@@ -6,10 +6,20 @@ const ACTIONS: Record<AuditEntry['action'], string> = {
   'site.put': 'site saved',
   'site.delete': 'site deleted',
   'reader.credit': 'reader credited',
+  'publisher.create': 'publisher created',
+  'publisher.key.create': 'API key made',
+  'publisher.key.revoke': 'API key revoked',
+  'publisher.payout': 'payout recorded',
+  'reader.lookup': 'reader looked up',
 };
 
 function who(entry: AuditEntry): string {
-  const how = entry.via === 'console' ? `console session ${entry.sessionId?.slice(0, 8) ?? ''}` : 'API (bearer token)';
+  const how =
+    entry.actor?.type === 'publisher_key'
+      ? `${entry.actor.publisherName}'s API key “${entry.actor.keyName}” (${entry.actor.keyId})`
+      : entry.via === 'console'
+        ? `operator, console session ${entry.sessionId?.slice(0, 8) ?? ''}`
+        : 'operator, API (admin token)';
   return entry.client && entry.client !== 'unknown' ? `${how} from ${entry.client}` : how;
 }
 

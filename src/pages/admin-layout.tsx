@@ -21,6 +21,7 @@ export function AdminLayout(props: { title: string; nonce: string; signedIn: boo
           {props.signedIn ? (
             <nav>
               <a href="/__paywall/admin">Sites</a>
+              <a href="/__paywall/admin/publishers">Publishers</a>
               <a href="/__paywall/admin/audit">Audit log</a>
               <a href="/__paywall/admin/debts">Wallets in debt</a>
               <form method="post" action="/__paywall/admin/sign-out" class="inline">
@@ -98,5 +99,22 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .88rem; }
 pre { background: #f8fafc; border: 1px solid #e2e8f0; padding: .6rem; overflow: auto; max-height: 20rem; }
 .diff-add { color: #166534; }
+/* On a phone the rules table becomes one card per rule, each field under its own label. */
+@media (max-width: 44rem) {
+  .top { padding: .6rem .9rem; }
+  main { padding: 1rem .6rem 3rem; }
+  .card { padding: .9rem .8rem; }
+  .rules thead { position: absolute; left: -10000px; }
+  .rules, .rules tbody, .rules tr, .rules td { display: block; width: 100%; box-sizing: border-box; }
+  .rules tr { border: 1px solid #d6d6d0; border-radius: .5rem; margin: 0 0 .75rem; padding: .35rem .6rem; }
+  .rules td { border: 0; padding: .3rem 0; }
+  .rules td[data-col]::before { content: attr(data-col); display: block; font-weight: 600; font-size: .88rem; margin-bottom: .2rem; }
+  .rules td.rule-no { font-weight: 700; }
+  .rules td.rule-no::before { content: "Rule "; }
+  .rules input.pattern { min-width: 0; }
+  .row-actions { white-space: normal; }
+  .preview-row input { min-width: 0; width: 100%; }
+  table:not(.rules) { display: block; overflow-x: auto; }
+}
 .diff-del { color: #991b1b; }
 `;

@@ -60,7 +60,7 @@ function RuleRow(props: { rule: RuleDraft; index: number; count: number; errors:
   return (
     <tr>
       <td class="rule-no">{n}</td>
-      <td>
+      <td data-col="Path pattern">
         <input
           class="pattern"
           id={`pattern-${i}`}
@@ -74,7 +74,7 @@ function RuleRow(props: { rule: RuleDraft; index: number; count: number; errors:
         />
         <FieldErrors id={`err-pattern-${i}`} messages={patternErr} />
       </td>
-      <td>
+      <td data-col="Price per view">
         <span class="pair">
         <input
           class="price"
@@ -103,7 +103,7 @@ function RuleRow(props: { rule: RuleDraft; index: number; count: number; errors:
           </p>
         )}
       </td>
-      <td>
+      <td data-col="Re-view window">
         <span class="pair">
         <input
           class="window"
@@ -127,7 +127,7 @@ function RuleRow(props: { rule: RuleDraft; index: number; count: number; errors:
         </span>
         <FieldErrors id={`err-window-${i}`} messages={windowErr} />
       </td>
-      <td class="row-actions">
+      <td class="row-actions" data-col="Order">
         <button type="submit" class="secondary small" name="action" value={`up:${i}`} data-verb="up" disabled={i === 0} aria-label={`Move rule ${n} up`} data-label="Move rule # up">
           ↑
         </button>{' '}

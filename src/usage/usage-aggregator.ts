@@ -13,7 +13,7 @@ const PATH_RETENTION_DAYS = 35;
 /** Days written to KV per flush, far below a Worker's subrequest limit. */
 const DAYS_PER_FLUSH = 50;
 
-type DayRow = { day: string; views: number; paid_views: number; revenue: number; version: number; top: string | null };
+type DayRow = { day: string; views: number; paid_views: number; revenue: number; refunds: number; refunded: number; version: number; top: string | null };
 type TopPath = UsageSummary['topPaths'][number];
 
 /**
@@ -79,6 +79,10 @@ export class UsageAggregator extends DurableObject<Env> {
           );
         }
       }
+      // Refunds are also kept apart, for statements (their day row exists: addToDay made it).
+      for (const e of fresh) {
+        if (e.kind === 'refund') this.db.all('UPDATE days SET refunds = refunds + 1, refunded = refunded + ? WHERE day = ?', e.amountMicros, e.day);
+      }
       this.db.all(
         'INSERT INTO reader_seqs (reader_id, seq) VALUES (?, ?) ON CONFLICT (reader_id) DO UPDATE SET seq = excluded.seq',
         readerId, fresh[fresh.length - 1]!.seq,
@@ -139,7 +143,7 @@ export class UsageAggregator extends DurableObject<Env> {
   private async flush(): Promise<void> {
     const host = this.host;
     if (host === null) return;
-    const dirty = this.db.all<DayRow>('SELECT day, views, paid_views, revenue, version, top FROM days WHERE version > flushed ORDER BY day LIMIT ?', DAYS_PER_FLUSH);
+    const dirty = this.db.all<DayRow>('SELECT day, views, paid_views, revenue, refunds, refunded, version, top FROM days WHERE version > flushed ORDER BY day LIMIT ?', DAYS_PER_FLUSH);
     const updatedAt = new Date().toISOString();
     const writes = dirty.map(async (row) => {
       const summary: UsageSummary = {
@@ -148,6 +152,8 @@ export class UsageAggregator extends DurableObject<Env> {
         views: row.views,
         paidViews: row.paid_views,
         revenueMicros: row.revenue,
+        refunds: row.refunds,
+        refundedMicros: row.refunded,
         topPaths: row.top === null ? this.topPaths(row.day) : (JSON.parse(row.top) as TopPath[]),
         updatedAt,
       };

@@ -12,6 +12,9 @@ export const usageSummarySchema = z.object({
   views: count,
   paidViews: count,
   revenueMicros: count,
+  /** Paid views of the day refunded since (already taken out of the counts above), and what they had been charged. Absent in summaries written before they were kept. */
+  refunds: count.optional(),
+  refundedMicros: count.optional(),
   topPaths: z.array(z.object({ path: z.string(), paidViews: count, revenueMicros: count })),
   updatedAt: z.string(),
 });

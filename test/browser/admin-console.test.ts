@@ -46,7 +46,7 @@ it('an admin signs in, changes the article price, the demo charges it, and the r
   await page.goto(`${harness.demo.adminUrl}/__paywall/admin`);
   await page.getByLabel('Admin token').fill('not-the-token');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect.poll(() => page.getByRole('alert').textContent()).toContain('That is not the admin token');
+  await expect.poll(() => page.getByRole('alert').textContent(), { timeout: 15_000 }).toContain('That is not the admin token');
   await page.screenshot({ path: screenshotPath('admin-sign-in'), fullPage: true });
   await page.getByLabel('Admin token').fill(DEMO_ADMIN_TOKEN);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -123,5 +123,23 @@ it('an admin signs in, changes the article price, the demo charges it, and the r
     .toEqual([day(0), '1', '1', '$0.003']);
   await page.screenshot({ path: screenshotPath('admin-revenue-chart'), fullPage: true });
 
+  // The rules editor on a 390 px phone: one card per rule, nothing wider than the screen.
+  const phone = await harness.browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const phoneProblems = watchCsp(phone);
+  await phone.context().addCookies(await page.context().cookies());
+  await phone.goto(`${harness.demo.adminUrl}/__paywall/admin/sites/demo.localhost`);
+  await phone.getByRole('heading', { name: 'Price rules of demo.localhost' }).waitFor();
+  expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  const table = (await phone.locator('table.rules').boundingBox())!;
+  expect(table.x + table.width).toBeLessThanOrEqual(390);
+  const pattern = (await phone.getByLabel('Pattern of rule 1').boundingBox())!;
+  expect(pattern.width).toBeGreaterThan(250);
+  await phone.getByLabel('Price of rule 2', { exact: true }).fill('0.02');
+  await phone.getByRole('button', { name: 'Save rules' }).tap();
+  await phone.getByTestId('saved').waitFor();
+  await phone.screenshot({ path: screenshotPath('admin-site-editor-phone'), fullPage: true });
+  expect(phoneProblems).toEqual([]);
+
   expect(problems).toEqual([]);
-});
+  // Three `wrangler kv` processes and a demo flush cycle: minutes on a loaded machine.
+}, 300_000);

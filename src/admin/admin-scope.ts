@@ -1,0 +1,56 @@
+import { createMiddleware } from 'hono/factory';
+import type { AdminActor } from './admin-actor';
+import type { AppEnv } from '../http/app-types';
+import { jsonError } from '../http/json-errors';
+
+/** Whether the actor may read and change what belongs to `host`: the operator always, a publisher for its own hosts. */
+export function mayUseHost(actor: AdminActor, host: string): boolean {
+  return actor.via !== 'publisher_key' || actor.hosts.includes(host);
+}
+
+export function isOperator(actor: AdminActor): boolean {
+  return actor.via !== 'publisher_key';
+}
+
+/** Admin routes that a publisher's key may call, with what each is scoped to. Anything not listed is the operator's alone. */
+const PUBLISHER_ROUTES: [RegExp, RegExp, 'host' | 'publisher' | 'audit'][] = [
+  [/^/, /^\/sites\/([^/]+)(\/origin-secret)?$/, 'host'],
+  [/^/, /^\/usage\/([^/]+)$/, 'host'],
+  [/^/, /^\/publishers\/([^/]+)(\/keys(\/[^/]+)?)?$/, 'publisher'],
+  [/^(GET|HEAD)$/, /^\/publishers\/([^/]+)\/(statements\/[^/]+|payouts)$/, 'publisher'],
+  [/^/, /^\/audit(\/[0-9]+)?$/, 'audit'],
+];
+
+const forbidden = (c: Parameters<typeof jsonError>[0], what: string) =>
+  jsonError(c, 403, 'forbidden', `This API key may not ${what}; nothing was changed.`);
+
+/**
+ * Tenancy of the admin API, in one place. The operator (ADMIN_TOKEN, or the console
+ * session) may call everything; a publisher's key only its own hosts' sites and usage,
+ * its own publisher record and keys, and the audit log (which audit-routes.ts filters
+ * to its hosts). Everything else, crediting readers and managing publishers included,
+ * and any admin route added later, is a 403 for a publisher key until it is listed here.
+ * It runs before the handlers, so a refusal changes nothing.
+ */
+export const adminScope = createMiddleware<AppEnv>(async (c, next) => {
+  const actor = c.var.admin;
+  if (actor.via !== 'publisher_key') return next();
+  const path = c.req.path.replace(/^\/__paywall\/api\/admin/, '');
+  for (const [method, pattern, scope] of PUBLISHER_ROUTES) {
+    const m = method.test(c.req.method) ? pattern.exec(path) : null;
+    if (!m) continue;
+    if (scope === 'audit') return next();
+    const named = decoded(m[1]!);
+    if (scope === 'host') return named !== null && actor.hosts.includes(named) ? next() : forbidden(c, `use the host ${named ?? m[1]}: it is not one of its publisher's hosts`);
+    return named === actor.publisherId ? next() : forbidden(c, 'read or change another publisher');
+  }
+  return forbidden(c, 'make this call: it is the operator\u2019s alone');
+});
+
+function decoded(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,79 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { recordChange } from '../admin/audit-stub';
+import { HOST } from '../admin/site-routes';
+import type { AppEnv } from '../http/app-types';
+import { jsonError, validated } from '../http/json-errors';
+import { apiKeyDigest, newApiKey, randomId } from './api-key';
+import { publisherRegistry } from './publisher-stub';
+
+const PUBLISHER_ID = /^pub_[A-Za-z0-9_-]{16}$/;
+const KEY_ID = /^key_[A-Za-z0-9_-]{16}$/;
+export const MAX_HOSTS = 100;
+
+const name = z.string({ error: 'is required, as a string' }).trim().min(1, { error: 'must not be empty' }).max(200, { error: 'must be at most 200 characters' });
+const host = z.string({ error: 'must be a host name' }).regex(HOST, { error: 'must be a lower-case host name, with :port if not the default' });
+
+const newPublisher = z.strictObject({
+  name,
+  hosts: z
+    .array(host, { error: 'is required, as an array of host names' })
+    .min(1, { error: 'must name at least one host' })
+    .max(MAX_HOSTS, { error: `must name at most ${MAX_HOSTS} hosts` })
+    .superRefine((hosts, ctx) => {
+      hosts.forEach((h, i) => {
+        if (hosts.indexOf(h) !== i) ctx.addIssue({ code: 'custom', path: [i], message: 'is named twice' });
+      });
+    }),
+});
+
+async function newKey(keyName: string) {
+  const apiKey = newApiKey();
+  return { apiKey, key: { keyId: randomId('key_'), name: keyName, digest: await apiKeyDigest(apiKey) } };
+}
+
+/**
+ * Publishers and their API keys (the scope of each call is checked by admin-scope.ts
+ * before these run). A key is shown once, when it is made; only its digest is kept.
+ */
+export const publisherRoutes = new Hono<AppEnv>()
+  .post('/publishers', validated('json', newPublisher), async (c) => {
+    const { name, hosts } = c.req.valid('json');
+    const adminHost = (c.env.ADMIN_HOST ?? '').toLowerCase().replace(/:\d*$/, '');
+    const adminAt = hosts.findIndex((h) => h.replace(/:\d*$/, '') === adminHost);
+    if (adminAt >= 0) return jsonError(c, 400, 'invalid_request', `hosts.${adminAt}: is the admin host`, { field: `hosts.${adminAt}` });
+    const publisherId = randomId('pub_');
+    const { apiKey, key } = await newKey('first key');
+    const created = await publisherRegistry(c.env).createPublisher({ publisherId, name, hosts, key });
+    if (!created.ok) {
+      const at = hosts.indexOf(created.host);
+      return jsonError(c, 409, 'host_taken', `hosts.${at}: ${created.host} belongs to another publisher`, { field: `hosts.${at}` });
+    }
+    await recordChange(c, { action: 'publisher.create', publisherId, before: null, after: JSON.stringify({ publisherId, name, hosts, keyId: key.keyId }) });
+    return c.json({ publisherId, apiKey, keyId: key.keyId }, 201);
+  })
+  .get('/publishers', async (c) => c.json({ publishers: await publisherRegistry(c.env).list() }))
+  .get('/publishers/:publisherId', async (c) => {
+    const publisher = PUBLISHER_ID.test(c.req.param('publisherId')) ? await publisherRegistry(c.env).get(c.req.param('publisherId')) : null;
+    return publisher ? c.json(publisher) : jsonError(c, 404, 'publisher_not_found', 'No publisher with this id.');
+  })
+  .get('/publishers/:publisherId/keys', async (c) => {
+    const publisher = PUBLISHER_ID.test(c.req.param('publisherId')) ? await publisherRegistry(c.env).get(c.req.param('publisherId')) : null;
+    return publisher ? c.json({ keys: publisher.keys }) : jsonError(c, 404, 'publisher_not_found', 'No publisher with this id.');
+  })
+  .post('/publishers/:publisherId/keys', validated('json', z.strictObject({ name })), async (c) => {
+    const publisherId = c.req.param('publisherId');
+    if (!PUBLISHER_ID.test(publisherId)) return jsonError(c, 404, 'publisher_not_found', 'No publisher with this id.');
+    const { apiKey, key } = await newKey(c.req.valid('json').name);
+    const added = await publisherRegistry(c.env).addKey(publisherId, key);
+    if (!added.ok) return jsonError(c, 404, 'publisher_not_found', 'No publisher with this id.');
+    await recordChange(c, { action: 'publisher.key.create', publisherId, before: null, after: JSON.stringify(added.key) });
+    return c.json({ ...added.key, apiKey }, 201);
+  })
+  .delete('/publishers/:publisherId/keys/:keyId', async (c) => {
+    const { publisherId, keyId } = c.req.param();
+    const revoked = PUBLISHER_ID.test(publisherId) && KEY_ID.test(keyId) ? await publisherRegistry(c.env).revokeKey(publisherId, keyId) : null;
+    if (!revoked?.ok) return jsonError(c, 404, 'key_not_found', 'This publisher has no key with this id.');
+    await recordChange(c, { action: 'publisher.key.revoke', publisherId, before: null, after: JSON.stringify(revoked.key) });
+    return c.json(revoked.key);
+  });
