@@ -10,6 +10,9 @@ import { isReaderId } from './reader-token';
 import { loadStripe, webhookCrypto } from './stripe-client';
 import { stripeIdempotencyKey } from '../storage/kv-keys';
 
+/** Stripe's header: a timestamp and at least one v1 signature (hex), in any order, comma-separated. */
+const STRIPE_SIGNATURE = /^(?=(?:.*,)?t=\d+(?:,|$))(?=(?:.*,)?v1=[0-9a-f]+(?:,|$))[a-z0-9]+=[^,]+(?:,[a-z0-9]+=[^,]+)*$/;
+
 /** The fields of a Checkout session that decide a credit. */
 const paidSession = z.object({
   id: z.string().min(1).max(255),
@@ -36,10 +39,16 @@ export const stripeWebhook = new Hono<AppEnv>().post(
     onError: (c) => jsonError(c, 413, 'body_too_large', 'The request body must be at most 256 KiB.'),
   }),
   async (c) => {
+    // Bad input is judged before configuration (the contract): a missing or malformed
+    // signature is a 400 even while the secret is unset.
+    const signature = c.req.header('stripe-signature');
+    if (!signature || !STRIPE_SIGNATURE.test(signature)) {
+      return jsonError(c, 400, 'invalid_signature', 'The Stripe-Signature header is missing or malformed (t=<timestamp>,v1=<hex>).', {
+        field: 'Stripe-Signature',
+      });
+    }
     const secret = c.env.STRIPE_WEBHOOK_SECRET;
     if (!secret) return jsonError(c, 503, 'not_configured', 'STRIPE_WEBHOOK_SECRET is not set on this worker.');
-    const signature = c.req.header('stripe-signature');
-    if (!signature) return jsonError(c, 400, 'invalid_signature', 'The Stripe-Signature header is missing.');
     const payload = await c.req.text();
 
     const StripeSdk = await loadStripe();
