@@ -86,7 +86,10 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
   const request: ReserveRequest = { host, path, windowKey, priceMicros };
   if (matched?.rule.reviewWindowSeconds !== undefined) request.reviewWindowSeconds = matched.rule.reviewWindowSeconds;
   if (agent.maxPriceMicros !== null) request.maxPriceMicros = agent.maxPriceMicros;
-  if (agent.idempotencyKey !== null) request.idempotencyKey = agent.idempotencyKey;
+  if (agent.idempotencyKey !== null) {
+    request.idempotencyKey = agent.idempotencyKey;
+    request.method = c.req.method;
+  }
   if (agent.idempotencyFingerprint !== null) request.idempotencyFingerprint = agent.idempotencyFingerprint;
 
   const reserved = await tryWallet<ReserveResult>('reserve', () => wallet.reserve(request));
