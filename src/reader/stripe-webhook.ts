@@ -89,7 +89,8 @@ async function creditSession(env: Env, eventId: string, session: z.infer<typeof 
     console.warn('stripe webhook: paid session without a paywall reader, ignored', session.id, eventId);
     return { handled: false, credited: false, reason: 'not_a_topup' };
   }
-  if (session.currency && session.currency.toLowerCase() !== 'usd') {
+  // Only cents Stripe says are US cents are credited: a missing currency is not taken for dollars.
+  if (session.currency?.toLowerCase() !== 'usd') {
     console.error('stripe webhook: NOT CREDITED, session not in USD; refund it', session.id, readerId, session.currency, session.amount_total);
     return { handled: true, credited: false, reason: 'unsupported_currency' };
   }
