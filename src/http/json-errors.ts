@@ -22,10 +22,14 @@ export function issuesOf(error: z.ZodError): Issue[] {
 export function validated<T extends 'json' | 'query' | 'param', S extends z.ZodType>(target: T, schema: S) {
   return zValidator(target, schema, (result, c) => {
     if (result.success) return;
-    const issues = issuesOf(result.error as unknown as z.ZodError);
+    const error = result.error as unknown as z.ZodError;
+    const issues = issuesOf(error);
     const first = issues[0] ?? { path: '', message: 'invalid request' };
+    // An unknown field is named by itself, so that the answer says which field to remove.
+    const raw = error.issues[0];
+    const field = raw?.code === 'unrecognized_keys' ? [...raw.path, raw.keys[0]].join('.') : first.path;
     return jsonError(c, 400, 'invalid_request', first.path ? `${first.path}: ${first.message}` : first.message, {
-      ...(first.path ? { field: first.path } : {}),
+      ...(field ? { field } : {}),
       issues,
     });
   });

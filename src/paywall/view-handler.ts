@@ -33,12 +33,12 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
     rules = await getSiteRules(c.env, host, waitUntil);
   }
   if (rules === null) return jsonError(c, 404, 'unknown_site', `No paywalled site is configured for ${url.hostname}.`);
+  // Bad input is judged before configuration (the contract).
+  const normalized = normalizePath(url.pathname);
+  if (!normalized.ok) return jsonError(c, 400, 'invalid_path', `The path cannot be served safely: ${normalized.reason}.`);
   if (rules === 'unavailable') {
     return jsonError(c, 503, 'site_unavailable', 'This site is temporarily unavailable: its configuration is invalid.');
   }
-
-  const normalized = normalizePath(url.pathname);
-  if (!normalized.ok) return jsonError(c, 400, 'invalid_path', `The path cannot be served safely: ${normalized.reason}.`);
   const path = normalized.path;
   if (isPriceManifestPath(path)) return servePriceManifest(c, rules);
   const site = rules.site;
@@ -86,7 +86,10 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
   const request: ReserveRequest = { host, path, windowKey, priceMicros };
   if (matched?.rule.reviewWindowSeconds !== undefined) request.reviewWindowSeconds = matched.rule.reviewWindowSeconds;
   if (agent.maxPriceMicros !== null) request.maxPriceMicros = agent.maxPriceMicros;
-  if (agent.idempotencyKey !== null) request.idempotencyKey = agent.idempotencyKey;
+  if (agent.idempotencyKey !== null) {
+    request.idempotencyKey = agent.idempotencyKey;
+    request.method = c.req.method;
+  }
   if (agent.idempotencyFingerprint !== null) request.idempotencyFingerprint = agent.idempotencyFingerprint;
 
   const reserved = await tryWallet<ReserveResult>('reserve', () => wallet.reserve(request));

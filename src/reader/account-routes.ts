@@ -80,16 +80,16 @@ export const accountRoutes = new Hono<AppEnv>()
     const returnTo = safeReturnPath(field(form, 'return'));
     const readerId = await currentReader(c);
     if (!readerId) return c.redirect(accountHref({ returnTo }), 303);
-    const stripe = await stripeFor(c.env);
-    if (!stripe) {
-      const error = { field: null, message: 'Card top-ups are not available on this site yet.' };
-      return renderAccount(c, readerId, { returnTo, error }, 503);
-    }
     const typed = field(form, 'amount');
     const amount = topupMicros.safeParse(parseUsd(typed));
     if (!amount.success) {
       const message = `Enter an amount from ${formatUsd(MIN_TOPUP_MICROS)} to ${formatUsd(MAX_TOPUP_MICROS)} in dollars and whole cents, such as 7.50.`;
       return renderAccount(c, readerId, { returnTo, error: { field: 'amount', message }, typed: { amount: typed } }, 400);
+    }
+    const stripe = await stripeFor(c.env);
+    if (!stripe) {
+      const error = { field: null, message: 'Card top-ups are not available on this site yet.' };
+      return renderAccount(c, readerId, { returnTo, error }, 503);
     }
     const checkout = await createTopupCheckout(stripe, {
       readerId,

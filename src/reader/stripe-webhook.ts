@@ -11,6 +11,9 @@ import { loadStripe, webhookCrypto } from './stripe-client';
 import { stripeIdempotencyKey } from '../storage/kv-keys';
 import { applyFact, factOf, isTakeBackEvent, linkPayment } from '../stripe/money-taken-back';
 
+/** Stripe's header: a timestamp and at least one v1 signature (hex), in any order, comma-separated. */
+const STRIPE_SIGNATURE = /^(?=(?:.*,)?t=\d+(?:,|$))(?=(?:.*,)?v1=[0-9a-f]+(?:,|$))[a-z0-9]+=[^,]+(?:,[a-z0-9]+=[^,]+)*$/;
+
 /** The fields of a Checkout session that decide a credit. */
 const paidSession = z.object({
   id: z.string().min(1).max(255),
@@ -38,10 +41,16 @@ export const stripeWebhook = new Hono<AppEnv>().post(
     onError: (c) => jsonError(c, 413, 'body_too_large', 'The request body must be at most 256 KiB.'),
   }),
   async (c) => {
+    // Bad input is judged before configuration (the contract): a missing or malformed
+    // signature is a 400 even while the secret is unset.
+    const signature = c.req.header('stripe-signature');
+    if (!signature || !STRIPE_SIGNATURE.test(signature)) {
+      return jsonError(c, 400, 'invalid_signature', 'The Stripe-Signature header is missing or malformed (t=<timestamp>,v1=<hex>).', {
+        field: 'Stripe-Signature',
+      });
+    }
     const secret = c.env.STRIPE_WEBHOOK_SECRET;
     if (!secret) return jsonError(c, 503, 'not_configured', 'STRIPE_WEBHOOK_SECRET is not set on this worker.');
-    const signature = c.req.header('stripe-signature');
-    if (!signature) return jsonError(c, 400, 'invalid_signature', 'The Stripe-Signature header is missing.');
     const payload = await c.req.text();
 
     const StripeSdk = await loadStripe();
@@ -88,7 +97,8 @@ async function creditSession(env: Env, eventId: string, session: z.infer<typeof 
     console.warn('stripe webhook: paid session without a paywall reader, ignored', session.id, eventId);
     return { handled: false, credited: false, reason: 'not_a_topup' };
   }
-  if (session.currency && session.currency.toLowerCase() !== 'usd') {
+  // Only cents Stripe says are US cents are credited: a missing currency is not taken for dollars.
+  if (session.currency?.toLowerCase() !== 'usd') {
     console.error('stripe webhook: NOT CREDITED, session not in USD; refund it', session.id, readerId, session.currency, session.amount_total);
     return { handled: true, credited: false, reason: 'unsupported_currency' };
   }

@@ -11,11 +11,12 @@ import { topupMicros } from './topup-amount';
 export const topupRoutes = new Hono<AppEnv>().post(
   '/topup',
   requireReader,
+  // Bad input is judged before configuration (the contract): a malformed body is a 400 even here.
+  validated('json', z.strictObject({ amountMicros: topupMicros })),
   async (c, next) => {
     if (stripeConfigured(c.env)) return next();
     return jsonError(c, 503, 'topup_unavailable', 'Card top-ups are not configured on this worker (STRIPE_SECRET_KEY is not set).');
   },
-  validated('json', z.strictObject({ amountMicros: topupMicros })),
   async (c) => {
     const checkout = await createTopupCheckout((await stripeFor(c.env))!, {
       readerId: c.var.readerId,

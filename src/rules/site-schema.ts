@@ -42,6 +42,8 @@ export const siteSchema = z.strictObject({
   origin: z
     .url({ protocol: /^https?$/, error: 'must be an http: or https: URL' })
     .refine((u) => {
+      // Not a URL at all is reported by z.url above; this check is for URLs only.
+      if (!URL.canParse(u)) return true;
       const url = new URL(u);
       return url.username === '' && url.password === '' && url.search === '' && url.hash === '';
     }, { error: 'must not carry credentials, a query or a fragment' }),

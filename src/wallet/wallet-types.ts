@@ -7,6 +7,8 @@ export type ReserveRequest = {
   reviewWindowSeconds?: number;
   maxPriceMicros?: number;
   idempotencyKey?: string;
+  /** The view's HTTP method: a key replays only for the same one. */
+  method?: string;
   /**
    * What a reuse of `idempotencyKey` must match besides host and path (x402's
    * payment-identifier binds its id to the whole payment payload). A key first used

@@ -41,6 +41,8 @@ type Hold = {
   timer: ReturnType<typeof setTimeout>;
 };
 
+/** How long a view's Idempotency-Key replays (the contract): after that, the key makes a new view. */
+export const VIEW_IDEMPOTENCY_MS = 24 * 60 * 60 * 1000;
 /** Longer than any origin fetch may take; a hold never committed by then is void. */
 const HOLD_TTL_MS = 60_000;
 /** No balance above a million dollars: keeps every sum far inside the safe integers. */
@@ -309,10 +311,11 @@ export class Wallet extends DurableObject<Env> {
     if (this.balance < 0) return { ok: false, reason: 'insufficient_balance', balanceMicros: this.available() };
 
     if (req.idempotencyKey !== undefined) {
-      const prior = this.byIdem(viewIdempotencyKey(req.idempotencyKey));
+      const prior = this.viewByIdem(viewIdempotencyKey(req.idempotencyKey));
       if (prior) {
         const fingerprint = this.fingerprintOf(viewIdempotencyKey(req.idempotencyKey));
-        if (prior.host !== req.host || prior.path !== req.path || fingerprint !== (req.idempotencyFingerprint ?? null)) {
+        const otherMethod = prior.method !== null && prior.method !== (req.method ?? 'GET');
+        if (prior.host !== req.host || prior.path !== req.path || otherMethod || fingerprint !== (req.idempotencyFingerprint ?? null)) {
           return { ok: false, reason: 'idempotency_conflict', balanceMicros: this.available() };
         }
         return { ok: true, settled: true, receipt: prior.id, chargedMicros: prior.amount, balanceMicros: this.available(), replay: true };
@@ -351,10 +354,13 @@ export class Wallet extends DurableObject<Env> {
     const now = Date.now();
     const balanceAfter = this.balance - req.priceMicros;
     this.write(() => {
+      // A key whose 24 hours are over is free for a new view (reserve found no replay).
+      if (req.idempotencyKey !== undefined) this.releaseViewKey(viewIdempotencyKey(req.idempotencyKey));
       this.exec(
-        'INSERT INTO ledger (id, type, amount, balance_after, at, host, path, idem) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO ledger (id, type, amount, balance_after, at, host, path, idem, method) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
         holdId, 'charge', req.priceMicros, balanceAfter, now, req.host, req.path,
         req.idempotencyKey === undefined ? null : viewIdempotencyKey(req.idempotencyKey),
+        req.idempotencyKey === undefined ? null : (req.method ?? 'GET'),
       );
       if (req.idempotencyKey !== undefined && req.idempotencyFingerprint !== undefined) {
         this.exec('INSERT INTO idem_fingerprints (idem, fingerprint) VALUES (?, ?)', viewIdempotencyKey(req.idempotencyKey), req.idempotencyFingerprint);
@@ -521,6 +527,22 @@ export class Wallet extends DurableObject<Env> {
     return this.sql
       .exec<LedgerRow>('SELECT seq, id, type, amount, balance_after, at, host, path, reason FROM ledger WHERE idem = ?', idem)
       .toArray()[0];
+  }
+
+  /** The charge that used a view's idempotency key within the last 24 hours, if any. */
+  private viewByIdem(idem: string): { id: string; amount: number; host: string | null; path: string | null; method: string | null } | undefined {
+    return this.sql
+      .exec<{ id: string; amount: number; host: string | null; path: string | null; method: string | null }>(
+        'SELECT id, amount, host, path, method FROM ledger WHERE idem = ? AND at > ?',
+        idem, Date.now() - VIEW_IDEMPOTENCY_MS,
+      )
+      .toArray()[0];
+  }
+
+  /** Lets go of a view's idempotency key (and its x402 fingerprint) once its 24 hours are over. */
+  private releaseViewKey(idem: string): void {
+    this.exec('DELETE FROM idem_fingerprints WHERE idem = ?', idem);
+    this.exec("UPDATE ledger SET idem = NULL WHERE idem = ? AND type = 'charge'", idem);
   }
 
   private fingerprintOf(idem: string): string | null {
