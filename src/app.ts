@@ -13,6 +13,7 @@ import type { AppEnv } from './http/app-types';
 import { limitPerClient } from './http/client-limits';
 import { sameOriginWrites } from './http/same-origin-writes';
 import { jsonError } from './http/json-errors';
+import { corsReads } from './http/cors';
 import { handleView } from './paywall/view-handler';
 import { assetRoutes } from './pages/assets';
 import { accountRoutes } from './reader/account-routes';
@@ -63,7 +64,7 @@ export const app = new Hono<AppEnv>()
   .route('/__paywall/admin', consoleRoutes)
   .route('/', assetRoutes)
   .all('/__paywall/*', (c) => jsonError(c, 404, 'not_found', 'No such paywall endpoint.'))
-  .all('*', handleView);
+  .all('*', corsReads, handleView);
 
 app.onError((err, c) => {
   if (err instanceof HTTPException) {

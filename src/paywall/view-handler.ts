@@ -3,7 +3,9 @@ import type { AppEnv } from '../http/app-types';
 import { jsonError } from '../http/json-errors';
 import { idempotencyKeyOf } from '../http/idempotency-key';
 import { parseMicrosHeader } from '../money';
-import { READER_COOKIE, readerOf } from '../reader/authenticate';
+import { READER_COOKIE } from '../reader/authenticate';
+import { readerOfView } from '../reader/view-reader';
+import { allowCrossOriginReads, isPreflight, preflight } from '../http/cors';
 import { getSiteRules } from '../rules/site-store';
 import { walletOf } from '../wallet/wallet-stub';
 import type { CommitResult, ReserveRequest, ReserveResult } from '../wallet/wallet-types';
@@ -40,7 +42,10 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
   const normalized = normalizePath(url.pathname);
   if (!normalized.ok) return jsonError(c, 400, 'invalid_path', `The path cannot be served safely: ${normalized.reason}.`);
   const path = normalized.path;
-  if (isPriceManifestPath(path)) return servePriceManifest(c, rules);
+  if (isPriceManifestPath(path)) {
+    allowCrossOriginReads(c.req.raw);
+    return isPreflight(c.req.raw) ? preflight(c) : servePriceManifest(c, rules);
+  }
   const site = rules.site;
   const matched = rules.match(path);
   const priceMicros = matched?.rule.priceMicros ?? 0;
@@ -50,6 +55,8 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
 
   const origin = () => fetchOrigin(c.env, c.req.raw, site, path, url.search, READER_COOKIE);
   if (priceMicros === 0) return deliver(c, await origin(), null, host);
+  allowCrossOriginReads(c.req.raw);
+  if (isPreflight(c.req.raw)) return preflight(c);
 
   const maxPrice = parseMicrosHeader(c.req.header('paywall-max-price-micros'));
   if (maxPrice === 'invalid') {
@@ -70,7 +77,7 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
   if (agent instanceof Response) return agent;
 
   const returnTo = path + url.search;
-  const readerId = agent.readerId !== undefined ? agent.readerId : await readerOf(c);
+  const readerId = agent.readerId !== undefined ? agent.readerId : await readerOfView(c);
   if (!readerId) return paymentRequired(c, 'payment_required', priceMicros, null, returnTo);
   const wallet = walletOf(c.env, readerId);
   const windowKey = windowKeyOf(host, path);
