@@ -14,6 +14,7 @@ import { limitPerClient } from './http/client-limits';
 import { sameOriginWrites } from './http/same-origin-writes';
 import { jsonError } from './http/json-errors';
 import { corsReads } from './http/cors';
+import { adminCrawlerKeyRoutes, readerCrawlerKeyRoutes } from './crawlers/crawler-key-routes';
 import { handleView } from './paywall/view-handler';
 import { assetRoutes } from './pages/assets';
 import { accountRoutes } from './reader/account-routes';
@@ -44,6 +45,8 @@ const api = new Hono<AppEnv>()
   .route('/admin', creditRoutes)
   .route('/admin', usageRoutes)
   .route('/admin', auditRoutes)
+  .route('/admin', adminCrawlerKeyRoutes)
+  .route('/me/crawler-keys', readerCrawlerKeyRoutes)
   .route('/', readerRoutes)
   .route('/', topupRoutes);
 

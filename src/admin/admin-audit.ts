@@ -2,7 +2,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { migrate } from '../storage/migrations';
 import { auditSchema } from './audit-schema';
 
-export type AuditAction = 'site.put' | 'site.delete' | 'reader.credit';
+export type AuditAction = 'site.put' | 'site.delete' | 'reader.credit' | 'crawler.link' | 'crawler.unlink';
 /** Small facts about a change beside its documents, e.g. a credit's amount and reason. */
 export type AuditDetail = Record<string, string | number | null>;
 

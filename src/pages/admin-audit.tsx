@@ -6,6 +6,8 @@ const ACTIONS: Record<AuditEntry['action'], string> = {
   'site.put': 'site saved',
   'site.delete': 'site deleted',
   'reader.credit': 'reader credited',
+  'crawler.link': 'crawler linked to a wallet',
+  'crawler.unlink': 'crawler unlinked',
 };
 
 function who(entry: AuditEntry): string {
