@@ -3,7 +3,7 @@ import { exports } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatCrawlerPrice } from '../../src/paywall/pay-per-crawl';
-import { ADMIN, balanceOf, call, HOST, json, newReader, putSite, readToEnd, siteDoc, type Reader } from '../support/paywall';
+import { ADMIN, adminCall, balanceOf, HOST, json, newReader, putSite, readToEnd, siteDoc, type Reader } from '../support/paywall';
 import { linkKey, newCrawlerKey, signedRequest, type CrawlerKey } from '../support/crawler';
 
 afterEach(() => reset());
@@ -149,7 +149,7 @@ describe('crawler policy per site', () => {
       [{ people: { action: 'allow' } }, 'crawlers'],
     ];
     for (const [crawlers, path] of cases) {
-      const res = await call(`/__paywall/api/admin/sites/${HOST}`, { ...json({ ...siteDoc([]), crawlers }, ADMIN), method: 'PUT' });
+      const res = await adminCall(`/__paywall/api/admin/sites/${HOST}`, { ...json({ ...siteDoc([]), crawlers }, ADMIN), method: 'PUT' });
       expect(res.status, JSON.stringify(crawlers)).toBe(400);
       const body = await res.json<{ issues: { path: string }[] }>();
       expect(body.issues.map((i) => i.path), JSON.stringify(crawlers)).toContain(path);

@@ -1,7 +1,7 @@
 import { reset } from 'cloudflare:test';
 import { exports } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ADMIN, balanceOf, call, HOST, json, ledgerOf, newReader, readToEnd, useStandardSite, type Reader } from '../support/paywall';
+import { ADMIN, adminCall, balanceOf, call, HOST, json, ledgerOf, newReader, readToEnd, useStandardSite, type Reader } from '../support/paywall';
 import { directoryUrl, linkKey, newCrawlerKey, signedRequest, type CrawlerKey, type SignOptions } from '../support/crawler';
 
 afterEach(() => reset());
@@ -186,14 +186,14 @@ describe('linking a crawler to a wallet', () => {
   it('the operator links a key to a reader, finds it by keyid, and unlinks it', async () => {
     const reader = await newReader(100_000);
     const key = await newCrawlerKey();
-    const made = await call('/__paywall/api/admin/crawler-keys', json({ readerId: reader.readerId, jwk: key.jwk }, ADMIN));
+    const made = await adminCall('/__paywall/api/admin/crawler-keys', json({ readerId: reader.readerId, jwk: key.jwk }, ADMIN));
     expect(made.status).toBe(201);
     expect(await made.json()).toMatchObject({ readerId: reader.readerId, linkedBy: 'operator' });
-    expect((await call(`/__paywall/api/admin/crawler-keys/lookup?keyid=${key.keyid}`, { headers: ADMIN })).status).toBe(200);
+    expect((await adminCall(`/__paywall/api/admin/crawler-keys/lookup?keyid=${key.keyid}`, { headers: ADMIN })).status).toBe(200);
     expect((await crawl('/premium/a', key, { headers: MAX })).status).toBe(200);
-    expect((await call(`/__paywall/api/admin/readers/${reader.readerId}/crawler-keys/${key.keyid}`, { method: 'DELETE', headers: ADMIN })).status).toBe(204);
+    expect((await adminCall(`/__paywall/api/admin/readers/${reader.readerId}/crawler-keys/${key.keyid}`, { method: 'DELETE', headers: ADMIN })).status).toBe(204);
     expect((await crawl('/premium/b', key, { headers: MAX })).status).toBe(402);
     expect(await balanceOf(reader)).toBe(90_000);
-    expect((await call('/__paywall/api/admin/crawler-keys', json({ readerId: reader.readerId, jwk: key.jwk }))).status).toBe(401);
+    expect((await adminCall('/__paywall/api/admin/crawler-keys', json({ readerId: reader.readerId, jwk: key.jwk }))).status).toBe(401);
   });
 });
