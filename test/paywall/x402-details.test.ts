@@ -28,8 +28,10 @@ describe('x402: PAYMENT-RESPONSE amount', () => {
     const reader = await newReader(50_000);
     const required = await quote('/articles/a');
     const first = await pay('/articles/a', prepaidPayment(required, reader.token));
+    expect(first.status).toBe(200);
     expect(decodeSettlementResponse(first.headers.get('payment-response')).amount).toBeUndefined();
     const again = await pay('/articles/a', prepaidPayment(required, reader.token));
+    expect(again.status).toBe(200);
     expect(decodeSettlementResponse(again.headers.get('payment-response'))).toMatchObject({ success: true, amount: '0' });
   });
 });
