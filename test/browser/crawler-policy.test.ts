@@ -40,8 +40,8 @@ it('an admin blocks AI crawlers and lets search engines in free from the site ed
   const phone = await harness.browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
   await phone.context().addCookies(await page.context().cookies());
   await phone.goto(page.url().replace(/\?.*$/, ''));
-  await phone.locator('#crawlers').scrollIntoViewIfNeeded();
-  await phone.locator('#crawlers').screenshot({ path: screenshotPath('admin-crawler-policy-phone') });
+  await phone.locator('#crawlers').waitFor();
+  await phone.screenshot({ path: screenshotPath('admin-crawler-policy-phone'), fullPage: true });
   // The card fits the phone's width: nothing to scroll sideways inside it.
   const overflow = await phone.locator('#crawlers').evaluate((card) => card.scrollWidth - card.clientWidth);
   expect(overflow).toBeLessThanOrEqual(0);

