@@ -15,6 +15,7 @@ interface __BaseEnv_Env {
 	WRONG_ADMIN_TOKEN_DELAY_MS: string;
 	WALLET: DurableObjectNamespace<import("./src/index").Wallet>;
 	USAGE: DurableObjectNamespace<import("./src/index").UsageAggregator>;
+	CRAWLER_NONCES: DurableObjectNamespace<import("./src/index").CrawlerNonces>;
 	ADMIN_AUDIT: DurableObjectNamespace<import("./src/index").AdminAudit>;
 	PAYMENT_INDEX: DurableObjectNamespace<import("./src/index").PaymentIndex>;
 	TAKE_BACK_LOG: DurableObjectNamespace<import("./src/index").TakeBackLog>;

@@ -19,6 +19,8 @@ import type { AppEnv } from './http/app-types';
 import { limitPerClient } from './http/client-limits';
 import { sameOriginWrites } from './http/same-origin-writes';
 import { jsonError } from './http/json-errors';
+import { corsReads } from './http/cors';
+import { adminCrawlerKeyRoutes, readerCrawlerKeyRoutes } from './crawlers/crawler-key-routes';
 import { handleView } from './paywall/view-handler';
 import { assetRoutes } from './pages/assets';
 import { accountRoutes } from './reader/account-routes';
@@ -58,6 +60,8 @@ const api = new Hono<AppEnv>()
   .route('/admin', publisherRoutes)
   .route('/admin', statementRoutes)
   .route('/admin', readerSupportRoutes)
+  .route('/admin', adminCrawlerKeyRoutes)
+  .route('/me/crawler-keys', readerCrawlerKeyRoutes)
   .route('/', readerRoutes)
   .route('/', topupRoutes)
   .route('/', withdrawRoutes)
@@ -81,7 +85,7 @@ export const app = new Hono<AppEnv>()
   .route('/__paywall/admin', consoleRoutes)
   .route('/', assetRoutes)
   .all('/__paywall/*', (c) => jsonError(c, 404, 'not_found', 'No such paywall endpoint.'))
-  .all('*', handleView);
+  .all('*', corsReads, handleView);
 
 app.onError((err, c) => {
   if (err instanceof HTTPException) {

@@ -4,7 +4,17 @@ import { auditSchema } from './audit-schema';
 
 import type { AuditActor } from './admin-actor';
 
-export type AuditAction = 'site.put' | 'site.delete' | 'reader.credit' | 'publisher.create' | 'publisher.key.create' | 'publisher.key.revoke' | 'publisher.payout' | 'reader.lookup';
+export type AuditAction =
+  | 'site.put'
+  | 'site.delete'
+  | 'reader.credit'
+  | 'publisher.create'
+  | 'publisher.key.create'
+  | 'publisher.key.revoke'
+  | 'publisher.payout'
+  | 'reader.lookup'
+  | 'crawler.link'
+  | 'crawler.unlink';
 /** Small facts about a change beside its documents, e.g. a credit's amount and reason. */
 export type AuditDetail = Record<string, string | number | null>;
 

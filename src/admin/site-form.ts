@@ -3,6 +3,7 @@ import type { Site } from '../rules/site-schema';
 import { formatPrice, isPriceUnit, parsePrice, type PriceUnit } from '../pages/price-input';
 import { checkSite } from './site-writes';
 import { formatWindow, isWindowUnit, parseWindow, type WindowUnit } from './window-input';
+import { crawlerRowsFromForm, crawlerRowsFromPolicy, policyFromCrawlerRows, type CrawlerRowDraft } from './crawler-policy-form';
 
 /**
  * The console's editor works on a draft: the texts as the admin typed them. Rows are
@@ -10,7 +11,7 @@ import { formatWindow, isWindowUnit, parseWindow, type WindowUnit } from './wind
  * so adding, removing or moving a row in the page needs no renumbering.
  */
 export type RuleDraft = { pattern: string; price: string; unit: PriceUnit; window: string; windowUnit: WindowUnit };
-export type SiteDraft = { host: string; origin: string; rules: RuleDraft[] };
+export type SiteDraft = { host: string; origin: string; rules: RuleDraft[]; crawlers?: CrawlerRowDraft[] };
 
 export function blankRule(): RuleDraft {
   return { pattern: '', price: '', unit: 'usd', window: '', windowUnit: 'hours' };
@@ -24,6 +25,7 @@ export function draftFromSite(site: Site): SiteDraft {
       const w = formatWindow(r.reviewWindowSeconds);
       return { pattern: r.pattern, price: formatPrice(r.priceMicros, 'usd'), unit: 'usd', window: w.value, windowUnit: w.unit };
     }),
+    crawlers: crawlerRowsFromPolicy(site.crawlers),
   };
 }
 
@@ -53,7 +55,7 @@ export function draftFromForm(host: string, body: FormBody): SiteDraft {
       windowUnit: isWindowUnit(windowUnit) ? windowUnit : 'hours',
     });
   }
-  return { host, origin: texts(body, 'origin')[0] ?? '', rules };
+  return { host, origin: texts(body, 'origin')[0] ?? '', rules, crawlers: crawlerRowsFromForm(body) };
 }
 
 /** `add`, `remove:<i>`, `up:<i>`, `down:<i>`: the editor's row buttons, applied on the server when the page has no script. */
@@ -88,7 +90,9 @@ export function siteFromDraft(draft: SiteDraft): { ok: true; site: Site } | { ok
       ...(window.ok && window.seconds !== undefined ? { reviewWindowSeconds: window.seconds } : {}),
     };
   });
-  const checked = checkSite({ host: draft.host, origin: draft.origin.trim(), rules }, draft.host);
+  const crawlers = policyFromCrawlerRows(draft.crawlers ?? []);
+  own.push(...crawlers.issues);
+  const checked = checkSite({ host: draft.host, origin: draft.origin.trim(), rules, ...(crawlers.policy ? { crawlers: crawlers.policy } : {}) }, draft.host);
   if (checked.ok && own.length === 0) return checked;
   const taken = new Set(own.map((i) => i.path));
   return { ok: false, issues: [...own, ...(checked.ok ? [] : checked.issues.filter((i) => !taken.has(i.path)))] };

@@ -11,6 +11,8 @@ const ACTIONS: Record<AuditEntry['action'], string> = {
   'publisher.key.revoke': 'API key revoked',
   'publisher.payout': 'payout recorded',
   'reader.lookup': 'reader looked up',
+  'crawler.link': 'crawler linked to a wallet',
+  'crawler.unlink': 'crawler unlinked',
 };
 
 function who(entry: AuditEntry): string {

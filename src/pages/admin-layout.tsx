@@ -117,4 +117,11 @@ pre { background: #f8fafc; border: 1px solid #e2e8f0; padding: .6rem; overflow: 
   table:not(.rules) { display: block; overflow-x: auto; }
 }
 .diff-del { color: #991b1b; }
+/* The crawler policy's rows stack on a phone: one control under the other, each labelled. */
+@media (max-width: 40rem) {
+  .crawler-rules thead { display: none; }
+  .crawler-rules tr { display: block; border-bottom: 1px solid #e2e2dc; padding: .5rem 0; }
+  .crawler-rules td { display: block; border: 0; padding: .2rem 0; }
+  .crawler-rules input.pattern, .crawler-rules td > select { min-width: 0; width: 100%; }
+}
 `;

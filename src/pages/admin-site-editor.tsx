@@ -5,6 +5,7 @@ import { WINDOW_UNITS } from '../admin/window-input';
 import { formatUsd } from './format';
 import { AdminLayout } from './admin-layout';
 import { EDITOR_SCRIPT } from './admin-editor-script';
+import { CrawlerPolicyCard } from './crawler-policy-card';
 
 export type PathPreview =
   | { kind: 'invalid_path'; path: string; reason: string }
@@ -30,6 +31,9 @@ function placeOf(path: string): { label: string; field: string | null } {
   }
   if (path === 'origin') return { label: 'Origin', field: 'origin' };
   if (path.startsWith('rules')) return { label: 'Rules', field: null };
+  const crawler = /^crawlerRows\.(\d+)\./.exec(path);
+  if (crawler) return { label: `Crawler row ${Number(crawler[1]) + 1}`, field: `crawler-name-${crawler[1]}` };
+  if (path.startsWith('crawlers')) return { label: 'Crawlers', field: 'crawlers' };
   return { label: path || 'Document', field: null };
 }
 
@@ -256,6 +260,7 @@ export function SiteEditorPage(props: {
             re-view window empty to charge every view.
           </p>
         </div>
+        <CrawlerPolicyCard rows={draft.crawlers ?? []} issues={props.issues} />
         <div class="card">
           <h2>Preview a path</h2>
           <div class="preview-row">

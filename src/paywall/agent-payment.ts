@@ -136,12 +136,16 @@ const REFUSALS: Record<PaymentRequiredReason, string> = {
 const PROTOCOL_RESPONSE_HEADERS = [CRAWLER_PRICE, CRAWLER_CHARGED, CRAWLER_ERROR, PAYMENT_REQUIRED, PAYMENT_RESPONSE];
 
 /** On an answer from the origin: drops its protocol headers, and reports a charge in each protocol's terms. */
-export function setAgentSettlementHeaders(headers: Headers, charge: Charge | null): void {
+export function setAgentSettlementHeaders(headers: Headers, charge: Charge | null, request?: Request): void {
   for (const name of PROTOCOL_RESPONSE_HEADERS) headers.delete(name);
   if (!charge) return;
   headers.set(CRAWLER_CHARGED, formatCrawlerPrice(charge.chargedMicros));
   if (charge.receipt) {
-    headers.set(PAYMENT_RESPONSE, paymentResponseHeader({ success: true, transaction: charge.receipt, payer: charge.readerId }));
+    // x402 reads a settlement without `amount` as `accepted.amount` taken in full; say so
+    // whenever less was taken (the price fell since the quote, or a re-view cost nothing).
+    const accepted = request ? pricedRequests.get(request)?.x402?.maxMicros : undefined;
+    const amount = accepted !== undefined && charge.chargedMicros < accepted ? { amount: String(charge.chargedMicros) } : {};
+    headers.set(PAYMENT_RESPONSE, paymentResponseHeader({ success: true, transaction: charge.receipt, payer: charge.readerId, ...amount }));
   }
 }
 

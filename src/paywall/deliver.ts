@@ -33,7 +33,7 @@ export function deliver(c: Context<AppEnv>, fetched: OriginResult, charge: Charg
   const origin = fetched.response;
   const headers = new Headers(origin.headers);
   for (const name of origin.headers.keys()) if (name.startsWith('paywall-')) headers.delete(name);
-  setAgentSettlementHeaders(headers, charge);
+  setAgentSettlementHeaders(headers, charge, c.req.raw);
   dropPaywallCookies(headers);
 
   let body = c.req.method === 'HEAD' ? null : origin.body;

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { CompiledRules } from '../rules/compile-rules';
+import type { CrawlerPolicy } from '../crawlers/crawler-policy-schema';
 import { formatCrawlerPrice } from './pay-per-crawl';
 import { PREPAID_ASSET, PREPAID_NETWORK, PREPAID_SCHEME, X402_VERSION } from './x402';
 
@@ -25,6 +26,8 @@ export type PriceManifest = {
   };
   rules: { pattern: string; priceMicros: number; crawlerPrice: string; reviewWindowSeconds?: number }[];
   alwaysFree: string[];
+  /** The site's crawler policy as written (absent: every crawler pays the rules' prices, as people do). */
+  crawlers?: CrawlerPolicy;
   payment: {
     createReader: string;
     topUp: string;
@@ -63,6 +66,7 @@ export function priceManifestOf(rules: CompiledRules, base: string): PriceManife
       ...(r.reviewWindowSeconds !== undefined ? { reviewWindowSeconds: r.reviewWindowSeconds } : {}),
     })),
     alwaysFree: [PRICE_MANIFEST_PATH, '/__paywall/*'],
+    ...(site.crawlers ? { crawlers: site.crawlers } : {}),
     payment: {
       createReader: `${base}/__paywall/api/readers`,
       topUp: `${base}/__paywall/api/topup`,

@@ -3,7 +3,10 @@ import type { AppEnv } from '../http/app-types';
 import { jsonError } from '../http/json-errors';
 import { idempotencyKeyOf } from '../http/idempotency-key';
 import { parseMicrosHeader } from '../money';
-import { READER_COOKIE, readerOf } from '../reader/authenticate';
+import { READER_COOKIE } from '../reader/authenticate';
+import { allowCrossOriginReads, isPreflight, preflight } from '../http/cors';
+import { crawlerTermsOf, keepPrivate, payerOf, statesCrawlerPrice, withLinkHelp } from '../crawlers/crawler-view';
+import { CRAWLER_ERROR } from './pay-per-crawl';
 import { getSiteRules } from '../rules/site-store';
 import { walletOf } from '../wallet/wallet-stub';
 import type { CommitResult, ReserveRequest, ReserveResult } from '../wallet/wallet-types';
@@ -40,16 +43,27 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
     return jsonError(c, 503, 'site_unavailable', 'This site is temporarily unavailable: its configuration is invalid.');
   }
   const path = normalized.path;
-  if (isPriceManifestPath(path)) return servePriceManifest(c, rules);
+  if (isPriceManifestPath(path)) {
+    allowCrossOriginReads(c.req.raw);
+    return isPreflight(c.req.raw) ? preflight(c) : servePriceManifest(c, rules);
+  }
   const site = rules.site;
   const matched = rules.match(path);
-  const priceMicros = matched?.rule.priceMicros ?? 0;
-  if (readsAsPricier(path, priceMicros, (p) => rules.match(p))) {
+  const rulePriceMicros = matched?.rule.priceMicros ?? 0;
+  if (readsAsPricier(path, rulePriceMicros, (p) => rules.match(p))) {
     return jsonError(c, 400, 'invalid_path', 'The path cannot be served safely: an origin could read it as a path with a higher price.');
   }
+  const crawler = await crawlerTermsOf(c, site, rulePriceMicros);
+  if (crawler instanceof Response) return crawler;
+  const priceMicros = crawler.priceMicros;
 
   const origin = () => fetchOrigin(c.env, c.req.raw, site, path, url.search, READER_COOKIE);
-  if (priceMicros === 0) return deliver(c, await origin(), null, host);
+  if (priceMicros === 0) {
+    const free = deliver(c, await origin(), null, host);
+    return crawler.allowedFree ? keepPrivate(free) : free;
+  }
+  allowCrossOriginReads(c.req.raw);
+  if (isPreflight(c.req.raw)) return preflight(c);
 
   const maxPrice = parseMicrosHeader(c.req.header('paywall-max-price-micros'));
   if (maxPrice === 'invalid') {
@@ -70,8 +84,13 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
   if (agent instanceof Response) return agent;
 
   const returnTo = path + url.search;
-  const readerId = agent.readerId !== undefined ? agent.readerId : await readerOf(c);
-  if (!readerId) return paymentRequired(c, 'payment_required', priceMicros, null, returnTo);
+  const payer = agent.readerId !== undefined ? { readerId: agent.readerId, bySignature: false } : await payerOf(c, crawler);
+  const readerId = payer.readerId;
+  if (!readerId) return withLinkHelp(c, await paymentRequired(c, 'payment_required', priceMicros, null, returnTo), crawler.identity);
+  if (payer.bySignature && c.req.method !== 'HEAD' && !statesCrawlerPrice(c)) {
+    c.header(CRAWLER_ERROR, 'MissingCrawlerPrice');
+    return paymentRequired(c, 'payment_required', priceMicros, null, returnTo);
+  }
   const wallet = walletOf(c.env, readerId);
   const windowKey = windowKeyOf(host, path);
 

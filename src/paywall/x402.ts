@@ -93,14 +93,20 @@ export function paymentRequiredHeader(input: PaymentRequiredInput): string {
 }
 
 export type Settlement =
-  | { success: true; transaction: string; payer: string }
+  | { success: true; transaction: string; payer: string; amount?: string }
   | { success: false; errorReason: string; payer?: string };
 
 /** The base64 `PAYMENT-RESPONSE` value; `transaction` is the ledger entry's id (our receipt). */
 export function paymentResponseHeader(settlement: Settlement): string {
   return encodeBase64Json(
     settlement.success
-      ? { success: true, transaction: settlement.transaction, network: PREPAID_NETWORK, payer: settlement.payer }
+      ? {
+          success: true,
+          transaction: settlement.transaction,
+          network: PREPAID_NETWORK,
+          payer: settlement.payer,
+          ...(settlement.amount !== undefined ? { amount: settlement.amount } : {}),
+        }
       : {
           success: false,
           errorReason: settlement.errorReason,
@@ -156,15 +162,24 @@ export async function readPaymentSignature(value: string, site: { host: string; 
   const invalid = (code: InvalidPaymentCode, message: string): ReadPayment => ({ ok: false, code, message });
   const json = value.length > MAX_HEADER_CHARS ? undefined : decodeBase64Json(value);
   if (json === undefined) return invalid('invalid_payload', 'PAYMENT-SIGNATURE must be base64-encoded JSON.');
+  // The spec's order: the version decides how the rest reads (a v1 envelope has no
+  // `accepted`), then the scheme and network decide what the payload must be (an `exact`
+  // payload is another scheme's, not a malformed `prepaid` one), then the payload's shape.
+  if (!isObject(json)) return invalid('invalid_payload', 'PAYMENT-SIGNATURE is not a PaymentPayload: (root): expected an object');
+  if (json.x402Version !== X402_VERSION) return invalid('invalid_x402_version', `Only x402Version ${X402_VERSION} is spoken here.`);
+  const offer = isObject(json.accepted) ? json.accepted : {};
+  if (typeof offer.scheme === 'string' && offer.scheme !== PREPAID_SCHEME) {
+    return invalid('invalid_scheme', `The only scheme accepted here is "${PREPAID_SCHEME}".`);
+  }
+  if (typeof offer.network === 'string' && offer.network !== PREPAID_NETWORK) {
+    return invalid('invalid_network', `The only network accepted here is "${PREPAID_NETWORK}".`);
+  }
   const parsed = paymentPayload.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     return invalid('invalid_payload', `PAYMENT-SIGNATURE is not a PaymentPayload: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
   }
   const p = parsed.data;
-  if (p.x402Version !== X402_VERSION) return invalid('invalid_x402_version', `Only x402Version ${X402_VERSION} is spoken here.`);
-  if (p.accepted.scheme !== PREPAID_SCHEME) return invalid('invalid_scheme', `The only scheme accepted here is "${PREPAID_SCHEME}".`);
-  if (p.accepted.network !== PREPAID_NETWORK) return invalid('invalid_network', `The only network accepted here is "${PREPAID_NETWORK}".`);
   if (p.accepted.asset !== PREPAID_ASSET) return invalid('invalid_prepaid_payload_asset', `Amounts are in micros of ${PREPAID_ASSET}.`);
   if (p.accepted.payTo !== site.host) {
     return invalid('invalid_prepaid_payload_recipient_mismatch', `accepted.payTo must be this site, "${site.host}".`);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { micros } from '../money';
+import { crawlerPolicySchema } from '../crawlers/crawler-policy-schema';
 
 const hostname = z
   .string()
@@ -48,6 +49,8 @@ export const siteSchema = z.strictObject({
       return url.username === '' && url.password === '' && url.search === '' && url.hash === '';
     }, { error: 'must not carry credentials, a query or a fragment' }),
   rules: z.array(priceRuleSchema).max(20_000),
+  /** What each kind of crawler gets: src/crawlers/crawler-policy-schema.ts. */
+  crawlers: crawlerPolicySchema.optional(),
 });
 
 export type PriceRule = z.infer<typeof priceRuleSchema>;

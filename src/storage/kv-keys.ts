@@ -14,7 +14,29 @@ export const KV_PREFIXES = {
   usage: 'usage:',
   /** `debt:<readerId>`: a reader whose balance a card refund or dispute took below zero (`{"since"}`); cleared once paid. */
   debt: 'debt:',
+  /** `crawler-link:key:<keyid>`: the wallet a crawler's key (by RFC 7638 thumbprint) pays from (src/crawlers/crawler-links.ts). */
+  crawlerKeyLink: 'crawler-link:key:',
+  /** `crawler-link:directory:<Signature-Agent URL>`: the wallet every key of a crawler's key directory pays from. */
+  crawlerDirectoryLink: 'crawler-link:directory:',
+  /** `crawler-links:<readerId>:<linkId>`: a reader's crawler links, listed on their page and in their API. */
+  readerCrawlerLinks: 'crawler-links:',
 } as const;
+
+export function crawlerKeyLinkKey(keyid: string): string {
+  return `${KV_PREFIXES.crawlerKeyLink}${keyid}`;
+}
+
+export function crawlerDirectoryLinkKey(directory: string): string {
+  return `${KV_PREFIXES.crawlerDirectoryLink}${directory}`;
+}
+
+export function readerCrawlerLinksPrefix(readerId: string): string {
+  return `${KV_PREFIXES.readerCrawlerLinks}${readerId}:`;
+}
+
+export function readerCrawlerLinkKey(readerId: string, linkId: string): string {
+  return `${readerCrawlerLinksPrefix(readerId)}${linkId}`;
+}
 
 export function siteKey(host: string): string {
   return `${KV_PREFIXES.site}${host}`;

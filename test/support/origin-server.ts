@@ -14,12 +14,19 @@ import type { TestProject } from 'vitest/node';
  *   /late/...           answers after 400 ms (inside the timeout)
  *   /validators/...     answers with every header a shared cache keys on, and tries to
  *                       set the paywall's own cookie
+ *   /directory/<b64url> a Web Bot Auth key directory: the JSON the path encodes, as
+ *                       application/http-message-signatures-directory+json
  *   anything else       200 with JSON describing the request it received
  */
 export function startOrigin(port = 0): Promise<Server> {
   const server = createServer((req, res) => {
     const path = req.url ?? '/';
     if (path.startsWith('/reset')) return req.socket.destroy();
+    const directory = /^\/directory\/([A-Za-z0-9_-]+)$/.exec(path);
+    if (directory) {
+      res.writeHead(200, { 'content-type': 'application/http-message-signatures-directory+json' });
+      return res.end(Buffer.from(directory[1]!, 'base64url').toString('utf8'));
+    }
     if (path.startsWith('/broken-body')) {
       res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '1000' });
       res.write('half');

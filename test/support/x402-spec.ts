@@ -33,7 +33,7 @@ export type PaymentPayload = {
   payload: Record<string, unknown>;
   extensions?: Record<string, Extension>;
 };
-export type SettlementResponse = { success: boolean; errorReason?: string; payer?: string; transaction: string; network: string };
+export type SettlementResponse = { success: boolean; errorReason?: string; payer?: string; transaction: string; network: string; amount?: string };
 
 /** CAIP-2 `namespace:reference`, which the spec asks of every network identifier. */
 const CAIP2 = /^[-a-z0-9]{3,8}:[-_a-zA-Z0-9]{1,32}$/;
@@ -169,7 +169,8 @@ export function decodePaymentPayload(header: string | null): PaymentPayload {
 
 /** §5.3, from a PAYMENT-RESPONSE header. */
 export function decodeSettlementResponse(header: string | null): SettlementResponse {
-  const o = object(decodeBase64Header(header, 'PAYMENT-RESPONSE'), 'SettlementResponse', ['success', 'errorReason', 'payer', 'transaction', 'network'], [
+  // `amount` (atomic units, as a string) is SettleResponse's field for a settlement below `accepted.amount` (@x402/core's types).
+  const o = object(decodeBase64Header(header, 'PAYMENT-RESPONSE'), 'SettlementResponse', ['success', 'errorReason', 'payer', 'transaction', 'network', 'amount'], [
     'success', 'transaction', 'network',
   ]);
   if (typeof o.success !== 'boolean') fail('SettlementResponse.success', 'not a boolean');
@@ -183,6 +184,11 @@ export function decodeSettlementResponse(header: string | null): SettlementRespo
   }
   const payer = optionalString(o.payer, 'SettlementResponse.payer');
   if (payer !== undefined) out.payer = payer;
+  const amount = optionalString(o.amount, 'SettlementResponse.amount');
+  if (amount !== undefined) {
+    if (!/^\d+$/.test(amount)) fail('SettlementResponse.amount', 'not an integer amount in atomic units');
+    out.amount = amount;
+  }
   return out;
 }
 
