@@ -45,13 +45,11 @@ CREATE TABLE IF NOT EXISTS idem_fingerprints (idem TEXT PRIMARY KEY, fingerprint
     },
     {
       version: 4,
-      description: 'the method of a view charged under an Idempotency-Key; ledger rows found by id',
+      description: 'the method of a view charged under an Idempotency-Key',
       up: (sql) => {
         // A replay must be the same method (the contract); the charge row says which it was.
         const columns = sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('ledger')").toArray().map((c) => c.name);
         if (!columns.includes('method')) sql.exec('ALTER TABLE ledger ADD COLUMN method TEXT');
-        // A refund finds its charge by id: without an index that was a scan of the whole ledger.
-        sql.exec('CREATE INDEX IF NOT EXISTS ledger_id ON ledger(id)');
       },
     },
   ],
