@@ -77,12 +77,15 @@ export function startStripeStandin(port = 0): Promise<Server> {
       const pi = params.payment_intent ?? '';
       const fault = faults.get(pi)?.shift();
       if (fault === 'before') return send(500, { error: { type: 'api_error', message: 'An unknown error occurred (stand-in fault before)' } });
-      if (fault === 'decline') {
-        return send(400, { error: { type: 'invalid_request_error', code: 'charge_disputed', message: 'This charge has been disputed (stand-in decline).' } });
-      }
       const key = req.headers['idempotency-key'];
       const replay = typeof key === 'string' ? idempotent.get(key) : undefined;
       let answer = replay;
+      // Stripe answers a retried idempotency key with the result it saved, so a decline can
+      // only meet a request it has not seen; it is saved under the key like any answer.
+      if (!answer && fault === 'decline') {
+        answer = { status: 400, body: { error: { type: 'invalid_request_error', code: 'charge_disputed', message: 'This charge has been disputed (stand-in decline).' } } };
+        if (typeof key === 'string') idempotent.set(key, answer);
+      }
       if (!answer) {
         const amount = Number(params.amount);
         const list = refunds.get(pi) ?? [];
