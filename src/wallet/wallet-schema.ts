@@ -1,6 +1,7 @@
 import type { DurableObjectSchema } from '../storage/migrations';
 import { CARD_PAYMENTS_MIGRATION } from './card-payments';
 import { VIEW_TAKE_BACKS_MIGRATION } from './view-take-backs';
+import { READER_IDENTITY_MIGRATION } from './reader-identity-schema';
 
 /**
  * The `Wallet` object's tables (one object per reader; STORAGE.md says what each holds).
@@ -51,6 +52,11 @@ CREATE TABLE IF NOT EXISTS idem_fingerprints (idem TEXT PRIMARY KEY, fingerprint
         const columns = sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('ledger')").toArray().map((c) => c.name);
         if (!columns.includes('method')) sql.exec('ALTER TABLE ledger ADD COLUMN method TEXT');
       },
+    },
+    {
+      version: 5,
+      description: 'one wallet everywhere: wallet-host sessions, publisher connections and their codes, passkeys, recovery code, named tokens, transfers between wallets',
+      up: READER_IDENTITY_MIGRATION,
     },
   ],
 };

@@ -481,6 +481,12 @@ export class Wallet extends DurableObject<Env> {
     return { ok: true, balanceMicros: this.balance, entryId: id, duplicate: false };
   }
 
+  // ---- passkeys and recovery (src/wallet/passkey-store.ts) ----
+
+  // ---- sessions, publisher connections, named tokens (src/wallet/grants.ts) ----
+
+  // ---- transfers between wallets (src/wallet/transfers.ts) ----
+
   /** Counters for tests and the bench. */
   stats(): WalletStats {
     return {
