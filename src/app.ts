@@ -30,6 +30,8 @@ import { topupRoutes } from './reader/topup-routes';
 import { withdrawRoutes } from './stripe/withdraw-routes';
 import { takeBackRoutes } from './reader/take-back-routes';
 import { receiptRoutes } from './reader/receipt-routes';
+import { connectRoutes } from './identity/connect-routes';
+import { walletHostHasNoContent } from './identity/wallet-host-pages';
 
 const tooLarge = (limit: string) => (c: Parameters<Parameters<typeof bodyLimit>[0]['onError'] & {}>[0]) =>
   jsonError(c, 413, 'body_too_large', `The request body must be at most ${limit}.`);
@@ -82,10 +84,11 @@ export const app = new Hono<AppEnv>()
   .route('/__paywall/webhooks/stripe', stripeWebhook)
   .route('/__paywall/account/receipts', receiptRoutes)
   .route('/__paywall/account', accountRoutes)
+  .route('/__paywall/connect', connectRoutes)
   .route('/__paywall/admin', consoleRoutes)
   .route('/', assetRoutes)
   .all('/__paywall/*', (c) => jsonError(c, 404, 'not_found', 'No such paywall endpoint.'))
-  .all('*', corsReads, handleView);
+  .all('*', walletHostHasNoContent, corsReads, handleView);
 
 app.onError((err, c) => {
   if (err instanceof HTTPException) {

@@ -10,6 +10,8 @@ interface PaywallSecrets {
   STRIPE_API_BASE?: string;
   /** The one host name that serves the admin console and API, e.g. `admin.paywall.example`; unset, they are served nowhere. */
   ADMIN_HOST?: string;
+  /** The readers' home (sign-in, account, top-ups), e.g. `wallet.paywall.example`; unset, each publisher host keeps its own cookie wallet. */
+  WALLET_HOST?: string;
   /** The platform's fee on publishers' net revenue, in basis points (0 to 10000); unset is none. */
   PLATFORM_FEE_BPS?: string;
 }

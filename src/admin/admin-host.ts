@@ -1,19 +1,14 @@
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../http/app-types';
+import { hostKindOf } from '../http/hosts';
 import { jsonError } from '../http/json-errors';
 
 /** The console (`/__paywall/admin…`) and the admin API (`/__paywall/api/admin…`). */
 const ADMIN_PATH = /^\/__paywall\/(api\/)?admin(\/|$)/;
 
-/** A host name as compared: lower case, without a port or a trailing dot. */
-function hostName(host: string): string {
-  return host.trim().toLowerCase().replace(/:\d*$/, '').replace(/\.$/, '');
-}
-
 /** Whether this request arrived on ADMIN_HOST (the port is ignored). With ADMIN_HOST unset, no host is. */
 export function onAdminHost(env: Env, url: string): boolean {
-  const adminHost = env.ADMIN_HOST ? hostName(env.ADMIN_HOST) : '';
-  return adminHost !== '' && hostName(new URL(url).hostname) === adminHost;
+  return hostKindOf(env, url) === 'admin';
 }
 
 /**

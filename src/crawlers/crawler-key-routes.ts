@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { recordChange } from '../admin/audit-stub';
 import type { AppEnv } from '../http/app-types';
 import { jsonError, validated } from '../http/json-errors';
-import { readerOf } from '../reader/authenticate';
+import { liveCredential, mayManageWallet } from '../reader/authenticate';
 import { isReaderId } from '../reader/reader-token';
 import { linkById, linkForDirectory, linkForKeyid, linksOf, removeLink, saveLink, type CrawlerLink } from './crawler-links';
 import { asEd25519PublicJwk, keyidOf, normaliseAgentUrl } from './key-directory';
@@ -63,7 +63,8 @@ async function link(c: Context<AppEnv>, input: LinkInput, readerId: string, link
 }
 
 const requireBearerReader = createMiddleware<AppEnv>(async (c, next) => {
-  const readerId = c.req.header('authorization') !== undefined ? await readerOf(c) : null;
+  const presented = c.req.header('authorization') !== undefined ? await liveCredential(c) : null;
+  const readerId = presented && mayManageWallet(c, presented) ? presented.credential.readerId : null;
   if (!readerId) return jsonError(c, 401, 'unauthorized', 'Linking crawlers needs the reader token as Authorization: Bearer <token>.');
   c.set('readerId', readerId);
   await next();

@@ -1,9 +1,9 @@
 import type { Context } from 'hono';
+import { hasWalletHost, walletOrigin } from '../http/hosts';
 import type { AppEnv } from '../http/app-types';
 import { jsonError } from '../http/json-errors';
 import { CRAWLER_ERROR, CRAWLER_EXACT_PRICE, CRAWLER_MAX_PRICE } from '../paywall/pay-per-crawl';
-import { readerOf } from '../reader/authenticate';
-import { readerOfView } from '../reader/view-reader';
+import { payerOfView, type ViewPayer } from '../reader/view-reader';
 import type { Site } from '../rules/site-schema';
 import { actionFor, crawlerPrice, identityOf, type CrawlerIdentity } from './crawler-identity';
 import { verifyCrawler } from './verify-crawler';
@@ -43,11 +43,11 @@ export async function crawlerTermsOf(c: Context<AppEnv>, site: Site, rulePriceMi
  * Who pays for a priced view: an Authorization token first (the client said so), then a
  * linked crawler's signature, then the reader's cookie on the reader's own requests.
  */
-export async function payerOf(c: Context<AppEnv>, terms: CrawlerTerms): Promise<{ readerId: string | null; bySignature: boolean }> {
-  if (c.req.header('authorization') !== undefined) return { readerId: await readerOf(c), bySignature: false };
+export async function payerOf(c: Context<AppEnv>, terms: CrawlerTerms): Promise<ViewPayer & { bySignature: boolean }> {
+  if (c.req.header('authorization') !== undefined) return { ...(await payerOfView(c)), bySignature: false };
   // A signer pays through its link or not at all: a signature never makes a cookie count.
-  if (terms.identity.kind === 'signed') return { readerId: terms.identity.payer, bySignature: terms.identity.payer !== null };
-  return { readerId: await readerOfView(c), bySignature: false };
+  if (terms.identity.kind === 'signed') return { readerId: terms.identity.payer, grant: undefined, bySignature: terms.identity.payer !== null };
+  return { ...(await payerOfView(c)), bySignature: false };
 }
 
 /** A crawler paying by its signature alone states its price, as pay per crawl asks (`MissingCrawlerPrice` otherwise). */
@@ -57,9 +57,7 @@ export function statesCrawlerPrice(c: Context): boolean {
 
 /** Where a crawler's operator links its key: the bearer-token API on the wallet host (this host until one is set). */
 export function crawlerLinkUrl(c: Context<AppEnv>): string {
-  const url = new URL(c.req.url);
-  const walletHost = (c.env as unknown as Record<string, unknown>).WALLET_HOST;
-  const base = typeof walletHost === 'string' && walletHost ? `${url.protocol}//${walletHost}` : url.origin;
+  const base = hasWalletHost(c.env) ? walletOrigin(c.env, c.req.url) : new URL(c.req.url).origin;
   return `${base}/__paywall/api/me/crawler-keys`;
 }
 

@@ -6,7 +6,8 @@ import { MIN_TOPUP_MICROS, MAX_TOPUP_MICROS } from '../reader/topup-amount';
 import { WithdrawSection } from './withdraw-section';
 import { TakeBackForm } from './take-back-form';
 
-export type ReturnInfo = { path: string; priceMicros: number | null };
+/** Where to continue: a path of this site, or on the wallet host a connect step back to `label` (the publisher's article). */
+export type ReturnInfo = { path: string; priceMicros: number | null; label?: string };
 export type FormError = { field: 'amount' | 'dailyCap' | 'withdraw' | null; message: string };
 
 export type AccountPageProps = {
@@ -129,13 +130,13 @@ export function AccountPage(p: AccountPageProps) {
 }
 
 function ContinueReading(props: { returnTo: ReturnInfo; balanceMicros: number }) {
-  const { path, priceMicros } = props.returnTo;
+  const { path, priceMicros, label } = props.returnTo;
   const covers = priceMicros !== null && props.balanceMicros >= priceMicros;
   return (
     <section class="card highlight" aria-labelledby="continue-heading">
       <h2 id="continue-heading">Continue reading</h2>
       <p>
-        <code>{path}</code>
+        <code>{label ?? path}</code>
         {priceMicros !== null && priceMicros > 0 && <> costs {formatUsd(priceMicros)}, paid from your balance when you open it.</>}
       </p>
       {priceMicros === null || priceMicros === 0 ? (

@@ -2,7 +2,9 @@ import type { Child } from 'hono/jsx';
 import { raw } from 'hono/html';
 import { STYLESHEET_PATH } from './stylesheet';
 
-export function Layout(props: { title: string; children: Child }) {
+/** `back`: the link above the page (the site's front page by default; null for none, as on the wallet host, which has no site). */
+export function Layout(props: { title: string; children: Child; back?: { href: string; label: string } | null }) {
+  const back = props.back === undefined ? { href: '/', label: '← Back to the site' } : props.back;
   return (
     <>
       {raw('<!DOCTYPE html>')}
@@ -16,9 +18,11 @@ export function Layout(props: { title: string; children: Child }) {
         </head>
         <body>
           <div class="page">
-            <nav class="site-nav" aria-label="Site">
-              <a href="/">← Back to the site</a>
-            </nav>
+            {back && (
+              <nav class="site-nav" aria-label="Site">
+                <a href={back.href}>{back.label}</a>
+              </nav>
+            )}
             <main>{props.children}</main>
           </div>
         </body>

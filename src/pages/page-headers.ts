@@ -2,8 +2,8 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 
 /**
- * Headers for every page the paywall renders. The pages use no script and one
- * same-origin stylesheet, so the CSP allows nothing else; forms post to the page
+ * Headers for every page the paywall renders. The pages use one same-origin stylesheet
+ * and, on the wallet host, one same-origin script (passkeys), so the CSP allows nothing else; forms post to the page
  * itself, and the top-up form is redirected to Stripe Checkout (form-action covers
  * redirects). No HSTS: the pages live on the publisher's domain, whose HSTS policy is
  * the publisher's to set, not ours to impose on all its subdomains.
@@ -12,6 +12,9 @@ const secure = secureHeaders({
   contentSecurityPolicy: {
     defaultSrc: ["'none'"],
     styleSrc: ["'self'"],
+    // The wallet host's passkey script, served as a file; no inline script anywhere.
+    scriptSrc: ["'self'"],
+    connectSrc: ["'self'"],
     imgSrc: ["'self'"],
     formAction: ["'self'", 'https://checkout.stripe.com'],
     frameAncestors: ["'none'"],

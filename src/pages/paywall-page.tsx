@@ -17,6 +17,8 @@ export type PaywallPageProps = {
   /** The article, as a safe same-site path; null if it cannot be returned to. */
   returnTo: string | null;
   topUps: TopUpOptions;
+  /** With a wallet host: where this publisher's readers connect their wallet, and their account there. */
+  wallet?: { connect: string; account: string } | null;
 };
 
 /**
@@ -29,7 +31,7 @@ export type PaywallPageProps = {
  */
 export function PaywallPage(props: PaywallPageProps) {
   const returnQuery = props.returnTo ? `?return=${encodeURIComponent(props.returnTo)}` : '';
-  const account = `/__paywall/account${returnQuery}`;
+  const account = props.wallet ? props.wallet.account : `/__paywall/account${returnQuery}`;
   const price = formatUsd(props.priceMicros);
   const covers = props.balanceMicros !== null && props.balanceMicros >= props.priceMicros;
   return (
@@ -52,13 +54,25 @@ export function PaywallPage(props: PaywallPageProps) {
         <Actions {...props} account={account} price={price} covers={covers} />
       </section>
       <p class="small muted">
-        Your account and balance: <a href={account}>your reading account</a>.
+        Your account and balance: <a href={account}>{props.wallet ? 'your wallet' : 'your reading account'}</a>.
       </p>
     </Layout>
   );
 }
 
 function Actions(props: PaywallPageProps & { account: string; price: string; covers: boolean }) {
+  if (props.balanceMicros === null && props.wallet) {
+    return (
+      <>
+        <p class="actions">
+          <a class="button" href={props.wallet.connect} data-testid="continue-with-wallet">
+            Continue with your wallet
+          </a>
+        </p>
+        <p class="hint">One wallet pays on every site of this network. Sign in with a passkey, or make a wallet in one click.</p>
+      </>
+    );
+  }
   if (props.balanceMicros === null) {
     return (
       <>
@@ -87,6 +101,15 @@ function Actions(props: PaywallPageProps & { account: string; price: string; cov
       <p class="actions">
         <a class="button" href={props.returnTo}>
           Pay {props.price} and read
+        </a>
+      </p>
+    );
+  }
+  if (props.wallet) {
+    return (
+      <p class="actions">
+        <a class="button" href={`${props.account}#top-up`}>
+          Top up your wallet
         </a>
       </p>
     );

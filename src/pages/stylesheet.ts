@@ -56,6 +56,12 @@ td.when { white-space: nowrap; }
 .site-nav { font-size: .95rem; margin: 0 0 .5rem; }
 .tag { display: inline-block; font-size: .8rem; font-weight: 600; padding: .05rem .45rem; border-radius: 1rem; background: #e5e7eb; color: #1f2937; }
 code { font-size: .9em; overflow-wrap: anywhere; }
+.lead { font-size: 1.05rem; color: #333; }
+.plain-list { list-style: none; padding: 0; margin: .25rem 0; }
+.plain-list li { border-bottom: 1px solid #e2e2dc; padding: .5rem 0; }
+.row-form { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: center; justify-content: space-between; margin: 0; }
+.recovery-code code { display: inline-block; font-size: 1.1rem; letter-spacing: .04em; padding: .5rem .75rem; background: #f4f4f1; border: 1px dashed #6b6b6b; border-radius: .4rem; }
+details summary { cursor: pointer; color: #1d4ed8; margin: .75rem 0 .25rem; min-height: 44px; display: flex; align-items: center; }
 @media (max-width: 30rem) {
   .page { padding: .75rem .75rem 2.5rem; }
   h1 { font-size: 1.4rem; }

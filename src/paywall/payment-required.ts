@@ -4,12 +4,23 @@ import { PaywallPage } from '../pages/paywall-page';
 import { topUpOptionsOf } from '../pages/top-up-buttons';
 import { safeReturnPath } from '../reader/return-path';
 import { addAgentRefusalHeaders } from './agent-payment';
+import { hasWalletHost, hostKindOf, hostName, walletOrigin } from '../http/hosts';
+import { connectPath } from '../identity/continuation';
 
 export type PaymentRequiredReason = 'payment_required' | 'insufficient_balance' | 'daily_cap_reached' | 'price_above_max';
 
 export function wantsJson(c: Context): boolean {
   const accept = c.req.header('accept') ?? '';
   return /application\/([\w.-]+\+)?json/i.test(accept);
+}
+
+/** On a publisher host with a wallet host: the links that connect the reader's wallet, and open it. */
+function walletLinks(c: Context, back: string): { connect: string; account: string } | null {
+  const env = c.env as Env;
+  if (!hasWalletHost(env) || hostKindOf(env, c.req.url) !== 'publisher') return null;
+  const wallet = walletOrigin(env, c.req.url);
+  const step = connectPath(hostName(new URL(c.req.url).hostname), back);
+  return { connect: `${wallet}${step}`, account: `${wallet}/__paywall/account?${new URLSearchParams({ return: step })}` };
 }
 
 /** The 402: JSON for API clients, the paywall page for browsers; never cached as content. */
@@ -26,6 +37,7 @@ export function paymentRequired(
   c.header('Vary', 'Accept, Authorization, Cookie');
   if (c.req.method === 'HEAD') return c.body(null, 402);
   if (wantsJson(c)) return c.json({ error: reason, priceMicros, balanceMicros }, 402);
-  const page = PaywallPage({ reason, priceMicros, balanceMicros, returnTo: safeReturnPath(returnTo), topUps: topUpOptionsOf(c.env) });
+  const back = safeReturnPath(returnTo);
+  const page = PaywallPage({ reason, priceMicros, balanceMicros, returnTo: back, topUps: topUpOptionsOf(c.env), wallet: walletLinks(c, back ?? '/') });
   return withPageHeaders(c, () => c.html(page, 402));
 }

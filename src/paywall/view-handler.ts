@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { deleteCookie } from 'hono/cookie';
 import type { AppEnv } from '../http/app-types';
 import { jsonError } from '../http/json-errors';
 import { idempotencyKeyOf } from '../http/idempotency-key';
@@ -84,7 +85,7 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
   if (agent instanceof Response) return agent;
 
   const returnTo = path + url.search;
-  const payer = agent.readerId !== undefined ? { readerId: agent.readerId, bySignature: false } : await payerOf(c, crawler);
+  const payer = agent.readerId !== undefined ? { readerId: agent.readerId, grant: undefined, bySignature: false } : await payerOf(c, crawler);
   const readerId = payer.readerId;
   if (!readerId) return withLinkHelp(c, await paymentRequired(c, 'payment_required', priceMicros, null, returnTo), crawler.identity);
   if (payer.bySignature && c.req.method !== 'HEAD' && !statesCrawlerPrice(c)) {
@@ -95,7 +96,7 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
   const windowKey = windowKeyOf(host, path);
 
   if (c.req.method === 'HEAD') {
-    const coverage = await tryWallet('covered', () => wallet.covered(windowKey));
+    const coverage = await tryWallet('covered', () => wallet.covered(windowKey, payer.grant));
     if (!coverage) return walletUnavailable(c);
     const { covered, balanceMicros } = coverage;
     if (!covered) return paymentRequired(c, 'payment_required', priceMicros, balanceMicros, returnTo);
@@ -103,6 +104,7 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
   }
 
   const request: ReserveRequest = { host, path, windowKey, priceMicros };
+  if (payer.grant) request.grant = payer.grant;
   if (matched?.rule.reviewWindowSeconds !== undefined) request.reviewWindowSeconds = matched.rule.reviewWindowSeconds;
   if (agent.maxPriceMicros !== null) request.maxPriceMicros = agent.maxPriceMicros;
   if (agent.idempotencyKey !== null) {
@@ -116,6 +118,11 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
   if (!reserved.ok) {
     if (reserved.reason === 'idempotency_conflict') {
       return jsonError(c, 409, 'idempotency_conflict', 'This Idempotency-Key was already used for a different path or payment.');
+    }
+    if (reserved.reason === 'revoked') {
+      // The reader disconnected this publisher (or signed out everywhere): the cookie is worth nothing now.
+      deleteCookie(c, READER_COOKIE, { path: '/' });
+      return paymentRequired(c, 'payment_required', priceMicros, null, returnTo);
     }
     return paymentRequired(c, reserved.reason, priceMicros, reserved.balanceMicros, returnTo);
   }

@@ -1,4 +1,10 @@
 import { Hono, type Context } from 'hono';
+import { hasWalletHost, hostKindOf } from '../http/hosts';
+import { safeNext } from '../identity/continuation';
+import { walletPagesOnWalletHost } from '../identity/wallet-host-pages';
+import { signIn } from '../identity/wallet-session';
+import { WalletSignInPage } from '../pages/wallet-sign-in-page';
+import { newReaderId, signingSecretsConfigured } from './reader-token';
 import { bodyLimit } from 'hono/body-limit';
 import { csrf } from 'hono/csrf';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -39,11 +45,13 @@ type Rendered = {
  */
 export const accountRoutes = new Hono<AppEnv>()
   .use(pageHeaders)
+  .use(walletPagesOnWalletHost)
   .use(csrf())
   .use(bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.text('The form is too large.', 413) }))
   .get('/', async (c) => {
-    const returnTo = safeReturnPath(c.req.query('return'));
+    const returnTo = continuationOf(c, c.req.query('return'));
     const readerId = await currentReader(c);
+    if (!readerId && onWalletHost(c)) return c.html(WalletSignInPage({ next: returnTo, site: siteOfNext(returnTo), error: null }));
     if (!readerId) return c.html(CreateAccountPage({ returnTo: await returnInfo(c, returnTo), error: null }));
     const before = /^\d{1,15}$/.test(c.req.query('before') ?? '') ? Number(c.req.query('before')) : null;
     const key = c.req.query('notice') ?? c.req.query('topup');
@@ -52,7 +60,8 @@ export const accountRoutes = new Hono<AppEnv>()
   })
   .post('/create', async (c) => {
     const form = await c.req.parseBody();
-    const returnTo = safeReturnPath(field(form, 'return'));
+    if (onWalletHost(c)) return createWallet(c, safeNext(c.env, field(form, 'next')));
+    const returnTo = continuationOf(c, field(form, 'return'));
     if (await currentReader(c)) return c.redirect(accountHref({ returnTo }), 303);
     const reader = await createReader(c);
     if (!reader) {
@@ -63,7 +72,7 @@ export const accountRoutes = new Hono<AppEnv>()
   })
   .post('/cap', async (c) => {
     const form = await c.req.parseBody();
-    const returnTo = safeReturnPath(field(form, 'return'));
+    const returnTo = continuationOf(c, field(form, 'return'));
     const readerId = await currentReader(c);
     if (!readerId) return c.redirect(accountHref({ returnTo }), 303);
     const typed = field(form, 'dailyCap').trim();
@@ -77,7 +86,7 @@ export const accountRoutes = new Hono<AppEnv>()
   })
   .post('/topup', async (c) => {
     const form = await c.req.parseBody();
-    const returnTo = safeReturnPath(field(form, 'return'));
+    const returnTo = continuationOf(c, field(form, 'return'));
     const readerId = await currentReader(c);
     if (!readerId) return c.redirect(accountHref({ returnTo }), 303);
     const typed = field(form, 'amount');
@@ -102,7 +111,7 @@ export const accountRoutes = new Hono<AppEnv>()
   })
   .post('/withdraw', async (c) => {
     const form = await c.req.parseBody();
-    const returnTo = safeReturnPath(field(form, 'return'));
+    const returnTo = continuationOf(c, field(form, 'return'));
     const readerId = await currentReader(c);
     if (!readerId) return c.redirect(accountHref({ returnTo }), 303);
     const typed = field(form, 'amount');
@@ -113,7 +122,7 @@ export const accountRoutes = new Hono<AppEnv>()
   .post('/dev-topup', async (c) => {
     if (c.env.DEV_TOPUP !== 'true') return c.notFound();
     const form = await c.req.parseBody();
-    const returnTo = safeReturnPath(field(form, 'return'));
+    const returnTo = continuationOf(c, field(form, 'return'));
     const readerId = await currentReader(c);
     if (!readerId) return c.redirect(accountHref({ returnTo }), 303);
     const amountMicros = parseUsd(field(form, 'amount'));
@@ -128,6 +137,31 @@ export const accountRoutes = new Hono<AppEnv>()
     return c.redirect(accountHref({ returnTo, notice: 'dev-topup' }), 303);
   });
 
+function onWalletHost(c: Context<AppEnv>): boolean {
+  return hasWalletHost(c.env) && hostKindOf(c.env, c.req.url) === 'wallet';
+}
+
+/** Where the account page leads back to: a path of this site, or on the wallet host a publisher's connect step. */
+function continuationOf(c: Context<AppEnv>, raw: string | undefined): string | null {
+  return onWalletHost(c) ? safeNext(c.env, raw) : safeReturnPath(raw);
+}
+
+function siteOfNext(next: string | null): string | null {
+  return next ? new URLSearchParams(next.split('?')[1]).get('site') : null;
+}
+
+/** A new wallet on the wallet host, signed in at once; then the connect step it came for, or the account with the passkey offer. */
+async function createWallet(c: Context<AppEnv>, next: string | null): Promise<Response> {
+  if (await currentReader(c)) return c.redirect(next ?? '/__paywall/account', 303);
+  if (!signingSecretsConfigured(c.env)) {
+    return c.html(WalletSignInPage({ next, site: siteOfNext(next), error: 'Wallets cannot be created here yet: the service is not fully set up (TOKEN_SECRET).' }), 503);
+  }
+  const readerId = newReaderId();
+  await walletOf(c.env, readerId).open(readerId);
+  await signIn(c, readerId);
+  return c.redirect(next ?? accountHref({ notice: 'created' }), 303);
+}
+
 /** The reader this browser (or bearer token) names, if their wallet exists. */
 async function currentReader(c: Context<AppEnv>): Promise<string | null> {
   const readerId = await readerOf(c);
@@ -136,7 +170,12 @@ async function currentReader(c: Context<AppEnv>): Promise<string | null> {
 }
 
 async function returnInfo(c: Context<AppEnv>, path: string | null): Promise<ReturnInfo | null> {
-  return path ? { path, priceMicros: await priceOfPath(c, path) } : null;
+  if (!path) return null;
+  if (!onWalletHost(c)) return { path, priceMicros: await priceOfPath(c, path) };
+  const params = new URLSearchParams(path.split('?')[1]);
+  const site = params.get('site')!;
+  const article = params.get('return')!;
+  return { path, priceMicros: await priceOfPath(c, article, site), label: `${site}${article}` };
 }
 
 async function renderAccount(c: Context<AppEnv>, readerId: string, r: Rendered, status: ContentfulStatusCode = 200) {

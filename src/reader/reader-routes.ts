@@ -5,13 +5,34 @@ import { micros } from '../money';
 import type { AppEnv } from '../http/app-types';
 import { jsonError, validated } from '../http/json-errors';
 import { walletOf } from '../wallet/wallet-stub';
-import { readerOf } from './authenticate';
+import { hasWalletHost, walletOrigin } from '../http/hosts';
+import { liveCredential, mayManageWallet } from './authenticate';
 import { createReader } from './create-reader';
 
+const UNAUTHORIZED = 'A valid reader token is required (Authorization: Bearer <token> or the paywall cookie).';
+
+/** Any live credential: reading the balance is something a publisher host's cookie may do. */
 export const requireReader = createMiddleware<AppEnv>(async (c, next) => {
-  const readerId = await readerOf(c);
-  if (!readerId) return jsonError(c, 401, 'unauthorized', 'A valid reader token is required (Authorization: Bearer <token> or the paywall cookie).');
-  c.set('readerId', readerId);
+  const presented = await liveCredential(c);
+  if (!presented) return jsonError(c, 401, 'unauthorized', UNAUTHORIZED);
+  c.set('readerId', presented.credential.readerId);
+  await next();
+});
+
+/**
+ * A credential that may change the wallet or read its history: on the wallet host, or a
+ * reader token sent as a bearer. A publisher host's cookie and its spend tokens are a 403
+ * that says where the wallet is, so no page or script on a publisher's domain can lift a
+ * cap, move money or read what the reader read elsewhere.
+ */
+export const requireWalletOwner = createMiddleware<AppEnv>(async (c, next) => {
+  const presented = await liveCredential(c);
+  if (!presented) return jsonError(c, 401, 'unauthorized', UNAUTHORIZED);
+  if (!mayManageWallet(c, presented)) {
+    const where = hasWalletHost(c.env) ? ` on ${walletOrigin(c.env, c.req.url)}` : '';
+    return jsonError(c, 403, 'wallet_host_only', `This credential can only view and pay. Settings, top-ups and history are managed in the wallet${where}.`);
+  }
+  c.set('readerId', presented.credential.readerId);
   await next();
 });
 
@@ -24,13 +45,13 @@ export const readerRoutes = new Hono<AppEnv>()
   .get('/me', requireReader, async (c) => c.json(await walletOf(c.env, c.var.readerId).summary()))
   .put(
     '/me/settings',
-    requireReader,
+    requireWalletOwner,
     validated('json', z.strictObject({ dailyCapMicros: micros.nullable() })),
     async (c) => c.json(await walletOf(c.env, c.var.readerId).setDailyCap(c.req.valid('json').dailyCapMicros)),
   )
   .get(
     '/me/ledger',
-    requireReader,
+    requireWalletOwner,
     validated(
       'query',
       z.object({
@@ -43,7 +64,7 @@ export const readerRoutes = new Hono<AppEnv>()
       return c.json(await walletOf(c.env, c.var.readerId).ledger(limit, before));
     },
   )
-  .post('/dev/topup', async (c, next) => (c.env.DEV_TOPUP === 'true' ? next() : c.notFound()), requireReader,
+  .post('/dev/topup', async (c, next) => (c.env.DEV_TOPUP === 'true' ? next() : c.notFound()), requireWalletOwner,
     validated('json', z.strictObject({ amountMicros: micros })),
     async (c) => {
       const result = await walletOf(c.env, c.var.readerId).credit({

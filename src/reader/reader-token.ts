@@ -1,10 +1,26 @@
 /**
- * Reader tokens: `<readerId>.<expiresAtSeconds>.<hmac>`, HMAC-SHA256 over the first two
- * parts. The wallet is found by readerId, so a token is all a reader needs and nothing
- * is stored per session. `TOKEN_SECRET_PREVIOUS` keeps tokens signed before a rotation
- * valid until they expire.
+ * Tokens, all HMAC-SHA256 signed with `TOKEN_SECRET` (`TOKEN_SECRET_PREVIOUS` keeps
+ * tokens signed before a rotation valid until they expire):
+ *
+ * - reader token `<readerId>.<exp>.<sig>`: the whole wallet, for agents and scripts
+ *   (`POST /__paywall/api/readers`); nothing stored per token.
+ * - session `s1.<readerId>.<sessionId>.<exp>.<sig>`: a browser signed in on the wallet
+ *   host; the wallet's `sessions` row can revoke it.
+ * - spend token `p1.<readerId>.<connectionId>.<exp>.<sig>`: what a publisher host holds
+ *   for a connected reader. Its signature also covers the publisher's host name (not
+ *   written in the token), so it is worth nothing on any other host; the wallet's
+ *   `connections` row can revoke it.
  */
 const TOKEN_LIFETIME_S = 365 * 86_400;
+/** A wallet-host session lasts as long as a reader token; "sign out everywhere" ends it sooner. */
+const SESSION_LIFETIME_S = 365 * 86_400;
+const GRANT_ID = /^[A-Za-z0-9_-]{22}$/;
+
+/** What a presented token proves. */
+export type Credential =
+  | { kind: 'reader'; readerId: string }
+  | { kind: 'session'; readerId: string; sessionId: string }
+  | { kind: 'spend'; readerId: string; connectionId: string; host: string };
 const READER_ID = /^r_[A-Za-z0-9_-]{22}$/;
 
 const keys = new Map<string, Promise<CryptoKey>>();
@@ -24,6 +40,15 @@ export function isReaderId(id: string): boolean {
 
 export function newReaderId(): string {
   return `r_${base64url(crypto.getRandomValues(new Uint8Array(16)))}`;
+}
+
+/** 128 random bits, for session, connection and code ids. */
+export function newGrantId(): string {
+  return base64url(crypto.getRandomValues(new Uint8Array(16)));
+}
+
+export function isGrantId(id: string): boolean {
+  return GRANT_ID.test(id);
 }
 
 export function signingSecretsConfigured(env: Env): boolean {
@@ -53,6 +78,54 @@ export async function verifyToken(env: Env, token: string, now = Date.now()): Pr
     if (await crypto.subtle.verify('HMAC', await hmacKey(secret), signature, data)) return readerId;
   }
   return null;
+}
+
+export async function issueSessionToken(env: Env, readerId: string, sessionId: string, now = Date.now()): Promise<string> {
+  const payload = `s1.${readerId}.${sessionId}.${Math.floor(now / 1000) + SESSION_LIFETIME_S}`;
+  return `${payload}.${await sign(env, payload)}`;
+}
+
+export async function issueSpendToken(env: Env, readerId: string, connectionId: string, host: string, now = Date.now()): Promise<string> {
+  const payload = `p1.${readerId}.${connectionId}.${Math.floor(now / 1000) + TOKEN_LIFETIME_S}`;
+  return `${payload}.${await sign(env, `${payload}.${host}`)}`;
+}
+
+/**
+ * What a token proves on `host`, or null when it is malformed, forged, expired, or a
+ * spend token of another host. Revocation is the wallet's to check (see Credential).
+ */
+export async function verifyCredential(env: Env, token: string, host: string, now = Date.now()): Promise<Credential | null> {
+  if (token.length > 200) return null;
+  const parts = token.split('.');
+  if (parts.length === 3) {
+    const readerId = await verifyToken(env, token, now);
+    return readerId ? { kind: 'reader', readerId } : null;
+  }
+  if (parts.length !== 5) return null;
+  const [kind, readerId, id, exp, sig] = parts as [string, string, string, string, string];
+  if ((kind !== 's1' && kind !== 'p1') || !isReaderId(readerId) || !isGrantId(id)) return null;
+  if (!/^\d{1,12}$/.test(exp) || Number(exp) * 1000 <= now) return null;
+  const payload = `${kind}.${readerId}.${id}.${exp}`;
+  if (!(await verifySignature(env, kind === 'p1' ? `${payload}.${host}` : payload, sig))) return null;
+  return kind === 's1' ? { kind: 'session', readerId, sessionId: id } : { kind: 'spend', readerId, connectionId: id, host };
+}
+
+async function sign(env: Env, payload: string): Promise<string> {
+  if (!signingSecretsConfigured(env)) throw new Error('TOKEN_SECRET is not configured');
+  const sig = await crypto.subtle.sign('HMAC', await hmacKey(env.TOKEN_SECRET!), new TextEncoder().encode(payload));
+  return base64url(new Uint8Array(sig));
+}
+
+async function verifySignature(env: Env, payload: string, sig: string): Promise<boolean> {
+  const signature = fromBase64url(sig);
+  if (!signature) return false;
+  const data = new TextEncoder().encode(payload);
+  for (const secret of [env.TOKEN_SECRET, env.TOKEN_SECRET_PREVIOUS]) {
+    if (!secret) continue;
+    // crypto.subtle.verify compares in constant time.
+    if (await crypto.subtle.verify('HMAC', await hmacKey(secret), signature, data)) return true;
+  }
+  return false;
 }
 
 function base64url(bytes: Uint8Array): string {

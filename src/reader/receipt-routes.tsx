@@ -9,12 +9,14 @@ import { isTakeBackReason } from '../usage/take-back-reasons';
 import { walletOf } from '../wallet/wallet-stub';
 import { readerOf } from './authenticate';
 import { takeBackView } from './take-back-view';
+import { walletPagesOnWalletHost } from '../identity/wallet-host-pages';
 
 const RECEIPT = /^[0-9a-f-]{36}$/;
 
 /** `/__paywall/account/receipts/:receipt`: one charge, and its take-back form. */
 export const receiptRoutes = new Hono<AppEnv>()
   .use(pageHeaders)
+  .use(walletPagesOnWalletHost)
   .use(csrf())
   .use(bodyLimit({ maxSize: 4 * 1024, onError: (c) => c.text('The form is too large.', 413) }))
   .get('/:receipt', async (c) => {

@@ -5,7 +5,7 @@ import { jsonError, validated } from '../http/json-errors';
 import { TAKE_BACK_REASONS, isTakeBackReason } from '../usage/take-back-reasons';
 import { TAKE_BACK_WINDOW_MS } from '../wallet/view-take-backs';
 import { walletOf } from '../wallet/wallet-stub';
-import { requireReader } from './reader-routes';
+import { requireWalletOwner } from './reader-routes';
 import { takeBackView } from './take-back-view';
 
 const reasonField = z.string().refine(isTakeBackReason, { message: `must be one of ${Object.keys(TAKE_BACK_REASONS).join(', ')}` });
@@ -15,11 +15,11 @@ const reasonField = z.string().refine(isTakeBackReason, { message: `must be one 
  * `GET /__paywall/api/me/take-backs`: how many are left this month.
  */
 export const takeBackRoutes = new Hono<AppEnv>()
-  .get('/me/take-backs', requireReader, async (c) => {
+  .get('/me/take-backs', requireWalletOwner, async (c) => {
     const allowance = await walletOf(c.env, c.var.readerId).takeBackAllowance();
     return c.json({ ...allowance, left: Math.max(0, allowance.allowed - allowance.used), windowSeconds: TAKE_BACK_WINDOW_MS / 1000 });
   })
-  .post('/me/ledger/:receipt/take-back', requireReader, validated('json', z.strictObject({ reason: reasonField })), async (c) => {
+  .post('/me/ledger/:receipt/take-back', requireWalletOwner, validated('json', z.strictObject({ reason: reasonField })), async (c) => {
     const receipt = c.req.param('receipt');
     if (receipt.length > 64) return jsonError(c, 404, 'no_such_charge', 'No charge with this receipt.');
     const reason = c.req.valid('json').reason;

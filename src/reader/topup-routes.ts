@@ -3,14 +3,14 @@ import { z } from 'zod';
 import type { AppEnv } from '../http/app-types';
 import { jsonError, validated } from '../http/json-errors';
 import { createTopupCheckout } from './checkout';
-import { requireReader } from './reader-routes';
+import { requireWalletOwner } from './reader-routes';
 import { stripeConfigured, stripeFor } from './stripe-client';
 import { topupMicros } from './topup-amount';
 
 /** `POST /__paywall/api/topup`: a Stripe Checkout session for the reader; the webhook credits it once paid. */
 export const topupRoutes = new Hono<AppEnv>().post(
   '/topup',
-  requireReader,
+  requireWalletOwner,
   // Bad input is judged before configuration (the contract): a malformed body is a 400 even here.
   validated('json', z.strictObject({ amountMicros: topupMicros })),
   async (c, next) => {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AppEnv } from '../http/app-types';
 import { jsonError, validated } from '../http/json-errors';
 import { micros } from '../money';
-import { requireReader } from '../reader/reader-routes';
+import { requireWalletOwner } from '../reader/reader-routes';
 import { walletOf } from '../wallet/wallet-stub';
 import { finishPendingWithdrawals, withdraw } from './withdraw';
 
@@ -12,11 +12,11 @@ import { finishPendingWithdrawals, withdraw } from './withdraw';
  * `POST /__paywall/api/me/withdraw {"amountMicros"}`: refunds it through Stripe.
  */
 export const withdrawRoutes = new Hono<AppEnv>()
-  .get('/me/withdrawable', requireReader, async (c) => {
+  .get('/me/withdrawable', requireWalletOwner, async (c) => {
     c.executionCtx.waitUntil(finishPendingWithdrawals(c.env, c.var.readerId).catch(() => undefined));
     return c.json(await walletOf(c.env, c.var.readerId).withdrawable());
   })
-  .post('/me/withdraw', requireReader, validated('json', z.strictObject({ amountMicros: micros })), async (c) => {
+  .post('/me/withdraw', requireWalletOwner, validated('json', z.strictObject({ amountMicros: micros })), async (c) => {
     const { amountMicros } = c.req.valid('json');
     if (amountMicros === 0 || amountMicros % 10_000 !== 0) {
       return jsonError(c, 400, 'invalid_request', 'amountMicros: a withdrawal is a whole number of cents, more than zero.', { field: 'amountMicros' });

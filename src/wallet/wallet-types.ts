@@ -1,5 +1,10 @@
+/** The wallet row a revocable credential stands on: a wallet-host session or a publisher connection. */
+export type Grant = { kind: 'session' | 'connection'; id: string };
+
 /** What a view asks of the wallet. `windowKey` names the path for re-view windows. */
 export type ReserveRequest = {
+  /** The credential's session or connection: a revoked one pays nothing more. */
+  grant?: Grant;
   host: string;
   path: string;
   windowKey: string;
@@ -18,6 +23,7 @@ export type ReserveRequest = {
 };
 
 export type Refusal =
+  | 'revoked'
   | 'insufficient_balance'
   | 'daily_cap_reached'
   | 'price_above_max'

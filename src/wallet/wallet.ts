@@ -16,7 +16,10 @@ import { toEntry, type LedgerEntry, type LedgerRow } from './ledger-entry';
 import { allowanceOf, TAKE_BACK_WINDOW_MS, type TakeBackAllowance } from './view-take-backs';
 import { WalletUsageLedger } from './usage-ledger';
 import { walletSchema } from './wallet-schema';
+import * as grants from './grants';
+import { newGrantId } from '../reader/reader-token';
 import type {
+  Grant,
   CommitResult,
   CreditRequest,
   CreditResult,
@@ -295,7 +298,8 @@ export class Wallet extends DurableObject<Env> {
   // ---- money out: reserve, then commit or void ----
 
   /** Whether a re-view window covers the path right now (HEAD asks this; it never charges). */
-  covered(windowKey: string): { covered: boolean; balanceMicros: number } {
+  covered(windowKey: string, grant?: Grant): { covered: boolean; balanceMicros: number } {
+    if (grant && !grants.grantActive(this.sql, grant)) return { covered: false, balanceMicros: this.available() };
     return { covered: this.balance >= 0 && this.windowReceipt(windowKey) !== null, balanceMicros: this.available() };
   }
 
@@ -307,6 +311,7 @@ export class Wallet extends DurableObject<Env> {
       if (!pending) break;
       await pending.settled;
     }
+    if (req.grant && !grants.grantActive(this.sql, req.grant)) return { ok: false, reason: 'revoked', balanceMicros: this.available() };
     // A reader in debt (a card payment taken back) views nothing priced until topped up.
     if (this.balance < 0) return { ok: false, reason: 'insufficient_balance', balanceMicros: this.available() };
 
@@ -357,10 +362,11 @@ export class Wallet extends DurableObject<Env> {
       // A key whose 24 hours are over is free for a new view (reserve found no replay).
       if (req.idempotencyKey !== undefined) this.releaseViewKey(viewIdempotencyKey(req.idempotencyKey));
       this.exec(
-        'INSERT INTO ledger (id, type, amount, balance_after, at, host, path, idem, method) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO ledger (id, type, amount, balance_after, at, host, path, idem, method, grant_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
         holdId, 'charge', req.priceMicros, balanceAfter, now, req.host, req.path,
         req.idempotencyKey === undefined ? null : viewIdempotencyKey(req.idempotencyKey),
         req.idempotencyKey === undefined ? null : (req.method ?? 'GET'),
+        req.grant?.kind === 'connection' ? req.grant.id : null,
       );
       if (req.idempotencyKey !== undefined && req.idempotencyFingerprint !== undefined) {
         this.exec('INSERT INTO idem_fingerprints (idem, fingerprint) VALUES (?, ?)', viewIdempotencyKey(req.idempotencyKey), req.idempotencyFingerprint);
@@ -484,6 +490,59 @@ export class Wallet extends DurableObject<Env> {
   // ---- passkeys and recovery (src/wallet/passkey-store.ts) ----
 
   // ---- sessions, publisher connections, named tokens (src/wallet/grants.ts) ----
+
+  grantActive(grant: Grant): boolean {
+    return grants.grantActive(this.sql, grant);
+  }
+
+  /** A browser signed in on the wallet host; the caller signs the token naming it. */
+  startSession(): { ok: true; sessionId: string } | { ok: false; reason: 'no_such_reader' } {
+    if (this.readerId === null) return { ok: false, reason: 'no_such_reader' };
+    const sessionId = newGrantId();
+    this.write(() => grants.startSession((q, ...p) => this.exec(q, ...p), sessionId, Date.now()));
+    return { ok: true, sessionId };
+  }
+
+  endSession(sessionId: string): void {
+    this.write(() => grants.endSession((q, ...p) => this.exec(q, ...p), sessionId, Date.now()));
+  }
+
+  signOutEverywhere(): void {
+    this.write(() => grants.signOutEverywhere((q, ...p) => this.exec(q, ...p), Date.now()));
+  }
+
+  isConnected(host: string): boolean {
+    return grants.activeConnectionFor(this.sql, host) !== null;
+  }
+
+  /** The reader allows `host` to charge them (idempotent), and a single-use code carries that back to it. */
+  connectPublisher(host: string, returnPath: string): { ok: true; code: string } | { ok: false; reason: 'no_such_reader' } {
+    if (this.readerId === null) return { ok: false, reason: 'no_such_reader' };
+    const codeId = newGrantId();
+    const now = Date.now();
+    const exec = (q: string, ...p: unknown[]) => this.exec(q, ...p);
+    this.write(() => {
+      grants.connect(this.sql, exec, host, newGrantId(), now);
+      grants.issueConnectCode(this.sql, exec, { codeId, host, returnPath }, now);
+    });
+    return { ok: true, code: `${this.readerId}.${codeId}` };
+  }
+
+  redeemConnectCode(codeId: string, host: string, returnPath: string): grants.RedeemResult {
+    let result!: grants.RedeemResult;
+    this.write(() => {
+      result = grants.redeemConnectCode(this.sql, (q, ...p) => this.exec(q, ...p), { codeId, host, returnPath }, Date.now());
+    });
+    return result;
+  }
+
+  connections(): grants.ConnectionView[] {
+    return grants.connections(this.sql, Date.parse(`${utcDay(Date.now())}T00:00:00Z`));
+  }
+
+  disconnect(host: string): void {
+    this.write(() => grants.disconnect((q, ...p) => this.exec(q, ...p), host, Date.now()));
+  }
 
   // ---- transfers between wallets (src/wallet/transfers.ts) ----
 

@@ -1,0 +1,60 @@
+/**
+ * The wallet host's one script: passkey sign-in and registration. It uses the browsers'
+ * own JSON forms of WebAuthn (`PublicKeyCredential.parseCreationOptionsFromJSON`,
+ * `parseRequestOptionsFromJSON`, `credential.toJSON()`), so no client library is needed;
+ * the server side is @simplewebauthn/server. Served as a file so that the CSP can stay
+ * `script-src 'self'` with no inline script.
+ */
+export const PASSKEYS_SCRIPT_PATH = '/__paywall/assets/passkeys-v1.js';
+
+export const PASSKEYS_SCRIPT = `(() => {
+  const post = async (url, body) => {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body || {}) });
+    let data = {};
+    try { data = await res.json(); } catch {}
+    return { ok: res.ok, data };
+  };
+  const show = (button, message) => {
+    const box = button.closest('section, form, div').querySelector('[data-passkey-error]') || document.querySelector('[data-passkey-error]');
+    if (!box) return;
+    box.textContent = message;
+    box.hidden = false;
+  };
+  const supported = () => typeof PublicKeyCredential === 'function' && typeof PublicKeyCredential.parseCreationOptionsFromJSON === 'function';
+  const flows = {
+    async 'sign-in'(button) {
+      const start = await post('/__paywall/account/passkeys/sign-in-options');
+      if (!start.ok) return show(button, start.data.message || 'Sign-in is not available right now.');
+      const credential = await navigator.credentials.get({ publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(start.data.options) });
+      const done = await post('/__paywall/account/passkeys/sign-in', { response: credential.toJSON(), next: button.dataset.next || '' });
+      if (!done.ok) return show(button, done.data.message || 'That passkey did not sign you in.');
+      location.assign(done.data.next);
+    },
+    async register(button) {
+      const start = await post('/__paywall/account/passkeys/register-options');
+      if (!start.ok) return show(button, start.data.message || 'A passkey cannot be added right now.');
+      const credential = await navigator.credentials.create({ publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(start.data.options) });
+      const done = await post('/__paywall/account/passkeys/register', { response: credential.toJSON(), next: button.dataset.next || '' });
+      if (!done.ok) return show(button, done.data.message || 'The passkey was not saved.');
+      location.assign(done.data.next);
+    },
+  };
+  for (const button of document.querySelectorAll('[data-passkey-action]')) {
+    if (!supported()) {
+      button.disabled = true;
+      show(button, 'This browser cannot use passkeys. Use a recovery code, or another browser.');
+      continue;
+    }
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      try {
+        await flows[button.dataset.passkeyAction](button);
+      } catch (e) {
+        show(button, e && e.name === 'NotAllowedError' ? 'Cancelled, or no passkey for this wallet on this device.' : 'Something went wrong with the passkey: ' + (e && e.message ? e.message : e));
+      } finally {
+        button.disabled = false;
+      }
+    });
+  }
+})();
+`;
