@@ -11,6 +11,7 @@ export default defineConfig({
           TOKEN_SECRET: 'test-token-secret-0123456789abcdef',
           ADMIN_TOKEN: 'test-admin-token',
           ADMIN_HOST: 'admin.test',
+          WALLET_HOST: 'wallet.test',
           PLATFORM_FEE_BPS: '1250',
           STRIPE_WEBHOOK_SECRET: 'whsec_test_secret',
           DEV_TOPUP: 'true',

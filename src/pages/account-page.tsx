@@ -5,6 +5,7 @@ import { TopUpButtons, type TopUpOptions } from './top-up-buttons';
 import { MIN_TOPUP_MICROS, MAX_TOPUP_MICROS } from '../reader/topup-amount';
 import { WithdrawSection } from './withdraw-section';
 import { TakeBackForm } from './take-back-form';
+import { ProtectBalance, RecoveryCodeNotice, WalletSections, type WalletSectionsProps } from './wallet-sections';
 
 /** Where to continue: a path of this site, or on the wallet host a connect step back to `label` (the publisher's article). */
 export type ReturnInfo = { path: string; priceMicros: number | null; label?: string };
@@ -28,7 +29,11 @@ export type AccountPageProps = {
   withdrawableMicros: number | null;
   /** Receipts of charges the reader may still take back (within 10 minutes, allowance left). */
   takeBackable?: string[];
+  /** On the wallet host: passkeys, connected sites, recovery code, sign-out. */
+  walletHost?: WalletHostParts | null;
 };
+
+export type WalletHostParts = Omit<WalletSectionsProps, 'formatUsd'>;
 
 export const NOTICES = {
   created: 'Your reading account is ready. Top up once, then each article is paid from your balance.',
@@ -41,6 +46,11 @@ export const NOTICES = {
   'withdrawal-pending': 'Your withdrawal is on its way; Stripe has not confirmed it yet. It is held out of your balance until it does.',
   'withdrawal-returned': 'Stripe could not refund your card, so the money is back in your balance.',
   'taken-back': 'View taken back: the money is back in your balance.',
+  disconnected: 'Disconnected: that site can no longer charge your wallet.',
+  'signed-out-everywhere': 'Signed out everywhere: every browser and every site must sign in again.',
+  'passkey-added': 'Passkey added: you can now sign in with it on this and your synced devices.',
+  'passkey-removed': 'Passkey removed.',
+  'signed-in': 'Signed in.',
 } as const;
 export type NoticeKey = keyof typeof NOTICES;
 
@@ -57,8 +67,8 @@ export function accountHref(params: { returnTo?: string | null; before?: number 
 export function AccountPage(p: AccountPageProps) {
   const returnPath = p.returnTo?.path ?? null;
   return (
-    <Layout title="Your reading account">
-      <h1>Your reading account</h1>
+    <Layout title={p.walletHost ? 'Your wallet' : 'Your reading account'} back={p.walletHost ? null : undefined}>
+      <h1>{p.walletHost ? 'Your wallet' : 'Your reading account'}</h1>
       {p.notice && (
         <p class="notice" role="status" data-testid="notice">
           {p.notice}
@@ -69,7 +79,9 @@ export function AccountPage(p: AccountPageProps) {
           {p.error.message}
         </p>
       )}
+      {p.walletHost?.newRecoveryCode && <RecoveryCodeNotice code={p.walletHost.newRecoveryCode} />}
       {p.returnTo && <ContinueReading returnTo={p.returnTo} balanceMicros={p.balanceMicros} />}
+      {p.walletHost && p.walletHost.passkeys.length === 0 && <ProtectBalance next={returnPath} />}
 
       <section class="card" aria-labelledby="balance-heading">
         <h2 id="balance-heading">Balance</h2>
@@ -121,7 +133,9 @@ export function AccountPage(p: AccountPageProps) {
         </nav>
       </section>
 
-      <p class="small muted">This account lives in this browser (a cookie); there is no password.</p>
+      {p.walletHost && <WalletSections {...p.walletHost} formatUsd={formatUsd} />}
+
+      {!p.walletHost && <p class="small muted">This account lives in this browser (a cookie); there is no password.</p>}
       <p class="small muted">
         Reader id: <code class="nowrap">{p.readerId}</code>
       </p>

@@ -2,7 +2,7 @@
  * The pages' one stylesheet, served from /__paywall/assets/ so that the pages' CSP can
  * say `style-src 'self'` and allow no inline style or script at all.
  */
-export const STYLESHEET_PATH = '/__paywall/assets/pages-v1.css';
+export const STYLESHEET_PATH = '/__paywall/assets/pages-v2.css';
 
 export const STYLESHEET = `
 :root { color-scheme: light; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; line-height: 1.5; }

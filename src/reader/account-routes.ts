@@ -2,14 +2,14 @@ import { Hono, type Context } from 'hono';
 import { hasWalletHost, hostKindOf } from '../http/hosts';
 import { safeNext } from '../identity/continuation';
 import { walletPagesOnWalletHost } from '../identity/wallet-host-pages';
-import { signIn } from '../identity/wallet-session';
+import { signIn, signOut } from '../identity/wallet-session';
 import { WalletSignInPage } from '../pages/wallet-sign-in-page';
 import { newReaderId, signingSecretsConfigured } from './reader-token';
 import { bodyLimit } from 'hono/body-limit';
 import { csrf } from 'hono/csrf';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppEnv } from '../http/app-types';
-import { AccountPage, accountHref, NOTICES, type FormError, type NoticeKey, type ReturnInfo } from '../pages/account-page';
+import { AccountPage, accountHref, type WalletHostParts, NOTICES, type FormError, type NoticeKey, type ReturnInfo } from '../pages/account-page';
 import { CreateAccountPage } from '../pages/create-account-page';
 import { formatUsd } from '../pages/format';
 import { pageHeaders } from '../pages/page-headers';
@@ -35,6 +35,7 @@ type Rendered = {
   error?: FormError | null;
   typed?: { amount?: string; dailyCap?: string; withdraw?: string };
   before?: number | null;
+  newRecoveryCode?: string | null;
 };
 
 /**
@@ -119,6 +120,23 @@ export const accountRoutes = new Hono<AppEnv>()
     if ('notice' in done) return c.redirect(accountHref({ returnTo, notice: done.notice }), 303);
     return renderAccount(c, readerId, { returnTo, error: { field: 'withdraw', message: done.error }, typed: { withdraw: typed } }, done.status);
   })
+  .post('/disconnect', async (c) => {
+    const readerId = await walletHostReader(c);
+    if (!readerId) return c.redirect(accountHref({}), 303);
+    const host = field(await c.req.parseBody(), 'host');
+    if (host) await walletOf(c.env, readerId).disconnect(host);
+    return c.redirect(accountHref({ notice: 'disconnected' }) + '#sites', 303);
+  })
+  .post('/sign-out', async (c) => {
+    await signOut(c);
+    return c.redirect(accountHref({}), 303);
+  })
+  .post('/sign-out-everywhere', async (c) => {
+    const readerId = await walletHostReader(c);
+    if (readerId) await walletOf(c.env, readerId).signOutEverywhere();
+    await signOut(c);
+    return c.redirect(accountHref({ notice: 'signed-out-everywhere' }), 303);
+  })
   .post('/dev-topup', async (c) => {
     if (c.env.DEV_TOPUP !== 'true') return c.notFound();
     const form = await c.req.parseBody();
@@ -162,6 +180,11 @@ async function createWallet(c: Context<AppEnv>, next: string | null): Promise<Re
   return c.redirect(next ?? accountHref({ notice: 'created' }), 303);
 }
 
+/** Forms that exist only on the wallet host (sessions, sites, passkeys). */
+async function walletHostReader(c: Context<AppEnv>): Promise<string | null> {
+  return onWalletHost(c) ? currentReader(c) : null;
+}
+
 /** The reader this browser (or bearer token) names, if their wallet exists. */
 async function currentReader(c: Context<AppEnv>): Promise<string | null> {
   const readerId = await readerOf(c);
@@ -201,8 +224,15 @@ async function renderAccount(c: Context<AppEnv>, readerId: string, r: Rendered, 
     typed: r.typed ?? {},
     withdrawableMicros: topUpOptionsOf(c.env).card ? withdrawable.withdrawableMicros : null,
     takeBackable,
+    walletHost: onWalletHost(c) ? await walletHostParts(c, readerId, r.newRecoveryCode ?? null) : null,
   };
   return c.html(AccountPage(props), status);
+}
+
+async function walletHostParts(c: Context<AppEnv>, readerId: string, newRecoveryCode: string | null): Promise<WalletHostParts> {
+  const wallet = walletOf(c.env, readerId);
+  const [connections, passkeys, hasRecoveryCode] = await Promise.all([wallet.connections(), wallet.passkeys(), wallet.hasRecoveryCode()]);
+  return { connections, passkeys, hasRecoveryCode, newRecoveryCode };
 }
 
 function field(form: Record<string, unknown>, name: string): string {
