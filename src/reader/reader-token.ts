@@ -33,8 +33,30 @@ export function signingSecretsConfigured(env: Env): boolean {
 export async function issueToken(env: Env, readerId: string, now = Date.now()): Promise<string> {
   if (!signingSecretsConfigured(env)) throw new Error('TOKEN_SECRET is not configured');
   const payload = `${readerId}.${Math.floor(now / 1000) + TOKEN_LIFETIME_S}`;
+  return `${payload}.${await signPayload(env, payload)}`;
+}
+
+/**
+ * HMAC-SHA256 of `payload` under TOKEN_SECRET, base64url. Shared with the other signed
+ * values (src/passkeys/challenge-cookie.ts), which keep a shape no token can have.
+ */
+export async function signPayload(env: Env, payload: string): Promise<string> {
+  if (!signingSecretsConfigured(env)) throw new Error('TOKEN_SECRET is not configured');
   const sig = await crypto.subtle.sign('HMAC', await hmacKey(env.TOKEN_SECRET!), new TextEncoder().encode(payload));
-  return `${payload}.${base64url(new Uint8Array(sig))}`;
+  return base64url(new Uint8Array(sig));
+}
+
+/** Whether `sig` is `signPayload(payload)` under TOKEN_SECRET or TOKEN_SECRET_PREVIOUS. */
+export async function verifyPayload(env: Env, payload: string, sig: string): Promise<boolean> {
+  const signature = fromBase64url(sig);
+  if (!signature) return false;
+  const data = new TextEncoder().encode(payload);
+  for (const secret of [env.TOKEN_SECRET, env.TOKEN_SECRET_PREVIOUS]) {
+    if (!secret) continue;
+    // crypto.subtle.verify compares in constant time.
+    if (await crypto.subtle.verify('HMAC', await hmacKey(secret), signature, data)) return true;
+  }
+  return false;
 }
 
 /** The reader a token names, or null when it is malformed, forged, tampered with or expired. */
@@ -44,18 +66,10 @@ export async function verifyToken(env: Env, token: string, now = Date.now()): Pr
   if (parts.length !== 3) return null;
   const [readerId, exp, sig] = parts as [string, string, string];
   if (!isReaderId(readerId) || !/^\d{1,12}$/.test(exp) || Number(exp) * 1000 <= now) return null;
-  const signature = fromBase64url(sig);
-  if (!signature) return null;
-  const data = new TextEncoder().encode(`${readerId}.${exp}`);
-  for (const secret of [env.TOKEN_SECRET, env.TOKEN_SECRET_PREVIOUS]) {
-    if (!secret) continue;
-    // crypto.subtle.verify compares in constant time.
-    if (await crypto.subtle.verify('HMAC', await hmacKey(secret), signature, data)) return readerId;
-  }
-  return null;
+  return (await verifyPayload(env, `${readerId}.${exp}`, sig)) ? readerId : null;
 }
 
-function base64url(bytes: Uint8Array): string {
+export function base64url(bytes: Uint8Array): string {
   let s = '';
   for (const b of bytes) s += String.fromCharCode(b);
   return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
