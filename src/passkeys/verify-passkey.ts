@@ -120,6 +120,7 @@ export async function verifyPasskeySignIn(
   const credential = { id: stored.id, publicKey: new Uint8Array(stored.publicKey), counter: stored.counter, transports: stored.transports };
 
   let newCounter: number;
+  let backedUp: boolean;
   try {
     const verified = await verifyAuthenticationResponse({
       response: parsed.data as AuthenticationResponseJSON,
@@ -131,11 +132,18 @@ export async function verifyPasskeySignIn(
     });
     if (!verified.verified) return { ok: false, reason: 'not_verified' };
     newCounter = verified.authenticationInfo.newCounter;
+    backedUp = verified.authenticationInfo.credentialBackedUp;
   } catch {
     return { ok: false, reason: 'not_verified' };
   }
 
-  const used = await wallet.usePasskey({ credentialId: credential.id, newCounter, challenge: sealed.challenge, challengeExpiresAt: sealed.expiresAt });
+  const used = await wallet.usePasskey({
+    credentialId: credential.id,
+    newCounter,
+    backedUp,
+    challenge: sealed.challenge,
+    challengeExpiresAt: sealed.expiresAt,
+  });
   return used.ok ? { ok: true, readerId } : { ok: false, reason: used.reason };
 }
 

@@ -35,7 +35,14 @@ export type NewPasskey = {
   challengeExpiresAt: number;
 };
 
-export type UsePasskey = { credentialId: string; newCounter: number; challenge: string; challengeExpiresAt: number };
+export type UsePasskey = {
+  credentialId: string;
+  newCounter: number;
+  challenge: string;
+  challengeExpiresAt: number;
+  /** A passkey made on one device may be synced later: the list shows it once the authenticator says so. */
+  backedUp?: boolean;
+};
 
 export type AddPasskeyResult = { ok: true } | { ok: false; reason: 'no_such_reader' | 'challenge_used' | 'already_registered' | 'too_many_passkeys' };
 export type UsePasskeyResult = { ok: true } | { ok: false; reason: 'challenge_used' | 'unknown_credential' | 'counter_not_increased' };
@@ -112,7 +119,10 @@ export function usePasskey(sql: SqlStorage, exec: Exec, use: UsePasskey, now: nu
   // concurrently against the same stored counter are told apart here.
   if ((use.newCounter > 0 || key.counter > 0) && use.newCounter <= key.counter) return { ok: false, reason: 'counter_not_increased' };
   if (!consumeChallenge(sql, exec, use.challenge, use.challengeExpiresAt, now)) return { ok: false, reason: 'challenge_used' };
-  exec('UPDATE passkeys SET counter = ?, last_used_at = ? WHERE id = ?', use.newCounter, now, use.credentialId);
+  exec(
+    'UPDATE passkeys SET counter = ?, last_used_at = ?, backed_up = COALESCE(?, backed_up) WHERE id = ?',
+    use.newCounter, now, use.backedUp === undefined ? null : use.backedUp ? 1 : 0, use.credentialId,
+  );
   return { ok: true };
 }
 

@@ -127,6 +127,15 @@ describe('passkey sign-in', () => {
     expect(listed!.backedUp).toBe(false);
   });
 
+  it('shows a passkey as backed up once its authenticator says it has synced', async () => {
+    const readerId = await newWallet();
+    const { authenticator } = await register(readerId, { authenticator: await SoftwareAuthenticator.create({ synced: false }) });
+    expect((await walletOf(env, readerId).passkeys())[0]!.backedUp).toBe(false);
+    authenticator.synced = true;
+    expect((await signIn(authenticator)).result.ok).toBe(true);
+    expect((await walletOf(env, readerId).passkeys())[0]!.backedUp).toBe(true);
+  });
+
   it('refuses two requests racing with one signed response: exactly one signs in', async () => {
     const readerId = await newWallet();
     const { authenticator } = await register(readerId);

@@ -18,7 +18,7 @@ export class SoftwareAuthenticator {
     private readonly keys: CryptoKeyPair,
     readonly credentialId: string,
     /** A synced passkey (iCloud Keychain, Google Password Manager) sets the backup bits. */
-    readonly synced: boolean,
+    public synced: boolean,
     /** The user handle stored at registration, returned at every sign-in (base64url). */
     public userHandle = '',
   ) {}
