@@ -1,3 +1,4 @@
+import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { openChallenge, sealChallenge } from '../../src/passkeys/challenge-cookie';
@@ -134,6 +135,23 @@ describe('passkey sign-in', () => {
     authenticator.synced = true;
     expect((await signIn(authenticator)).result.ok).toBe(true);
     expect((await walletOf(env, readerId).passkeys())[0]!.backedUp).toBe(true);
+  });
+
+  it('forgets used challenges once they have expired, and keeps them until then', async () => {
+    const readerId = await newWallet();
+    const { authenticator } = await register(readerId);
+    const wallet = walletOf(env, readerId);
+    await runInDurableObject(wallet, (_w, state) => {
+      state.storage.sql.exec('INSERT INTO used_challenges (challenge, expires_at) VALUES (?, ?)', 'stale', Date.now() - 1);
+    });
+    const { sealedChallenge } = await signIn(authenticator);
+    const sealed = (await openChallenge(env, sealedChallenge, 'sign-in'))!;
+    const rows = await runInDurableObject(wallet, (_w, state) =>
+      state.storage.sql.exec<{ challenge: string; expires_at: number }>('SELECT challenge, expires_at FROM used_challenges').toArray(),
+    );
+    // The registration's challenge and this sign-in's, each until its seal expires.
+    expect(rows.map((r) => r.challenge)).not.toContain('stale');
+    expect(rows).toContainEqual({ challenge: sealed.challenge, expires_at: sealed.expiresAt });
   });
 
   it('refuses two requests racing with one signed response: exactly one signs in', async () => {
