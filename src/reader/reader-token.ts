@@ -58,8 +58,30 @@ export function signingSecretsConfigured(env: Env): boolean {
 export async function issueToken(env: Env, readerId: string, now = Date.now()): Promise<string> {
   if (!signingSecretsConfigured(env)) throw new Error('TOKEN_SECRET is not configured');
   const payload = `${readerId}.${Math.floor(now / 1000) + TOKEN_LIFETIME_S}`;
+  return `${payload}.${await signPayload(env, payload)}`;
+}
+
+/**
+ * HMAC-SHA256 of `payload` under TOKEN_SECRET, base64url. Shared with the other signed
+ * values (src/passkeys/challenge-cookie.ts), which keep a shape no token can have.
+ */
+export async function signPayload(env: Env, payload: string): Promise<string> {
+  if (!signingSecretsConfigured(env)) throw new Error('TOKEN_SECRET is not configured');
   const sig = await crypto.subtle.sign('HMAC', await hmacKey(env.TOKEN_SECRET!), new TextEncoder().encode(payload));
-  return `${payload}.${base64url(new Uint8Array(sig))}`;
+  return base64url(new Uint8Array(sig));
+}
+
+/** Whether `sig` is `signPayload(payload)` under TOKEN_SECRET or TOKEN_SECRET_PREVIOUS. */
+export async function verifyPayload(env: Env, payload: string, sig: string): Promise<boolean> {
+  const signature = fromBase64url(sig);
+  if (!signature) return false;
+  const data = new TextEncoder().encode(payload);
+  for (const secret of [env.TOKEN_SECRET, env.TOKEN_SECRET_PREVIOUS]) {
+    if (!secret) continue;
+    // crypto.subtle.verify compares in constant time.
+    if (await crypto.subtle.verify('HMAC', await hmacKey(secret), signature, data)) return true;
+  }
+  return false;
 }
 
 /** The reader a token names, or null when it is malformed, forged, tampered with or expired. */
@@ -69,25 +91,17 @@ export async function verifyToken(env: Env, token: string, now = Date.now()): Pr
   if (parts.length !== 3) return null;
   const [readerId, exp, sig] = parts as [string, string, string];
   if (!isReaderId(readerId) || !/^\d{1,12}$/.test(exp) || Number(exp) * 1000 <= now) return null;
-  const signature = fromBase64url(sig);
-  if (!signature) return null;
-  const data = new TextEncoder().encode(`${readerId}.${exp}`);
-  for (const secret of [env.TOKEN_SECRET, env.TOKEN_SECRET_PREVIOUS]) {
-    if (!secret) continue;
-    // crypto.subtle.verify compares in constant time.
-    if (await crypto.subtle.verify('HMAC', await hmacKey(secret), signature, data)) return readerId;
-  }
-  return null;
+  return (await verifyPayload(env, `${readerId}.${exp}`, sig)) ? readerId : null;
 }
 
 export async function issueSessionToken(env: Env, readerId: string, sessionId: string, now = Date.now()): Promise<string> {
   const payload = `s1.${readerId}.${sessionId}.${Math.floor(now / 1000) + SESSION_LIFETIME_S}`;
-  return `${payload}.${await sign(env, payload)}`;
+  return `${payload}.${await signPayload(env, payload)}`;
 }
 
 export async function issueSpendToken(env: Env, readerId: string, connectionId: string, host: string, now = Date.now()): Promise<string> {
   const payload = `p1.${readerId}.${connectionId}.${Math.floor(now / 1000) + TOKEN_LIFETIME_S}`;
-  return `${payload}.${await sign(env, `${payload}.${host}`)}`;
+  return `${payload}.${await signPayload(env, `${payload}.${host}`)}`;
 }
 
 /**
@@ -106,29 +120,11 @@ export async function verifyCredential(env: Env, token: string, host: string, no
   if ((kind !== 's1' && kind !== 'p1') || !isReaderId(readerId) || !isGrantId(id)) return null;
   if (!/^\d{1,12}$/.test(exp) || Number(exp) * 1000 <= now) return null;
   const payload = `${kind}.${readerId}.${id}.${exp}`;
-  if (!(await verifySignature(env, kind === 'p1' ? `${payload}.${host}` : payload, sig))) return null;
+  if (!(await verifyPayload(env, kind === 'p1' ? `${payload}.${host}` : payload, sig))) return null;
   return kind === 's1' ? { kind: 'session', readerId, sessionId: id } : { kind: 'spend', readerId, connectionId: id, host };
 }
 
-async function sign(env: Env, payload: string): Promise<string> {
-  if (!signingSecretsConfigured(env)) throw new Error('TOKEN_SECRET is not configured');
-  const sig = await crypto.subtle.sign('HMAC', await hmacKey(env.TOKEN_SECRET!), new TextEncoder().encode(payload));
-  return base64url(new Uint8Array(sig));
-}
-
-async function verifySignature(env: Env, payload: string, sig: string): Promise<boolean> {
-  const signature = fromBase64url(sig);
-  if (!signature) return false;
-  const data = new TextEncoder().encode(payload);
-  for (const secret of [env.TOKEN_SECRET, env.TOKEN_SECRET_PREVIOUS]) {
-    if (!secret) continue;
-    // crypto.subtle.verify compares in constant time.
-    if (await crypto.subtle.verify('HMAC', await hmacKey(secret), signature, data)) return true;
-  }
-  return false;
-}
-
-function base64url(bytes: Uint8Array): string {
+export function base64url(bytes: Uint8Array): string {
   let s = '';
   for (const b of bytes) s += String.fromCharCode(b);
   return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');

@@ -12,6 +12,17 @@ import {
   standingOf,
   type PaymentFact,
 } from './card-payments';
+import * as passkeyStore from './passkey-store';
+import type {
+  AddPasskeyResult,
+  NewPasskey,
+  PasskeySummary,
+  RecoveryCheckResult,
+  RemovePasskeyResult,
+  StoredPasskey,
+  UsePasskey,
+  UsePasskeyResult,
+} from './passkey-store';
 import { toEntry, type LedgerEntry, type LedgerRow } from './ledger-entry';
 import { allowanceOf, TAKE_BACK_WINDOW_MS, type TakeBackAllowance } from './view-take-backs';
 import { WalletUsageLedger } from './usage-ledger';
@@ -488,6 +499,56 @@ export class Wallet extends DurableObject<Env> {
   }
 
   // ---- passkeys and recovery (src/wallet/passkey-store.ts) ----
+
+  /** Stores a verified registration and consumes its challenge. */
+  addPasskey(key: NewPasskey): AddPasskeyResult {
+    if (this.readerId === null) return { ok: false, reason: 'no_such_reader' };
+    let result: AddPasskeyResult = { ok: false, reason: 'challenge_used' };
+    this.write(() => (result = passkeyStore.addPasskey(this.sql, (q, ...p) => this.exec(q, ...p), key, Date.now())));
+    return result;
+  }
+
+  /** The credential a sign-in is verified against, or null when this wallet has no such passkey. */
+  passkeyFor(credentialId: string): StoredPasskey | null {
+    return passkeyStore.passkeyFor(this.sql, credentialId);
+  }
+
+  /** A verified sign-in: records the counter and last use, and consumes the challenge, in one write. */
+  usePasskey(use: UsePasskey): UsePasskeyResult {
+    let result: UsePasskeyResult = { ok: false, reason: 'unknown_credential' };
+    this.write(() => (result = passkeyStore.usePasskey(this.sql, (q, ...p) => this.exec(q, ...p), use, Date.now())));
+    return result;
+  }
+
+  passkeys(): PasskeySummary[] {
+    return passkeyStore.listPasskeys(this.sql);
+  }
+
+  /** Refuses to remove the last passkey of a wallet without a recovery code (passkey-store.ts says why). */
+  removePasskey(id: string): RemovePasskeyResult {
+    let result: RemovePasskeyResult = { ok: false, reason: 'not_found' };
+    this.write(() => (result = passkeyStore.removePasskey(this.sql, (q, ...p) => this.exec(q, ...p), id)));
+    return result;
+  }
+
+  hasRecoveryCode(): boolean {
+    return passkeyStore.hasRecoveryCode(this.sql);
+  }
+
+  /** Sets or rotates the recovery code, given as its SHA-256 hex (src/passkeys/recovery-code.ts). */
+  setRecoveryCodeHash(hash: string): { ok: true } | { ok: false; reason: 'no_such_reader' | 'invalid_hash' } {
+    if (this.readerId === null) return { ok: false, reason: 'no_such_reader' };
+    let result: { ok: true } | { ok: false; reason: 'invalid_hash' } = { ok: false, reason: 'invalid_hash' };
+    this.write(() => (result = passkeyStore.setRecoveryCodeHash((q, ...p) => this.exec(q, ...p), hash, Date.now())));
+    return result;
+  }
+
+  /** Throttled: 10 wrong codes an hour, then even the right one waits. */
+  checkRecoveryCode(hash: string): RecoveryCheckResult {
+    let result: RecoveryCheckResult = { ok: false, reason: 'wrong_code' };
+    this.write(() => (result = passkeyStore.checkRecoveryCode(this.sql, (q, ...p) => this.exec(q, ...p), hash, Date.now())));
+    return result;
+  }
 
   // ---- sessions, publisher connections, named tokens (src/wallet/grants.ts) ----
 
