@@ -31,6 +31,7 @@ import { withdrawRoutes } from './stripe/withdraw-routes';
 import { takeBackRoutes } from './reader/take-back-routes';
 import { receiptRoutes } from './reader/receipt-routes';
 import { connectRoutes } from './identity/connect-routes';
+import { passkeyRoutes } from './identity/passkey-routes';
 import { walletHostHasNoContent } from './identity/wallet-host-pages';
 
 const tooLarge = (limit: string) => (c: Parameters<Parameters<typeof bodyLimit>[0]['onError'] & {}>[0]) =>
@@ -83,6 +84,7 @@ export const app = new Hono<AppEnv>()
   .route('/__paywall/api', api)
   .route('/__paywall/webhooks/stripe', stripeWebhook)
   .route('/__paywall/account/receipts', receiptRoutes)
+  .route('/__paywall/account/passkeys', passkeyRoutes)
   .route('/__paywall/account', accountRoutes)
   .route('/__paywall/connect', connectRoutes)
   .route('/__paywall/admin', consoleRoutes)

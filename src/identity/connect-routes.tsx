@@ -36,9 +36,15 @@ export const connectRoutes = new Hono<AppEnv>()
     const wallet = walletOf(c.env, readerId);
     // A publisher already connected: straight back, no consent screen again.
     if (await wallet.isConnected(target.site)) return backToPublisher(c, readerId, target);
-    const summary = await wallet.summary();
+    const [summary, passkeys] = await Promise.all([wallet.summary(), wallet.passkeys()]);
     return c.html(
-      ConnectConsentPage({ site: target.site, returnPath: target.returnPath, dailyCapMicros: summary.dailyCapMicros, balanceMicros: summary.balanceMicros }),
+      ConnectConsentPage({
+        site: target.site,
+        returnPath: target.returnPath,
+        dailyCapMicros: summary.dailyCapMicros,
+        balanceMicros: summary.balanceMicros,
+        offerPasskey: passkeys.length === 0,
+      }),
     );
   })
   .post('/', async (c) => {

@@ -1,11 +1,16 @@
 import { formatUsd } from './format';
 import { Layout } from './layout';
+import { PASSKEYS_SCRIPT_PATH } from './passkeys-script';
+import { ProtectBalance } from './wallet-sections';
+import { connectPath } from '../identity/continuation';
 
 export type ConnectProps = {
   site: string;
   returnPath: string;
   dailyCapMicros: number | null;
   balanceMicros: number;
+  /** The wallet has no passkey yet: offered here too, before any money goes in. */
+  offerPasskey: boolean;
 };
 
 /** The consent asked once per publisher: it may charge this wallet, within the daily cap. */
@@ -36,6 +41,12 @@ export function ConnectConsentPage(props: ConnectProps) {
           </a>
         </form>
       </section>
+      {props.offerPasskey && (
+        <>
+          <ProtectBalance next={connectPath(props.site, props.returnPath)} />
+          <script src={PASSKEYS_SCRIPT_PATH} defer />
+        </>
+      )}
     </Layout>
   );
 }

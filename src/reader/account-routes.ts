@@ -3,6 +3,8 @@ import { hasWalletHost, hostKindOf } from '../http/hosts';
 import { safeNext } from '../identity/continuation';
 import { walletPagesOnWalletHost } from '../identity/wallet-host-pages';
 import { signIn, signOut } from '../identity/wallet-session';
+import { hashRecoveryCode, newRecoveryCode, parseRecoveryCode } from '../passkeys/recovery-code';
+import { limitPerClient } from '../http/client-limits';
 import { WalletSignInPage } from '../pages/wallet-sign-in-page';
 import { newReaderId, signingSecretsConfigured } from './reader-token';
 import { bodyLimit } from 'hono/body-limit';
@@ -26,6 +28,7 @@ import { stripeFor } from './stripe-client';
 import { MAX_TOPUP_MICROS, MIN_TOPUP_MICROS, topupMicros } from './topup-amount';
 
 const HISTORY_PAGE = 20;
+const signInLimit = limitPerClient((env) => env.READER_SIGNUP_LIMITER, 'sign-in attempts');
 /** The demo's free top-up, bounded so that a typo does not make a millionaire. */
 const MAX_DEV_TOPUP_MICROS = 100_000_000;
 
@@ -36,6 +39,8 @@ type Rendered = {
   typed?: { amount?: string; dailyCap?: string; withdraw?: string };
   before?: number | null;
   newRecoveryCode?: string | null;
+  /** After a recovery code: a passkey for this device is asked for even when the wallet has others. */
+  askForPasskey?: boolean;
 };
 
 /**
@@ -119,6 +124,43 @@ export const accountRoutes = new Hono<AppEnv>()
     const done = await withdrawFromForm(c.env, readerId, typed);
     if ('notice' in done) return c.redirect(accountHref({ returnTo, notice: done.notice }), 303);
     return renderAccount(c, readerId, { returnTo, error: { field: 'withdraw', message: done.error }, typed: { withdraw: typed } }, done.status);
+  })
+  .post('/recover', signInLimit, async (c) => {
+    if (!onWalletHost(c)) return c.notFound();
+    const form = await c.req.parseBody();
+    const next = safeNext(c.env, field(form, 'next'));
+    const code = parseRecoveryCode(field(form, 'code'));
+    const refused = (message: string, status: ContentfulStatusCode) =>
+      c.html(WalletSignInPage({ next, site: siteOfNext(next), error: message }), status);
+    if (!code) return refused('That is not a recovery code: it is 48 letters and digits, in groups of four.', 400);
+    const checked = await walletOf(c.env, code.readerId).checkRecoveryCode(await hashRecoveryCode(code.secret));
+    if (!checked.ok) {
+      return checked.reason === 'too_many_attempts'
+        ? refused('Too many wrong codes for this wallet: try again in an hour.', 429)
+        : refused('That recovery code does not open a wallet.', 400);
+    }
+    // A code works once: the reader gets a new one now, and is asked for a passkey for this device.
+    const fresh = newRecoveryCode(code.readerId);
+    await walletOf(c.env, code.readerId).setRecoveryCodeHash(await hashRecoveryCode(fresh.secret));
+    await signIn(c, code.readerId);
+    return renderAccount(c, code.readerId, { returnTo: next, newRecoveryCode: fresh.code, askForPasskey: true, notice: NOTICES['recovered'] });
+  })
+  .post('/recovery-code', async (c) => {
+    const readerId = await walletHostReader(c);
+    if (!readerId) return c.redirect(accountHref({}), 303);
+    const fresh = newRecoveryCode(readerId);
+    await walletOf(c.env, readerId).setRecoveryCodeHash(await hashRecoveryCode(fresh.secret));
+    return renderAccount(c, readerId, { returnTo: null, newRecoveryCode: fresh.code });
+  })
+  .post('/passkeys/remove', async (c) => {
+    const readerId = await walletHostReader(c);
+    if (!readerId) return c.redirect(accountHref({}), 303);
+    const removed = await walletOf(c.env, readerId).removePasskey(field(await c.req.parseBody(), 'id'));
+    if (!removed.ok && removed.reason === 'last_passkey') {
+      const message = 'This is your only passkey: make a recovery code first, so that you can always get back in.';
+      return renderAccount(c, readerId, { returnTo: null, error: { field: null, message } }, 400);
+    }
+    return c.redirect(accountHref({ notice: 'passkey-removed' }) + '#passkeys', 303);
   })
   .post('/disconnect', async (c) => {
     const readerId = await walletHostReader(c);
@@ -224,7 +266,7 @@ async function renderAccount(c: Context<AppEnv>, readerId: string, r: Rendered, 
     typed: r.typed ?? {},
     withdrawableMicros: topUpOptionsOf(c.env).card ? withdrawable.withdrawableMicros : null,
     takeBackable,
-    walletHost: onWalletHost(c) ? await walletHostParts(c, readerId, r.newRecoveryCode ?? null) : null,
+    walletHost: onWalletHost(c) ? { ...(await walletHostParts(c, readerId, r.newRecoveryCode ?? null)), askForPasskey: r.askForPasskey ?? false } : null,
   };
   return c.html(AccountPage(props), status);
 }
