@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import type { AppEnv } from '../http/app-types';
+import { hostName } from '../http/hosts';
 import { grantOf, liveCredential, READER_COOKIE, SESSION_COOKIE } from '../reader/authenticate';
 import { issueSessionToken, issueSpendToken } from '../reader/reader-token';
 import { walletOf } from '../wallet/wallet-stub';
@@ -14,7 +15,7 @@ const YEAR_S = 365 * 86_400;
 export async function signIn(c: Context<AppEnv>, readerId: string): Promise<boolean> {
   const started = await walletOf(c.env, readerId).startSession();
   if (!started.ok) return false;
-  const token = await issueSessionToken(c.env, readerId, started.sessionId);
+  const token = await issueSessionToken(c.env, readerId, started.sessionId, hostName(new URL(c.req.url).hostname));
   // `__Host-` needs Secure; browsers take Secure cookies from http://*.localhost too.
   setCookie(c, SESSION_COOKIE, token, { httpOnly: true, secure: true, sameSite: 'Lax', path: '/', maxAge: YEAR_S });
   return true;

@@ -5,7 +5,8 @@
  * - reader token `<readerId>.<exp>.<sig>`: the whole wallet, for agents and scripts
  *   (`POST /__paywall/api/readers`); nothing stored per token.
  * - session `s1.<readerId>.<sessionId>.<exp>.<sig>`: a browser signed in on the wallet
- *   host; the wallet's `sessions` row can revoke it.
+ *   host; its signature also covers the wallet host's name, so it is worth nothing on a
+ *   publisher's host; the wallet's `sessions` row can revoke it.
  * - spend token `p1.<readerId>.<connectionId>.<exp>.<sig>`: what a publisher host holds
  *   for a connected reader. Its signature also covers the publisher's host name (not
  *   written in the token), so it is worth nothing on any other host; the wallet's
@@ -94,9 +95,9 @@ export async function verifyToken(env: Env, token: string, now = Date.now()): Pr
   return (await verifyPayload(env, `${readerId}.${exp}`, sig)) ? readerId : null;
 }
 
-export async function issueSessionToken(env: Env, readerId: string, sessionId: string, now = Date.now()): Promise<string> {
+export async function issueSessionToken(env: Env, readerId: string, sessionId: string, walletHost: string, now = Date.now()): Promise<string> {
   const payload = `s1.${readerId}.${sessionId}.${Math.floor(now / 1000) + SESSION_LIFETIME_S}`;
-  return `${payload}.${await signPayload(env, payload)}`;
+  return `${payload}.${await signPayload(env, `${payload}.${walletHost}`)}`;
 }
 
 export async function issueSpendToken(env: Env, readerId: string, connectionId: string, host: string, now = Date.now()): Promise<string> {
@@ -120,7 +121,7 @@ export async function verifyCredential(env: Env, token: string, host: string, no
   if ((kind !== 's1' && kind !== 'p1') || !isReaderId(readerId) || !isGrantId(id)) return null;
   if (!/^\d{1,12}$/.test(exp) || Number(exp) * 1000 <= now) return null;
   const payload = `${kind}.${readerId}.${id}.${exp}`;
-  if (!(await verifyPayload(env, kind === 'p1' ? `${payload}.${host}` : payload, sig))) return null;
+  if (!(await verifyPayload(env, `${payload}.${host}`, sig))) return null;
   return kind === 's1' ? { kind: 'session', readerId, sessionId: id } : { kind: 'spend', readerId, connectionId: id, host };
 }
 
