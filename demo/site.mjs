@@ -11,12 +11,25 @@ export function demoSite(originUrl) {
   };
 }
 
+/** The second demo publisher: its own origin and articles, paid from the same wallets. */
+export function newsSite(originUrl) {
+  return {
+    host: 'news.localhost',
+    origin: originUrl,
+    rules: [
+      { pattern: '/stories/:slug', priceMicros: 3000, reviewWindowSeconds: 86400 },
+      { pattern: '/*', priceMicros: 0 },
+    ],
+  };
+}
+
 /** The vars of the local demo, as CONTRACT.md lists them. */
 export const DEMO_VARS = {
   DEFAULT_SITE: 'demo.localhost',
   DEV_TOPUP: 'true',
   ADMIN_TOKEN: 'demo-admin-token',
   ADMIN_HOST: 'admin.localhost',
+  WALLET_HOST: 'wallet.localhost',
   PLATFORM_FEE_BPS: '1000',
   STRIPE_WEBHOOK_SECRET: 'whsec_demo',
   TOKEN_SECRET: 'demo-token-secret-not-for-production',

@@ -26,14 +26,14 @@ function freePort(): Promise<number> {
  * `persistDir` is the demo's local state (KV, Durable Objects), for `wrangler kv key put --local --persist-to`.
  * `adminUrl` is the admin host (`admin.localhost`, loopback in Chromium), the only one serving the console.
  */
-export type Demo = { baseUrl: string; adminUrl: string; persistDir: string; stop: () => Promise<void> };
+export type Demo = { baseUrl: string; adminUrl: string; walletUrl: string; demoUrl: string; newsUrl: string; persistDir: string; stop: () => Promise<void> };
 
 /** The real demo (`npm start`), on fresh ports with fresh state, as a new user gets it. */
 export async function startDemo(): Promise<Demo> {
-  const [port, originPort] = [await freePort(), await freePort()];
+  const [port, originPort, newsOriginPort] = [await freePort(), await freePort(), await freePort()];
   const persistDir = mkdtempSync(join(tmpdir(), 'paywall-demo-'));
   const child: ChildProcess = spawn(process.execPath, ['scripts/start.mjs'], {
-    env: { ...process.env, PORT: String(port), DEMO_ORIGIN_PORT: String(originPort), PERSIST_DIR: persistDir },
+    env: { ...process.env, PORT: String(port), DEMO_ORIGIN_PORT: String(originPort), NEWS_ORIGIN_PORT: String(newsOriginPort), PERSIST_DIR: persistDir },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -52,6 +52,9 @@ export async function startDemo(): Promise<Demo> {
   return {
     baseUrl,
     adminUrl: `http://admin.localhost:${port}`,
+    walletUrl: `http://wallet.localhost:${port}`,
+    demoUrl: `http://demo.localhost:${port}`,
+    newsUrl: `http://news.localhost:${port}`,
     persistDir,
     stop: async () => {
       await stopGroup(child);
