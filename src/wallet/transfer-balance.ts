@@ -10,7 +10,7 @@ export type TransferBalanceRequest = {
 };
 
 export type TransferBalanceResult =
-  | { ok: true; transferId: string; movedMicros: number; state: TransferState }
+  | { ok: true; transferId: string; movedMicros: number; state: TransferState; duplicate: boolean }
   | {
       ok: false;
       transferId: string;
@@ -22,7 +22,8 @@ export type TransferBalanceResult =
  * when the receiver refuses for good). Every step is idempotent on `transferId`, so calling
  * this again after it stopped anywhere, or while the sender's alarm finishes the same
  * transfer, completes it exactly once. A throw means "not finished yet": call again.
- * `movedMicros` is what reached the receiver (0 once returned).
+ * `movedMicros` is what reached the receiver (0 once returned); `duplicate` says an earlier
+ * call had already begun this transfer.
  */
 export async function transferBalance(env: Env, req: TransferBalanceRequest): Promise<TransferBalanceResult> {
   const { fromReaderId, toReaderId, transferId } = req;
@@ -36,5 +37,5 @@ export async function transferBalance(env: Env, req: TransferBalanceRequest): Pr
     if (!finished.ok) return { ok: false, transferId, reason: finished.reason };
     state = finished.state;
   }
-  return { ok: true, transferId, movedMicros: state === 'returned' ? 0 : out.amountMicros, state };
+  return { ok: true, transferId, movedMicros: state === 'returned' ? 0 : out.amountMicros, state, duplicate: out.duplicate };
 }

@@ -32,11 +32,11 @@ describe('transferBalance', () => {
   it('moves the balance: one transfer_out and one transfer_in under the transfer id, and a repeat moves nothing more', async () => {
     const [a, b] = [await newReader(5_000), await newReader(1_000)];
     const first = await transferBalance(env, { fromReaderId: a.readerId, toReaderId: b.readerId, transferId: 't1' });
-    expect(first).toEqual({ ok: true, transferId: 't1', movedMicros: 5_000, state: 'done' });
+    expect(first).toEqual({ ok: true, transferId: 't1', movedMicros: 5_000, state: 'done', duplicate: false });
     expect([await balance(a), await balance(b)]).toEqual([0, 6_000]);
 
     const again = await transferBalance(env, { fromReaderId: a.readerId, toReaderId: b.readerId, transferId: 't1' });
-    expect(again).toEqual(first);
+    expect(again).toEqual({ ...first, duplicate: true });
     expect([await balance(a), await balance(b)]).toEqual([0, 6_000]);
 
     const [la, lb] = [await ledgerOf(a), await ledgerOf(b)];
@@ -64,7 +64,7 @@ describe('transferBalance', () => {
   it('moves nothing out of an empty wallet or one in debt, and records it done without a ledger entry', async () => {
     const [a, b] = [await newReader(), await newReader()];
     const wallet = walletStub(a.readerId);
-    expect(await transferBalance(env, { fromReaderId: a.readerId, toReaderId: b.readerId, transferId: 'empty' })).toEqual({ ok: true, transferId: 'empty', movedMicros: 0, state: 'done' });
+    expect(await transferBalance(env, { fromReaderId: a.readerId, toReaderId: b.readerId, transferId: 'empty' })).toEqual({ ok: true, transferId: 'empty', movedMicros: 0, state: 'done', duplicate: false });
 
     // In debt: a card top-up refunded in Stripe after part of it was moved away.
     await wallet.credit({ type: 'topup', amountMicros: 1_000, paymentIntent: 'pi_debt' });
@@ -154,13 +154,13 @@ describe('a transfer stopped at any step finishes exactly once', () => {
     const [a, b] = [await newReader(5_000), await newReader()];
     await walletStub(b.readerId).credit({ type: 'credit', amountMicros: MAX_BALANCE_MICROS - 1_000, reason: 'near the limit' });
     const moved = await transferBalance(env, { fromReaderId: a.readerId, toReaderId: b.readerId, transferId: 'full' });
-    expect(moved).toEqual({ ok: true, transferId: 'full', movedMicros: 0, state: 'returned' });
+    expect(moved).toEqual({ ok: true, transferId: 'full', movedMicros: 0, state: 'returned', duplicate: false });
     expect([await balance(a), await balance(b)]).toEqual([5_000, MAX_BALANCE_MICROS - 1_000]);
 
     // Room now, but the same transfer stays refused: the money already went back.
     await walletStub(b.readerId).transferOut({ transferId: 'room', toReaderId: a.readerId, amountMicros: 10_000 });
     expect(await walletStub(b.readerId).transferIn({ transferId: 'full', fromReaderId: a.readerId, amountMicros: 5_000 })).toMatchObject({ ok: false, reason: 'refused' });
-    expect(await transferBalance(env, { fromReaderId: a.readerId, toReaderId: b.readerId, transferId: 'full' })).toEqual(moved);
+    expect(await transferBalance(env, { fromReaderId: a.readerId, toReaderId: b.readerId, transferId: 'full' })).toEqual({ ...moved, duplicate: true });
     expect(await walletStub(a.readerId).transferReturned('full')).toMatchObject({ ok: false, reason: 'not_pending', state: 'returned' });
     expect(await balance(a)).toBe(5_000);
     const la = await ledgerOf(a);
