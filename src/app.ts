@@ -11,6 +11,7 @@ import { statementRoutes } from './publishers/statement-routes';
 import { auditRoutes } from './admin/audit-routes';
 import { consoleRoutes } from './admin/console-routes';
 import { creditRoutes } from './admin/credit-routes';
+import { moveRoutes } from './admin/move-routes';
 import { debtRoutes } from './admin/debt-routes';
 import { takeBackAdminRoutes } from './admin/take-back-routes';
 import { siteRoutes } from './admin/site-routes';
@@ -56,6 +57,7 @@ const api = new Hono<AppEnv>()
   .use('/admin/*', adminScope)
   .route('/admin', siteRoutes)
   .route('/admin', creditRoutes)
+  .route('/admin', moveRoutes)
   .route('/admin', usageRoutes)
   .route('/admin', auditRoutes)
   .route('/admin', debtRoutes)

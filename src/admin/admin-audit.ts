@@ -8,6 +8,7 @@ export type AuditAction =
   | 'site.put'
   | 'site.delete'
   | 'reader.credit'
+  | 'reader.move'
   | 'publisher.create'
   | 'publisher.key.create'
   | 'publisher.key.revoke'

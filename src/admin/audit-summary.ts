@@ -7,6 +7,10 @@ type Doc = { origin?: unknown; rules?: unknown };
 export function summarizeChange(entry: AuditEntry): string[] {
   if (entry.action.startsWith('publisher.')) return [`${entry.action.replace('publisher.', '').replace('.', ' ')}: ${typeof entry.after === 'string' ? entry.after : ''}`];
   if (entry.action === 'reader.lookup') return [`read the ${String(entry.detail?.looked_at ?? '')} of reader ${entry.readerId}`];
+  if (entry.action === 'reader.move') {
+    const d = entry.detail ?? {};
+    return [`moved ${String(d.movedMicros)} micros from reader ${entry.readerId} to reader ${String(d.toReaderId)}: ${String(d.reason ?? '')}`];
+  }
   if (entry.action === 'reader.credit') {
     const d = entry.detail ?? {};
     return [`credited ${String(d.amountMicros)} micros to reader ${entry.readerId}: ${String(d.reason ?? '')}`];

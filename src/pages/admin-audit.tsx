@@ -6,6 +6,7 @@ const ACTIONS: Record<AuditEntry['action'], string> = {
   'site.put': 'site saved',
   'site.delete': 'site deleted',
   'reader.credit': 'reader credited',
+  'reader.move': 'reader’s money moved',
   'publisher.create': 'publisher created',
   'publisher.key.create': 'API key made',
   'publisher.key.revoke': 'API key revoked',

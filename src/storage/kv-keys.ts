@@ -81,6 +81,8 @@ export const IDEMPOTENCY_PREFIXES = {
   withdrawal: 'withdrawal:',
   /** The `credit` that returns a withdrawal part Stripe refused, by part id: at most once. */
   withdrawalVoid: 'withdrawal-void:',
+  /** The `transfer_in` that gives a transfer the receiver refused back to its sender, by transfer id: at most once. */
+  transferReturn: 'transfer-return:',
 } as const;
 
 export function withdrawalIdempotencyKey(partId: string): string {

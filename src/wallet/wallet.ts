@@ -26,6 +26,28 @@ import type {
 import { toEntry, type LedgerEntry, type LedgerRow } from './ledger-entry';
 import { allowanceOf, TAKE_BACK_WINDOW_MS, type TakeBackAllowance } from './view-take-backs';
 import { WalletUsageLedger } from './usage-ledger';
+import {
+  finishTransfer,
+  isTransferAmount,
+  isTransferId,
+  markTransferDone,
+  nextTransferRetry,
+  pendingOutgoing,
+  recordTransfer,
+  senderStateOf,
+  TRANSFER_RETRY_AFTER_MS,
+  transferReturnKey,
+  transferRow,
+  type PendingTransfer,
+  type TransferFinish,
+  type TransferInRequest,
+  type TransferInResult,
+  type TransferOutRequest,
+  type TransferOutResult,
+  type TransferRow,
+  type TransferState,
+} from './transfers';
+import { walletOf } from './wallet-stub';
 import { walletSchema } from './wallet-schema';
 import * as grants from './grants';
 import { newGrantId } from '../reader/reader-token';
@@ -95,9 +117,10 @@ export class Wallet extends DurableObject<Env> {
     this.usage = new LedgerOutbox(ctx, env, new WalletUsageLedger(this.sql, (query, ...params) => this.exec(query, ...params)));
   }
 
-  /** The usage flush, armed by every charge and refund. */
+  /** The usage flush, armed by every charge and refund; and the retry of transfers left pending. */
   override async alarm(): Promise<void> {
     await this.usage.flush(this.readerId);
+    await this.finishPendingTransfers();
   }
 
   // ---- reader ----
@@ -606,6 +629,158 @@ export class Wallet extends DurableObject<Env> {
   }
 
   // ---- transfers between wallets (src/wallet/transfers.ts) ----
+
+  /**
+   * Step 1 of a transfer: takes min(requested, what is free of holds) out as a
+   * `transfer_out`, recorded pending until the receiver answers. A reader in debt has
+   * nothing free. A repeat of the id answers what the first call did and writes nothing.
+   */
+  async transferOut(req: TransferOutRequest): Promise<TransferOutResult> {
+    if (this.readerId === null) return { ok: false, reason: 'no_such_reader', balanceMicros: 0 };
+    if (!isTransferId(req.transferId) || typeof req.toReaderId !== 'string' || !isTransferAmount(req.amountMicros)) {
+      return { ok: false, reason: 'invalid_request', balanceMicros: this.balance };
+    }
+    if (req.toReaderId === this.readerId) return { ok: false, reason: 'same_reader', balanceMicros: this.balance };
+    const prior = transferRow(this.sql, req.transferId);
+    if (prior) {
+      if (prior.direction !== 'out' || prior.peer !== req.toReaderId) return { ok: false, reason: 'transfer_conflict', balanceMicros: this.balance };
+      return { ok: true, amountMicros: prior.amount, state: senderStateOf(this.sql, prior), duplicate: true, balanceMicros: this.balance };
+    }
+    const free = Math.max(0, this.available());
+    const amount = req.amountMicros === 'all' ? free : Math.min(req.amountMicros, free);
+    const now = Date.now();
+    const state = amount > 0 ? 'pending' : 'done';
+    const balanceAfter = this.balance - amount;
+    this.write(() => {
+      recordTransfer((q, ...p) => this.exec(q, ...p), { id: req.transferId, direction: 'out', peer: req.toReaderId, amount, state, at: now });
+      if (amount > 0) {
+        this.exec(
+          'INSERT INTO ledger (id, type, amount, balance_after, at, reason) VALUES (?, ?, ?, ?, ?, ?)',
+          req.transferId, 'transfer_out', amount, balanceAfter, now, `Moved to reader ${req.toReaderId}`,
+        );
+      }
+    });
+    this.balance = balanceAfter;
+    // Written already: the awaits below cannot let anything in between the check and the write.
+    if (state === 'pending') await this.armTransferRetry(now + TRANSFER_RETRY_AFTER_MS);
+    return { ok: true, amountMicros: amount, state, duplicate: false, balanceMicros: this.balance };
+  }
+
+  /**
+   * Step 2, on the receiver: credits a `transfer_in` once per id. A refusal for good is
+   * recorded as a row of 0, so that the same id is refused ever after and the sender may
+   * safely take its money back.
+   */
+  transferIn(req: TransferInRequest): TransferInResult {
+    if (!isTransferId(req.transferId) || typeof req.fromReaderId !== 'string' || typeof req.amountMicros !== 'number' || !isTransferAmount(req.amountMicros)) {
+      return { ok: false, reason: 'invalid_request', balanceMicros: this.balance };
+    }
+    if (req.fromReaderId === this.readerId) return { ok: false, reason: 'same_reader', balanceMicros: this.balance };
+    const prior = transferRow(this.sql, req.transferId);
+    if (prior) {
+      if (prior.direction !== 'in' || prior.peer !== req.fromReaderId) return { ok: false, reason: 'transfer_conflict', balanceMicros: this.balance };
+      if (prior.amount === req.amountMicros) return { ok: true, amountMicros: prior.amount, duplicate: true, balanceMicros: this.balance };
+      if (prior.amount === 0) return { ok: false, reason: 'refused', balanceMicros: this.balance };
+      return { ok: false, reason: 'transfer_conflict', balanceMicros: this.balance };
+    }
+    const now = Date.now();
+    const row = { id: req.transferId, direction: 'in' as const, peer: req.fromReaderId, state: 'done' as const, at: now };
+    const refusal =
+      this.readerId === null ? ('no_such_reader' as const) : this.balance + req.amountMicros > MAX_BALANCE_MICROS ? ('balance_limit' as const) : null;
+    if (refusal !== null || req.amountMicros === 0) {
+      this.write(() => recordTransfer((q, ...p) => this.exec(q, ...p), { ...row, amount: 0 }));
+      return refusal === null
+        ? { ok: true, amountMicros: 0, duplicate: false, balanceMicros: this.balance }
+        : { ok: false, reason: refusal, balanceMicros: this.balance };
+    }
+    const balanceAfter = this.balance + req.amountMicros;
+    this.write(() => {
+      recordTransfer((q, ...p) => this.exec(q, ...p), { ...row, amount: req.amountMicros });
+      this.exec(
+        'INSERT INTO ledger (id, type, amount, balance_after, at, reason) VALUES (?, ?, ?, ?, ?, ?)',
+        req.transferId, 'transfer_in', req.amountMicros, balanceAfter, now, `Moved from reader ${req.fromReaderId}`,
+      );
+    });
+    this.balance = balanceAfter;
+    return { ok: true, amountMicros: req.amountMicros, duplicate: false, balanceMicros: this.balance };
+  }
+
+  /** Step 3, the receiver credited it: the sender's row is done. */
+  transferDelivered(transferId: string): TransferFinish {
+    return this.finishOutgoing(transferId, false);
+  }
+
+  /**
+   * Step 3, the receiver refused it for good (call it only then): the money comes back to
+   * the sender as a `transfer_in` from itself, once. It may take the balance over the
+   * limit, as it was the reader's own money a moment ago.
+   */
+  transferReturned(transferId: string): TransferFinish {
+    return this.finishOutgoing(transferId, true);
+  }
+
+  /** Outgoing transfers still pending that began at least `olderThanMs` ago: to be finished by `finishTransfer`. */
+  pendingTransfers(olderThanMs: number): PendingTransfer[] {
+    return pendingOutgoing(this.sql, olderThanMs, Date.now());
+  }
+
+  /** One transfer as this wallet recorded it (either side), for support and tests. */
+  transfer(transferId: string): (TransferRow & { senderState: TransferState | null }) | null {
+    const row = transferRow(this.sql, transferId);
+    return row ? { ...row, senderState: row.direction === 'out' ? senderStateOf(this.sql, row) : null } : null;
+  }
+
+  private finishOutgoing(transferId: string, returned: boolean): TransferFinish {
+    const row = transferRow(this.sql, transferId);
+    if (!row || row.direction !== 'out') return { ok: false, reason: 'no_such_transfer', state: null, balanceMicros: this.balance };
+    if (row.state !== 'pending') return { ok: false, reason: 'not_pending', state: senderStateOf(this.sql, row), balanceMicros: this.balance };
+    const balanceAfter = returned ? this.balance + row.amount : this.balance;
+    this.write(() => {
+      markTransferDone((q, ...p) => this.exec(q, ...p), transferId);
+      if (returned) {
+        this.exec(
+          'INSERT INTO ledger (id, type, amount, balance_after, at, reason, idem) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          newId(), 'transfer_in', row.amount, balanceAfter, Date.now(),
+          `Move to reader ${row.peer} refused, money returned (transfer ${transferId})`, transferReturnKey(transferId),
+        );
+      }
+    });
+    this.balance = balanceAfter;
+    return { ok: true, state: returned ? 'returned' : 'done', balanceMicros: this.balance };
+  }
+
+  /**
+   * The alarm's share of transfers: finishes outgoing ones their caller left pending, then
+   * comes back for what is left. A delivery that throws stays pending for the next try.
+   */
+  private async finishPendingTransfers(): Promise<void> {
+    if (this.readerId === null) return;
+    for (const t of pendingOutgoing(this.sql, TRANSFER_RETRY_AFTER_MS, Date.now())) {
+      try {
+        const done = await finishTransfer(this, walletOf(this.env, t.toReaderId), { transferId: t.transferId, fromReaderId: this.readerId, amountMicros: t.amountMicros });
+        if (!done.ok) console.error('transfers: the receiver will not take this transfer as recorded', t.transferId, done.reason);
+      } catch (e) {
+        console.error('transfers: delivery failed; the transfer stays pending', t.transferId, String(e));
+      }
+    }
+    const next = nextTransferRetry(this.sql, Date.now());
+    if (next !== null) await this.armTransferRetry(next);
+  }
+
+  /**
+   * Sets the alarm for `at` unless one is already due by then. It never moves the usage
+   * outbox's alarm later, and an earlier alarm serves both: `alarm()` flushes usage and
+   * comes back here. (The outbox may itself move ours later, never away: its alarm still
+   * runs `alarm()`.) getAlarm is storage, so nothing else runs between it and setAlarm.
+   */
+  private async armTransferRetry(at: number): Promise<void> {
+    try {
+      const current = await this.ctx.storage.getAlarm();
+      if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+    } catch (e) {
+      console.error('transfers: could not set the retry alarm', String(e));
+    }
+  }
 
   /** Counters for tests and the bench. */
   stats(): WalletStats {

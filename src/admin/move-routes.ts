@@ -1,0 +1,65 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { AppEnv } from '../http/app-types';
+import { idempotencyKeyOf } from '../http/idempotency-key';
+import { jsonError, validated } from '../http/json-errors';
+import { isReaderId } from '../reader/reader-token';
+import { transferBalance } from '../wallet/transfer-balance';
+import { walletOf } from '../wallet/wallet-stub';
+import { recordChange } from './audit-stub';
+
+const readerId = z.string().refine(isReaderId, 'not a reader id');
+
+/**
+ * The transfer id of a move: the same Idempotency-Key from the same reader is the same
+ * transfer, however often it is sent; hashed, so any key fits the wallet's id limit and
+ * two readers' keys never meet on the receiver's side.
+ */
+async function transferIdOf(fromReaderId: string, key: string | null): Promise<string> {
+  if (key === null) return `mv_${crypto.randomUUID()}`;
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${fromReaderId}\n${key}`));
+  return `mv_${Buffer.from(digest).toString('base64url')}`;
+}
+
+/** The operator moves everything a reader has free to another reader, e.g. to merge two accounts of one person. */
+export const moveRoutes = new Hono<AppEnv>().post(
+  '/readers/:readerId/move',
+  validated('param', z.object({ readerId })),
+  validated('json', z.strictObject({ toReaderId: readerId, reason: z.string().trim().min(1).max(500) })),
+  async (c) => {
+    const { readerId: fromReaderId } = c.req.valid('param');
+    const { toReaderId, reason } = c.req.valid('json');
+    if (toReaderId === fromReaderId) {
+      return jsonError(c, 400, 'same_reader', 'toReaderId: a reader’s money cannot be moved to the same reader.', { field: 'toReaderId' });
+    }
+    const key = idempotencyKeyOf(c);
+    if (key === 'invalid') return jsonError(c, 400, 'invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 printable ASCII characters.');
+    const from = walletOf(c.env, fromReaderId);
+    const to = walletOf(c.env, toReaderId);
+    const [fromExists, toExists] = await Promise.all([from.exists(), to.exists()]);
+    if (!fromExists) return jsonError(c, 404, 'reader_not_found', 'No reader with this id.', { field: 'readerId' });
+    if (!toExists) return jsonError(c, 404, 'reader_not_found', 'No reader with the id toReaderId.', { field: 'toReaderId' });
+
+    const transferId = await transferIdOf(fromReaderId, key);
+    const moved = await transferBalance(c.env, { fromReaderId, toReaderId, transferId });
+    if (!moved.ok) {
+      return moved.reason === 'transfer_conflict'
+        ? jsonError(c, 409, 'idempotency_conflict', 'This Idempotency-Key was already used to move this reader’s money to another reader.')
+        : jsonError(c, 400, moved.reason, 'The move could not be made; nothing was moved.');
+    }
+    if (moved.state === 'returned') {
+      return jsonError(c, 400, 'balance_limit', 'The move would take the receiver’s balance over its limit; the money stayed with the sender.', { field: 'toReaderId' });
+    }
+    const [fromBalanceMicros, toBalanceMicros] = (await Promise.all([from.summary(), to.summary()])).map((s) => s.balanceMicros) as [number, number];
+    if (!moved.duplicate) {
+      await recordChange(c, {
+        action: 'reader.move',
+        readerId: fromReaderId,
+        before: JSON.stringify({ fromBalanceMicros: fromBalanceMicros + moved.movedMicros, toBalanceMicros: toBalanceMicros - moved.movedMicros }),
+        after: JSON.stringify({ fromBalanceMicros, toBalanceMicros }),
+        detail: { toReaderId, movedMicros: moved.movedMicros, reason, transferId, ...(key ? { idempotencyKey: key } : {}) },
+      });
+    }
+    return c.json({ movedMicros: moved.movedMicros, fromBalanceMicros, toBalanceMicros, transferId });
+  },
+);
