@@ -193,3 +193,22 @@ describe('disconnect and sign out', () => {
     expect((await call('/__paywall/api/me', { headers: { cookie: session } }, WALLET)).status).toBe(401);
   });
 });
+
+describe('a wallet made on a publisher host before', () => {
+  it('moves its whole balance into the signed-in wallet when the reader connects that publisher: one transfer, nothing doubled', async () => {
+    const old = await newReader(50_000);
+    const { session, readerId } = await newWallet(10_000);
+    const { url } = await codeFor(session, NEWS);
+    const callback = await get(url.pathname + url.search, NEWS, `paywall_token=${old.token}`);
+    expect(callback.status).toBe(303);
+    expect(await balance(session)).toBe(60_000);
+    const oldNow = await (await call('/__paywall/api/me', { headers: old.auth })).json<{ balanceMicros: number }>();
+    expect(oldNow.balanceMicros).toBe(0);
+    const entries = (await (await call('/__paywall/api/me/ledger', { headers: { cookie: session } }, WALLET)).json<{ entries: { type: string; id: string }[] }>()).entries;
+    const oldEntries = (await (await call('/__paywall/api/me/ledger', { headers: old.auth })).json<{ entries: { type: string; id: string }[] }>()).entries;
+    const into = entries.find((e) => e.type === 'transfer_in')!;
+    const out = oldEntries.find((e) => e.type === 'transfer_out')!;
+    expect(into.id).toBe(out.id);
+    expect(readerId).not.toBe(old.readerId);
+  });
+});

@@ -12,7 +12,8 @@ describe('wallet migration 2: money taken back', () => {
     await runInDurableObject(stub, (_object, state) => {
       const sql = state.storage.sql;
       // Back to what a version-1 wallet held.
-      for (const t of ['ledger', 'windows', 'meta', 'idem_fingerprints', 'card_payments', 'card_disputes', 'withdrawal_parts', 'view_take_backs', SCHEMA_MIGRATIONS_TABLE]) {
+      for (const t of ['ledger', 'windows', 'meta', 'idem_fingerprints', 'card_payments', 'card_disputes', 'withdrawal_parts', 'view_take_backs',
+        'sessions', 'connections', 'connect_codes', 'passkeys', 'used_challenges', 'recovery', 'api_tokens', 'transfers', SCHEMA_MIGRATIONS_TABLE]) {
         sql.exec(`DROP TABLE IF EXISTS ${t}`);
       }
       migrate(state.storage, { name: 'Wallet', migrations: walletSchema.migrations.slice(0, 1) });
