@@ -33,6 +33,7 @@ import { takeBackRoutes } from './reader/take-back-routes';
 import { receiptRoutes } from './reader/receipt-routes';
 import { connectRoutes } from './identity/connect-routes';
 import { passkeyRoutes } from './identity/passkey-routes';
+import { namedTokenRoutes } from './identity/named-token-routes';
 import { walletHostHasNoContent } from './identity/wallet-host-pages';
 
 const tooLarge = (limit: string) => (c: Parameters<Parameters<typeof bodyLimit>[0]['onError'] & {}>[0]) =>
@@ -67,6 +68,7 @@ const api = new Hono<AppEnv>()
   .route('/admin', readerSupportRoutes)
   .route('/admin', adminCrawlerKeyRoutes)
   .route('/me/crawler-keys', readerCrawlerKeyRoutes)
+  .route('/me/tokens', namedTokenRoutes)
   .route('/', readerRoutes)
   .route('/', topupRoutes)
   .route('/', withdrawRoutes)

@@ -5,6 +5,7 @@ import { TopUpButtons, type TopUpOptions } from './top-up-buttons';
 import { MIN_TOPUP_MICROS, MAX_TOPUP_MICROS } from '../reader/topup-amount';
 import { WithdrawSection } from './withdraw-section';
 import { TakeBackForm } from './take-back-form';
+import { NamedTokensSection, type NamedTokenRow } from './named-tokens-section';
 import { ProtectBalance, RecoveryCodeNotice, WalletSections, type WalletSectionsProps } from './wallet-sections';
 
 /** Where to continue: a path of this site, or on the wallet host a connect step back to `label` (the publisher's article). */
@@ -33,7 +34,12 @@ export type AccountPageProps = {
   walletHost?: WalletHostParts | null;
 };
 
-export type WalletHostParts = Omit<WalletSectionsProps, 'formatUsd'> & { askForPasskey?: boolean };
+export type WalletHostParts = Omit<WalletSectionsProps, 'formatUsd'> & {
+  askForPasskey?: boolean;
+  tokens: NamedTokenRow[];
+  newToken: { name: string; token: string } | null;
+  tokenError: string | null;
+};
 
 export const NOTICES = {
   created: 'Your reading account is ready. Top up once, then each article is paid from your balance.',
@@ -51,6 +57,7 @@ export const NOTICES = {
   'passkey-added': 'Passkey added: you can now sign in with it on this and your synced devices.',
   'passkey-removed': 'Passkey removed.',
   'signed-in': 'Signed in.',
+  'token-revoked': 'Token revoked: it pays for nothing more.',
   recovered: 'Signed in with your recovery code. It no longer works: keep the new one below, and add a passkey for this device.',
 } as const;
 export type NoticeKey = keyof typeof NOTICES;
@@ -135,6 +142,7 @@ export function AccountPage(p: AccountPageProps) {
       </section>
 
       {p.walletHost && <WalletSections {...p.walletHost} formatUsd={formatUsd} />}
+      {p.walletHost && <NamedTokensSection tokens={p.walletHost.tokens} newToken={p.walletHost.newToken} error={p.walletHost.tokenError} formatUsd={formatUsd} />}
 
       {!p.walletHost && <p class="small muted">This account lives in this browser (a cookie); there is no password.</p>}
       <p class="small muted">

@@ -6,12 +6,13 @@ import { signIn, signOut } from '../identity/wallet-session';
 import { hashRecoveryCode, newRecoveryCode, parseRecoveryCode } from '../passkeys/recovery-code';
 import { limitPerClient } from '../http/client-limits';
 import { WalletSignInPage } from '../pages/wallet-sign-in-page';
-import { newReaderId, signingSecretsConfigured } from './reader-token';
+import { isGrantId, issueNamedToken, newReaderId, signingSecretsConfigured } from './reader-token';
+import { tokenName } from '../identity/token-name';
 import { bodyLimit } from 'hono/body-limit';
 import { csrf } from 'hono/csrf';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppEnv } from '../http/app-types';
-import { AccountPage, accountHref, type WalletHostParts, NOTICES, type FormError, type NoticeKey, type ReturnInfo } from '../pages/account-page';
+import { AccountPage, accountHref, NOTICES, type FormError, type NoticeKey, type ReturnInfo } from '../pages/account-page';
 import { CreateAccountPage } from '../pages/create-account-page';
 import { formatUsd } from '../pages/format';
 import { pageHeaders } from '../pages/page-headers';
@@ -41,6 +42,8 @@ type Rendered = {
   newRecoveryCode?: string | null;
   /** After a recovery code: a passkey for this device is asked for even when the wallet has others. */
   askForPasskey?: boolean;
+  newToken?: { name: string; token: string } | null;
+  tokenError?: string | null;
 };
 
 /**
@@ -162,6 +165,29 @@ export const accountRoutes = new Hono<AppEnv>()
     }
     return c.redirect(accountHref({ notice: 'passkey-removed' }) + '#passkeys', 303);
   })
+  .post('/tokens', async (c) => {
+    const readerId = await walletHostReader(c);
+    if (!readerId) return c.redirect(accountHref({}), 303);
+    const form = await c.req.parseBody();
+    const name = tokenName.safeParse(field(form, 'name'));
+    const typedCap = field(form, 'dailyCap').trim();
+    const cap = typedCap === '' ? null : parseUsd(typedCap);
+    if (!name.success || (typedCap !== '' && cap === null)) {
+      const tokenError = !name.success ? 'Give the token a name of up to 60 characters, such as "news digest".' : 'Enter the cap in dollars, such as 0.50, or leave it empty.';
+      return renderAccount(c, readerId, { returnTo: null, tokenError }, 400);
+    }
+    const added = await walletOf(c.env, readerId).addNamedToken(name.data, cap);
+    if (!added.ok) return renderAccount(c, readerId, { returnTo: null, tokenError: 'This wallet has as many tokens as it may: revoke one first.' }, 409);
+    const token = await issueNamedToken(c.env, readerId, added.tokenId);
+    return renderAccount(c, readerId, { returnTo: null, newToken: { name: name.data, token } });
+  })
+  .post('/tokens/revoke', async (c) => {
+    const readerId = await walletHostReader(c);
+    if (!readerId) return c.redirect(accountHref({}), 303);
+    const id = field(await c.req.parseBody(), 'id');
+    if (isGrantId(id)) await walletOf(c.env, readerId).revokeNamedToken(id);
+    return c.redirect(accountHref({ notice: 'token-revoked' }) + '#tokens', 303);
+  })
   .post('/disconnect', async (c) => {
     const readerId = await walletHostReader(c);
     if (!readerId) return c.redirect(accountHref({}), 303);
@@ -266,15 +292,27 @@ async function renderAccount(c: Context<AppEnv>, readerId: string, r: Rendered, 
     typed: r.typed ?? {},
     withdrawableMicros: topUpOptionsOf(c.env).card ? withdrawable.withdrawableMicros : null,
     takeBackable,
-    walletHost: onWalletHost(c) ? { ...(await walletHostParts(c, readerId, r.newRecoveryCode ?? null)), askForPasskey: r.askForPasskey ?? false } : null,
+    walletHost: onWalletHost(c)
+      ? {
+          ...(await walletHostParts(c, readerId, r.newRecoveryCode ?? null)),
+          askForPasskey: r.askForPasskey ?? false,
+          newToken: r.newToken ?? null,
+          tokenError: r.tokenError ?? null,
+        }
+      : null,
   };
   return c.html(AccountPage(props), status);
 }
 
-async function walletHostParts(c: Context<AppEnv>, readerId: string, newRecoveryCode: string | null): Promise<WalletHostParts> {
+async function walletHostParts(c: Context<AppEnv>, readerId: string, newRecoveryCode: string | null) {
   const wallet = walletOf(c.env, readerId);
-  const [connections, passkeys, hasRecoveryCode] = await Promise.all([wallet.connections(), wallet.passkeys(), wallet.hasRecoveryCode()]);
-  return { connections, passkeys, hasRecoveryCode, newRecoveryCode };
+  const [connections, passkeys, hasRecoveryCode, tokens] = await Promise.all([
+    wallet.connections(),
+    wallet.passkeys(),
+    wallet.hasRecoveryCode(),
+    wallet.namedTokens(),
+  ]);
+  return { connections, passkeys, hasRecoveryCode, newRecoveryCode, tokens };
 }
 
 function field(form: Record<string, unknown>, name: string): string {

@@ -63,6 +63,7 @@ export async function presentedCredential(c: Context<AppEnv>): Promise<Presented
 export function grantOf(credential: Credential): Grant | undefined {
   if (credential.kind === 'session') return { kind: 'session', id: credential.sessionId };
   if (credential.kind === 'spend') return { kind: 'connection', id: credential.connectionId };
+  if (credential.kind === 'named') return { kind: 'token', id: credential.tokenId };
   return undefined;
 }
 
@@ -82,7 +83,7 @@ export async function liveCredential(c: Context<AppEnv>): Promise<Presented | nu
  */
 export function mayManageWallet(c: Context<AppEnv>, presented: Presented): boolean {
   const { credential, via } = presented;
-  if (credential.kind === 'spend') return false;
+  if (credential.kind === 'spend' || credential.kind === 'named') return false;
   if (!hasWalletHost(c.env)) return true;
   if (via === 'bearer') return true;
   return hostKindOf(c.env, c.req.url) === 'wallet';

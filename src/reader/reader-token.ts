@@ -11,6 +11,9 @@
  *   for a connected reader. Its signature also covers the publisher's host name (not
  *   written in the token), so it is worth nothing on any other host; the wallet's
  *   `connections` row can revoke it.
+ * - named token `t1.<readerId>.<tokenId>.<exp>.<sig>`: a bearer token the reader made on
+ *   the wallet host for a script of their own, with its own daily cap; it pays on every
+ *   host and the wallet's `api_tokens` row can revoke it.
  */
 const TOKEN_LIFETIME_S = 365 * 86_400;
 /** A wallet-host session lasts as long as a reader token; "sign out everywhere" ends it sooner. */
@@ -21,7 +24,8 @@ const GRANT_ID = /^[A-Za-z0-9_-]{22}$/;
 export type Credential =
   | { kind: 'reader'; readerId: string }
   | { kind: 'session'; readerId: string; sessionId: string }
-  | { kind: 'spend'; readerId: string; connectionId: string; host: string };
+  | { kind: 'spend'; readerId: string; connectionId: string; host: string }
+  | { kind: 'named'; readerId: string; tokenId: string };
 const READER_ID = /^r_[A-Za-z0-9_-]{22}$/;
 
 const keys = new Map<string, Promise<CryptoKey>>();
@@ -105,6 +109,14 @@ export async function issueSpendToken(env: Env, readerId: string, connectionId: 
   return `${payload}.${await signPayload(env, `${payload}.${host}`)}`;
 }
 
+export async function issueNamedToken(env: Env, readerId: string, tokenId: string, now = Date.now()): Promise<string> {
+  const payload = `t1.${readerId}.${tokenId}.${Math.floor(now / 1000) + TOKEN_LIFETIME_S}`;
+  return `${payload}.${await signPayload(env, `${payload}.${ANY_HOST}`)}`;
+}
+
+/** What a named token's signature covers in place of a host name: it is good on every host. */
+const ANY_HOST = '*';
+
 /**
  * What a token proves on `host`, or null when it is malformed, forged, expired, or a
  * spend token of another host. Revocation is the wallet's to check (see Credential).
@@ -118,10 +130,11 @@ export async function verifyCredential(env: Env, token: string, host: string, no
   }
   if (parts.length !== 5) return null;
   const [kind, readerId, id, exp, sig] = parts as [string, string, string, string, string];
-  if ((kind !== 's1' && kind !== 'p1') || !isReaderId(readerId) || !isGrantId(id)) return null;
+  if ((kind !== 's1' && kind !== 'p1' && kind !== 't1') || !isReaderId(readerId) || !isGrantId(id)) return null;
   if (!/^\d{1,12}$/.test(exp) || Number(exp) * 1000 <= now) return null;
   const payload = `${kind}.${readerId}.${id}.${exp}`;
-  if (!(await verifyPayload(env, `${payload}.${host}`, sig))) return null;
+  if (!(await verifyPayload(env, `${payload}.${kind === 't1' ? ANY_HOST : host}`, sig))) return null;
+  if (kind === 't1') return { kind: 'named', readerId, tokenId: id };
   return kind === 's1' ? { kind: 'session', readerId, sessionId: id } : { kind: 'spend', readerId, connectionId: id, host };
 }
 

@@ -13,7 +13,7 @@ export type RedeemResult =
 
 /** Whether the session or connection a credential names is still live. */
 export function grantActive(sql: SqlStorage, grant: Grant): boolean {
-  const table = grant.kind === 'session' ? 'sessions' : 'connections';
+  const table = { session: 'sessions', connection: 'connections', token: 'api_tokens' }[grant.kind];
   return sql.exec(`SELECT 1 FROM ${table} WHERE id = ? AND revoked_at IS NULL`, grant.id).toArray().length > 0;
 }
 
@@ -100,4 +100,45 @@ export function connections(sql: SqlStorage, dayStart: number): ConnectionView[]
     )
     .toArray()
     .map((r) => ({ host: r.host, connectedAt: r.created_at, spentTodayMicros: r.spent, lastChargeAt: r.last_at }));
+}
+
+export type NamedTokenView = { id: string; name: string; dailyCapMicros: number | null; createdAt: number; spentTodayMicros: number; lastChargeAt: number | null };
+
+export const MAX_NAMED_TOKENS = 20;
+
+export function addNamedToken(sql: SqlStorage, exec: Exec, t: { id: string; name: string; dailyCapMicros: number | null }, now: number): boolean {
+  const live = sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM api_tokens WHERE revoked_at IS NULL').one().n;
+  if (live >= MAX_NAMED_TOKENS) return false;
+  exec('INSERT INTO api_tokens (id, name, daily_cap, created_at) VALUES (?, ?, ?, ?)', t.id, t.name, t.dailyCapMicros, now);
+  return true;
+}
+
+export function revokeNamedToken(exec: Exec, id: string, now: number): void {
+  exec('UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', now, id);
+}
+
+/** A named token's own cap, and what it charged today (refunds of its views given back). */
+export function namedTokenToday(sql: SqlStorage, id: string, dayStart: number): { capMicros: number | null; spentMicros: number } {
+  const cap = sql.exec<{ daily_cap: number | null }>('SELECT daily_cap FROM api_tokens WHERE id = ?', id).toArray()[0]?.daily_cap ?? null;
+  const spent = sql
+    .exec<{ spent: number }>(
+      `SELECT COALESCE(SUM(CASE type WHEN 'charge' THEN amount ELSE -amount END), 0) AS spent FROM ledger
+       WHERE grant_id = ? AND at >= ? AND type IN ('charge', 'refund')`,
+      id, dayStart,
+    )
+    .one().spent;
+  return { capMicros: cap, spentMicros: spent };
+}
+
+export function namedTokens(sql: SqlStorage, dayStart: number): NamedTokenView[] {
+  return sql
+    .exec<{ id: string; name: string; daily_cap: number | null; created_at: number; spent: number; last_at: number | null }>(
+      `SELECT t.id, t.name, t.daily_cap, t.created_at,
+        COALESCE((SELECT SUM(amount) FROM ledger l WHERE l.grant_id = t.id AND l.type = 'charge' AND l.at >= ?), 0) AS spent,
+        (SELECT MAX(at) FROM ledger l WHERE l.grant_id = t.id AND l.type = 'charge') AS last_at
+       FROM api_tokens t WHERE t.revoked_at IS NULL ORDER BY t.created_at`,
+      dayStart,
+    )
+    .toArray()
+    .map((r) => ({ id: r.id, name: r.name, dailyCapMicros: r.daily_cap, createdAt: r.created_at, spentTodayMicros: r.spent, lastChargeAt: r.last_at }));
 }

@@ -1,5 +1,5 @@
-/** The wallet row a revocable credential stands on: a wallet-host session or a publisher connection. */
-export type Grant = { kind: 'session' | 'connection'; id: string };
+/** The wallet row a revocable credential stands on: a wallet-host session, a publisher connection or a named token. */
+export type Grant = { kind: 'session' | 'connection' | 'token'; id: string };
 
 /** What a view asks of the wallet. `windowKey` names the path for re-view windows. */
 export type ReserveRequest = {

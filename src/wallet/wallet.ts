@@ -375,6 +375,9 @@ export class Wallet extends DurableObject<Env> {
     if (this.dailyCap !== null && this.spent() + this.heldTotal + req.priceMicros > this.dailyCap) {
       return { ok: false, reason: 'daily_cap_reached', balanceMicros: this.available() };
     }
+    if (req.grant?.kind === 'token' && this.overTokenCap(req.grant.id, req.priceMicros)) {
+      return { ok: false, reason: 'daily_cap_reached', balanceMicros: this.available() };
+    }
 
     const id = newId();
     let settle!: () => void;
@@ -400,7 +403,7 @@ export class Wallet extends DurableObject<Env> {
         holdId, 'charge', req.priceMicros, balanceAfter, now, req.host, req.path,
         req.idempotencyKey === undefined ? null : viewIdempotencyKey(req.idempotencyKey),
         req.idempotencyKey === undefined ? null : (req.method ?? 'GET'),
-        req.grant?.kind === 'connection' ? req.grant.id : null,
+        req.grant?.kind === 'connection' || req.grant?.kind === 'token' ? req.grant.id : null,
       );
       if (req.idempotencyKey !== undefined && req.idempotencyFingerprint !== undefined) {
         this.exec('INSERT INTO idem_fingerprints (idem, fingerprint) VALUES (?, ?)', viewIdempotencyKey(req.idempotencyKey), req.idempotencyFingerprint);
@@ -506,8 +509,9 @@ export class Wallet extends DurableObject<Env> {
     const balanceAfter = this.balance + charge.amount;
     this.write(() => {
       this.exec(
-        'INSERT INTO ledger (id, type, amount, balance_after, at, host, path, reason, idem) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        id, 'refund', charge.amount, balanceAfter, now, charge.host, charge.path, reason, idem,
+        // The refund names the credential the charge did, so that a named token's own cap gets it back.
+        "INSERT INTO ledger (id, type, amount, balance_after, at, host, path, reason, idem, grant_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT grant_id FROM ledger WHERE id = ? AND type = 'charge'))",
+        id, 'refund', charge.amount, balanceAfter, now, charge.host, charge.path, reason, idem, receipt,
       );
       this.exec('DELETE FROM windows WHERE receipt = ?', receipt);
       // A refunded view was never delivered: its idempotency key must not replay it free.
@@ -622,6 +626,25 @@ export class Wallet extends DurableObject<Env> {
 
   connections(): grants.ConnectionView[] {
     return grants.connections(this.sql, Date.parse(`${utcDay(Date.now())}T00:00:00Z`));
+  }
+
+  /** A bearer token for one of the reader's scripts, with its own daily cap; the caller signs it. */
+  addNamedToken(name: string, dailyCapMicros: number | null): { ok: true; tokenId: string } | { ok: false; reason: 'no_such_reader' | 'too_many_tokens' } {
+    if (this.readerId === null) return { ok: false, reason: 'no_such_reader' };
+    const tokenId = newGrantId();
+    let added = false;
+    this.write(() => {
+      added = grants.addNamedToken(this.sql, (q, ...p) => this.exec(q, ...p), { id: tokenId, name, dailyCapMicros }, Date.now());
+    });
+    return added ? { ok: true, tokenId } : { ok: false, reason: 'too_many_tokens' };
+  }
+
+  revokeNamedToken(tokenId: string): void {
+    this.write(() => grants.revokeNamedToken((q, ...p) => this.exec(q, ...p), tokenId, Date.now()));
+  }
+
+  namedTokens(): grants.NamedTokenView[] {
+    return grants.namedTokens(this.sql, Date.parse(`${utcDay(Date.now())}T00:00:00Z`));
   }
 
   disconnect(host: string): void {
@@ -793,6 +816,15 @@ export class Wallet extends DurableObject<Env> {
   }
 
   // ---- internals ----
+
+  /** Whether a named token's views today, those held now and this price together pass its own cap. */
+  private overTokenCap(tokenId: string, priceMicros: number): boolean {
+    const { capMicros, spentMicros } = grants.namedTokenToday(this.sql, tokenId, Date.parse(`${utcDay(Date.now())}T00:00:00Z`));
+    if (capMicros === null) return false;
+    let held = 0;
+    for (const hold of this.holds.values()) if (hold.req.grant?.kind === 'token' && hold.req.grant.id === tokenId) held += hold.req.priceMicros;
+    return spentMicros + held + priceMicros > capMicros;
+  }
 
   private available(): number {
     return this.balance - this.heldTotal;
