@@ -1,7 +1,7 @@
 import { reset } from 'cloudflare:test';
 import { exports } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ADMIN, adminCall, balanceOf, call, HOST, json, ledgerOf, newReader, readToEnd, useStandardSite, type Reader } from '../support/paywall';
+import { ADMIN, adminCall, balanceOf, call, HOST, json, ledgerOf, newReader, readToEnd, useStandardSite, WALLET_HOST, type Reader } from '../support/paywall';
 import { directoryUrl, linkKey, newCrawlerKey, signedRequest, type CrawlerKey, type SignOptions } from '../support/crawler';
 
 afterEach(() => reset());
@@ -74,11 +74,20 @@ describe('Web Bot Auth: what is refused', () => {
     const key = await newCrawlerKey();
     const res = await crawl('/premium/a', key, { headers: MAX });
     expect(res.status).toBe(402);
-    expect(res.headers.get('link')).toContain('/__paywall/api/me/crawler-keys');
+    // Keys are linked with the wallet's bearer token on the wallet host, whichever publisher refused.
+    expect(res.headers.get('link')).toBe(`<http://${WALLET_HOST}/__paywall/api/me/crawler-keys>; rel="crawler-key-link"`);
     const body = await res.json<{ error: string; crawler: Record<string, unknown> }>();
     expect(body.error).toBe('payment_required');
-    expect(body.crawler).toMatchObject({ linked: false, keyid: key.keyid, linkUrl: `http://${HOST}/__paywall/api/me/crawler-keys` });
+    expect(body.crawler).toMatchObject({ linked: false, keyid: key.keyid, linkUrl: `http://${WALLET_HOST}/__paywall/api/me/crawler-keys` });
     expect(String(body.crawler.howToLink)).toContain('jwk');
+
+    // The address it names works: linked there with the wallet's bearer token, the same key pays here.
+    const reader = await newReader(100_000);
+    const link = new URL(String(body.crawler.linkUrl));
+    const made = await call(link.pathname, json({ jwk: key.jwk, label: 'test crawler' }, reader.auth), link.host);
+    expect(made.status).toBe(201);
+    expect((await crawl('/premium/a', key, { headers: MAX })).status).toBe(200);
+    expect(await balanceOf(reader)).toBe(90_000);
   });
 
   it('an expired signature is a 400 InvalidSignature naming Signature-Input, nothing charged', async () => {

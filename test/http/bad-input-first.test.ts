@@ -2,7 +2,7 @@ import { createExecutionContext, reset, waitOnExecutionContext } from 'cloudflar
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { app } from '../../src/app';
-import { ADMIN, adminCall, call, HOST, json, newReader, siteDoc } from '../support/paywall';
+import { ADMIN, adminCall, call, HOST, json, newReader, siteDoc, WALLET_HOST, walletCookie } from '../support/paywall';
 
 /**
  * The contract: bad input is judged before configuration. A malformed request is a 400
@@ -55,12 +55,12 @@ describe('a card top-up while Stripe is not configured', () => {
     expect((await good.json<ErrorBody>()).error).toBe('topup_unavailable');
   });
 
-  it('on the account page, an amount that is not one is a 400 naming it before the 503', async () => {
+  it('on the account page (the wallet host), an amount that is not one is a 400 naming it before the 503', async () => {
     const reader = await newReader();
     const form = (amount: string) =>
-      withEnv({ STRIPE_SECRET_KEY: undefined }, new Request(`http://${HOST}/__paywall/account/topup`, {
+      withEnv({ STRIPE_SECRET_KEY: undefined }, new Request(`http://${WALLET_HOST}/__paywall/account/topup`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: `http://${HOST}`, cookie: `paywall_token=${reader.token}` },
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: `http://${WALLET_HOST}`, ...walletCookie(reader) },
         body: new URLSearchParams({ amount }),
       }));
     const bad = await form('lots');
@@ -68,7 +68,7 @@ describe('a card top-up while Stripe is not configured', () => {
     await bad.text();
     const good = await form('7.50');
     expect(good.status).toBe(503);
-    await good.text();
+    expect(await good.text()).toContain('Card top-ups are not available on this site yet.');
   });
 });
 

@@ -2,7 +2,7 @@ import { reset, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CONSOLE, page, signIn } from '../support/admin-console';
-import { ADMIN, adminCall, balanceOf, call, HOST, json, ledgerOf, newReader, useStandardSite, view, type Reader } from '../support/paywall';
+import { ADMIN, adminCall, balanceOf, call, HOST, json, ledgerOf, newReader, useStandardSite, view, WALLET_HOST, walletCall, walletCookie, type Reader } from '../support/paywall';
 import { flushAll, today } from '../support/usage';
 
 afterEach(() => reset());
@@ -93,23 +93,23 @@ describe('taking back a view', () => {
 });
 
 describe('pages', () => {
-  const cookie = (reader: Reader) => ({ cookie: `paywall_token=${reader.token}` });
+  const WALLET = `http://${WALLET_HOST}`;
   const form = (reader: Reader, path: string, fields: Record<string, string>) =>
-    call(path, {
+    walletCall(path, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: `http://${HOST}`, ...cookie(reader) },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: WALLET, ...walletCookie(reader) },
       body: new URLSearchParams(fields),
       redirect: 'manual',
     });
 
-  it('the history and the receipt offer the take-back while it is open, and the publisher sees counts and reasons per path', async () => {
+  it('the history and the receipt on the wallet host offer the take-back while it is open, and the publisher sees counts and reasons per path', async () => {
     await useStandardSite();
     const reader = await newReader(100_000);
     const receipt = await paidView(reader, '/premium/story');
-    const account = await (await call('/__paywall/account', { headers: { accept: 'text/html', ...cookie(reader) } })).text();
+    const account = await (await walletCall('/__paywall/account', { headers: { accept: 'text/html', ...walletCookie(reader) } })).text();
     expect(account).toContain(`action="/__paywall/account/receipts/${receipt}/take-back"`);
 
-    const receiptPage = await (await call(`/__paywall/account/receipts/${receipt}`, { headers: cookie(reader) })).text();
+    const receiptPage = await (await walletCall(`/__paywall/account/receipts/${receipt}`, { headers: walletCookie(reader) })).text();
     expect(receiptPage).toContain('$0.01 paid');
     expect(receiptPage).toContain('Why take it back?');
 
@@ -119,9 +119,9 @@ describe('pages', () => {
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/__paywall/account?notice=taken-back');
     expect(await balanceOf(reader)).toBe(100_000);
-    const after = await (await call(`/__paywall/account/receipts/${receipt}`, { headers: cookie(reader) })).text();
+    const after = await (await walletCall(`/__paywall/account/receipts/${receipt}`, { headers: walletCookie(reader) })).text();
     expect(after).toContain('You took this view back');
-    const history = await (await call('/__paywall/account', { headers: { accept: 'text/html', ...cookie(reader) } })).text();
+    const history = await (await walletCall('/__paywall/account', { headers: { accept: 'text/html', ...walletCookie(reader) } })).text();
     expect(history).not.toContain(`receipts/${receipt}/take-back`);
 
     const stats = await (await adminCall(`/__paywall/api/admin/take-backs/${HOST}`, { headers: ADMIN })).json<{ paths: unknown[] }>();
@@ -129,5 +129,27 @@ describe('pages', () => {
     const { html } = await page(`${CONSOLE}/sites/${HOST}/take-backs`, await signIn());
     expect(html).toContain('/premium/story');
     expect(html).toContain('The page did not work: 1');
+  });
+
+  it('on a publisher host, the receipt sends the reader to the wallet, and a take-back posted there with the cookie is refused; nothing is taken back', async () => {
+    await useStandardSite();
+    const reader = await newReader(100_000);
+    const receipt = await paidView(reader, '/premium/story');
+    const cookie = { cookie: `paywall_token=${reader.token}` };
+
+    const shown = await call(`/__paywall/account/receipts/${receipt}`, { headers: { accept: 'text/html', ...cookie }, redirect: 'manual' });
+    expect(shown.status).toBe(302);
+    expect(shown.headers.get('location')).toBe(`${WALLET}/__paywall/account/receipts/${receipt}`);
+
+    const posted = await call(`/__paywall/account/receipts/${receipt}/take-back`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: `http://${HOST}`, ...cookie },
+      body: new URLSearchParams({ reason: 'broken' }),
+      redirect: 'manual',
+    });
+    expect(posted.status).toBe(403);
+    expect(await posted.json()).toMatchObject({ error: 'wallet_host_only' });
+    expect(await balanceOf(reader)).toBe(90_000);
+    expect(await (await call('/__paywall/api/me/take-backs', { headers: reader.auth })).json()).toMatchObject({ used: 0 });
   });
 });

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { finishPendingWithdrawals, refundIdempotencyKey } from '../../src/stripe/withdraw';
 import { walletOf } from '../../src/wallet/wallet-stub';
-import { balanceOf, call, json, ledgerOf, newReader, useStandardSite, view, type Reader } from '../support/paywall';
+import { balanceOf, call, HOST, json, ledgerOf, newReader, useStandardSite, view, WALLET_HOST, walletCall, walletCookie, type Reader } from '../support/paywall';
 import type { RefundFault } from '../support/stripe-standin';
 import { chargeRefunded, checkoutCompleted, deliverEvent } from '../support/stripe-events';
 
@@ -120,16 +120,16 @@ describe('withdrawing unspent money', () => {
   });
 });
 
-describe("the account page's withdraw form", () => {
-  const postWithdraw = (reader: Reader, amount: string) =>
+describe("the account page's withdraw form, on the wallet host", () => {
+  const postWithdraw = (reader: Reader, amount: string, host = WALLET_HOST, cookie = walletCookie(reader)) =>
     call('/__paywall/account/withdraw', {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://news.test', cookie: `paywall_token=${reader.token}` },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: `http://${host}`, ...cookie },
       body: new URLSearchParams({ amount }),
       redirect: 'manual',
-    });
+    }, host);
   const accountHtml = async (reader: Reader, query = '') =>
-    (await call(`/__paywall/account${query}`, { headers: { accept: 'text/html', cookie: `paywall_token=${reader.token}` } })).text();
+    (await walletCall(`/__paywall/account${query}`, { headers: { accept: 'text/html', ...walletCookie(reader) } })).text();
 
   it('offers what card top-ups left, refunds it in one click, and says plainly when nothing can be withdrawn', async () => {
     const reader = await newReader(1_000_000);
@@ -152,6 +152,17 @@ describe("the account page's withdraw form", () => {
     expect(await refundedCents(pi)).toBe(700);
     expect(await balanceOf(reader)).toBe(1_000_000);
     expect(await accountHtml(reader, '?notice=withdrawn')).toContain('Refunded to your card');
+  });
+
+  it('is refused on a publisher host, even with a full reader token in its cookie: nothing goes back to the card', async () => {
+    const reader = await newReader();
+    const pi = await cardTopUp(reader, 700);
+    const res = await postWithdraw(reader, '7.00', HOST, { cookie: `paywall_token=${reader.token}` });
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ error: 'wallet_host_only' });
+    expect(await refundsAtStripe(pi)).toEqual([]);
+    expect(await balanceOf(reader)).toBe(7_000_000);
+    expect(await withdrawable(reader)).toBe(7_000_000);
   });
 });
 

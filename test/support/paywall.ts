@@ -5,6 +5,11 @@ export const HOST = 'news.test';
 /** The one host that serves the admin console and API (`ADMIN_HOST` in vitest.config.ts). */
 export const ADMIN_HOST = 'admin.test';
 export const ADMIN = { authorization: 'Bearer test-admin-token' };
+/**
+ * The readers' wallet host (`WALLET_HOST` in vitest.config.ts): signing in, the account
+ * page and every change to a reader's settings or money happen there.
+ */
+export const WALLET_HOST = 'wallet.test';
 
 /** A request to the Worker under test, as it would arrive for `host`. */
 export function call(path: string, init: RequestInit = {}, host = HOST): Promise<Response> {
@@ -14,6 +19,43 @@ export function call(path: string, init: RequestInit = {}, host = HOST): Promise
 /** A call to the admin API or console, on the admin host where they are served. */
 export function adminCall(path: string, init: RequestInit = {}): Promise<Response> {
   return call(path, init, ADMIN_HOST);
+}
+
+/** A request to the wallet host, where the account pages and their forms are served. */
+export function walletCall(path: string, init: RequestInit = {}): Promise<Response> {
+  return call(path, init, WALLET_HOST);
+}
+
+/**
+ * The wallet host's cookie carrying a reader's token, as a browser signed in there sends
+ * it. It may hold a session (`s1.…`) or, as tests use it, a reader token (full power).
+ */
+export function walletCookie(reader: { token: string }): { cookie: string } {
+  return { cookie: `__Host-paywall_session=${reader.token}` };
+}
+
+/**
+ * Connects a reader's wallet to a publisher host as a browser does (the consent posted on
+ * the wallet host, then the publisher's callback) and returns the cookie the publisher
+ * host set: a spend token, which can view and pay there but change nothing. The site
+ * must exist (see useStandardSite).
+ */
+export async function connectWallet(reader: { token: string }, host = HOST, returnPath = '/'): Promise<string> {
+  const allowed = await walletCall('/__paywall/connect', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: `http://${WALLET_HOST}`, ...walletCookie(reader) },
+    body: new URLSearchParams({ site: host, return: returnPath, decision: 'allow' }),
+    redirect: 'manual',
+  });
+  expect(allowed.status).toBe(303);
+  const callback = new URL(allowed.headers.get('location')!);
+  expect(callback.origin + callback.pathname).toBe(`http://${host}/__paywall/connect/callback`);
+  const back = await call(callback.pathname + callback.search, { redirect: 'manual' }, host);
+  expect(back.status).toBe(303);
+  expect(back.headers.get('location')).toBe(returnPath);
+  const token = /^paywall_token=(p1\.[^;]+)/.exec(back.headers.get('set-cookie') ?? '')?.[1];
+  expect(token).toBeDefined();
+  return `paywall_token=${token}`;
 }
 
 export const json = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
