@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
+import { hostKindOf } from '../http/hosts';
 import type { AppEnv } from '../http/app-types';
 import { jsonError } from '../http/json-errors';
 import { originSecretFor } from '../paywall/origin-secret';
@@ -29,6 +30,10 @@ export const siteRoutes = new Hono<AppEnv>()
   })
   .put('/sites/:host', async (c) => {
     const host = c.req.param('host');
+    if (hostKindOf(c.env, `http://${host}/`) !== 'publisher') {
+      const issues = [{ path: 'host', message: 'the wallet host and the admin host serve no publisher content' }];
+      return c.json({ error: 'invalid_site', message: 'This host cannot have a site.', issues }, 400);
+    }
     let body: unknown;
     try {
       body = await c.req.json();

@@ -111,6 +111,10 @@ function notHere(c: Context<AppEnv>): Response {
   return jsonError(c, 404, 'not_found', `Publishers are connected from the wallet host${where}.`);
 }
 
+function isLoopbackName(host: string): boolean {
+  return host === 'localhost' || host.endsWith('.localhost') || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
 function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }

@@ -82,7 +82,7 @@ export function AccountPage(p: AccountPageProps) {
           {p.notice}
         </p>
       )}
-      {p.error && p.error.field === null && (
+      {p.error && (p.error.field === null || (p.error.field === 'amount' && !p.topUps.card)) && (
         <p class="error" role="alert">
           {p.error.message}
         </p>

@@ -21,6 +21,7 @@ import { topUpOptionsOf } from '../pages/top-up-buttons';
 import { walletOf } from '../wallet/wallet-stub';
 import { withdrawFromForm } from '../stripe/withdraw-form';
 import { priceOfPath } from './article-price';
+import { getSiteRules } from '../rules/site-store';
 import { readerOf } from './authenticate';
 import { createTopupCheckout } from './checkout';
 import { createReader } from './create-reader';
@@ -29,6 +30,7 @@ import { stripeFor } from './stripe-client';
 import { MAX_TOPUP_MICROS, MIN_TOPUP_MICROS, topupMicros } from './topup-amount';
 
 const HISTORY_PAGE = 20;
+const WALLET_CREATED = 'Your wallet is ready. Add a passkey so that you can never lose it, then top up once: every site on this network is paid from it.';
 const signInLimit = limitPerClient((env) => env.READER_SIGNUP_LIMITER, 'sign-in attempts');
 /** The demo's free top-up, bounded so that a typo does not make a millionaire. */
 const MAX_DEV_TOPUP_MICROS = 100_000_000;
@@ -64,7 +66,7 @@ export const accountRoutes = new Hono<AppEnv>()
     if (!readerId) return c.html(CreateAccountPage({ returnTo: await returnInfo(c, returnTo), error: null }));
     const before = /^\d{1,15}$/.test(c.req.query('before') ?? '') ? Number(c.req.query('before')) : null;
     const key = c.req.query('notice') ?? c.req.query('topup');
-    const notice = key && Object.hasOwn(NOTICES, key) ? NOTICES[key as NoticeKey] : null;
+    const notice = key === 'created' && onWalletHost(c) ? WALLET_CREATED : key && Object.hasOwn(NOTICES, key) ? NOTICES[key as NoticeKey] : null;
     return renderAccount(c, readerId, { returnTo, before, notice });
   })
   .post('/create', async (c) => {
@@ -266,6 +268,8 @@ async function returnInfo(c: Context<AppEnv>, path: string | null): Promise<Retu
   const params = new URLSearchParams(path.split('?')[1]);
   const site = params.get('site')!;
   const article = params.get('return')!;
+  // A continuation to a site this worker does not serve is dropped, not shown.
+  if ((await getSiteRules(c.env, site, (p) => c.executionCtx.waitUntil(p))) === null) return null;
   return { path, priceMicros: await priceOfPath(c, article, site), label: `${site}${article}` };
 }
 
