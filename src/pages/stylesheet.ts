@@ -27,7 +27,7 @@ button, .button { display: inline-flex; align-items: center; justify-content: ce
 button:hover, .button:hover { background: #1e40af; border-color: #1e40af; }
 button.secondary, .button.secondary { background: #fff; color: #1d4ed8; }
 button.secondary:hover, .button.secondary:hover { background: #eef2ff; }
-button:focus-visible, a:focus-visible, input:focus-visible, [tabindex]:focus-visible { outline: 3px solid #b45309; outline-offset: 2px; }
+button:focus-visible, a:focus-visible, input:focus-visible, summary:focus-visible, [tabindex]:focus-visible { outline: 3px solid #b45309; outline-offset: 2px; }
 label { display: block; font-weight: 600; margin: .5rem 0 .25rem; }
 input { font: inherit; padding: .55rem .6rem; border: 1px solid #6b6b6b; border-radius: .35rem; width: 100%; max-width: 14rem; min-height: 44px; }
 input[aria-invalid="true"] { border: 2px solid #b91c1c; }
