@@ -127,7 +127,7 @@ export function AccountPage(p: AccountPageProps) {
 
       <section class="card" aria-labelledby="history-heading">
         <h2 id="history-heading">History</h2>
-        <History entries={p.entries} takeBackable={p.takeBackable ?? []} />
+        <History entries={p.entries} takeBackable={p.takeBackable ?? []} withSite={Boolean(p.walletHost)} />
         <nav class="pager" aria-label="History pages">
           {p.before !== null ? <a href={accountHref({ returnTo: returnPath }) + '#history-heading'}>Newest entries</a> : <span />}
           {p.olderThan !== null && <a href={accountHref({ returnTo: returnPath, before: p.olderThan }) + '#history-heading'}>Older entries</a>}
@@ -246,7 +246,8 @@ const TYPE_LABELS: Record<LedgerEntry['type'], string> = {
 };
 const MONEY_OUT = new Set<LedgerEntry['type']>(['charge', 'reversal', 'withdrawal', 'transfer_out']);
 
-function History(props: { entries: LedgerEntry[]; takeBackable: string[] }) {
+/** `withSite`: on the wallet host, where one history holds every publisher's charges, each names its site. */
+function History(props: { entries: LedgerEntry[]; takeBackable: string[]; withSite: boolean }) {
   if (props.entries.length === 0) return <p>Nothing yet: top-ups and the articles you read appear here.</p>;
   return (
     <div class="table-wrap" tabindex={0} role="region" aria-labelledby="history-heading">
@@ -274,7 +275,7 @@ function History(props: { entries: LedgerEntry[]; takeBackable: string[] }) {
                 </time>
               </td>
               <td class="what">
-                <span class="tag">{TYPE_LABELS[e.type]}</span> <BreakableText text={describe(e)} />
+                <span class="tag">{TYPE_LABELS[e.type]}</span> <BreakableText text={describe(e, props.withSite)} />
                 {e.type === 'charge' && props.takeBackable.includes(e.id) && <TakeBackForm receipt={e.id} idSuffix={e.id} compact />}
               </td>
               <td class="num">{(MONEY_OUT.has(e.type) ? '−' : '+') + formatUsd(e.amountMicros)}</td>
@@ -293,8 +294,9 @@ function BreakableText(props: { text: string }) {
   return <>{parts.map((part, i) => (i === 0 ? part : <><wbr />{part}</>))}</>;
 }
 
-function describe(e: LedgerEntry): string {
-  if (e.type === 'charge') return e.path ?? '';
-  if (e.type === 'refund') return [e.path, e.reason].filter(Boolean).join(': ');
+function describe(e: LedgerEntry, withSite: boolean): string {
+  const page = withSite && e.host && e.path ? e.host + e.path : e.path;
+  if (e.type === 'charge') return page ?? '';
+  if (e.type === 'refund') return [page, e.reason].filter(Boolean).join(': ');
   return e.reason ?? '';
 }
