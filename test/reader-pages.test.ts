@@ -39,7 +39,7 @@ function expectPageHeaders(res: Response) {
 function expectCspSatisfied(html: string) {
   expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
   expect(html).not.toMatch(/<script|<style|\sstyle=|\son[a-z]+=|javascript:/i);
-  expect(html).toContain('<link rel="stylesheet" href="/__paywall/assets/pages-v2.css"');
+  expect(html).toContain('<link rel="stylesheet" href="/__paywall/assets/pages-v3.css"');
 }
 
 describe('the account page', () => {
@@ -266,7 +266,7 @@ describe('the paywall page (402, HTML)', () => {
 
 describe('page helpers', () => {
   it('serves the stylesheet the pages link to', async () => {
-    const res = await call('/__paywall/assets/pages-v2.css');
+    const res = await call('/__paywall/assets/pages-v3.css');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/css/);
     expect(await res.text()).toContain('.card');
