@@ -51,7 +51,7 @@ export const NOTICES = {
   'passkey-added': 'Passkey added: you can now sign in with it on this and your synced devices.',
   'passkey-removed': 'Passkey removed.',
   'signed-in': 'Signed in.',
-  recovered: 'Signed in with your recovery code. It no longer works: keep the new one below, and add a passkey for this device.',
+  recovered: 'Signed in with your recovery code. That code is now used up: keep the new one below, and add a passkey for this device.',
 } as const;
 export type NoticeKey = keyof typeof NOTICES;
 
@@ -82,7 +82,9 @@ export function AccountPage(p: AccountPageProps) {
       )}
       {p.walletHost?.newRecoveryCode && <RecoveryCodeNotice code={p.walletHost.newRecoveryCode} />}
       {p.returnTo && <ContinueReading returnTo={p.returnTo} balanceMicros={p.balanceMicros} />}
-      {p.walletHost && (p.walletHost.passkeys.length === 0 || p.walletHost.askForPasskey) && <ProtectBalance next={returnPath} />}
+      {p.walletHost && (p.walletHost.passkeys.length === 0 || p.walletHost.askForPasskey) && (
+        <ProtectBalance next={returnPath} thisDevice={p.walletHost.passkeys.length > 0} />
+      )}
 
       <section class="card" aria-labelledby="balance-heading">
         <h2 id="balance-heading">Balance</h2>
