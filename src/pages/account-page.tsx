@@ -5,6 +5,7 @@ import { TopUpButtons, type TopUpOptions } from './top-up-buttons';
 import { MIN_TOPUP_MICROS, MAX_TOPUP_MICROS } from '../reader/topup-amount';
 import { WithdrawSection } from './withdraw-section';
 import { TakeBackForm } from './take-back-form';
+import { TAKE_BACK_REASONS, isTakeBackReason } from '../usage/take-back-reasons';
 import { ProtectBalance, RecoveryCodeNotice, WalletSections, type WalletSectionsProps } from './wallet-sections';
 
 /** Where to continue: a path of this site, or on the wallet host a connect step back to `label` (the publisher's article). */
@@ -299,6 +300,12 @@ function BreakableText(props: { text: string }) {
 function describe(e: LedgerEntry, withSite: boolean): string {
   const page = withSite && e.host && e.path ? e.host + e.path : e.path;
   if (e.type === 'charge') return page ?? '';
-  if (e.type === 'refund') return [page, e.reason].filter(Boolean).join(': ');
+  if (e.type === 'refund') return [page, readableReason(e.reason)].filter(Boolean).join(': ');
   return e.reason ?? '';
+}
+
+/** The wallet records a take-back's reason by its key ("…: mistake"); the reader reads the words they picked. */
+function readableReason(reason: string | undefined): string | undefined {
+  const key = reason && /^Taken back by the reader: (\w+)$/.exec(reason)?.[1];
+  return key && isTakeBackReason(key) ? `Taken back: ${TAKE_BACK_REASONS[key].toLowerCase()}` : reason;
 }

@@ -82,6 +82,7 @@ it('the paywall and the wallet fit a phone, and a view paid by mistake is taken 
   expect(await page.getByTestId('notice').textContent()).toContain('View taken back');
   expect(await page.getByTestId('balance').textContent()).toBe('$1.00');
   expect(await page.getByTestId('entry-refund').textContent()).toContain('+$0.01');
+  expect(await page.getByTestId('entry-refund').textContent()).toContain('Taken back: opened it by mistake');
   expect(await page.getByTestId('entry-charge').getByRole('button', { name: 'Take back' }).count()).toBe(0);
   await fitsPhone(page);
   await page.screenshot({ path: screenshotPath('account-taken-back-phone'), fullPage: true });
