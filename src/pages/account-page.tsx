@@ -6,6 +6,7 @@ import { MIN_TOPUP_MICROS, MAX_TOPUP_MICROS } from '../reader/topup-amount';
 import { WithdrawSection } from './withdraw-section';
 import { TakeBackForm } from './take-back-form';
 import { NamedTokensSection, type NamedTokenRow } from './named-tokens-section';
+import { TAKE_BACK_REASONS, isTakeBackReason } from '../usage/take-back-reasons';
 import { ProtectBalance, RecoveryCodeNotice, WalletSections, type WalletSectionsProps } from './wallet-sections';
 
 /** Where to continue: a path of this site, or on the wallet host a connect step back to `label` (the publisher's article). */
@@ -58,7 +59,7 @@ export const NOTICES = {
   'passkey-removed': 'Passkey removed.',
   'signed-in': 'Signed in.',
   'token-revoked': 'Token revoked: it pays for nothing more.',
-  recovered: 'Signed in with your recovery code. It no longer works: keep the new one below, and add a passkey for this device.',
+  recovered: 'Signed in with your recovery code. That code is now used up: keep the new one below, and add a passkey for this device.',
 } as const;
 export type NoticeKey = keyof typeof NOTICES;
 
@@ -89,7 +90,9 @@ export function AccountPage(p: AccountPageProps) {
       )}
       {p.walletHost?.newRecoveryCode && <RecoveryCodeNotice code={p.walletHost.newRecoveryCode} />}
       {p.returnTo && <ContinueReading returnTo={p.returnTo} balanceMicros={p.balanceMicros} />}
-      {p.walletHost && (p.walletHost.passkeys.length === 0 || p.walletHost.askForPasskey) && <ProtectBalance next={returnPath} />}
+      {p.walletHost && (p.walletHost.passkeys.length === 0 || p.walletHost.askForPasskey) && (
+        <ProtectBalance next={returnPath} thisDevice={p.walletHost.passkeys.length > 0} />
+      )}
 
       <section class="card" aria-labelledby="balance-heading">
         <h2 id="balance-heading">Balance</h2>
@@ -134,7 +137,7 @@ export function AccountPage(p: AccountPageProps) {
 
       <section class="card" aria-labelledby="history-heading">
         <h2 id="history-heading">History</h2>
-        <History entries={p.entries} takeBackable={p.takeBackable ?? []} />
+        <History entries={p.entries} takeBackable={p.takeBackable ?? []} withSite={Boolean(p.walletHost)} />
         <nav class="pager" aria-label="History pages">
           {p.before !== null ? <a href={accountHref({ returnTo: returnPath }) + '#history-heading'}>Newest entries</a> : <span />}
           {p.olderThan !== null && <a href={accountHref({ returnTo: returnPath, before: p.olderThan }) + '#history-heading'}>Older entries</a>}
@@ -254,7 +257,8 @@ const TYPE_LABELS: Record<LedgerEntry['type'], string> = {
 };
 const MONEY_OUT = new Set<LedgerEntry['type']>(['charge', 'reversal', 'withdrawal', 'transfer_out']);
 
-function History(props: { entries: LedgerEntry[]; takeBackable: string[] }) {
+/** `withSite`: on the wallet host, where one history holds every publisher's charges, each names its site. */
+function History(props: { entries: LedgerEntry[]; takeBackable: string[]; withSite: boolean }) {
   if (props.entries.length === 0) return <p>Nothing yet: top-ups and the articles you read appear here.</p>;
   return (
     <div class="table-wrap" tabindex={0} role="region" aria-labelledby="history-heading">
@@ -282,7 +286,7 @@ function History(props: { entries: LedgerEntry[]; takeBackable: string[] }) {
                 </time>
               </td>
               <td class="what">
-                <span class="tag">{TYPE_LABELS[e.type]}</span> <BreakableText text={describe(e)} />
+                <span class="tag">{TYPE_LABELS[e.type]}</span> <BreakableText text={describe(e, props.withSite)} />
                 {e.type === 'charge' && props.takeBackable.includes(e.id) && <TakeBackForm receipt={e.id} idSuffix={e.id} compact />}
               </td>
               <td class="num">{(MONEY_OUT.has(e.type) ? '−' : '+') + formatUsd(e.amountMicros)}</td>
@@ -301,8 +305,15 @@ function BreakableText(props: { text: string }) {
   return <>{parts.map((part, i) => (i === 0 ? part : <><wbr />{part}</>))}</>;
 }
 
-function describe(e: LedgerEntry): string {
-  if (e.type === 'charge') return e.path ?? '';
-  if (e.type === 'refund') return [e.path, e.reason].filter(Boolean).join(': ');
+function describe(e: LedgerEntry, withSite: boolean): string {
+  const page = withSite && e.host && e.path ? e.host + e.path : e.path;
+  if (e.type === 'charge') return page ?? '';
+  if (e.type === 'refund') return [page, readableReason(e.reason)].filter(Boolean).join(': ');
   return e.reason ?? '';
+}
+
+/** The wallet records a take-back's reason by its key ("…: mistake"); the reader reads the words they picked. */
+function readableReason(reason: string | undefined): string | undefined {
+  const key = reason && /^Taken back by the reader: (\w+)$/.exec(reason)?.[1];
+  return key && isTakeBackReason(key) ? `Taken back: ${TAKE_BACK_REASONS[key].toLowerCase()}` : reason;
 }

@@ -43,7 +43,7 @@ export function ConnectConsentPage(props: ConnectProps) {
       </section>
       {props.offerPasskey && (
         <>
-          <ProtectBalance next={connectPath(props.site, props.returnPath)} />
+          <ProtectBalance next={connectPath(props.site, props.returnPath)} quiet />
           <script src={PASSKEYS_SCRIPT_PATH} defer />
         </>
       )}

@@ -1,11 +1,26 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
+import { hostKindOf, publisherOrigin } from '../http/hosts';
+import { publisherHostParam } from '../identity/continuation';
+
+/**
+ * The wallet host's connect step (`/__paywall/connect?site=…`) answers "Allow and
+ * continue" with a redirect to that publisher's callback. form-action covers
+ * redirects, so its page must name that one publisher's origin too; any other page
+ * keeps form-action to itself (and Stripe).
+ */
+function connectingPublisher(c: Context): string {
+  const env = c.env as Env;
+  if (c.req.path !== '/__paywall/connect' || hostKindOf(env, c.req.url) !== 'wallet') return '';
+  const site = publisherHostParam(env, c.req.query('site'));
+  return site ? publisherOrigin(site, c.req.url) : '';
+}
 
 /**
  * Headers for every page the paywall renders. The pages use one same-origin stylesheet
  * and, on the wallet host, one same-origin script (passkeys), so the CSP allows nothing else; forms post to the page
- * itself, and the top-up form is redirected to Stripe Checkout (form-action covers
- * redirects). No HSTS: the pages live on the publisher's domain, whose HSTS policy is
+ * itself, the top-up form is redirected to Stripe Checkout and the wallet's consent to
+ * the publisher (form-action covers redirects). No HSTS: the pages live on the publisher's domain, whose HSTS policy is
  * the publisher's to set, not ours to impose on all its subdomains.
  */
 const secure = secureHeaders({
@@ -16,7 +31,7 @@ const secure = secureHeaders({
     scriptSrc: ["'self'"],
     connectSrc: ["'self'"],
     imgSrc: ["'self'"],
-    formAction: ["'self'", 'https://checkout.stripe.com'],
+    formAction: ["'self'", 'https://checkout.stripe.com', connectingPublisher],
     frameAncestors: ["'none'"],
     baseUri: ["'none'"],
   },

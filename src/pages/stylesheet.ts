@@ -2,7 +2,7 @@
  * The pages' one stylesheet, served from /__paywall/assets/ so that the pages' CSP can
  * say `style-src 'self'` and allow no inline style or script at all.
  */
-export const STYLESHEET_PATH = '/__paywall/assets/pages-v2.css';
+export const STYLESHEET_PATH = '/__paywall/assets/pages-v3.css';
 
 export const STYLESHEET = `
 :root { color-scheme: light; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; line-height: 1.5; }
@@ -11,10 +11,13 @@ body { margin: 0; background: #f4f4f1; color: #1a1a1a; }
 .page { max-width: 42rem; margin: 0 auto; padding: 1rem 1rem 3rem; }
 h1 { font-size: 1.6rem; line-height: 1.25; margin: .5rem 0 .75rem; }
 h2 { font-size: 1.2rem; margin: 0 0 .5rem; }
+h3 { font-size: 1.05rem; margin: 1.25rem 0 .25rem; }
 p { margin: .5rem 0; }
 a { color: #1d4ed8; }
 .card { background: #fff; border: 1px solid #d6d6d0; border-radius: .6rem; padding: 1.1rem 1.25rem; margin: 1rem 0; }
 .card.highlight { border: 2px solid #1d4ed8; }
+/* A card starts at its padding, also when its first heading is only for screen readers. */
+.card > :first-child, .card > .visually-hidden:first-child + * { margin-top: 0; }
 .price { font-size: 2rem; font-weight: 700; margin: 0; }
 .amount { font-size: 2rem; font-weight: 700; margin: 0; font-variant-numeric: tabular-nums; }
 .muted { color: #4a4a4a; }
@@ -27,13 +30,15 @@ button, .button { display: inline-flex; align-items: center; justify-content: ce
 button:hover, .button:hover { background: #1e40af; border-color: #1e40af; }
 button.secondary, .button.secondary { background: #fff; color: #1d4ed8; }
 button.secondary:hover, .button.secondary:hover { background: #eef2ff; }
-button:focus-visible, a:focus-visible, input:focus-visible, [tabindex]:focus-visible { outline: 3px solid #b45309; outline-offset: 2px; }
+button:focus-visible, a:focus-visible, input:focus-visible, summary:focus-visible, [tabindex]:focus-visible { outline: 3px solid #b45309; outline-offset: 2px; }
 label { display: block; font-weight: 600; margin: .5rem 0 .25rem; }
 input { font: inherit; padding: .55rem .6rem; border: 1px solid #6b6b6b; border-radius: .35rem; width: 100%; max-width: 14rem; min-height: 44px; }
 input[aria-invalid="true"] { border: 2px solid #b91c1c; }
 select { font: inherit; padding: .45rem .5rem; border: 1px solid #6b6b6b; border-radius: .35rem; min-height: 44px; max-width: 100%; background: #fff; }
 select:focus-visible { outline: 3px solid #b45309; outline-offset: 2px; }
 .take-back { margin-top: .4rem; }
+/* The reason list may shrink with its column, so the history table fits its card (the running balance stays in view). */
+.take-back select { width: 100%; max-width: 16rem; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
 dl.receipt { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; }
 dl.receipt dd { margin: 0; overflow-wrap: anywhere; }
@@ -52,16 +57,21 @@ td.when { white-space: nowrap; }
 .nowrap { white-space: nowrap; }
 .pager { display: flex; justify-content: space-between; gap: 1rem; margin-top: .75rem; }
 .topup-group { margin: .5rem 0 1rem; }
+.topup-group:last-child { margin-bottom: 0; }
 .group-label { font-weight: 600; margin: .25rem 0 0; }
 .site-nav { font-size: .95rem; margin: 0 0 .5rem; }
 .tag { display: inline-block; font-size: .8rem; font-weight: 600; padding: .05rem .45rem; border-radius: 1rem; background: #e5e7eb; color: #1f2937; }
-code { font-size: .9em; overflow-wrap: anywhere; }
+/* Two families, so that the browser does not drop monospace text to its 13px default. */
+code { font-family: ui-monospace, Menlo, Consolas, monospace, monospace; font-size: .9em; overflow-wrap: anywhere; }
 .lead { font-size: 1.05rem; color: #333; }
 .plain-list { list-style: none; padding: 0; margin: .25rem 0; }
 .plain-list li { border-bottom: 1px solid #e2e2dc; padding: .5rem 0; }
 .row-form { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: center; justify-content: space-between; margin: 0; }
 .recovery-code code { display: inline-block; font-size: 1.1rem; letter-spacing: .04em; padding: .5rem .75rem; background: #f4f4f1; border: 1px dashed #6b6b6b; border-radius: .4rem; }
-details summary { cursor: pointer; color: #1d4ed8; margin: .75rem 0 .25rem; min-height: 44px; display: flex; align-items: center; }
+details summary { cursor: pointer; color: #1d4ed8; margin: .75rem 0 .25rem; min-height: 44px; display: flex; align-items: center; gap: .4rem; }
+/* display: flex drops the browser's disclosure triangle: one drawn here says that it opens. */
+details summary::before { content: '▸'; }
+details[open] summary::before { content: '▾'; }
 @media (max-width: 30rem) {
   .page { padding: .75rem .75rem 2.5rem; }
   h1 { font-size: 1.4rem; }

@@ -15,17 +15,25 @@ export type WalletSectionsProps = {
 
 const when = (ms: number | null) => (ms === null ? 'never' : new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC');
 
-/** Shown above the top-up while the wallet has no passkey: a balance only one browser can reach is easy to lose. */
-export function ProtectBalance(props: { next: string | null }) {
+/**
+ * Shown above the top-up while the wallet has no passkey: a balance only one browser can reach is easy to lose.
+ * `thisDevice`: the wallet has passkeys elsewhere (the reader came in with a recovery code), so it asks for one here.
+ * `quiet`: beside another decision (the consent), it is offered without competing with it for the eye.
+ */
+export function ProtectBalance(props: { next: string | null; thisDevice?: boolean; quiet?: boolean }) {
   return (
-    <section class="card highlight" aria-labelledby="protect-heading" data-testid="protect-balance">
-      <h2 id="protect-heading">Protect your balance</h2>
-      <p>
-        Right now only this browser can reach your wallet. Add a passkey (your fingerprint, face or device PIN) to sign in on your phone and
-        other computers, and to get your balance back if this browser forgets you.
-      </p>
+    <section class={props.quiet ? 'card' : 'card highlight'} aria-labelledby="protect-heading" data-testid="protect-balance">
+      <h2 id="protect-heading">{props.thisDevice ? 'Add a passkey for this device' : 'Protect your balance'}</h2>
+      {props.thisDevice ? (
+        <p>Your passkeys are on your other devices. Add one here (your fingerprint, face or device PIN) to sign in on this device without a code next time.</p>
+      ) : (
+        <p>
+          Right now only this browser can reach your wallet. Add a passkey (your fingerprint, face or device PIN) to sign in on your phone and
+          other computers, and to get your balance back if this browser forgets you.
+        </p>
+      )}
       <p class="actions">
-        <button type="button" data-passkey-action="register" data-next={props.next ?? ''}>
+        <button type="button" data-passkey-action="register" data-next={props.next ?? ''} class={props.quiet ? 'secondary' : undefined}>
           Add a passkey
         </button>
       </p>
@@ -109,10 +117,13 @@ export function WalletSections(p: WalletSectionsProps) {
           </button>
         </p>
         <p class="field-error" role="alert" data-passkey-error hidden />
-        <form method="post" action="/__paywall/account/recovery-code">
-          <p class="hint">
-            {p.hasRecoveryCode ? 'You have a recovery code. Making a new one makes the old one stop working.' : 'No recovery code yet.'}
-          </p>
+        <h3 id="recovery-code-heading">Recovery code</h3>
+        <p class="hint">
+          {p.hasRecoveryCode
+            ? 'You have a recovery code. Making a new one makes the old one stop working.'
+            : 'None yet. A recovery code gets you back in on a device without your passkey.'}
+        </p>
+        <form method="post" action="/__paywall/account/recovery-code" class="actions">
           <button type="submit" class="secondary">
             {p.hasRecoveryCode ? 'Make a new recovery code' : 'Make a recovery code'}
           </button>

@@ -15,91 +15,8 @@ function watchCsp(page: Page): string[] {
 
 const demoTopUp = (page: Page, name: string) => page.getByRole('group', { name: /^Demo top-up/ }).getByRole('button', { name });
 
-async function styled(page: Page) {
-  // The stylesheet applied: the primary button is the paywall's blue, not the browser's grey.
-  return page.locator('.button, button').first().evaluate((el) => getComputedStyle(el).backgroundColor);
-}
-
-it('a reader goes from nothing to reading a paid article, and sees the charge on the account page', async () => {
-  const context = await harness.browser.newContext({ viewport: { width: 1024, height: 800 } });
-  const page = await context.newPage();
-  const csp = watchCsp(page);
-
-  // A priced article: the paywall, with the price and no balance yet.
-  await page.goto(harness.demo.baseUrl + '/');
-  await page.getByRole('link', { name: 'Ledgers at the edge' }).click();
-  await page.waitForLoadState();
-  expect(page.url()).toBe(harness.demo.baseUrl + '/articles/edge-ledgers');
-  expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('This article is part of the paywall');
-  expect(await page.getByTestId('price').textContent()).toBe('$0.002');
-  expect(await styled(page)).toBe('rgb(29, 78, 216)');
-  await page.screenshot({ path: screenshotPath('paywall'), fullPage: true });
-
-  // Keyboard only: Tab reaches the action (after the link back to the site), with a visible
-  // focus ring; Enter creates the account.
-  const focusOrder: { text: string | null; outline: string }[] = [];
-  for (let i = 0; i < 2; i++) {
-    await page.keyboard.press('Tab');
-    focusOrder.push(
-      await page.evaluate(() => {
-        const el = document.activeElement as HTMLElement;
-        return { text: el.textContent, outline: getComputedStyle(el).outlineStyle };
-      }),
-    );
-  }
-  expect(focusOrder).toEqual([
-    { text: '← Back to the site', outline: 'solid' },
-    { text: 'Create an account to read', outline: 'solid' },
-  ]);
-  await Promise.all([page.waitForURL(/\/__paywall\/account\?/), page.keyboard.press('Enter')]);
-
-  // The account page, created, remembering the article.
-  expect(await page.getByTestId('notice').textContent()).toContain('Your reading account is ready');
-  expect(await page.getByTestId('balance').textContent()).toBe('$0.00');
-  expect(await page.getByRole('region', { name: 'Continue reading' }).textContent()).toContain('/articles/edge-ledgers costs $0.002');
-  expect(await page.getByTestId('pay-and-read').count()).toBe(0);
-
-  // The demo top-up, then one click to pay and read.
-  await demoTopUp(page, 'Add $1.00').click();
-  await page.waitForLoadState();
-  expect(await page.getByTestId('balance').textContent()).toBe('$1.00');
-  expect(await page.getByTestId('notice').textContent()).toContain('Demo top-up added');
-  await page.screenshot({ path: screenshotPath('account-topped-up'), fullPage: true });
-  const pay = page.getByRole('link', { name: 'Pay $0.002 and read' });
-  await Promise.all([page.waitForURL(harness.demo.baseUrl + '/articles/edge-ledgers'), pay.click()]);
-  expect(await page.getByTestId('article-title').textContent()).toBe('Ledgers at the edge');
-  await page.screenshot({ path: screenshotPath('article'), fullPage: true });
-
-  // Reading it again inside the re-view window is free; the account page shows the one charge.
-  await page.reload();
-  expect(await page.getByTestId('article-title').textContent()).toBe('Ledgers at the edge');
-  await page.getByRole('link', { name: 'Your account' }).click();
-  await page.waitForLoadState();
-  expect(await page.getByTestId('balance').textContent()).toBe('$0.998');
-  const charges = page.getByTestId('entry-charge');
-  expect(await charges.count()).toBe(1);
-  expect(await charges.first().textContent()).toContain('/articles/edge-ledgers');
-  expect(await charges.first().textContent()).toContain('−$0.002');
-  expect(await page.getByTestId('entry-topup').first().textContent()).toContain('+$1.00');
-  await page.screenshot({ path: screenshotPath('account'), fullPage: true });
-
-  expect(csp).toEqual([]);
-  await context.close();
-});
-
-it('the paywall page fits a phone: nothing wider than the screen, thumb-sized controls', async () => {
-  const context = await harness.browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
-  const page = await context.newPage();
-  const csp = watchCsp(page);
-
-  // A reader whose balance is short meets the paywall with top-up buttons.
-  await page.goto(harness.demo.baseUrl + '/__paywall/account');
-  await page.getByRole('button', { name: 'Create my account' }).click();
-  await page.waitForLoadState();
-  await page.goto(harness.demo.baseUrl + '/premium/annual-report');
-  expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Your balance does not cover this article');
-  expect(await page.getByTestId('price').textContent()).toBe('$0.01');
-
+/** Every button and button-styled link on the page is thumb-sized, and nothing is wider than the phone. */
+async function fitsPhone(page: Page) {
   const layout = await page.evaluate(() => ({
     scrollWidth: document.documentElement.scrollWidth,
     controls: [...document.querySelectorAll('button, a.button')].map((el) => {
@@ -113,16 +30,62 @@ it('the paywall page fits a phone: nothing wider than the screen, thumb-sized co
     expect(control.height, control.text ?? '').toBeGreaterThanOrEqual(44);
     expect(control.width, control.text ?? '').toBeLessThanOrEqual(390);
   }
+}
+
+// The reader's first visit, from a laptop with a keyboard, is walked in wallet-journey.test.ts;
+// this one is the phone, on the demo's plain address (127.0.0.1, served as DEMO_SITE).
+it('the paywall and the wallet fit a phone, and a view paid by mistake is taken back from the wallet history', async () => {
+  const context = await harness.browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+  const page = await context.newPage();
+  const csp = watchCsp(page);
+  const { baseUrl, walletUrl } = harness.demo;
+  const premium = baseUrl + '/premium/annual-report';
+
+  // No wallet yet: the paywall, with the price and the way to a wallet.
+  await page.goto(premium);
+  expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('This article is part of the paywall');
+  expect(await page.getByTestId('price').textContent()).toBe('$0.01');
+  await fitsPhone(page);
+
+  // A wallet in two taps, and the consent for this site.
+  await Promise.all([page.waitForURL(walletUrl + '/__paywall/connect?site=127.0.0.1&return=%2Fpremium%2Fannual-report'), page.getByTestId('continue-with-wallet').tap()]);
+  await fitsPhone(page);
+  await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Create a wallet' }).tap()]);
+  expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Allow 127.0.0.1 to charge your wallet?');
+  await fitsPhone(page);
+  await Promise.all([page.waitForURL(premium), page.getByRole('button', { name: 'Allow and continue' }).tap()]);
+
+  // Connected, balance short: the paywall says so and leads to the top-up.
+  expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Your balance does not cover this article');
+  expect(await page.getByTestId('balance').textContent()).toBe('$0.00');
+  await fitsPhone(page);
   await page.screenshot({ path: screenshotPath('paywall-phone'), fullPage: true });
 
-  // The top-up from the paywall comes back to the article, one tap from reading it.
-  await demoTopUp(page, 'Add $1.00').tap();
-  await page.waitForLoadState();
-  await Promise.all([page.waitForURL(harness.demo.baseUrl + '/premium/annual-report'), page.getByRole('link', { name: 'Pay $0.01 and read' }).tap()]);
+  // The top-up on the wallet comes back to the article, one tap from reading it.
+  await Promise.all([page.waitForURL(/wallet\.localhost.*#top-up$/), page.getByRole('link', { name: 'Top up your wallet' }).tap()]);
+  await Promise.all([page.waitForEvent('load'), demoTopUp(page, 'Add $1.00').tap()]);
+  expect(await page.getByTestId('balance').textContent()).toBe('$1.00');
+  await Promise.all([page.waitForURL(premium), page.getByRole('link', { name: 'Pay $0.01 and read' }).tap()]);
   expect(await page.getByTestId('article-title').textContent()).toBe('Premium: the annual report');
-  await page.goto(harness.demo.baseUrl + '/__paywall/account');
+
+  // The wallet history shows the charge, which can still be taken back: the money returns.
+  await page.goto(walletUrl + '/__paywall/account');
+  expect(await page.getByTestId('balance').textContent()).toBe('$0.99');
+  const charge = page.getByTestId('entry-charge');
+  expect(await charge.count()).toBe(1);
+  expect(await charge.textContent()).toContain('/premium/annual-report');
+  expect(await charge.textContent()).toContain('−$0.01');
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   await page.screenshot({ path: screenshotPath('account-phone'), fullPage: true });
+  await charge.getByLabel('Why take it back?').selectOption({ index: 0 });
+  await Promise.all([page.waitForEvent('load'), charge.getByRole('button', { name: 'Take back' }).tap()]);
+  expect(await page.getByTestId('notice').textContent()).toContain('View taken back');
+  expect(await page.getByTestId('balance').textContent()).toBe('$1.00');
+  expect(await page.getByTestId('entry-refund').textContent()).toContain('+$0.01');
+  expect(await page.getByTestId('entry-refund').textContent()).toContain('Taken back: opened it by mistake');
+  expect(await page.getByTestId('entry-charge').getByRole('button', { name: 'Take back' }).count()).toBe(0);
+  await fitsPhone(page);
+  await page.screenshot({ path: screenshotPath('account-taken-back-phone'), fullPage: true });
 
   expect(csp).toEqual([]);
   await context.close();
