@@ -10,10 +10,9 @@ import { WalletSignInPage } from '../pages/wallet-sign-in-page';
 import { presentedCredential } from '../reader/authenticate';
 import { isGrantId, isReaderId } from '../reader/reader-token';
 import { safeReturnPath } from '../reader/return-path';
-import { getSiteRules } from '../rules/site-store';
 import { walletOf } from '../wallet/wallet-stub';
 import { mergeCookieWallet } from './merge-cookie-wallet';
-import { connectPath, publisherHostParam } from './continuation';
+import { connectPath, publisherHostParam, siteServed } from './continuation';
 import { setSpendCookie, signedInReader } from './wallet-session';
 
 /**
@@ -89,9 +88,7 @@ type Target = { site: string; returnPath: string };
 async function connectTarget(c: Context<AppEnv>, rawSite: string | undefined, rawReturn: string | undefined): Promise<Target | Response> {
   const site = publisherHostParam(c.env, rawSite);
   const returnPath = rawReturn === undefined || rawReturn === '' ? '/' : safeReturnPath(rawReturn);
-  const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
-  // A host without a site of its own is served by DEFAULT_SITE where that is set (the demo's 127.0.0.1).
-  const known = site ? ((await getSiteRules(c.env, site, waitUntil)) ?? (c.env.DEFAULT_SITE ? await getSiteRules(c.env, c.env.DEFAULT_SITE, waitUntil) : null)) : null;
+  const known = site ? await siteServed(c, site) : false;
   if (!site || !known || returnPath === null) {
     const message = !site || !known ? 'No site on this network goes by that name.' : 'The page to return to is not a page of that site.';
     return c.html(ConnectProblemPage({ title: 'This link cannot connect a site', message, back: null }), 400);
@@ -109,10 +106,6 @@ async function backToPublisher(c: Context<AppEnv>, readerId: string, target: Tar
 function notHere(c: Context<AppEnv>): Response {
   const where = hostKindOf(c.env, c.req.url) === 'publisher' ? ` (${walletOrigin(c.env, c.req.url)})` : '';
   return jsonError(c, 404, 'not_found', `Publishers are connected from the wallet host${where}.`);
-}
-
-function isLoopbackName(host: string): boolean {
-  return host === 'localhost' || host.endsWith('.localhost') || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 function str(v: unknown): string | undefined {

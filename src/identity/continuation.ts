@@ -1,4 +1,7 @@
+import type { Context } from 'hono';
+import type { AppEnv } from '../http/app-types';
 import { hostKindOf } from '../http/hosts';
+import { getSiteRules } from '../rules/site-store';
 import { safeReturnPath } from '../reader/return-path';
 
 const HOST_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
@@ -26,4 +29,16 @@ export function safeNext(env: Env, raw: string | null | undefined): string | nul
   const back = safeReturnPath(params.get('return'));
   if (!site || !back || [...params.keys()].some((k) => k !== 'site' && k !== 'return')) return null;
   return connectPath(site, back);
+}
+
+/**
+ * Whether this worker serves `site`: it has a site document, or it is a loopback name
+ * served by DEFAULT_SITE where that is set (the demo's 127.0.0.1). No other name is, so a
+ * connect code is never sent to a host we do not serve.
+ */
+export async function siteServed(c: Context<AppEnv>, site: string): Promise<boolean> {
+  const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
+  if ((await getSiteRules(c.env, site, waitUntil)) !== null) return true;
+  const loopback = site === 'localhost' || site.endsWith('.localhost') || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(site);
+  return loopback && Boolean(c.env.DEFAULT_SITE) && (await getSiteRules(c.env, c.env.DEFAULT_SITE!, waitUntil)) !== null;
 }

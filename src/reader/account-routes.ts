@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { hasWalletHost, hostKindOf } from '../http/hosts';
-import { safeNext } from '../identity/continuation';
+import { safeNext, siteServed } from '../identity/continuation';
 import { walletPagesOnWalletHost } from '../identity/wallet-host-pages';
 import { signIn, signOut } from '../identity/wallet-session';
 import { hashRecoveryCode, newRecoveryCode, parseRecoveryCode } from '../passkeys/recovery-code';
@@ -21,7 +21,6 @@ import { topUpOptionsOf } from '../pages/top-up-buttons';
 import { walletOf } from '../wallet/wallet-stub';
 import { withdrawFromForm } from '../stripe/withdraw-form';
 import { priceOfPath } from './article-price';
-import { getSiteRules } from '../rules/site-store';
 import { readerOf } from './authenticate';
 import { createTopupCheckout } from './checkout';
 import { createReader } from './create-reader';
@@ -269,7 +268,7 @@ async function returnInfo(c: Context<AppEnv>, path: string | null): Promise<Retu
   const site = params.get('site')!;
   const article = params.get('return')!;
   // A continuation to a site this worker does not serve is dropped, not shown.
-  if ((await getSiteRules(c.env, site, (p) => c.executionCtx.waitUntil(p))) === null) return null;
+  if (!(await siteServed(c, site))) return null;
   return { path, priceMicros: await priceOfPath(c, article, site), label: `${site}${article}` };
 }
 

@@ -212,3 +212,20 @@ describe('a wallet made on a publisher host before', () => {
     expect(readerId).not.toBe(old.readerId);
   });
 });
+
+describe('with DEFAULT_SITE set (the demo)', () => {
+  it('connects a loopback name that the default site serves, and never sends a code to a host the worker does not serve', async () => {
+    const { createExecutionContext, waitOnExecutionContext } = await import('cloudflare:test');
+    const { app } = await import('../../src/app');
+    const { session } = await newWallet(0);
+    const fetchWith = async (path: string) => {
+      const ctx = createExecutionContext();
+      const res = await app.fetch(new Request(`http://${WALLET}${path}`, { headers: { cookie: session }, redirect: 'manual' }), { ...env, DEFAULT_SITE: NEWS }, ctx);
+      await waitOnExecutionContext(ctx);
+      return res;
+    };
+    expect((await fetchWith('/__paywall/connect?site=127.0.0.1&return=%2F')).status).toBe(200);
+    expect((await fetchWith('/__paywall/connect?site=demo.localhost&return=%2F')).status).toBe(200);
+    expect((await fetchWith('/__paywall/connect?site=evil.example&return=%2F')).status).toBe(400);
+  });
+});
