@@ -33,6 +33,7 @@ import { takeBackRoutes } from './reader/take-back-routes';
 import { receiptRoutes } from './reader/receipt-routes';
 import { connectRoutes } from './identity/connect-routes';
 import { passkeyRoutes } from './identity/passkey-routes';
+import { crawlerPageRoutes } from './identity/crawler-page-routes';
 import { namedTokenRoutes } from './identity/named-token-routes';
 import { walletHostHasNoContent } from './identity/wallet-host-pages';
 
@@ -89,6 +90,7 @@ export const app = new Hono<AppEnv>()
   .route('/__paywall/webhooks/stripe', stripeWebhook)
   .route('/__paywall/account/receipts', receiptRoutes)
   .route('/__paywall/account/passkeys', passkeyRoutes)
+  .route('/__paywall/account/crawlers', crawlerPageRoutes)
   .route('/__paywall/account', accountRoutes)
   .route('/__paywall/connect', connectRoutes)
   .route('/__paywall/admin', consoleRoutes)

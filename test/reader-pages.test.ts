@@ -77,7 +77,7 @@ function expectCspSatisfied(html: string, opts: { passkeyScript: boolean }) {
   const scripts = html.match(/<script\b[\s\S]*?<\/script>/gi) ?? [];
   expect(scripts).toEqual(opts.passkeyScript ? [PASSKEYS_SCRIPT] : []);
   expect(html.replace(PASSKEYS_SCRIPT, '')).not.toMatch(/<script|<style|\sstyle=|\son[a-z]+=|javascript:/i);
-  expect(html).toContain('<link rel="stylesheet" href="/__paywall/assets/pages-v3.css"');
+  expect(html).toContain('<link rel="stylesheet" href="/__paywall/assets/pages-v4.css"');
 }
 
 describe('the account page, on the wallet host', () => {
@@ -476,7 +476,7 @@ describe('without a wallet host (a deployment made before it), each host keeps i
 
 describe('page helpers', () => {
   it('serves the stylesheet the pages link to', async () => {
-    const res = await call('/__paywall/assets/pages-v3.css');
+    const res = await call('/__paywall/assets/pages-v4.css');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/css/);
     expect(await res.text()).toContain('.card');

@@ -11,10 +11,11 @@ import { asEd25519PublicJwk, keyidOf, normaliseAgentUrl } from './key-directory'
 
 /**
  * Linking a crawler to the wallet that pays for it. A reader links with their bearer
- * token (the API a crawler's operator scripts; the cookie is not accepted, so no page can
- * link a key behind a reader's back); the operator links for any reader.
+ * token (the API a crawler's operator scripts) or signed in on the wallet host (its page,
+ * `/__paywall/account/crawlers`); a publisher host's cookie is not accepted, so no page
+ * there can link a key behind a reader's back. The operator links for any reader.
  */
-const linkBody = z
+export const linkBody = z
   .strictObject({
     jwk: z
       .unknown()
@@ -38,9 +39,9 @@ const linkBody = z
 
 const adminLinkBody = z.strictObject({ readerId: z.string().refine(isReaderId, { message: 'is not a reader id' }) }).passthrough();
 
-type LinkInput = z.infer<typeof linkBody>;
+export type LinkInput = z.infer<typeof linkBody>;
 
-async function newLink(input: LinkInput, readerId: string, linkedBy: CrawlerLink['linkedBy']): Promise<CrawlerLink> {
+export async function newLink(input: LinkInput, readerId: string, linkedBy: CrawlerLink['linkedBy']): Promise<CrawlerLink> {
   const common = { readerId, linkedAt: new Date().toISOString(), linkedBy };
   if (input.jwk !== undefined) {
     const jwk = asEd25519PublicJwk(input.jwk)!;
@@ -62,17 +63,22 @@ async function link(c: Context<AppEnv>, input: LinkInput, readerId: string, link
   return c.json(saved.link, saved.created ? 201 : 200);
 }
 
-const requireBearerReader = createMiddleware<AppEnv>(async (c, next) => {
-  const presented = c.req.header('authorization') !== undefined ? await liveCredential(c) : null;
+/**
+ * The wallet's owner: the reader token as a bearer (a crawler operator's script), or the
+ * reader signed in on the wallet host. A publisher host's cookie, a spend token or a named
+ * token never links a key that then pays from the wallet.
+ */
+const requireCrawlerKeyOwner = createMiddleware<AppEnv>(async (c, next) => {
+  const presented = await liveCredential(c);
   const readerId = presented && mayManageWallet(c, presented) ? presented.credential.readerId : null;
-  if (!readerId) return jsonError(c, 401, 'unauthorized', 'Linking crawlers needs the reader token as Authorization: Bearer <token>.');
+  if (!readerId) return jsonError(c, 401, 'unauthorized', 'Linking crawlers needs the reader token as Authorization: Bearer <token>, or signing in on the wallet host.');
   c.set('readerId', readerId);
   await next();
 });
 
 /** Mounted at `/__paywall/api/me/crawler-keys`. */
 export const readerCrawlerKeyRoutes = new Hono<AppEnv>()
-  .use('*', requireBearerReader)
+  .use('*', requireCrawlerKeyOwner)
   .get('/', async (c) => c.json({ links: await linksOf(c.env.KV, c.var.readerId) }))
   .post('/', validated('json', linkBody), async (c) => link(c, c.req.valid('json'), c.var.readerId, 'reader'))
   .delete('/:id', async (c) => {

@@ -11,6 +11,9 @@ export function NamedTokensSection(p: {
   return (
     <section class="card" id="tokens" aria-labelledby="tokens-heading">
       <h2 id="tokens-heading">Tokens for your scripts</h2>
+      <p class="hint">
+        A crawler that signs its requests (Web Bot Auth) needs no token: <a href="/__paywall/account/crawlers">link its key</a> instead.
+      </p>
       <p class="hint">For a script or agent of yours that reads for you: it sends the token as <code>Authorization: Bearer …</code>, pays from this wallet on every site, within its own daily cap, and can change nothing.</p>
       {p.newToken && (
         <div class="notice" role="status" data-testid="new-token">

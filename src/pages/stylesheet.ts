@@ -2,7 +2,7 @@
  * The pages' one stylesheet, served from /__paywall/assets/ so that the pages' CSP can
  * say `style-src 'self'` and allow no inline style or script at all.
  */
-export const STYLESHEET_PATH = '/__paywall/assets/pages-v3.css';
+export const STYLESHEET_PATH = '/__paywall/assets/pages-v4.css';
 
 export const STYLESHEET = `
 :root { color-scheme: light; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; line-height: 1.5; }
@@ -33,7 +33,10 @@ button.secondary:hover, .button.secondary:hover { background: #eef2ff; }
 button:focus-visible, a:focus-visible, input:focus-visible, summary:focus-visible, [tabindex]:focus-visible { outline: 3px solid #b45309; outline-offset: 2px; }
 label { display: block; font-weight: 600; margin: .5rem 0 .25rem; }
 input { font: inherit; padding: .55rem .6rem; border: 1px solid #6b6b6b; border-radius: .35rem; width: 100%; max-width: 14rem; min-height: 44px; }
-input[aria-invalid="true"] { border: 2px solid #b91c1c; }
+input[aria-invalid="true"], textarea[aria-invalid="true"] { border: 2px solid #b91c1c; }
+input.wide { max-width: 32rem; }
+textarea { font: inherit; font-family: ui-monospace, monospace; font-size: .9rem; padding: .55rem .6rem; border: 1px solid #6b6b6b; border-radius: .35rem; width: 100%; max-width: 32rem; }
+textarea:focus-visible { outline: 3px solid #b45309; outline-offset: 2px; }
 select { font: inherit; padding: .45rem .5rem; border: 1px solid #6b6b6b; border-radius: .35rem; min-height: 44px; max-width: 100%; background: #fff; }
 select:focus-visible { outline: 3px solid #b45309; outline-offset: 2px; }
 .take-back { margin-top: .4rem; }

@@ -16,12 +16,27 @@ import type { TestProject } from 'vitest/node';
  *                       set the paywall's own cookie
  *   /directory/<b64url> a Web Bot Auth key directory: the JSON the path encodes, as
  *                       application/http-message-signatures-directory+json
+ *   /counted/<id>/directory/<b64url>  the same, counting its fetches per id
+ *   /count/<id>         how often /counted/<id>/… was fetched, as JSON
  *   anything else       200 with JSON describing the request it received
  */
+const counts = new Map<string, number>();
+
 export function startOrigin(port = 0): Promise<Server> {
   const server = createServer((req, res) => {
     const path = req.url ?? '/';
     if (path.startsWith('/reset')) return req.socket.destroy();
+    const count = /^\/count\/([\w-]+)$/.exec(path);
+    if (count) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify({ count: counts.get(count[1]!) ?? 0 }));
+    }
+    const counted = /^\/counted\/([\w-]+)\/directory\/([A-Za-z0-9_-]+)$/.exec(path);
+    if (counted) {
+      counts.set(counted[1]!, (counts.get(counted[1]!) ?? 0) + 1);
+      res.writeHead(200, { 'content-type': 'application/http-message-signatures-directory+json' });
+      return res.end(Buffer.from(counted[2]!, 'base64url').toString('utf8'));
+    }
     const directory = /^\/directory\/([A-Za-z0-9_-]+)$/.exec(path);
     if (directory) {
       res.writeHead(200, { 'content-type': 'application/http-message-signatures-directory+json' });
