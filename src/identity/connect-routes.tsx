@@ -31,7 +31,8 @@ export const connectRoutes = new Hono<AppEnv>()
     const target = await connectTarget(c, c.req.query('site'), c.req.query('return'));
     if (target instanceof Response) return target;
     const readerId = await signedInReader(c);
-    if (!readerId) return c.html(WalletSignInPage({ next: connectPath(target.site, target.returnPath), site: target.site, error: null }));
+    const back = `${publisherOrigin(target.site, c.req.url)}${target.returnPath}`;
+    if (!readerId) return c.html(WalletSignInPage({ next: connectPath(target.site, target.returnPath), site: target.site, error: null, back }));
     const wallet = walletOf(c.env, readerId);
     // A publisher already connected: straight back, no consent screen again.
     if (await wallet.isConnected(target.site)) return backToPublisher(c, readerId, target);
@@ -43,6 +44,7 @@ export const connectRoutes = new Hono<AppEnv>()
         dailyCapMicros: summary.dailyCapMicros,
         balanceMicros: summary.balanceMicros,
         offerPasskey: passkeys.length === 0,
+        back,
       }),
     );
   })
@@ -53,7 +55,7 @@ export const connectRoutes = new Hono<AppEnv>()
     if (target instanceof Response) return target;
     const readerId = await signedInReader(c);
     if (!readerId) return c.redirect(connectPath(target.site, target.returnPath), 303);
-    if (form.decision !== 'allow') return c.redirect('/__paywall/account', 303);
+    if (form.decision !== 'allow') return c.redirect(`${publisherOrigin(target.site, c.req.url)}${target.returnPath}`, 303);
     return backToPublisher(c, readerId, target);
   })
   .get('/callback', async (c) => {

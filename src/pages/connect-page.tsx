@@ -11,12 +11,14 @@ export type ConnectProps = {
   balanceMicros: number;
   /** The wallet has no passkey yet: offered here too, before any money goes in. */
   offerPasskey: boolean;
+  /** The article on the publisher, where "Not now" leads. */
+  back: string;
 };
 
 /** The consent asked once per publisher: it may charge this wallet, within the daily cap. */
 export function ConnectConsentPage(props: ConnectProps) {
   return (
-    <Layout title={`Allow ${props.site} to charge your wallet?`} back={null}>
+    <Layout title={`Allow ${props.site} to charge your wallet?`} back={{ href: props.back, label: `← Back to ${props.site}` }}>
       <h1>Allow {props.site} to charge your wallet?</h1>
       <section class="card" aria-labelledby="consent-heading">
         <h2 id="consent-heading" class="visually-hidden">
@@ -36,7 +38,7 @@ export function ConnectConsentPage(props: ConnectProps) {
           <button type="submit" name="decision" value="allow">
             Allow and continue
           </button>
-          <a class="button secondary" href="/__paywall/account">
+          <a class="button secondary" href={props.back}>
             Not now
           </a>
         </form>

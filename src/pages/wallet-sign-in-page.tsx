@@ -7,6 +7,8 @@ export type SignInProps = {
   /** The publisher the reader came from, named in the headline. */
   site: string | null;
   error: string | null;
+  /** The publisher's article the reader came from, for a way back without signing in. */
+  back?: string | null;
 };
 
 /**
@@ -17,7 +19,7 @@ export type SignInProps = {
 export function WalletSignInPage(props: SignInProps) {
   const next = props.next ?? '';
   return (
-    <Layout title="Your reading wallet" back={null}>
+    <Layout title="Your reading wallet" back={props.back && props.site ? { href: props.back, label: `← Back to ${props.site}` } : null}>
       <h1>{props.site ? `Continue to ${props.site} with your wallet` : 'Your reading wallet'}</h1>
       <p class="lead">One prepaid balance for every site on this network: top up once, then each article costs a fraction of a cent.</p>
       {props.error && (

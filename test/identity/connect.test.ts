@@ -229,3 +229,17 @@ describe('with DEFAULT_SITE set (the demo)', () => {
     expect((await fetchWith('/__paywall/connect?site=evil.example&return=%2F')).status).toBe(400);
   });
 });
+
+describe('a way back', () => {
+  it('the sign-in and consent pages lead back to the article on the publisher, and "Not now" connects nothing', async () => {
+    const step = `/__paywall/connect?site=${NEWS}&return=%2Farticles%2Fhello`;
+    const signIn = await (await get(step, WALLET)).text();
+    expect(signIn).toContain(`href="http://${NEWS}/articles/hello">← Back to ${NEWS}</a>`);
+    const { session } = await newWallet(0);
+    const consent = await (await get(step, WALLET, session)).text();
+    expect(consent).toContain(`class="button secondary" href="http://${NEWS}/articles/hello"`);
+    const declined = await walletForm('/__paywall/connect', { site: NEWS, return: '/articles/hello', decision: 'no' }, session);
+    expect(declined.headers.get('location')).toBe(`http://${NEWS}/articles/hello`);
+    expect(await (await get('/__paywall/account', WALLET, session)).text()).not.toContain(`data-testid="site-${NEWS}"`);
+  });
+});
