@@ -49,6 +49,7 @@ import {
 } from './transfers';
 import { walletOf } from './wallet-stub';
 import { walletSchema } from './wallet-schema';
+import { spentSince } from './spent-today';
 import * as grants from './grants';
 import { newGrantId } from '../reader/reader-token';
 import type {
@@ -521,7 +522,7 @@ export class Wallet extends DurableObject<Env> {
     });
     this.usage.written();
     this.balance = balanceAfter;
-    if (utcDay(charge.at) === this.spentDay) this.spentToday -= charge.amount;
+    this.unspend(charge.at, charge.amount);
     return { ok: true, balanceMicros: this.balance, entryId: id, duplicate: false };
   }
 
@@ -882,6 +883,7 @@ export class Wallet extends DurableObject<Env> {
     return this.sql.exec<{ fingerprint: string }>('SELECT fingerprint FROM idem_fingerprints WHERE idem = ?', idem).toArray()[0]?.fingerprint ?? null;
   }
 
+  /** Spent today, as `spentSince` (spent-today.ts) reads it from the ledger: today's charges less their refunds. */
   private spent(): number {
     const today = utcDay(Date.now());
     if (today !== this.spentDay) {
@@ -891,20 +893,20 @@ export class Wallet extends DurableObject<Env> {
     return this.spentToday;
   }
 
+  /** A charge written at `at`. */
   private addSpent(at: number, amount: number): void {
     this.spent();
     if (utcDay(at) === this.spentDay) this.spentToday += amount;
   }
 
+  /** The charge written at `at` was refunded: it counts no more on its own day (only today's is kept). */
+  private unspend(chargeAt: number, amount: number): void {
+    this.spent();
+    if (utcDay(chargeAt) === this.spentDay) this.spentToday -= amount;
+  }
+
   private spentOn(day: string): number {
-    const start = Date.parse(`${day}T00:00:00Z`);
-    const row = this.sql
-      .exec<{ spent: number }>(
-        "SELECT COALESCE(SUM(CASE type WHEN 'charge' THEN amount WHEN 'refund' THEN -amount ELSE 0 END), 0) AS spent FROM ledger WHERE at >= ? AND type IN ('charge','refund')",
-        start,
-      )
-      .toArray()[0];
-    return row?.spent ?? 0;
+    return spentSince(this.sql, Date.parse(`${day}T00:00:00Z`));
   }
 
   private metaGet(key: string): SqlStorageValue {
