@@ -96,6 +96,19 @@ describe('free answers', () => {
   });
 });
 
+describe('the origin fetch', () => {
+  it("goes past Cloudflare's cache: the origin is asked no-store, for priced and free paths alike", async () => {
+    const clientAsksForStorage = { 'cache-control': 'max-stale=86400, only-if-cached', pragma: 'cache' };
+    for (const [path, who] of [['/premium/cache-bypass', reader], ['/articles/cache-bypass', reader], ['/free/cache-bypass', null]] as const) {
+      for (const headers of [{}, clientAsksForStorage]) {
+        const echo = await echoOf(await view(path, who, headers));
+        expect(echo.headers['cache-control'], path).toBe('no-cache');
+        expect(echo.headers['pragma'], path).toBe('no-cache');
+      }
+    }
+  });
+});
+
 describe('origin secret', () => {
   it('every request the paywall sends the origin carries Paywall-Origin-Secret, and no answer shows it', async () => {
     expect(env.ORIGIN_SECRET).toBeTruthy();

@@ -21,7 +21,7 @@ describe('SECURITY.md', () => {
     for (const cell of raw.split(/\n(?=\|)|\n\n/).filter((l) => l.includes('security-'))) {
       let file: string | null = null;
       for (const [, ref] of cell.replace(/\s+/g, ' ').matchAll(/`([^`]*›[^`]*)`/g)) {
-        const named = /^(security-[a-z-]+) ›/.exec(ref!);
+        const named = /^(security-[a-z.-]+) ›/.exec(ref!);
         if (named) file = `./${named[1]}.test.ts`;
         if (!file) continue;
         const title = ref!.split('› ').pop()!.trim();

@@ -1,6 +1,7 @@
 import { reset } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { MAX_CACHED_NO_SITE_HOSTS, MAX_CACHED_SITES, siteCacheSize } from '../src/rules/site-store';
 import { call, siteDoc } from './support/paywall';
 
 // Each test uses its own host: the isolate's cache of site documents is the thing under test.
@@ -70,5 +71,32 @@ describe('site documents written straight to KV', () => {
       expect(res.status, path).toBe(503);
       expect((await res.json<{ error: string }>()).error).toBe('site_unavailable');
     }
+  });
+});
+
+describe("the isolate's cache of sites", () => {
+  it('is bounded: a client sending a new Host on every request neither grows it past its size nor pushes the real sites out', async () => {
+    const site = freshHost();
+    await putKv(site, siteDoc([{ pattern: '/p/*', priceMicros: 432 }], site));
+    expect(await priceOf(site)).toBe(432);
+    const flood = MAX_CACHED_NO_SITE_HOSTS + 300;
+    for (let i = 0; i < flood; i += 50) {
+      await Promise.all(
+        Array.from({ length: Math.min(50, flood - i) }, async (_, j) => {
+          const res = await call('/p/1', { headers: { accept: 'application/json' } }, `junk-${i + j}.flood.test`);
+          expect(res.status).toBe(404);
+          await res.body?.cancel();
+        }),
+      );
+    }
+    const size = siteCacheSize();
+    expect(size.noSite).toBe(MAX_CACHED_NO_SITE_HOSTS);
+    expect(size.sites).toBeLessThanOrEqual(MAX_CACHED_SITES);
+    // The real site kept its entry: priced with no KV read (the document is gone from KV).
+    await env.KV.delete(`site:${site}`);
+    expect(await priceOf(site)).toBe(432);
+    // A "no site" answer is still remembered, within the bound: the most recent junk host.
+    await env.KV.put(`site:junk-${flood - 1}.flood.test`, JSON.stringify(siteDoc([{ pattern: '/*', priceMicros: 5 }], `junk-${flood - 1}.flood.test`)));
+    expect(await priceOf(`junk-${flood - 1}.flood.test`)).toBe(404);
   });
 });

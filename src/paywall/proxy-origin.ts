@@ -38,6 +38,10 @@ export async function fetchOrigin(
   // The client's own forwarding claims would tell a virtual-hosting origin another site.
   for (const name of [...headers.keys()]) if (name.startsWith('x-forwarded-') || name === 'forwarded') headers.delete(name);
   headers.delete('authorization');
+  // The client's own cache directives (`max-stale`, `only-if-cached`) would ask a cache in
+  // front of the origin to answer from storage; the fetch below sets no-cache instead.
+  headers.delete('cache-control');
+  headers.delete('pragma');
   stripCookie(headers, paywallCookie);
   const incoming = new URL(request.url);
   // The host whose rules priced the view, never another one that fell back to DEFAULT_SITE.
@@ -60,6 +64,12 @@ export async function fetchOrigin(
       headers,
       body: request.method === 'GET' || request.method === 'HEAD' ? null : request.body,
       redirect: 'manual',
+      // Never through Cloudflare's cache: an origin that is itself behind Cloudflare could
+      // otherwise have a priced object stored there, served to whoever asks the origin's
+      // URL without the origin secret. The runtime neither looks it up nor stores it, and
+      // tells the origin so (`Cache-Control: no-cache`, `Pragma: no-cache`). Needs
+      // compatibility_date 2024-11-11 or later (wrangler.toml has it).
+      cache: 'no-store',
       signal: controller.signal,
     });
     return { ok: true, response };

@@ -18,7 +18,74 @@ type Entry = {
   refreshing?: Promise<void>;
 };
 
-const cache = new Map<string, Entry>();
+/**
+ * Hosts with a site document kept per isolate, least recently used dropped first. An
+ * entry is the document's text and its compiled rules: a few KB for a site of tens of
+ * rules, so 1,000 of them stay within a few tens of MB of the isolate's 128 MB, and a
+ * deployment routes far fewer publisher hosts than that. Past it, a host costs one
+ * (edge-cached) KV read on its next view, never a wrong price.
+ */
+export const MAX_CACHED_SITES = 1000;
+/**
+ * Hosts with no site, remembered apart from the sites so that a client sending a new
+ * `Host` on every request (junk names on a wildcard route) can neither grow the isolate's
+ * memory nor push the real sites out. An entry is a few bytes; 1,000 cover any honest
+ * mistyped or stale names, and a flood only costs its own KV reads.
+ */
+export const MAX_CACHED_NO_SITE_HOSTS = 1000;
+
+/** A Map that keeps at most `max` keys, dropping the least recently used. */
+class Lru<V> {
+  private readonly map = new Map<string, V>();
+  constructor(private readonly max: number) {}
+  get size(): number {
+    return this.map.size;
+  }
+  get(key: string): V | undefined {
+    const value = this.map.get(key);
+    if (value !== undefined) {
+      // Map keeps insertion order: moving a key to the end makes the first the least recent.
+      this.map.delete(key);
+      this.map.set(key, value);
+    }
+    return value;
+  }
+  set(key: string, value: V): void {
+    this.map.delete(key);
+    this.map.set(key, value);
+    while (this.map.size > this.max) this.map.delete(this.map.keys().next().value!);
+  }
+  delete(key: string): void {
+    this.map.delete(key);
+  }
+}
+
+const sites = new Lru<Entry>(MAX_CACHED_SITES);
+const noSite = new Lru<Entry>(MAX_CACHED_NO_SITE_HOSTS);
+
+/** How many hosts this isolate remembers, for tests. */
+export function siteCacheSize(): { sites: number; noSite: number } {
+  return { sites: sites.size, noSite: noSite.size };
+}
+
+const cache = {
+  get(host: string): Entry | undefined {
+    return sites.get(host) ?? noSite.get(host);
+  },
+  set(host: string, entry: Entry): void {
+    if (entry.rules === null) {
+      sites.delete(host);
+      noSite.set(host, entry);
+    } else {
+      noSite.delete(host);
+      sites.set(host, entry);
+    }
+  },
+  delete(host: string): void {
+    sites.delete(host);
+    noSite.delete(host);
+  },
+};
 
 /**
  * The compiled rules of a host's site, or null when it has none. Warm requests never

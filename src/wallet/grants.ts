@@ -1,4 +1,5 @@
 import type { Grant } from './wallet-types';
+import { spentSince } from './spent-today';
 
 /** A connect code carries a connection back to the publisher host; a minute is enough for one redirect. */
 export const CONNECT_CODE_TTL_MS = 60_000;
@@ -117,16 +118,10 @@ export function revokeNamedToken(exec: Exec, id: string, now: number): void {
   exec('UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', now, id);
 }
 
-/** A named token's own cap, and what it charged today (refunds of its views given back). */
+/** A named token's own cap, and what it charged today (refunds of today's views given back: spent-today.ts). */
 export function namedTokenToday(sql: SqlStorage, id: string, dayStart: number): { capMicros: number | null; spentMicros: number } {
   const cap = sql.exec<{ daily_cap: number | null }>('SELECT daily_cap FROM api_tokens WHERE id = ?', id).toArray()[0]?.daily_cap ?? null;
-  const spent = sql
-    .exec<{ spent: number }>(
-      `SELECT COALESCE(SUM(CASE type WHEN 'charge' THEN amount ELSE -amount END), 0) AS spent FROM ledger
-       WHERE grant_id = ? AND at >= ? AND type IN ('charge', 'refund')`,
-      id, dayStart,
-    )
-    .one().spent;
+  const spent = spentSince(sql, dayStart, id);
   return { capMicros: cap, spentMicros: spent };
 }
 

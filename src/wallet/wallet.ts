@@ -49,6 +49,7 @@ import {
 } from './transfers';
 import { walletOf } from './wallet-stub';
 import { walletSchema } from './wallet-schema';
+import { spentSince } from './spent-today';
 import * as grants from './grants';
 import { newGrantId } from '../reader/reader-token';
 import type {
@@ -81,6 +82,10 @@ type Hold = {
 export const VIEW_IDEMPOTENCY_MS = 24 * 60 * 60 * 1000;
 /** Longer than any origin fetch may take; a hold never committed by then is void. */
 const HOLD_TTL_MS = 60_000;
+/** Expired rows of each kind (re-view windows, x402 fingerprints) deleted per alarm; more left, and the alarm comes back at once. */
+const SWEEP_BATCH = 200;
+/** A wallet with re-view windows or fingerprints still to expire comes back for them at most this often. */
+const SWEEP_EVERY_MS = 60 * 60 * 1000;
 /** No balance above a million dollars: keeps every sum far inside the safe integers. */
 export const MAX_BALANCE_MICROS = 1_000_000 * 1_000_000;
 
@@ -121,6 +126,7 @@ export class Wallet extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     await this.usage.flush(this.readerId);
     await this.finishPendingTransfers();
+    await this.sweepExpired();
   }
 
   // ---- reader ----
@@ -521,7 +527,7 @@ export class Wallet extends DurableObject<Env> {
     });
     this.usage.written();
     this.balance = balanceAfter;
-    if (utcDay(charge.at) === this.spentDay) this.spentToday -= charge.amount;
+    this.unspend(charge.at, charge.amount);
     return { ok: true, balanceMicros: this.balance, entryId: id, duplicate: false };
   }
 
@@ -805,6 +811,57 @@ export class Wallet extends DurableObject<Env> {
     }
   }
 
+  /**
+   * Deletes re-view windows past their end and x402 fingerprints whose key no longer
+   * replays (its charge is over 24 hours old, or was refunded), a bounded batch at a time;
+   * neither is ever read again. Done in the alarm, never on a view, so a paid view writes
+   * no more rows than before; every charge arms the alarm (the usage flush), and while
+   * rows remain the sweep comes back for them, at most hourly, so a reader who stops
+   * reading still has them deleted.
+   */
+  private async sweepExpired(): Promise<void> {
+    const now = Date.now();
+    const keyCutoff = now - VIEW_IDEMPOTENCY_MS;
+    const windows = this.sql
+      .exec<{ key: string }>('SELECT key FROM windows WHERE until <= ? LIMIT ?', now, SWEEP_BATCH)
+      .toArray();
+    const fingerprints = this.sql
+      .exec<{ idem: string }>(
+        'SELECT f.idem FROM idem_fingerprints f WHERE NOT EXISTS (SELECT 1 FROM ledger l WHERE l.idem = f.idem AND l.at > ?) LIMIT ?',
+        keyCutoff, SWEEP_BATCH,
+      )
+      .toArray();
+    if (windows.length > 0 || fingerprints.length > 0) {
+      this.write(() => {
+        // `until <= now` again: a window renewed since the select is kept.
+        for (const { key } of windows) this.exec('DELETE FROM windows WHERE key = ? AND until <= ?', key, now);
+        for (const { idem } of fingerprints) {
+          this.exec('DELETE FROM idem_fingerprints WHERE idem = ? AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.idem = ? AND l.at > ?)', idem, idem, keyCutoff);
+        }
+      });
+    }
+    let next: number | null;
+    if (windows.length === SWEEP_BATCH || fingerprints.length === SWEEP_BATCH) next = now;
+    else {
+      const soonest = this.sql
+        .exec<{ at: number | null }>(
+          `SELECT MIN(at) AS at FROM (
+             SELECT MIN(until) AS at FROM windows
+             UNION ALL SELECT MIN(l.at) + ? FROM idem_fingerprints f JOIN ledger l ON l.idem = f.idem)`,
+          VIEW_IDEMPOTENCY_MS,
+        )
+        .one().at;
+      next = soonest === null ? null : Math.max(soonest, now + SWEEP_EVERY_MS);
+    }
+    if (next === null) return;
+    try {
+      const current = await this.ctx.storage.getAlarm();
+      if (current === null || current > next) await this.ctx.storage.setAlarm(next);
+    } catch (e) {
+      console.error('wallet: could not set the sweep alarm', String(e));
+    }
+  }
+
   /** Counters for tests and the bench. */
   stats(): WalletStats {
     return {
@@ -882,6 +939,7 @@ export class Wallet extends DurableObject<Env> {
     return this.sql.exec<{ fingerprint: string }>('SELECT fingerprint FROM idem_fingerprints WHERE idem = ?', idem).toArray()[0]?.fingerprint ?? null;
   }
 
+  /** Spent today, as `spentSince` (spent-today.ts) reads it from the ledger: today's charges less their refunds. */
   private spent(): number {
     const today = utcDay(Date.now());
     if (today !== this.spentDay) {
@@ -891,20 +949,20 @@ export class Wallet extends DurableObject<Env> {
     return this.spentToday;
   }
 
+  /** A charge written at `at`. */
   private addSpent(at: number, amount: number): void {
     this.spent();
     if (utcDay(at) === this.spentDay) this.spentToday += amount;
   }
 
+  /** The charge written at `at` was refunded: it counts no more on its own day (only today's is kept). */
+  private unspend(chargeAt: number, amount: number): void {
+    this.spent();
+    if (utcDay(chargeAt) === this.spentDay) this.spentToday -= amount;
+  }
+
   private spentOn(day: string): number {
-    const start = Date.parse(`${day}T00:00:00Z`);
-    const row = this.sql
-      .exec<{ spent: number }>(
-        "SELECT COALESCE(SUM(CASE type WHEN 'charge' THEN amount WHEN 'refund' THEN -amount ELSE 0 END), 0) AS spent FROM ledger WHERE at >= ? AND type IN ('charge','refund')",
-        start,
-      )
-      .toArray()[0];
-    return row?.spent ?? 0;
+    return spentSince(this.sql, Date.parse(`${day}T00:00:00Z`));
   }
 
   private metaGet(key: string): SqlStorageValue {
