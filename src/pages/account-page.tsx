@@ -7,16 +7,21 @@ import { WithdrawSection } from './withdraw-section';
 import { TakeBackForm } from './take-back-form';
 import { NamedTokensSection, type NamedTokenRow } from './named-tokens-section';
 import { TAKE_BACK_REASONS, isTakeBackReason } from '../usage/take-back-reasons';
+import { CapLine, capBlocks, capResets, type CapStatus } from './daily-cap-status';
 import { ProtectBalance, RecoveryCodeNotice, WalletSections, type WalletSectionsProps } from './wallet-sections';
 
 /** Where to continue: a path of this site, or on the wallet host a connect step back to `label` (the publisher's article). */
 export type ReturnInfo = { path: string; priceMicros: number | null; label?: string };
-export type FormError = { field: 'amount' | 'dailyCap' | 'withdraw' | null; message: string };
+export type FormError = { field: 'amount' | 'dailyCap' | 'askAbove' | 'withdraw' | null; message: string };
 
 export type AccountPageProps = {
   readerId: string;
   balanceMicros: number;
   dailyCapMicros: number | null;
+  /** Charges less refunds since 00:00 UTC, against the daily cap. */
+  spentTodayMicros: number;
+  /** Views priced above it are asked about first; null: never asked. */
+  askAboveMicros: number | null;
   entries: LedgerEntry[];
   /** The page of history shown: null for the newest; `olderThan` links further back. */
   before: number | null;
@@ -26,7 +31,7 @@ export type AccountPageProps = {
   notice: string | null;
   error: FormError | null;
   /** What the reader typed, shown again beside an error. */
-  typed: { amount?: string; dailyCap?: string; withdraw?: string };
+  typed: { amount?: string; dailyCap?: string; askAbove?: string; withdraw?: string };
   /** What can go back to the card; null where card top-ups are not offered. */
   withdrawableMicros: number | null;
   /** Receipts of charges the reader may still take back (within 10 minutes, allowance left). */
@@ -49,6 +54,8 @@ export const NOTICES = {
   cancelled: 'Top-up cancelled: nothing was charged.',
   'cap-saved': 'Your daily cap is saved.',
   'cap-removed': 'Your daily cap is removed.',
+  'ask-saved': 'Saved: articles above that price will ask you first.',
+  'ask-removed': 'Saved: articles are paid without asking, within your balance and daily cap.',
   withdrawn: 'Refunded to your card: it arrives in 5 to 10 business days.',
   'withdrawal-pending': 'Your withdrawal is on its way; Stripe has not confirmed it yet. It is held out of your balance until it does.',
   'withdrawal-returned': 'Stripe could not refund your card, so the money is back in your balance.',
@@ -75,6 +82,7 @@ export function accountHref(params: { returnTo?: string | null; before?: number 
 
 export function AccountPage(p: AccountPageProps) {
   const returnPath = p.returnTo?.path ?? null;
+  const cap: CapStatus | null = p.dailyCapMicros === null ? null : { dailyCapMicros: p.dailyCapMicros, spentTodayMicros: p.spentTodayMicros };
   return (
     <Layout title={p.walletHost ? 'Your wallet' : 'Your reading account'} back={p.walletHost ? null : undefined}>
       <h1>{p.walletHost ? 'Your wallet' : 'Your reading account'}</h1>
@@ -89,7 +97,7 @@ export function AccountPage(p: AccountPageProps) {
         </p>
       )}
       {p.walletHost?.newRecoveryCode && <RecoveryCodeNotice code={p.walletHost.newRecoveryCode} />}
-      {p.returnTo && <ContinueReading returnTo={p.returnTo} balanceMicros={p.balanceMicros} />}
+      {p.returnTo && <ContinueReading returnTo={p.returnTo} balanceMicros={p.balanceMicros} cap={cap} askAboveMicros={p.askAboveMicros} />}
       {p.walletHost && (p.walletHost.passkeys.length === 0 || p.walletHost.askForPasskey) && (
         <ProtectBalance next={returnPath} thisDevice={p.walletHost.passkeys.length > 0} />
       )}
@@ -99,9 +107,7 @@ export function AccountPage(p: AccountPageProps) {
         <p class="amount" data-testid="balance">
           {formatUsd(p.balanceMicros)}
         </p>
-        <p class="hint">
-          {p.dailyCapMicros === null ? 'No daily cap.' : `Daily cap: ${formatUsd(p.dailyCapMicros)}.`}
-        </p>
+        {cap ? <CapLine cap={cap} /> : <p class="hint">No daily cap. Spent today: {formatUsd(p.spentTodayMicros)}.</p>}
       </section>
 
       <section class="card" id="top-up" aria-labelledby="top-up-heading">
@@ -123,6 +129,16 @@ export function AccountPage(p: AccountPageProps) {
           capMicros={p.dailyCapMicros}
           error={p.error?.field === 'dailyCap' ? p.error.message : null}
           typed={p.typed.dailyCap}
+        />
+      </section>
+
+      <section class="card" id="ask-above" aria-labelledby="ask-heading">
+        <h2 id="ask-heading">Ask before paying</h2>
+        <AskAboveForm
+          returnTo={returnPath}
+          askAboveMicros={p.askAboveMicros}
+          error={p.error?.field === 'askAbove' ? p.error.message : null}
+          typed={p.typed.askAbove}
         />
       </section>
 
@@ -155,9 +171,11 @@ export function AccountPage(p: AccountPageProps) {
   );
 }
 
-function ContinueReading(props: { returnTo: ReturnInfo; balanceMicros: number }) {
+function ContinueReading(props: { returnTo: ReturnInfo; balanceMicros: number; cap: CapStatus | null; askAboveMicros: number | null }) {
   const { path, priceMicros, label } = props.returnTo;
   const covers = priceMicros !== null && props.balanceMicros >= priceMicros;
+  const blocked = priceMicros !== null && priceMicros > 0 && capBlocks(props.cap, priceMicros);
+  const asks = priceMicros !== null && props.askAboveMicros !== null && priceMicros > props.askAboveMicros;
   return (
     <section class="card highlight" aria-labelledby="continue-heading">
       <h2 id="continue-heading">Continue reading</h2>
@@ -171,6 +189,27 @@ function ContinueReading(props: { returnTo: ReturnInfo; balanceMicros: number })
             Back to the article
           </a>
         </p>
+      ) : covers && blocked ? (
+        <>
+          <p data-testid="cap-blocks">
+            <strong>This would exceed your daily cap:</strong> you have spent {formatUsd(props.cap!.spentTodayMicros)} of your{' '}
+            {formatUsd(props.cap!.dailyCapMicros)} cap today. Raise it below, or come back once it {capResets()}.
+          </p>
+          <p class="actions">
+            <a class="button secondary" href="#daily-cap">
+              Change my daily cap
+            </a>
+          </p>
+        </>
+      ) : covers && asks ? (
+        <>
+          <p class="hint">It costs more than the {formatUsd(props.askAboveMicros!)} you pay without asking: the article asks you to confirm first.</p>
+          <p class="actions">
+            <a class="button" href={path} data-testid="continue-to-confirm">
+              Continue to the article
+            </a>
+          </p>
+        </>
       ) : covers ? (
         <p class="actions">
           <a class="button" href={path} data-testid="pay-and-read">
@@ -239,6 +278,36 @@ function DailyCapForm(props: { returnTo: string | null; capMicros: number | null
           aria-invalid={props.error ? 'true' : undefined}
         />
         <button type="submit">Save cap</button>
+      </div>
+    </form>
+  );
+}
+
+function AskAboveForm(props: { returnTo: string | null; askAboveMicros: number | null; error: string | null; typed: string | undefined }) {
+  const current = props.askAboveMicros === null ? '' : formatUsd(props.askAboveMicros).slice(1);
+  return (
+    <form method="post" action="/__paywall/account/ask-above" novalidate>
+      {props.returnTo && <input type="hidden" name="return" value={props.returnTo} />}
+      <label for="ask-above-input">Pay automatically up to (USD per article)</label>
+      <p class="hint" id="ask-above-hint">
+        An article that costs more shows its price and waits for your click. Leave empty to never be asked.
+      </p>
+      {props.error && (
+        <p class="field-error" id="ask-above-error">
+          {props.error}
+        </p>
+      )}
+      <div class="field-row">
+        <input
+          id="ask-above-input"
+          name="askAbove"
+          inputmode="decimal"
+          autocomplete="off"
+          value={props.typed ?? current}
+          aria-describedby={props.error ? 'ask-above-hint ask-above-error' : 'ask-above-hint'}
+          aria-invalid={props.error ? 'true' : undefined}
+        />
+        <button type="submit">Save</button>
       </div>
     </form>
   );
