@@ -6,7 +6,8 @@ import { MIN_TOPUP_MICROS, MAX_TOPUP_MICROS } from '../reader/topup-amount';
 import { WithdrawSection } from './withdraw-section';
 import { TakeBackForm } from './take-back-form';
 import { NamedTokensSection, type NamedTokenRow } from './named-tokens-section';
-import { TAKE_BACK_REASONS, isTakeBackReason } from '../usage/take-back-reasons';
+import { historyLine, MONEY_OUT } from './history-text';
+import { LOCAL_TIMES_SCRIPT_PATH } from './local-times-script';
 import { CapLine, capBlocks, capResets, type CapStatus } from './daily-cap-status';
 import { ProtectBalance, RecoveryCodeNotice, WalletSections, type WalletSectionsProps } from './wallet-sections';
 
@@ -158,6 +159,14 @@ export function AccountPage(p: AccountPageProps) {
           {p.before !== null ? <a href={accountHref({ returnTo: returnPath }) + '#history-heading'}>Newest entries</a> : <span />}
           {p.olderThan !== null && <a href={accountHref({ returnTo: returnPath, before: p.olderThan }) + '#history-heading'}>Older entries</a>}
         </nav>
+        {p.entries.length > 0 && (
+          <p class="small">
+            <a href="/__paywall/account/history.csv" download data-testid="history-csv">
+              Download the whole history (CSV)
+            </a>
+          </p>
+        )}
+        {p.entries.length > 0 && <script src={LOCAL_TIMES_SCRIPT_PATH} defer />}
       </section>
 
       {p.walletHost && <WalletSections {...p.walletHost} formatUsd={formatUsd} />}
@@ -313,19 +322,6 @@ function AskAboveForm(props: { returnTo: string | null; askAboveMicros: number |
   );
 }
 
-const TYPE_LABELS: Record<LedgerEntry['type'], string> = {
-  topup: 'Top-up',
-  charge: 'Article',
-  credit: 'Credit',
-  refund: 'Refund',
-  transfer_in: 'Transfer in',
-  reinstated: 'Returned',
-  reversal: 'Taken back',
-  withdrawal: 'Withdrawal',
-  transfer_out: 'Transfer out',
-};
-const MONEY_OUT = new Set<LedgerEntry['type']>(['charge', 'reversal', 'withdrawal', 'transfer_out']);
-
 /** `withSite`: on the wallet host, where one history holds every publisher's charges, each names its site. */
 function History(props: { entries: LedgerEntry[]; takeBackable: string[]; withSite: boolean }) {
   if (props.entries.length === 0) return <p>Nothing yet: top-ups and the articles you read appear here.</p>;
@@ -334,7 +330,7 @@ function History(props: { entries: LedgerEntry[]; takeBackable: string[]; withSi
       <table>
         <thead>
           <tr>
-            <th scope="col" class="when">
+            <th scope="col" class="when" data-local-heading>
               When (UTC)
             </th>
             <th scope="col">What</th>
@@ -350,12 +346,12 @@ function History(props: { entries: LedgerEntry[]; takeBackable: string[]; withSi
           {props.entries.map((e) => (
             <tr data-testid={`entry-${e.type}`}>
               <td class="when">
-                <time datetime={e.at}>
+                <time datetime={e.at} data-local>
                   <span class="date">{e.at.slice(0, 10)}</span> <span class="time">{e.at.slice(11, 16)}</span>
                 </time>
               </td>
               <td class="what">
-                <span class="tag">{TYPE_LABELS[e.type]}</span> <BreakableText text={describe(e, props.withSite)} />
+                <What entry={e} withSite={props.withSite} />
                 {e.type === 'charge' && props.takeBackable.includes(e.id) && <TakeBackForm receipt={e.id} idSuffix={e.id} compact />}
               </td>
               <td class="num">{(MONEY_OUT.has(e.type) ? '−' : '+') + formatUsd(e.amountMicros)}</td>
@@ -374,15 +370,34 @@ function BreakableText(props: { text: string }) {
   return <>{parts.map((part, i) => (i === 0 ? part : <><wbr />{part}</>))}</>;
 }
 
-function describe(e: LedgerEntry, withSite: boolean): string {
-  const page = withSite && e.host && e.path ? e.host + e.path : e.path;
-  if (e.type === 'charge') return page ?? '';
-  if (e.type === 'refund') return [page, readableReason(e.reason)].filter(Boolean).join(': ');
-  return e.reason ?? '';
-}
-
-/** The wallet records a take-back's reason by its key ("…: mistake"); the reader reads the words they picked. */
-function readableReason(reason: string | undefined): string | undefined {
-  const key = reason && /^Taken back by the reader: (\w+)$/.exec(reason)?.[1];
-  return key && isTakeBackReason(key) ? `Taken back: ${TAKE_BACK_REASONS[key].toLowerCase()}` : reason;
+/**
+ * What an entry was: its label, then for a charge the article's title (from the page's
+ * `<title>`) with its publisher and path, or the path alone where the page gave no title;
+ * for the rest, the reason in words.
+ */
+function What(props: { entry: LedgerEntry; withSite: boolean }) {
+  const line = historyLine(props.entry);
+  const page = line.path ? (props.withSite && line.site ? line.site + line.path : line.path) : null;
+  const text = [props.entry.type === 'refund' ? page : null, line.detail].filter(Boolean).join(': ');
+  return (
+    <>
+      <span class="tag">{line.label}</span>{' '}
+      {props.entry.type === 'charge' ? (
+        line.title ? (
+          <>
+            <span class="title" data-testid="entry-title">
+              {line.title}
+            </span>{' '}
+            <span class="hint where">
+              <BreakableText text={page ?? ''} />
+            </span>
+          </>
+        ) : (
+          <BreakableText text={page ?? ''} />
+        )
+      ) : (
+        <BreakableText text={text} />
+      )}
+    </>
+  );
 }

@@ -15,6 +15,7 @@ import type { AppEnv } from '../http/app-types';
 import { AccountPage, accountHref, NOTICES, type FormError, type NoticeKey, type ReturnInfo } from '../pages/account-page';
 import { CreateAccountPage } from '../pages/create-account-page';
 import { formatUsd } from '../pages/format';
+import { csvAnswer, MAX_CSV_ROWS } from '../pages/history-text';
 import { pageHeaders } from '../pages/page-headers';
 import { parseUsd } from '../pages/price-input';
 import { topUpOptionsOf } from '../pages/top-up-buttons';
@@ -68,6 +69,11 @@ export const accountRoutes = new Hono<AppEnv>()
     const key = c.req.query('notice') ?? c.req.query('topup');
     const notice = key === 'created' && onWalletHost(c) ? WALLET_CREATED : key && Object.hasOwn(NOTICES, key) ? NOTICES[key as NoticeKey] : null;
     return renderAccount(c, readerId, { returnTo, before, notice });
+  })
+  .get('/history.csv', async (c) => {
+    const readerId = await currentReader(c);
+    if (!readerId) return c.redirect(accountHref({}), 303);
+    return csvAnswer(c, (await walletOf(c.env, readerId).ledger(MAX_CSV_ROWS)).entries);
   })
   .post('/create', async (c) => {
     const form = await c.req.parseBody();
