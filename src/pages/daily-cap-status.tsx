@@ -18,7 +18,9 @@ export function capResets(now = Date.now()): string {
   const minutes = Math.ceil((midnight - now) / 60_000);
   const h = Math.floor(minutes / 60);
   const m = minutes % 60;
-  const left = minutes <= 1 ? 'in under a minute' : h === 0 ? `in ${m} min` : m === 0 ? `in ${h} h` : `in ${h} h ${m} min`;
+  // No-break spaces: "10 h 25 min" never splits across lines.
+  const nb = '\u00a0';
+  const left = minutes <= 1 ? 'in under a minute' : h === 0 ? `in ${m}${nb}min` : m === 0 ? `in ${h}${nb}h` : `in ${h}${nb}h${nb}${m}${nb}min`;
   return `resets at 00:00 UTC, ${left}`;
 }
 

@@ -25,7 +25,7 @@ const me = async (session: string) =>
 
 describe('the daily cap, finished', () => {
   it('says when it resets, in words', () => {
-    const at = (iso: string) => capResets(Date.parse(iso));
+    const at = (iso: string) => capResets(Date.parse(iso)).replace(/\u00a0/g, ' ');
     expect(at('2025-03-01T19:00:00Z')).toBe('resets at 00:00 UTC, in 5 h');
     expect(at('2025-03-01T18:48:00Z')).toBe('resets at 00:00 UTC, in 5 h 12 min');
     expect(at('2025-03-01T23:30:00Z')).toBe('resets at 00:00 UTC, in 30 min');
