@@ -36,6 +36,7 @@ import { passkeyRoutes } from './identity/passkey-routes';
 import { crawlerPageRoutes } from './identity/crawler-page-routes';
 import { namedTokenRoutes } from './identity/named-token-routes';
 import { walletHostHasNoContent } from './identity/wallet-host-pages';
+import { confirmRoutes } from './paywall/confirm-route';
 
 const tooLarge = (limit: string) => (c: Parameters<Parameters<typeof bodyLimit>[0]['onError'] & {}>[0]) =>
   jsonError(c, 413, 'body_too_large', `The request body must be at most ${limit}.`);
@@ -93,6 +94,7 @@ export const app = new Hono<AppEnv>()
   .route('/__paywall/account/crawlers', crawlerPageRoutes)
   .route('/__paywall/account', accountRoutes)
   .route('/__paywall/connect', connectRoutes)
+  .route('/__paywall/confirm', confirmRoutes)
   .route('/__paywall/admin', consoleRoutes)
   .route('/', assetRoutes)
   .all('/__paywall/*', (c) => jsonError(c, 404, 'not_found', 'No such paywall endpoint.'))

@@ -90,6 +90,23 @@ describe('billable operations per view', () => {
     expect(paid.alarmsSet).toBeLessThanOrEqual(1);
   });
 
+  it('a paid HTML view whose page has a <title>: one more wallet request and one more row (the title on the charge row); none without a title', async () => {
+    const host = `cost-html-${Date.now()}.test`;
+    await env.KV.put(`site:${host}`, JSON.stringify({ host, origin: env.TEST_ORIGIN, rules: [{ pattern: '/html/*', priceMicros: 3000 }] }));
+    const reader = await newReader(host, 1_000_000);
+    await send(host, '/free/warm-up');
+    const titled = await measure(async () => {
+      expect((await send(host, '/html/a?title=Story', { headers: reader.headers })).headers.get('paywall-charged-micros')).toBe('3000');
+    }, reader.readerId);
+    expect(wallet(titled)).toBe(3);
+    expect(titled.rowsWritten).toBe(2);
+    const untitled = await measure(async () => {
+      expect((await send(host, '/html/b', { headers: reader.headers })).status).toBe(200);
+    }, reader.readerId);
+    expect(wallet(untitled)).toBe(2);
+    expect(untitled.rowsWritten).toBe(1);
+  });
+
   it('a paid view that opens a re-view window writes at most two rows; a re-view writes none', async () => {
     const host = await newSite();
     const reader = await newReader(host, 1_000_000);

@@ -235,7 +235,7 @@ describe('the account page, on the wallet host', () => {
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe(`${ACCOUNT}?notice=cap-saved`);
     expect(await cap()).toBe(250_000);
-    expect(await (await page(ACCOUNT, reader)).text()).toContain('Daily cap: $0.25.');
+    expect(await (await page(ACCOUNT, reader)).text()).toMatch(/Spent today <strong>\$0\.00<\/strong> of your <strong>\$0\.25<\/strong> daily cap/);
     res = await post(`${ACCOUNT}/cap`, { dailyCap: 'lots' }, { reader });
     expect(res.status).toBe(400);
     expect(await res.text()).toContain('Enter an amount in dollars');

@@ -6,17 +6,23 @@ import { MIN_TOPUP_MICROS, MAX_TOPUP_MICROS } from '../reader/topup-amount';
 import { WithdrawSection } from './withdraw-section';
 import { TakeBackForm } from './take-back-form';
 import { NamedTokensSection, type NamedTokenRow } from './named-tokens-section';
-import { TAKE_BACK_REASONS, isTakeBackReason } from '../usage/take-back-reasons';
+import { historyLine, MONEY_OUT } from './history-text';
+import { LOCAL_TIMES_SCRIPT_PATH } from './local-times-script';
+import { CapLine, capBlocks, capResets, type CapStatus } from './daily-cap-status';
 import { ProtectBalance, RecoveryCodeNotice, WalletSections, type WalletSectionsProps } from './wallet-sections';
 
 /** Where to continue: a path of this site, or on the wallet host a connect step back to `label` (the publisher's article). */
 export type ReturnInfo = { path: string; priceMicros: number | null; label?: string };
-export type FormError = { field: 'amount' | 'dailyCap' | 'withdraw' | null; message: string };
+export type FormError = { field: 'amount' | 'dailyCap' | 'askAbove' | 'withdraw' | null; message: string };
 
 export type AccountPageProps = {
   readerId: string;
   balanceMicros: number;
   dailyCapMicros: number | null;
+  /** Charges less refunds since 00:00 UTC, against the daily cap. */
+  spentTodayMicros: number;
+  /** Views priced above it are asked about first; null: never asked. */
+  askAboveMicros: number | null;
   entries: LedgerEntry[];
   /** The page of history shown: null for the newest; `olderThan` links further back. */
   before: number | null;
@@ -26,7 +32,7 @@ export type AccountPageProps = {
   notice: string | null;
   error: FormError | null;
   /** What the reader typed, shown again beside an error. */
-  typed: { amount?: string; dailyCap?: string; withdraw?: string };
+  typed: { amount?: string; dailyCap?: string; askAbove?: string; withdraw?: string };
   /** What can go back to the card; null where card top-ups are not offered. */
   withdrawableMicros: number | null;
   /** Receipts of charges the reader may still take back (within 10 minutes, allowance left). */
@@ -49,6 +55,8 @@ export const NOTICES = {
   cancelled: 'Top-up cancelled: nothing was charged.',
   'cap-saved': 'Your daily cap is saved.',
   'cap-removed': 'Your daily cap is removed.',
+  'ask-saved': 'Saved: articles above that price will ask you first.',
+  'ask-removed': 'Saved: articles are paid without asking, within your balance and daily cap.',
   withdrawn: 'Refunded to your card: it arrives in 5 to 10 business days.',
   'withdrawal-pending': 'Your withdrawal is on its way; Stripe has not confirmed it yet. It is held out of your balance until it does.',
   'withdrawal-returned': 'Stripe could not refund your card, so the money is back in your balance.',
@@ -75,6 +83,7 @@ export function accountHref(params: { returnTo?: string | null; before?: number 
 
 export function AccountPage(p: AccountPageProps) {
   const returnPath = p.returnTo?.path ?? null;
+  const cap: CapStatus | null = p.dailyCapMicros === null ? null : { dailyCapMicros: p.dailyCapMicros, spentTodayMicros: p.spentTodayMicros };
   return (
     <Layout title={p.walletHost ? 'Your wallet' : 'Your reading account'} back={p.walletHost ? null : undefined}>
       <h1>{p.walletHost ? 'Your wallet' : 'Your reading account'}</h1>
@@ -89,7 +98,7 @@ export function AccountPage(p: AccountPageProps) {
         </p>
       )}
       {p.walletHost?.newRecoveryCode && <RecoveryCodeNotice code={p.walletHost.newRecoveryCode} />}
-      {p.returnTo && <ContinueReading returnTo={p.returnTo} balanceMicros={p.balanceMicros} />}
+      {p.returnTo && <ContinueReading returnTo={p.returnTo} balanceMicros={p.balanceMicros} cap={cap} askAboveMicros={p.askAboveMicros} />}
       {p.walletHost && (p.walletHost.passkeys.length === 0 || p.walletHost.askForPasskey) && (
         <ProtectBalance next={returnPath} thisDevice={p.walletHost.passkeys.length > 0} />
       )}
@@ -99,9 +108,7 @@ export function AccountPage(p: AccountPageProps) {
         <p class="amount" data-testid="balance">
           {formatUsd(p.balanceMicros)}
         </p>
-        <p class="hint">
-          {p.dailyCapMicros === null ? 'No daily cap.' : `Daily cap: ${formatUsd(p.dailyCapMicros)}.`}
-        </p>
+        {cap ? <CapLine cap={cap} /> : <p class="hint">No daily cap. Spent today: {formatUsd(p.spentTodayMicros)}.</p>}
       </section>
 
       <section class="card" id="top-up" aria-labelledby="top-up-heading">
@@ -126,6 +133,16 @@ export function AccountPage(p: AccountPageProps) {
         />
       </section>
 
+      <section class="card" id="ask-above" aria-labelledby="ask-heading">
+        <h2 id="ask-heading">Ask before paying</h2>
+        <AskAboveForm
+          returnTo={returnPath}
+          askAboveMicros={p.askAboveMicros}
+          error={p.error?.field === 'askAbove' ? p.error.message : null}
+          typed={p.typed.askAbove}
+        />
+      </section>
+
       {p.withdrawableMicros !== null && (
         <WithdrawSection
           withdrawableMicros={p.withdrawableMicros}
@@ -142,6 +159,14 @@ export function AccountPage(p: AccountPageProps) {
           {p.before !== null ? <a href={accountHref({ returnTo: returnPath }) + '#history-heading'}>Newest entries</a> : <span />}
           {p.olderThan !== null && <a href={accountHref({ returnTo: returnPath, before: p.olderThan }) + '#history-heading'}>Older entries</a>}
         </nav>
+        {p.entries.length > 0 && (
+          <p class="small">
+            <a href="/__paywall/account/history.csv" download data-testid="history-csv">
+              Download the whole history (CSV)
+            </a>
+          </p>
+        )}
+        {p.entries.length > 0 && <script src={LOCAL_TIMES_SCRIPT_PATH} defer />}
       </section>
 
       {p.walletHost && <WalletSections {...p.walletHost} formatUsd={formatUsd} />}
@@ -155,9 +180,11 @@ export function AccountPage(p: AccountPageProps) {
   );
 }
 
-function ContinueReading(props: { returnTo: ReturnInfo; balanceMicros: number }) {
+function ContinueReading(props: { returnTo: ReturnInfo; balanceMicros: number; cap: CapStatus | null; askAboveMicros: number | null }) {
   const { path, priceMicros, label } = props.returnTo;
   const covers = priceMicros !== null && props.balanceMicros >= priceMicros;
+  const blocked = priceMicros !== null && priceMicros > 0 && capBlocks(props.cap, priceMicros);
+  const asks = priceMicros !== null && props.askAboveMicros !== null && priceMicros > props.askAboveMicros;
   return (
     <section class="card highlight" aria-labelledby="continue-heading">
       <h2 id="continue-heading">Continue reading</h2>
@@ -171,6 +198,27 @@ function ContinueReading(props: { returnTo: ReturnInfo; balanceMicros: number })
             Back to the article
           </a>
         </p>
+      ) : covers && blocked ? (
+        <>
+          <p data-testid="cap-blocks">
+            <strong>This would exceed your daily cap:</strong> you have spent {formatUsd(props.cap!.spentTodayMicros)} of your{' '}
+            {formatUsd(props.cap!.dailyCapMicros)} cap today. Raise it below, or come back once it {capResets()}.
+          </p>
+          <p class="actions">
+            <a class="button secondary" href="#daily-cap">
+              Change my daily cap
+            </a>
+          </p>
+        </>
+      ) : covers && asks ? (
+        <>
+          <p class="hint">It costs more than the {formatUsd(props.askAboveMicros!)} you pay without asking: the article asks you to confirm first.</p>
+          <p class="actions">
+            <a class="button" href={path} data-testid="continue-to-confirm">
+              Continue to the article
+            </a>
+          </p>
+        </>
       ) : covers ? (
         <p class="actions">
           <a class="button" href={path} data-testid="pay-and-read">
@@ -244,18 +292,35 @@ function DailyCapForm(props: { returnTo: string | null; capMicros: number | null
   );
 }
 
-const TYPE_LABELS: Record<LedgerEntry['type'], string> = {
-  topup: 'Top-up',
-  charge: 'Article',
-  credit: 'Credit',
-  refund: 'Refund',
-  transfer_in: 'Transfer in',
-  reinstated: 'Returned',
-  reversal: 'Taken back',
-  withdrawal: 'Withdrawal',
-  transfer_out: 'Transfer out',
-};
-const MONEY_OUT = new Set<LedgerEntry['type']>(['charge', 'reversal', 'withdrawal', 'transfer_out']);
+function AskAboveForm(props: { returnTo: string | null; askAboveMicros: number | null; error: string | null; typed: string | undefined }) {
+  const current = props.askAboveMicros === null ? '' : formatUsd(props.askAboveMicros).slice(1);
+  return (
+    <form method="post" action="/__paywall/account/ask-above" novalidate>
+      {props.returnTo && <input type="hidden" name="return" value={props.returnTo} />}
+      <label for="ask-above-input">Pay automatically up to (USD per article)</label>
+      <p class="hint" id="ask-above-hint">
+        An article that costs more shows its price and waits for your click. Leave empty to never be asked.
+      </p>
+      {props.error && (
+        <p class="field-error" id="ask-above-error">
+          {props.error}
+        </p>
+      )}
+      <div class="field-row">
+        <input
+          id="ask-above-input"
+          name="askAbove"
+          inputmode="decimal"
+          autocomplete="off"
+          value={props.typed ?? current}
+          aria-describedby={props.error ? 'ask-above-hint ask-above-error' : 'ask-above-hint'}
+          aria-invalid={props.error ? 'true' : undefined}
+        />
+        <button type="submit">Save</button>
+      </div>
+    </form>
+  );
+}
 
 /** `withSite`: on the wallet host, where one history holds every publisher's charges, each names its site. */
 function History(props: { entries: LedgerEntry[]; takeBackable: string[]; withSite: boolean }) {
@@ -265,7 +330,7 @@ function History(props: { entries: LedgerEntry[]; takeBackable: string[]; withSi
       <table>
         <thead>
           <tr>
-            <th scope="col" class="when">
+            <th scope="col" class="when" data-local-heading>
               When (UTC)
             </th>
             <th scope="col">What</th>
@@ -281,12 +346,12 @@ function History(props: { entries: LedgerEntry[]; takeBackable: string[]; withSi
           {props.entries.map((e) => (
             <tr data-testid={`entry-${e.type}`}>
               <td class="when">
-                <time datetime={e.at}>
+                <time datetime={e.at} data-local>
                   <span class="date">{e.at.slice(0, 10)}</span> <span class="time">{e.at.slice(11, 16)}</span>
                 </time>
               </td>
               <td class="what">
-                <span class="tag">{TYPE_LABELS[e.type]}</span> <BreakableText text={describe(e, props.withSite)} />
+                <What entry={e} withSite={props.withSite} />
                 {e.type === 'charge' && props.takeBackable.includes(e.id) && <TakeBackForm receipt={e.id} idSuffix={e.id} compact />}
               </td>
               <td class="num">{(MONEY_OUT.has(e.type) ? '−' : '+') + formatUsd(e.amountMicros)}</td>
@@ -305,15 +370,34 @@ function BreakableText(props: { text: string }) {
   return <>{parts.map((part, i) => (i === 0 ? part : <><wbr />{part}</>))}</>;
 }
 
-function describe(e: LedgerEntry, withSite: boolean): string {
-  const page = withSite && e.host && e.path ? e.host + e.path : e.path;
-  if (e.type === 'charge') return page ?? '';
-  if (e.type === 'refund') return [page, readableReason(e.reason)].filter(Boolean).join(': ');
-  return e.reason ?? '';
-}
-
-/** The wallet records a take-back's reason by its key ("…: mistake"); the reader reads the words they picked. */
-function readableReason(reason: string | undefined): string | undefined {
-  const key = reason && /^Taken back by the reader: (\w+)$/.exec(reason)?.[1];
-  return key && isTakeBackReason(key) ? `Taken back: ${TAKE_BACK_REASONS[key].toLowerCase()}` : reason;
+/**
+ * What an entry was: its label, then for a charge the article's title (from the page's
+ * `<title>`) with its publisher and path, or the path alone where the page gave no title;
+ * for the rest, the reason in words.
+ */
+function What(props: { entry: LedgerEntry; withSite: boolean }) {
+  const line = historyLine(props.entry);
+  const page = line.path ? (props.withSite && line.site ? line.site + line.path : line.path) : null;
+  const text = [props.entry.type === 'refund' ? page : null, line.detail].filter(Boolean).join(': ');
+  return (
+    <>
+      <span class="tag">{line.label}</span>{' '}
+      {props.entry.type === 'charge' ? (
+        line.title ? (
+          <>
+            <span class="title" data-testid="entry-title">
+              {line.title}
+            </span>{' '}
+            <span class="hint where">
+              <BreakableText text={page ?? ''} />
+            </span>
+          </>
+        ) : (
+          <BreakableText text={page ?? ''} />
+        )
+      ) : (
+        <BreakableText text={text} />
+      )}
+    </>
+  );
 }

@@ -2,6 +2,7 @@ import { Layout } from './layout';
 import { formatUsd } from './format';
 import { TopUpButtons, type TopUpOptions } from './top-up-buttons';
 import type { PaymentRequiredReason } from '../paywall/payment-required';
+import { CapLine, capHeadline, type CapStatus } from './daily-cap-status';
 
 const HEADLINES: Record<PaymentRequiredReason, string> = {
   payment_required: 'This article is part of the paywall',
@@ -19,6 +20,10 @@ export type PaywallPageProps = {
   topUps: TopUpOptions;
   /** With a wallet host: where this publisher's readers connect their wallet, and their account there. */
   wallet?: { connect: string; account: string } | null;
+  /** With a daily cap set: today's spending against it. */
+  cap?: CapStatus | null;
+  /** Above the reader's ask-before-paying threshold: the path one click confirms, and the threshold. */
+  confirm?: { path: string; askAboveMicros: number | null } | null;
 };
 
 /**
@@ -34,9 +39,14 @@ export function PaywallPage(props: PaywallPageProps) {
   const account = props.wallet ? props.wallet.account : `/__paywall/account${returnQuery}`;
   const price = formatUsd(props.priceMicros);
   const covers = props.balanceMicros !== null && props.balanceMicros >= props.priceMicros;
+  const headline = props.confirm
+    ? `Pay ${price} for this article?`
+    : props.reason === 'daily_cap_reached'
+      ? capHeadline(props.cap ?? null)
+      : HEADLINES[props.reason];
   return (
-    <Layout title={`Payment required: ${price}`}>
-      <h1>{HEADLINES[props.reason]}</h1>
+    <Layout title={props.confirm ? `Confirm: ${price}` : `Payment required: ${price}`}>
+      <h1>{headline}</h1>
       <section class="card" aria-labelledby="price-label">
         <p id="price-label" class="muted">
           Price of this article
@@ -51,6 +61,7 @@ export function PaywallPage(props: PaywallPageProps) {
             Your balance: <strong data-testid="balance">{formatUsd(props.balanceMicros)}</strong>
           </p>
         )}
+        {props.cap && props.balanceMicros !== null && <CapLine cap={props.cap} />}
         <Actions {...props} account={account} price={price} covers={covers} />
       </section>
       <p class="small muted">
@@ -84,12 +95,40 @@ function Actions(props: PaywallPageProps & { account: string; price: string; cov
       </>
     );
   }
-  if (props.reason === 'daily_cap_reached') {
+  if (props.confirm) {
+    const limit = props.confirm.askAboveMicros;
     return (
       <>
-        <p>Today's spending has reached the daily cap you set. You can raise or remove it.</p>
+        <p>
+          {limit === null
+            ? 'You asked to confirm articles above your limit before they are paid.'
+            : `You pay automatically up to ${formatUsd(limit)} an article; above that, you are asked first.`}{' '}
+          One click pays this article once, from your balance.
+        </p>
+        <form method="post" action="/__paywall/confirm" class="actions">
+          <input type="hidden" name="path" value={props.confirm.path} />
+          <button type="submit" data-testid="confirm-pay">
+            Pay {props.price} and read
+          </button>
+        </form>
+        <p class="hint">
+          <a href={`${props.account}#ask-above`}>Change when you are asked</a>
+        </p>
+      </>
+    );
+  }
+  if (props.reason === 'daily_cap_reached') {
+    const over = props.cap ? props.cap.spentTodayMicros < props.cap.dailyCapMicros : false;
+    return (
+      <>
+        <p>
+          {over
+            ? `This article costs ${props.price}, which would take today's spending over the daily cap you set.`
+            : "Today's spending has reached the daily cap you set."}{' '}
+          Nothing was charged. You can raise or remove the cap, or read it after the reset.
+        </p>
         <p class="actions">
-          <a class="button" href={`${props.account}#daily-cap`}>
+          <a class="button" href={`${props.account}#daily-cap`} data-testid="change-cap">
             Change my daily cap
           </a>
         </p>

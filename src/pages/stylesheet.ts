@@ -56,6 +56,8 @@ caption { text-align: left; font-weight: 600; padding-bottom: .25rem; }
 th, td { text-align: left; padding: .45rem .35rem; border-bottom: 1px solid #e2e2dc; vertical-align: top; }
 td.num, th.num { text-align: right; white-space: nowrap; }
 td.what { overflow-wrap: break-word; }
+td.what .title { font-weight: 600; }
+td.what .where { display: block; margin: 0; }
 td.when { white-space: nowrap; }
 .nowrap { white-space: nowrap; }
 .pager { display: flex; justify-content: space-between; gap: 1rem; margin-top: .75rem; }

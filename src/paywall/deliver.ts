@@ -47,12 +47,75 @@ export function deliver(c: Context<AppEnv>, fetched: OriginResult, charge: Charg
     if (charge.replay) headers.set('idempotency-replayed', 'true');
     if (body && charge.chargedMicros > 0 && charge.receipt && !charge.replay) {
       body = refundIfBroken(c, body, charge.readerId, charge.receipt);
-    }
+      if (isHtml(headers)) {
+        // The article's title goes on the charge's row once the whole page went through:
+        // one row update, only for an HTML answer whose head has a title.
+        const { readerId, receipt } = charge;
+        body = readTitle(body, (title) =>
+          c.executionCtx.waitUntil(
+            walletOf(c.env, readerId).setChargeTitle(receipt, title).catch((e) => console.error('title not kept', receipt, String(e))),
+          ),
+        );
+      }    }
   } else if (c.req.method === 'HEAD') {
     origin.body?.cancel();
   }
   recordView(c, { host, status: origin.status, chargedMicros: charge?.chargedMicros ?? null, replay: charge?.replay ?? false });
   return new Response(body, { status: origin.status, statusText: origin.statusText, headers });
+}
+
+function isHtml(headers: Headers): boolean {
+  return /^\s*(text\/html|application\/xhtml\+xml)\b/i.test(headers.get('content-type') ?? '');
+}
+
+/** Raw characters of a title kept while it streams: more than the wallet keeps, far less than a page. */
+const TITLE_READ_CHARS = 1000;
+
+/**
+ * The page's `<title>` (the first in its head), read by HTMLRewriter as the body streams
+ * through: nothing is fetched twice and nothing is buffered. Once the whole body has
+ * passed, its text (entities decoded) goes to `delivered`; the wallet trims and bounds it.
+ */
+function readTitle(body: ReadableStream<Uint8Array>, delivered: (title: string) => void): ReadableStream<Uint8Array> {
+  let raw = '';
+  let seen = 0;
+  let open = false;
+  let inBody = false;
+  // The document's title comes before its body (whose <svg> may hold titles of its own); the head's tag may be implied.
+  const rewriter = new HTMLRewriter().on('body', { element: () => void (inBody = true) }).on('title', {
+    element(el) {
+      if (inBody) return;
+      seen += 1;
+      open = seen === 1;
+      el.onEndTag(() => {
+        open = false;
+      });
+    },
+    text(chunk) {
+      if (open && raw.length < TITLE_READ_CHARS) raw += chunk.text.slice(0, TITLE_READ_CHARS - raw.length);
+    },
+  });
+  // The document's end: every byte has passed (a body broken off never gets here).
+  rewriter.onDocument({
+    end() {
+      const title = decodeEntities(raw);
+      if (title.trim() !== '') delivered(title);
+    },
+  });
+  return rewriter.transform(new Response(body)).body!;
+}
+
+const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', mdash: '—', ndash: '–', hellip: '…', rsquo: '’', lsquo: '‘', rdquo: '”', ldquo: '“' };
+
+/** A title's character references as a person reads them (the common named ones, and every numeric one). */
+export function decodeEntities(text: string): string {
+  return text.replace(/&(#x[0-9a-f]{1,6}|#\d{1,7}|[a-z]{2,8});/gi, (whole, ref: string) => {
+    if (ref[0] === '#') {
+      const code = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
+      return code > 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff) ? String.fromCodePoint(code) : whole;
+    }
+    return NAMED[ref.toLowerCase()] ?? whole;
+  });
 }
 
 function refundIfBroken(c: Context<AppEnv>, body: ReadableStream<Uint8Array>, readerId: string, receipt: string) {

@@ -7,6 +7,15 @@ import { addAgentRefusalHeaders } from './agent-payment';
 import { hasWalletHost, hostKindOf, hostName, walletOrigin } from '../http/hosts';
 import { connectPath } from '../identity/continuation';
 
+/** What the paywall page says besides the price: the daily cap as it stands, or the reader's ask-before-paying threshold. */
+export type PaymentRequiredDetails = {
+  dailyCapMicros?: number;
+  spentTodayMicros?: number;
+  /** A browser's view above the reader's threshold: the page asks, and its one click confirms this path. */
+  askAboveMicros?: number | null;
+  confirmPath?: string;
+};
+
 export type PaymentRequiredReason = 'payment_required' | 'insufficient_balance' | 'daily_cap_reached' | 'price_above_max';
 
 export function wantsJson(c: Context): boolean {
@@ -30,6 +39,7 @@ export function paymentRequired(
   priceMicros: number,
   balanceMicros: number | null,
   returnTo: string,
+  details: PaymentRequiredDetails = {},
 ): Response | Promise<Response> {
   c.header('Paywall-Price-Micros', String(priceMicros));
   addAgentRefusalHeaders(c, reason, priceMicros);
@@ -38,6 +48,11 @@ export function paymentRequired(
   if (c.req.method === 'HEAD') return c.body(null, 402);
   if (wantsJson(c)) return c.json({ error: reason, priceMicros, balanceMicros }, 402);
   const back = safeReturnPath(returnTo);
-  const page = PaywallPage({ reason, priceMicros, balanceMicros, returnTo: back, topUps: topUpOptionsOf(c.env), wallet: walletLinks(c, back ?? '/') });
+  const cap =
+    details.dailyCapMicros !== undefined ? { dailyCapMicros: details.dailyCapMicros, spentTodayMicros: details.spentTodayMicros ?? 0 } : null;
+  const confirm = details.confirmPath !== undefined ? { path: details.confirmPath, askAboveMicros: details.askAboveMicros ?? null } : null;
+  const page = PaywallPage({
+    reason, priceMicros, balanceMicros, returnTo: back, topUps: topUpOptionsOf(c.env), wallet: walletLinks(c, back ?? '/'), cap, confirm,
+  });
   return withPageHeaders(c, () => c.html(page, 402));
 }

@@ -15,6 +15,7 @@ import { normalizePath } from './normalize-path';
 import { paymentRequired } from './payment-required';
 import { fetchOrigin } from './proxy-origin';
 import { deliver, type Charge } from './deliver';
+import { CONFIRM_PARAM } from './confirm-route';
 import { readAgentPayment } from './agent-payment';
 import { isPriceManifestPath, servePriceManifest } from './price-manifest';
 import { readsAsPricier } from './lenient-readings';
@@ -58,6 +59,9 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
   if (crawler instanceof Response) return crawler;
   const priceMicros = crawler.priceMicros;
 
+  // The one-click confirmation of a view above the reader's ask-before-paying threshold
+  // (POST /__paywall/confirm) comes as this parameter: the wallet takes it, the origin never sees it.
+  const confirmation = takeConfirmationParam(url);
   const origin = () => fetchOrigin(c.env, c.req.raw, site, path, url.search, READER_COOKIE);
   if (priceMicros === 0) {
     const free = deliver(c, await origin(), null, host);
@@ -112,6 +116,12 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
     request.method = c.req.method;
   }
   if (agent.idempotencyFingerprint !== null) request.idempotencyFingerprint = agent.idempotencyFingerprint;
+  // A person in a browser (the cookie, no bearer token, no signature) is asked before a view
+  // above their own threshold; agents set theirs per request with Paywall-Max-Price-Micros.
+  if (agent.readerId === undefined && c.req.header('authorization') === undefined && !payer.bySignature) {
+    request.askFirst = true;
+    if (confirmation !== null) request.confirmation = confirmation;
+  }
 
   const reserved = await tryWallet<ReserveResult>('reserve', () => wallet.reserve(request));
   if (!reserved) return walletUnavailable(c);
@@ -124,7 +134,14 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
       deleteCookie(c, READER_COOKIE, { path: '/' });
       return paymentRequired(c, 'payment_required', priceMicros, null, returnTo);
     }
-    return paymentRequired(c, reserved.reason, priceMicros, reserved.balanceMicros, returnTo);
+    if (reserved.reason === 'confirmation_required') {
+      return paymentRequired(c, 'price_above_max', priceMicros, reserved.balanceMicros, returnTo, {
+        askAboveMicros: reserved.askAboveMicros ?? null,
+        confirmPath: returnTo,
+      });
+    }
+    const cap = reserved.dailyCapMicros === undefined ? {} : { dailyCapMicros: reserved.dailyCapMicros, spentTodayMicros: reserved.spentTodayMicros ?? 0 };
+    return paymentRequired(c, reserved.reason, priceMicros, reserved.balanceMicros, returnTo, cap);
   }
   if (reserved.settled) {
     const { receipt, chargedMicros, balanceMicros, replay } = reserved;
@@ -159,6 +176,14 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
     replay: false,
   };
   return deliver(c, fetched, charge, host);
+}
+
+/** Takes the confirmation parameter out of `url` (so neither the origin nor a later link carries it); returns it if well formed. */
+function takeConfirmationParam(url: URL): string | null {
+  const values = url.searchParams.getAll(CONFIRM_PARAM);
+  if (values.length === 0) return null;
+  url.searchParams.delete(CONFIRM_PARAM);
+  return values.length === 1 && /^[0-9a-f-]{36}$/.test(values[0]!) ? values[0]! : null;
 }
 
 /** Re-view windows follow the rules' matching: ASCII case and one trailing slash do not make a new path. */

@@ -15,6 +15,7 @@ import type { AppEnv } from '../http/app-types';
 import { AccountPage, accountHref, NOTICES, type FormError, type NoticeKey, type ReturnInfo } from '../pages/account-page';
 import { CreateAccountPage } from '../pages/create-account-page';
 import { formatUsd } from '../pages/format';
+import { csvAnswer, MAX_CSV_ROWS } from '../pages/history-text';
 import { pageHeaders } from '../pages/page-headers';
 import { parseUsd } from '../pages/price-input';
 import { topUpOptionsOf } from '../pages/top-up-buttons';
@@ -38,7 +39,7 @@ type Rendered = {
   returnTo: string | null;
   notice?: string | null;
   error?: FormError | null;
-  typed?: { amount?: string; dailyCap?: string; withdraw?: string };
+  typed?: { amount?: string; dailyCap?: string; askAbove?: string; withdraw?: string };
   before?: number | null;
   newRecoveryCode?: string | null;
   /** After a recovery code: a passkey for this device is asked for even when the wallet has others. */
@@ -68,6 +69,11 @@ export const accountRoutes = new Hono<AppEnv>()
     const notice = key === 'created' && onWalletHost(c) ? WALLET_CREATED : key && Object.hasOwn(NOTICES, key) ? NOTICES[key as NoticeKey] : null;
     return renderAccount(c, readerId, { returnTo, before, notice });
   })
+  .get('/history.csv', async (c) => {
+    const readerId = await currentReader(c);
+    if (!readerId) return c.redirect(accountHref({}), 303);
+    return csvAnswer(c, (await walletOf(c.env, readerId).ledger(MAX_CSV_ROWS)).entries);
+  })
   .post('/create', async (c) => {
     const form = await c.req.parseBody();
     if (onWalletHost(c)) return createWallet(c, safeNext(c.env, field(form, 'next')));
@@ -93,6 +99,20 @@ export const accountRoutes = new Hono<AppEnv>()
     }
     await walletOf(c.env, readerId).setDailyCap(cap);
     return c.redirect(accountHref({ returnTo, notice: cap === null ? 'cap-removed' : 'cap-saved' }), 303);
+  })
+  .post('/ask-above', async (c) => {
+    const form = await c.req.parseBody();
+    const returnTo = continuationOf(c, field(form, 'return'));
+    const readerId = await currentReader(c);
+    if (!readerId) return c.redirect(accountHref({ returnTo }), 303);
+    const typed = field(form, 'askAbove').trim();
+    const limit = typed === '' ? null : parseUsd(typed);
+    if (typed !== '' && limit === null) {
+      const error = { field: 'askAbove' as const, message: 'Enter an amount in dollars, such as 0.05, or leave the field empty to never be asked.' };
+      return renderAccount(c, readerId, { returnTo, error, typed: { askAbove: typed } }, 400);
+    }
+    await walletOf(c.env, readerId).setAskAbove(limit);
+    return c.redirect(accountHref({ returnTo, notice: limit === null ? 'ask-removed' : 'ask-saved' }), 303);
   })
   .post('/topup', async (c) => {
     const form = await c.req.parseBody();
@@ -285,6 +305,8 @@ async function renderAccount(c: Context<AppEnv>, readerId: string, r: Rendered, 
     readerId,
     balanceMicros: summary.balanceMicros,
     dailyCapMicros: summary.dailyCapMicros,
+    spentTodayMicros: summary.spentTodayMicros,
+    askAboveMicros: summary.askAboveMicros,
     entries: page.entries,
     before: r.before ?? null,
     olderThan: page.nextBefore,

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { csvAnswer, MAX_CSV_ROWS, wantsCsv } from '../pages/history-text';
 import { createMiddleware } from 'hono/factory';
 import { z } from 'zod';
 import { micros } from '../money';
@@ -61,6 +62,12 @@ export const readerRoutes = new Hono<AppEnv>()
     ),
     async (c) => {
       const { limit, before } = c.req.valid('query');
+      // The same history as CSV for a person's spreadsheet: all of it (the newest 10,000) unless a page is asked for.
+      if (wantsCsv(c.req.header('accept'))) {
+        const all = c.req.query('limit') === undefined;
+        const page = await walletOf(c.env, c.var.readerId).ledger(all ? MAX_CSV_ROWS : limit, before);
+        return csvAnswer(c, page.entries);
+      }
       return c.json(await walletOf(c.env, c.var.readerId).ledger(limit, before));
     },
   )

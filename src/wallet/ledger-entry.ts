@@ -11,6 +11,8 @@ export type LedgerEntry = {
   host?: string;
   path?: string;
   reason?: string;
+  /** A charge's article, from the paid page's `<title>` (HTML answers only). */
+  title?: string;
 };
 
 export type LedgerRow = {
@@ -23,6 +25,7 @@ export type LedgerRow = {
   host: string | null;
   path: string | null;
   reason: string | null;
+  title: string | null;
 };
 
 export function toEntry(row: LedgerRow): LedgerEntry {
@@ -36,5 +39,6 @@ export function toEntry(row: LedgerRow): LedgerEntry {
   if (row.host !== null) entry.host = row.host;
   if (row.path !== null) entry.path = row.path;
   if (row.reason !== null) entry.reason = row.reason;
+  if (row.title !== null && row.title !== undefined) entry.title = row.title;
   return entry;
 }

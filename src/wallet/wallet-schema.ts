@@ -58,5 +58,13 @@ CREATE TABLE IF NOT EXISTS idem_fingerprints (idem TEXT PRIMARY KEY, fingerprint
       description: 'one wallet everywhere: wallet-host sessions, publisher connections and their codes, passkeys, recovery code, named tokens, transfers between wallets',
       up: READER_IDENTITY_MIGRATION,
     },
+    {
+      version: 6,
+      description: "a charge's article title, read from the paid page's <title> as it was delivered",
+      up: (sql) => {
+        const columns = sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('ledger')").toArray().map((c) => c.name);
+        if (!columns.includes('title')) sql.exec('ALTER TABLE ledger ADD COLUMN title TEXT');
+      },
+    },
   ],
 };

@@ -20,6 +20,10 @@ export type ReserveRequest = {
    * without one never matches a request with one, and the other way round.
    */
   idempotencyFingerprint?: string;
+  /** A browser's view (cookie credential): the reader's ask-before-paying threshold applies. */
+  askFirst?: boolean;
+  /** The single-use confirmation the reader's click made for this path (see Wallet.confirmView). */
+  confirmation?: string;
 };
 
 export type Refusal =
@@ -27,14 +31,25 @@ export type Refusal =
   | 'insufficient_balance'
   | 'daily_cap_reached'
   | 'price_above_max'
-  | 'idempotency_conflict';
+  | 'idempotency_conflict'
+  /** Above the reader's ask-before-paying threshold: their page asks first (a 402 `price_above_max`). */
+  | 'confirmation_required';
 
 export type ReserveResult =
   /** Nothing to charge: a re-view window covers the path, or the idempotency key was already charged. */
   | { ok: true; settled: true; receipt: string; chargedMicros: number; balanceMicros: number; replay: boolean }
   /** The price is held; the caller commits it once the origin delivered, or voids it. */
   | { ok: true; settled: false; holdId: string; balanceMicros: number }
-  | { ok: false; reason: Refusal; balanceMicros: number };
+  | {
+      ok: false;
+      reason: Refusal;
+      balanceMicros: number;
+      /** With a daily cap set: what today's charges came to, and the cap, for the page to show. */
+      spentTodayMicros?: number;
+      dailyCapMicros?: number;
+      /** With `confirmation_required`: the reader's threshold. */
+      askAboveMicros?: number;
+    };
 
 export type CommitResult =
   | { ok: true; receipt: string; chargedMicros: number; balanceMicros: number }
@@ -58,7 +73,15 @@ export type CreditResult =
   | { ok: true; balanceMicros: number; entryId: string | null; duplicate: boolean }
   | { ok: false; reason: 'no_such_reader' | 'balance_limit'; balanceMicros: number };
 
-export type WalletSummary = { readerId: string; balanceMicros: number; dailyCapMicros: number | null };
+export type WalletSummary = {
+  readerId: string;
+  balanceMicros: number;
+  dailyCapMicros: number | null;
+  /** Charges less refunds since 00:00 UTC: what the daily cap is measured against. */
+  spentTodayMicros: number;
+  /** Views priced above it are asked about in a browser before they are paid; null when unset. */
+  askAboveMicros: number | null;
+};
 
 export type RefundResult =
   | { ok: true; balanceMicros: number; entryId: string; duplicate: boolean }

@@ -86,6 +86,10 @@ const HOLD_TTL_MS = 60_000;
 const SWEEP_BATCH = 200;
 /** A wallet with re-view windows or fingerprints still to expire comes back for them at most this often. */
 const SWEEP_EVERY_MS = 60 * 60 * 1000;
+/** How long a reader's "pay this one" click stays good: the redirect to the article follows at once. */
+const CONFIRMATION_TTL_MS = 60_000;
+/** The longest article title kept on a charge, in characters. */
+export const MAX_TITLE_CHARS = 200;
 /** No balance above a million dollars: keeps every sum far inside the safe integers. */
 export const MAX_BALANCE_MICROS = 1_000_000 * 1_000_000;
 
@@ -99,6 +103,9 @@ export class Wallet extends DurableObject<Env> {
   private readerId: string | null;
   private balance: number;
   private dailyCap: number | null;
+  private askAbove: number | null;
+  /** One-click confirmations of views above `askAbove`: id to host, path and expiry (see confirmView). */
+  private readonly confirmations = new Map<string, { host: string; path: string; until: number }>();
   private spentDay: string;
   private spentToday: number;
   private readonly holds = new Map<string, Hold>();
@@ -115,6 +122,7 @@ export class Wallet extends DurableObject<Env> {
     this.writes = new CountedSql(this.sql);
     this.readerId = (this.metaGet('reader_id') as string | null) ?? null;
     this.dailyCap = (this.metaGet('daily_cap') as number | null) ?? null;
+    this.askAbove = (this.metaGet('ask_above') as number | null) ?? null;
     const last = this.sql.exec<{ balance_after: number }>('SELECT balance_after FROM ledger ORDER BY seq DESC LIMIT 1').toArray()[0];
     this.balance = last?.balance_after ?? 0;
     this.spentDay = utcDay(Date.now());
@@ -147,8 +155,52 @@ export class Wallet extends DurableObject<Env> {
     return this.readerId !== null;
   }
 
+  /**
+   * The contract's `/me` fields, and what the pages need besides: what today's charges
+   * came to (UTC day, refunds netted; the daily cap counts it) and the ask-before-paying
+   * threshold.
+   */
   summary(): WalletSummary {
-    return { readerId: this.readerId ?? '', balanceMicros: this.balance, dailyCapMicros: this.dailyCap };
+    return {
+      readerId: this.readerId ?? '',
+      balanceMicros: this.balance,
+      dailyCapMicros: this.dailyCap,
+      spentTodayMicros: this.spent(),
+      askAboveMicros: this.askAbove,
+    };
+  }
+
+  /** Views priced above it, from a browser, are asked about before they are paid; null pays up to the balance and cap. */
+  setAskAbove(micros: number | null): WalletSummary {
+    this.write(() => this.exec('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', 'ask_above', micros));
+    this.askAbove = micros;
+    return this.summary();
+  }
+
+  /**
+   * The reader said yes to one view above their ask-before-paying threshold: a
+   * confirmation for exactly that host and path, good once and for a minute. Kept in
+   * memory: lost with the object, which only means asking again; no money depends on it.
+   */
+  confirmView(host: string, path: string): { ok: true; confirmation: string } | { ok: false; reason: 'no_such_reader' } {
+    if (this.readerId === null) return { ok: false, reason: 'no_such_reader' };
+    const now = Date.now();
+    for (const [id, c] of this.confirmations) if (c.until <= now) this.confirmations.delete(id);
+    // A few at most: a reader clicking on many tabs at once keeps the newest.
+    if (this.confirmations.size >= 20) this.confirmations.delete(this.confirmations.keys().next().value!);
+    const confirmation = newId();
+    this.confirmations.set(confirmation, { host, path, until: now + CONFIRMATION_TTL_MS });
+    return { ok: true, confirmation };
+  }
+
+  /**
+   * After a paid HTML answer was delivered: the article's `<title>` as the page gave it,
+   * on the charge's own row (no new row), once. The history names the article by it.
+   */
+  setChargeTitle(receipt: string, title: string): void {
+    const clean = cleanTitle(title);
+    if (clean === '') return;
+    this.write(() => this.exec("UPDATE ledger SET title = ? WHERE id = ? AND type = 'charge' AND title IS NULL", clean, receipt));
   }
 
   setDailyCap(capMicros: number | null): WalletSummary {
@@ -161,7 +213,7 @@ export class Wallet extends DurableObject<Env> {
   ledger(limit = 50, beforeSeq?: number): { entries: LedgerEntry[]; nextBefore: number | null } {
     const rows = this.sql
       .exec<LedgerRow>(
-        'SELECT seq, id, type, amount, balance_after, at, host, path, reason FROM ledger WHERE seq < ? ORDER BY seq DESC LIMIT ?',
+        'SELECT seq, id, type, amount, balance_after, at, host, path, reason, title FROM ledger WHERE seq < ? ORDER BY seq DESC LIMIT ?',
         beforeSeq ?? Number.MAX_SAFE_INTEGER,
         limit + 1,
       )
@@ -376,13 +428,18 @@ export class Wallet extends DurableObject<Env> {
       return { ok: false, reason: 'price_above_max', balanceMicros: this.available() };
     }
     if (req.priceMicros > this.available()) {
-      return { ok: false, reason: 'insufficient_balance', balanceMicros: this.available() };
+      return { ok: false, reason: 'insufficient_balance', balanceMicros: this.available(), ...this.capShown() };
     }
     if (this.dailyCap !== null && this.spent() + this.heldTotal + req.priceMicros > this.dailyCap) {
-      return { ok: false, reason: 'daily_cap_reached', balanceMicros: this.available() };
+      return { ok: false, reason: 'daily_cap_reached', balanceMicros: this.available(), ...this.capShown() };
     }
     if (req.grant?.kind === 'token' && this.overTokenCap(req.grant.id, req.priceMicros)) {
       return { ok: false, reason: 'daily_cap_reached', balanceMicros: this.available() };
+    }
+    // A browser's view above the reader's ask-before-paying threshold waits for their click,
+    // unless it carries the confirmation that click made for this very path (used up here).
+    if (req.askFirst && this.askAbove !== null && req.priceMicros > this.askAbove && !this.takeConfirmation(req)) {
+      return { ok: false, reason: 'confirmation_required', balanceMicros: this.available(), askAboveMicros: this.askAbove };
     }
 
     const id = newId();
@@ -500,7 +557,7 @@ export class Wallet extends DurableObject<Env> {
 
   private chargeRow(receipt: string): LedgerRow | undefined {
     return this.sql
-      .exec<LedgerRow>("SELECT seq, id, type, amount, balance_after, at, host, path, reason FROM ledger WHERE id = ? AND type = 'charge'", receipt)
+      .exec<LedgerRow>("SELECT seq, id, type, amount, balance_after, at, host, path, reason, title FROM ledger WHERE id = ? AND type = 'charge'", receipt)
       .toArray()[0];
   }
 
@@ -883,6 +940,20 @@ export class Wallet extends DurableObject<Env> {
     return spentMicros + held + priceMicros > capMicros;
   }
 
+  /** The daily cap and today's spending, for a refusal's page to show; nothing when no cap is set. */
+  private capShown(): { spentTodayMicros?: number; dailyCapMicros?: number } {
+    return this.dailyCap === null ? {} : { spentTodayMicros: this.spent(), dailyCapMicros: this.dailyCap };
+  }
+
+  /** Uses up a confirmation made for this host and path, if the request carries a live one. */
+  private takeConfirmation(req: ReserveRequest): boolean {
+    if (req.confirmation === undefined) return false;
+    const c = this.confirmations.get(req.confirmation);
+    if (!c || c.until <= Date.now() || c.host !== req.host || c.path !== req.path) return false;
+    this.confirmations.delete(req.confirmation);
+    return true;
+  }
+
   private available(): number {
     return this.balance - this.heldTotal;
   }
@@ -915,7 +986,7 @@ export class Wallet extends DurableObject<Env> {
 
   private byIdem(idem: string): LedgerRow | undefined {
     return this.sql
-      .exec<LedgerRow>('SELECT seq, id, type, amount, balance_after, at, host, path, reason FROM ledger WHERE idem = ?', idem)
+      .exec<LedgerRow>('SELECT seq, id, type, amount, balance_after, at, host, path, reason, title FROM ledger WHERE idem = ?', idem)
       .toArray()[0];
   }
 
@@ -976,6 +1047,13 @@ export class Wallet extends DurableObject<Env> {
   private exec(query: string, ...params: unknown[]): void {
     this.writes.all(query, ...params);
   }
+}
+
+/** A title as a person reads it: whitespace collapsed, control characters gone, bounded. */
+export function cleanTitle(raw: string): string {
+  // eslint-disable-next-line no-control-regex
+  const flat = raw.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
+  return [...flat].slice(0, MAX_TITLE_CHARS).join('');
 }
 
 function floorToCent(micros: number): number {

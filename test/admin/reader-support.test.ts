@@ -9,7 +9,7 @@ it('the operator looks a reader up by id and reads their ledger, and each look i
   const reader = await newReader(5000);
   const summary = await adminCall(`/__paywall/api/admin/readers/${reader.readerId}`, { headers: ADMIN });
   expect(summary.status).toBe(200);
-  expect(await summary.json()).toEqual({ readerId: reader.readerId, balanceMicros: 5000, dailyCapMicros: null });
+  expect(await summary.json()).toEqual({ readerId: reader.readerId, balanceMicros: 5000, dailyCapMicros: null, spentTodayMicros: 0, askAboveMicros: null });
 
   const ledger = await adminCall(`/__paywall/api/admin/readers/${reader.readerId}/ledger?limit=10`, { headers: ADMIN });
   expect(ledger.status).toBe(200);

@@ -14,6 +14,8 @@ import type { TestProject } from 'vitest/node';
  *   /late/...           answers after 400 ms (inside the timeout)
  *   /validators/...     answers with every header a shared cache keys on, and tries to
  *                       set the paywall's own cookie
+ *   /html/...?title=<t> 200 text/html whose head's <title> is <t> as given (raw HTML), none
+ *                       without the parameter; the body holds an <svg> title of its own
  *   /directory/<b64url> a Web Bot Auth key directory: the JSON the path encodes, as
  *                       application/http-message-signatures-directory+json
  *   /counted/<id>/directory/<b64url>  the same, counting its fetches per id
@@ -41,6 +43,14 @@ export function startOrigin(port = 0): Promise<Server> {
     if (directory) {
       res.writeHead(200, { 'content-type': 'application/http-message-signatures-directory+json' });
       return res.end(Buffer.from(directory[1]!, 'base64url').toString('utf8'));
+    }
+    if (path.startsWith('/html/')) {
+      const title = new URL(path, 'http://origin.invalid').searchParams.get('title');
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      return res.end(
+        `<!doctype html><html><head><meta charset="utf-8">${title === null ? '' : `<title>${title}</title>`}</head>` +
+          `<body><svg><title>Icon</title></svg><h1>Story</h1><p>${'Words. '.repeat(200)}</p></body></html>`,
+      );
     }
     if (path.startsWith('/broken-body')) {
       res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '1000' });
