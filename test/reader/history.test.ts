@@ -15,7 +15,7 @@ import { connect, get, newWallet, NEWS, WALLET } from '../identity/support';
 
 afterEach(() => reset());
 
-const RULES = [{ pattern: '/html/*', priceMicros: 3000 }, ...STANDARD_RULES];
+const RULES = [{ pattern: '/html/*', priceMicros: 3000 }, { pattern: '/broken-html/*', priceMicros: 3000 }, ...STANDARD_RULES];
 
 async function reader() {
   expect((await putSite(siteDoc(RULES, NEWS), NEWS)).status).toBe(200);
@@ -43,6 +43,16 @@ describe('the article title, read as the paid page streams', () => {
 
     await read(`/html/long?title=${'A'.repeat(5000)}`, cookie);
     await expect.poll(async () => (await charges(readerId))[0]?.title?.length).toBe(200);
+  });
+
+  it('an HTML page the origin breaks off is refunded, and its charge keeps no title', async () => {
+    const { readerId, cookie } = await reader();
+    const res = await call('/broken-html/x', { headers: { cookie, accept: 'text/html' } }, NEWS);
+    expect(res.status).toBe(200);
+    await res.text().catch(() => null);
+    await expect.poll(async () => (await walletOf(env, readerId).ledger(50)).entries.map((e) => e.type)).toEqual(['refund', 'charge', 'topup']);
+    expect((await charges(readerId))[0]?.title ?? null).toBeNull();
+    expect((await walletOf(env, readerId).summary()).balanceMicros).toBe(1_000_000);
   });
 
   it('keeps nothing for a page without a title (not even the <svg> one in its body), nor for an answer that is not HTML', async () => {

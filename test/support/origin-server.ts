@@ -14,6 +14,7 @@ import type { TestProject } from 'vitest/node';
  *   /late/...           answers after 400 ms (inside the timeout)
  *   /validators/...     answers with every header a shared cache keys on, and tries to
  *                       set the paywall's own cookie
+ *   /broken-html/...    200 text/html with its <title>, then half a body and a dropped connection
  *   /html/...?title=<t> 200 text/html whose head's <title> is <t> as given (raw HTML), none
  *                       without the parameter; the body holds an <svg> title of its own
  *   /directory/<b64url> a Web Bot Auth key directory: the JSON the path encodes, as
@@ -51,6 +52,12 @@ export function startOrigin(port = 0): Promise<Server> {
         `<!doctype html><html><head><meta charset="utf-8">${title === null ? '' : `<title>${title}</title>`}</head>` +
           `<body><svg><title>Icon</title></svg><h1>Story</h1><p>${'Words. '.repeat(200)}</p></body></html>`,
       );
+    }
+    if (path.startsWith('/broken-html')) {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': '5000' });
+      res.write('<!doctype html><html><head><title>Cut short</title></head><body><p>half');
+      setTimeout(() => res.destroy(), 20);
+      return;
     }
     if (path.startsWith('/broken-body')) {
       res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '1000' });
