@@ -9,7 +9,7 @@ import { NamedTokensSection, type NamedTokenRow } from './named-tokens-section';
 import { historyLine, MONEY_OUT } from './history-text';
 import { LOCAL_TIMES_SCRIPT_PATH } from './local-times-script';
 import { CapLine, capBlocks, capResets, type CapStatus } from './daily-cap-status';
-import { ProtectBalance, RecoveryCodeNotice, WalletSections, type WalletSectionsProps } from './wallet-sections';
+import { ProtectBalance, RecoveryCodeNotice, SignOutSection, WalletSections, type WalletSectionsProps } from './wallet-sections';
 
 /** Where to continue: a path of this site, or on the wallet host a connect step back to `label` (the publisher's article). */
 export type ReturnInfo = { path: string; priceMicros: number | null; label?: string };
@@ -171,6 +171,7 @@ export function AccountPage(p: AccountPageProps) {
 
       {p.walletHost && <WalletSections {...p.walletHost} formatUsd={formatUsd} />}
       {p.walletHost && <NamedTokensSection tokens={p.walletHost.tokens} newToken={p.walletHost.newToken} error={p.walletHost.tokenError} formatUsd={formatUsd} />}
+      {p.walletHost && <SignOutSection />}
 
       {!p.walletHost && <p class="small muted">This account lives in this browser (a cookie); there is no password.</p>}
       <p class="small muted">

@@ -130,23 +130,29 @@ export function WalletSections(p: WalletSectionsProps) {
         </form>
       </section>
 
-      <section class="card" id="sign-out" aria-labelledby="sign-out-heading">
-        <h2 id="sign-out-heading">Sign out</h2>
-        <div class="actions">
-          <form method="post" action="/__paywall/account/sign-out">
-            <button type="submit" class="secondary">
-              Sign out of this browser
-            </button>
-          </form>
-          <form method="post" action="/__paywall/account/sign-out-everywhere">
-            <button type="submit" class="secondary">
-              Sign out everywhere
-            </button>
-          </form>
-        </div>
-        <p class="hint">Signing out everywhere ends every signed-in browser and disconnects every site; your balance stays.</p>
-      </section>
       <script src={PASSKEYS_SCRIPT_PATH} defer />
     </>
+  );
+}
+
+/** Last on the wallet page: ending this session, or every session and every site's token. */
+export function SignOutSection() {
+  return (
+    <section class="card" id="sign-out" aria-labelledby="sign-out-heading">
+      <h2 id="sign-out-heading">Sign out</h2>
+      <div class="actions">
+        <form method="post" action="/__paywall/account/sign-out">
+          <button type="submit" class="secondary">
+            Sign out of this browser
+          </button>
+        </form>
+        <form method="post" action="/__paywall/account/sign-out-everywhere">
+          <button type="submit" class="secondary">
+            Sign out everywhere
+          </button>
+        </form>
+      </div>
+      <p class="hint">Signing out everywhere ends every signed-in browser and disconnects every site; your balance stays.</p>
+    </section>
   );
 }
