@@ -1,15 +1,24 @@
 import type { AuditEntry } from '../admin/admin-audit';
+import { useContext } from 'hono/jsx';
 import { AdminLayout } from './admin-layout';
+import { ViewerContext } from './admin-viewer';
 import { AuditTable } from './admin-audit';
 
-export function SitesPage(props: { nonce: string; hosts: string[]; truncated: boolean; recent: AuditEntry[]; hostError?: string; hostValue?: string }) {
+export function SitesPage(props: { nonce: string; hosts: string[]; truncated: boolean; recent: AuditEntry[]; hostError?: string; hostValue?: string; welcome?: boolean }) {
+  const viewer = useContext(ViewerContext);
+  const person = viewer?.kind === 'person' ? viewer : null;
   return (
     <AdminLayout title="Sites" nonce={props.nonce} signedIn>
-      <h1>Sites</h1>
+      <h1>{person ? `Sites of ${person.publisherName}` : 'Sites'}</h1>
+      {props.welcome && person ? (
+        <p class="notice" role="status">
+          Welcome, {person.personName}. Your passkey is saved: next time, sign in with it.
+        </p>
+      ) : null}
       <div class="card">
-        <h2>Sites in KV</h2>
+        <h2>{person ? 'Your hosts' : 'Sites in KV'}</h2>
         {props.hosts.length === 0 ? (
-          <p class="muted">No site yet: create one below.</p>
+          <p class="muted">No site yet: {person ? 'add a host on your publisher page.' : 'create one below.'}</p>
         ) : (
           <table data-testid="sites">
             <thead>
