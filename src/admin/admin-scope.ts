@@ -18,6 +18,8 @@ const PUBLISHER_ROUTES: [RegExp, RegExp, 'host' | 'publisher' | 'audit'][] = [
   [/^/, /^\/sites\/([^/]+)(\/origin-secret)?$/, 'host'],
   [/^/, /^\/usage\/([^/]+)$/, 'host'],
   [/^/, /^\/publishers\/([^/]+)(\/keys(\/[^/]+)?)?$/, 'publisher'],
+  // Claiming a host and proving it; adding one without proof is the operator's (host-claims.ts).
+  [/^/, /^\/publishers\/([^/]+)\/hosts(\/[^/]+\/verify)?$/, 'publisher'],
   [/^(GET|HEAD)$/, /^\/publishers\/([^/]+)\/(statements\/[^/]+|payouts)$/, 'publisher'],
   [/^/, /^\/audit(\/[0-9]+)?$/, 'audit'],
 ];

@@ -25,6 +25,7 @@ import { publisherScopeOf, type AdminActor } from './admin-actor';
 import { mayUseHost, isOperator } from './admin-scope';
 import { consolePasskeyRoutes, createInvite, inviteOf, INVITE_CODE } from './console-passkeys';
 import { createPublisher, newPublisher, PUBLISHER_ID } from '../publishers/publisher-routes';
+import { claimHost, verifyHost } from '../publishers/host-claims';
 import { InviteCreatedPage, JoinPage, NewPublisherForm, PublisherCreatedPage, PublisherPage, type FieldErrors } from '../pages/admin-people';
 import { ViewerContext, type Viewer } from '../pages/admin-viewer';
 import type { Child } from 'hono/jsx';
@@ -273,7 +274,29 @@ export const consoleRoutes = new Hono<ConsoleEnv>()
   })
   .use('/publishers/:publisherId', publisherGuard)
   .use('/publishers/:publisherId/*', publisherGuard)
-  .get('/publishers/:publisherId', async (c) => render(c, await publisherPage(c, c.get('publisher' as never) as Publisher)))
+  .get('/publishers/:publisherId', async (c) => {
+    const notice = c.req.query('added') ? `${c.req.query('added')} is now one of your hosts: its rules can be saved.` : undefined;
+    return render(c, await publisherPage(c, c.get('publisher' as never) as Publisher, undefined, undefined, notice ? { notice } : {}));
+  })
+  .post('/publishers/:publisherId/hosts', async (c) => {
+    const publisher = c.get('publisher' as never) as Publisher;
+    const body = await c.req.parseBody();
+    const host = typeof body.host === 'string' ? body.host.trim().toLowerCase() : '';
+    const outcome = await claimHost(c as unknown as Context<AppEnv>, publisher.publisherId, host, body.skipCheck === '1');
+    if (outcome.ok && outcome.status === 'added') return c.redirect(`${CONSOLE}/publishers/${publisher.publisherId}?added=${encodeURIComponent(host)}`, 303);
+    if (outcome.ok) return c.redirect(`${CONSOLE}/publishers/${publisher.publisherId}#claim-${host}`, 303);
+    const fresh = (await publisherRegistry(c.env).get(publisher.publisherId))!;
+    return render(c, await publisherPage(c, fresh, undefined, undefined, { hostValue: host, hostError: outcome.message.replace(/^\w+: /, '') }), outcome.status === 404 ? 404 : 400);
+  })
+  .post('/publishers/:publisherId/hosts/:host/verify', async (c) => {
+    const publisher = c.get('publisher' as never) as Publisher;
+    const host = c.req.param('host');
+    const body = await c.req.parseBody();
+    const outcome = await verifyHost(c as unknown as Context<AppEnv>, publisher.publisherId, host, typeof body.origin === 'string' ? body.origin.trim() : '');
+    if (outcome.ok) return c.redirect(`${CONSOLE}/publishers/${publisher.publisherId}?added=${encodeURIComponent(host)}`, 303);
+    const fresh = (await publisherRegistry(c.env).get(publisher.publisherId))!;
+    return render(c, await publisherPage(c, fresh, undefined, undefined, { claimErrors: { [`origin-${host}`]: outcome.message.replace(/^\w+: /, '') } }), 400);
+  })
   .post('/publishers/:publisherId/invites', async (c) => {
     const publisher = c.get('publisher' as never) as Publisher;
     if (!mayInvite(c.var.admin, publisher.publisherId)) return render(c, <ConsoleMessagePage nonce={nonceOf(c)} signedIn title="Not allowed" message="Only the operator and the publisher's owners invite people." />, 403);
@@ -339,11 +362,20 @@ async function publishersPage(c: C, values?: { name: string; hosts: string }, er
   return <PublishersPage nonce={nonceOf(c)} rows={rows} months={monthsToList()} newForm={<NewPublisherForm values={values} errors={errors} />} />;
 }
 
-async function publisherPage(c: C, publisher: Publisher, inviteValues?: { name: string; role: string }, inviteErrors?: FieldErrors) {
+async function publisherPage(
+  c: C,
+  publisher: Publisher,
+  inviteValues?: { name: string; role: string },
+  inviteErrors?: FieldErrors,
+  more: { hostValue?: string; hostError?: string; claimErrors?: Record<string, string>; notice?: string } = {},
+) {
   const registry = publisherRegistry(c.env);
-  const [people, invites] = await Promise.all([registry.people(publisher.publisherId), registry.invites(publisher.publisherId)]);
+  const [people, invites, claims] = await Promise.all([registry.people(publisher.publisherId), registry.invites(publisher.publisherId), registry.claims(publisher.publisherId)]);
   return (
     <PublisherPage
+      {...more}
+      claims={claims}
+      operator={isOperator(c.var.admin)}
       nonce={nonceOf(c)}
       publisher={publisher}
       people={people}

@@ -69,6 +69,9 @@ nav { display: flex; flex-wrap: wrap; gap: .25rem 1.25rem; align-items: center; 
 textarea { font: inherit; padding: .45rem; border: 1px solid #767676; border-radius: .35rem; box-sizing: border-box; width: 100%; min-height: 5rem; }
 details.break-glass { margin-top: 1.25rem; border-top: 1px solid #e2e2dc; padding-top: .75rem; }
 details.break-glass summary { cursor: pointer; font-weight: 600; }
+.claim { border-top: 1px solid #e2e2dc; margin-top: 1rem; padding-top: .5rem; }
+label.check { display: flex; gap: .5rem; align-items: center; font-weight: 400; margin-top: .6rem; }
+label.check input { min-height: 0; width: 1.1rem; height: 1.1rem; }
 .field-row { display: flex; flex-wrap: wrap; gap: .75rem; align-items: end; }
 .field-row > div { flex: 1 1 12rem; }
 .field-row input, .field-row select { width: 100%; }

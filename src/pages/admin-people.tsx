@@ -1,4 +1,4 @@
-import type { InviteInfo, Person, Publisher } from '../publishers/publisher-types';
+import type { HostClaim, InviteInfo, Person, Publisher } from '../publishers/publisher-types';
 import { AdminLayout } from './admin-layout';
 import { PASSKEYS_SCRIPT_PATH } from './passkeys-script';
 
@@ -72,7 +72,12 @@ export function PublisherPage(props: {
   months: string[];
   inviteValues?: { name: string; role: string };
   inviteErrors?: FieldErrors;
-  claims?: import('hono/jsx').Child;
+  claims: HostClaim[];
+  operator: boolean;
+  hostValue?: string;
+  hostError?: string;
+  claimErrors?: Record<string, string>;
+  notice?: string;
 }) {
   const p = props.publisher;
   const errors = props.inviteErrors ?? {};
@@ -80,6 +85,11 @@ export function PublisherPage(props: {
   return (
     <AdminLayout title={p.name} nonce={props.nonce} signedIn>
       <h1>{p.name}</h1>
+      {props.notice ? (
+        <p class="notice" role="status">
+          {props.notice}
+        </p>
+      ) : null}
       <div class="card">
         <h2>Sites</h2>
         {p.hosts.length === 0 ? (
@@ -93,7 +103,44 @@ export function PublisherPage(props: {
             ))}
           </ul>
         )}
-        {props.claims ?? null}
+        {props.claims.map((claim) => (
+          <div class="claim" data-testid={`claim-${claim.host}`}>
+            <h3>Prove {claim.host} is yours</h3>
+            <p>
+              Serve this token as plain text at <code>/.well-known/paywall-verification</code> on the site's origin (the server the paywall
+              forwards readers to), then check. Until then no rules for {claim.host} can be saved.
+            </p>
+            <p class="once">{claim.token}</p>
+            <form method="post" action={`${CONSOLE}/publishers/${p.publisherId}/hosts/${claim.host}/verify`} novalidate>
+              <label for={`origin-${claim.host}`}>Origin URL</label>
+              <div class="preview-row">
+                <input
+                  id={`origin-${claim.host}`}
+                  name="origin"
+                  placeholder="https://origin.example"
+                  {...invalid(props.claimErrors ?? {}, `origin-${claim.host}`)}
+                />
+                <button type="submit">Check now</button>
+              </div>
+              <FieldError id={`origin-${claim.host}`} error={props.claimErrors?.[`origin-${claim.host}`]} />
+            </form>
+          </div>
+        ))}
+        <form method="post" action={`${CONSOLE}/publishers/${p.publisherId}/hosts`} novalidate>
+          <label for="new-host">Add a host</label>
+          <div class="preview-row">
+            <input id="new-host" name="host" value={props.hostValue ?? ''} placeholder="blog.example" {...invalid(props.hostError ? { 'new-host': props.hostError } : {}, 'new-host')} />
+            <button type="submit" class="secondary">
+              Add host
+            </button>
+          </div>
+          <FieldError id="new-host" error={props.hostError} />
+          {props.operator ? (
+            <label class="check">
+              <input type="checkbox" name="skipCheck" value="1" /> Operator: add it without the origin check
+            </label>
+          ) : null}
+        </form>
       </div>
       <div class="card">
         <h2>People</h2>

@@ -1,7 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { migrate } from '../storage/migrations';
 import { publisherSchema } from './publisher-schema';
-import type { ApiKeyInfo, InviteInfo, KeyHolder, NewKey, OpenInvite, Payout, Person, PersonHolder, PersonPasskey, Publisher, Role } from './publisher-types';
+import type { ApiKeyInfo, HostClaim, InviteInfo, KeyHolder, NewKey, OpenInvite, Payout, Person, PersonHolder, PersonPasskey, Publisher, Role } from './publisher-types';
 
 /** A key's last use is written at most this often: it says "in use lately", not every call. */
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -122,6 +122,49 @@ export class PublisherRegistry extends DurableObject<Env> {
       )
       .toArray()
       .map((r) => ({ payoutId: r.id, amountMicros: r.amount_micros, paidOn: r.paid_on, reference: r.reference, recordedAt: iso(r.recorded_at)! }));
+  }
+
+  // ---- Hosts claimed, proved, or added by the operator ------------------------------
+
+  /**
+   * A claim on a host no publisher owns: a token its origin must serve. Claiming twice
+   * answers the same token. Several publishers may claim one host; the first to prove it wins.
+   */
+  async claimHost(publisherId: string, host: string, token: string): Promise<{ ok: true; claim: HostClaim } | { ok: false; reason: 'no_such_publisher' | 'host_taken' | 'already_yours' }> {
+    if (!this.exists(publisherId)) return { ok: false, reason: 'no_such_publisher' };
+    const owner = await this.ownerOfHost(host);
+    if (owner) return { ok: false, reason: owner === publisherId ? 'already_yours' : 'host_taken' };
+    const now = Date.now();
+    this.sql.exec('INSERT OR IGNORE INTO host_claims (publisher_id, host, token, created_at) VALUES (?, ?, ?, ?)', publisherId, host, token, now);
+    return { ok: true, claim: this.claimRow(publisherId, host)! };
+  }
+
+  async claims(publisherId: string): Promise<HostClaim[]> {
+    return this.sql
+      .exec<{ host: string; token: string; created_at: number }>('SELECT host, token, created_at FROM host_claims WHERE publisher_id = ? ORDER BY created_at, host', publisherId)
+      .toArray()
+      .map((r) => ({ host: r.host, token: r.token, createdAt: iso(r.created_at)! }));
+  }
+
+  async claimOf(publisherId: string, host: string): Promise<HostClaim | null> {
+    return this.claimRow(publisherId, host);
+  }
+
+  /** The host becomes the publisher's (proved, or vouched for by the operator); every claim on it ends. */
+  async addHost(publisherId: string, host: string): Promise<{ ok: true } | { ok: false; reason: 'no_such_publisher' | 'host_taken' | 'already_yours' }> {
+    if (!this.exists(publisherId)) return { ok: false, reason: 'no_such_publisher' };
+    const owner = await this.ownerOfHost(host);
+    if (owner) return { ok: false, reason: owner === publisherId ? 'already_yours' : 'host_taken' };
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec('INSERT INTO publisher_hosts (host, publisher_id, added_at) VALUES (?, ?, ?)', host, publisherId, Date.now());
+      this.sql.exec('DELETE FROM host_claims WHERE host = ?', host);
+    });
+    return { ok: true };
+  }
+
+  private claimRow(publisherId: string, host: string): HostClaim | null {
+    const r = this.sql.exec<{ host: string; token: string; created_at: number }>('SELECT host, token, created_at FROM host_claims WHERE publisher_id = ? AND host = ?', publisherId, host).toArray()[0];
+    return r ? { host: r.host, token: r.token, createdAt: iso(r.created_at)! } : null;
   }
 
   // ---- People, their passkeys and invites -------------------------------------------

@@ -94,5 +94,18 @@ CREATE TABLE console_challenges (
 );
 `,
     },
+    {
+      version: 4,
+      description: 'hosts a publisher has claimed but not yet proved',
+      up: `
+CREATE TABLE host_claims (
+  publisher_id TEXT NOT NULL REFERENCES publishers(id),
+  host TEXT NOT NULL,
+  token TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (publisher_id, host)
+);
+`,
+    },
   ],
 };

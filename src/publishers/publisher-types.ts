@@ -23,3 +23,6 @@ export type InviteInfo = { inviteId: string; name: string; role: Role; createdAt
 export type OpenInvite = { inviteId: string; publisherId: string; publisherName: string; name: string; role: Role; expiresAt: string };
 
 export type PersonPasskey = { id: string; publicKey: Uint8Array; counter: number; transports: string[] };
+
+/** A host a publisher asked for, waiting for its origin to serve `token` at /.well-known/paywall-verification. */
+export type HostClaim = { host: string; token: string; createdAt: string };

@@ -16,6 +16,8 @@ import type { TestProject } from 'vitest/node';
  *                       set the paywall's own cookie
  *   /directory/<b64url> a Web Bot Auth key directory: the JSON the path encodes, as
  *                       application/http-message-signatures-directory+json
+ *   /serves-token/<token>/.well-known/paywall-verification
+ *                       the token, as an origin proving a host claim does
  *   anything else       200 with JSON describing the request it received
  */
 export function startOrigin(port = 0): Promise<Server> {
@@ -26,6 +28,11 @@ export function startOrigin(port = 0): Promise<Server> {
     if (directory) {
       res.writeHead(200, { 'content-type': 'application/http-message-signatures-directory+json' });
       return res.end(Buffer.from(directory[1]!, 'base64url').toString('utf8'));
+    }
+    const token = /^\/serves-token\/([A-Za-z0-9_-]+)\/\.well-known\/paywall-verification$/.exec(path);
+    if (token) {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      return res.end(`${token[1]}\n`);
     }
     if (path.startsWith('/broken-body')) {
       res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '1000' });
