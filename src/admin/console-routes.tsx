@@ -26,6 +26,12 @@ import { mayUseHost, isOperator } from './admin-scope';
 import { consolePasskeyRoutes, createInvite, inviteOf, INVITE_CODE } from './console-passkeys';
 import { createPublisher, newPublisher, PUBLISHER_ID } from '../publishers/publisher-routes';
 import { claimHost, verifyHost } from '../publishers/host-claims';
+import { ReaderLookupPage, ReaderPage, type MoveForm } from '../pages/admin-readers';
+import { formatUsd } from '../pages/format';
+import { isReaderId } from '../reader/reader-token';
+import { walletOf } from '../wallet/wallet-stub';
+import { moveBalance } from './move-routes';
+import { recordChange } from './audit-stub';
 import { InviteCreatedPage, JoinPage, NewPublisherForm, PublisherCreatedPage, PublisherPage, type FieldErrors } from '../pages/admin-people';
 import { ViewerContext, type Viewer } from '../pages/admin-viewer';
 import type { Child } from 'hono/jsx';
@@ -245,6 +251,37 @@ export const consoleRoutes = new Hono<ConsoleEnv>()
     const host = c.req.param('host') ?? '';
     return render(c, <TakeBacksPage nonce={nonceOf(c)} host={host} {...await recentTakeBacks(c.env, host)} />);
   })
+  .use('/readers', operatorOnly)
+  .use('/readers/*', operatorOnly)
+  .get('/readers', async (c) => {
+    const id = (c.req.query('id') ?? '').trim();
+    if (id === '') return render(c, <ReaderLookupPage nonce={nonceOf(c)} />);
+    if (!isReaderId(id)) return render(c, <ReaderLookupPage nonce={nonceOf(c)} value={id} error="A reader id starts with r_ and is 24 characters long." />, 400);
+    return c.redirect(`${CONSOLE}/readers/${id}`, 303);
+  })
+  .get('/readers/:readerId', async (c) => {
+    const shown = await readerPage(c, c.req.param('readerId'), { toReaderId: '', reason: '', key: crypto.randomUUID(), errors: {} }, c.req.query('moved'));
+    return shown ?? render(c, <ReaderLookupPage nonce={nonceOf(c)} value={c.req.param('readerId')} error="No reader with this id." />, 404);
+  })
+  .post('/readers/:readerId/move', async (c) => {
+    const fromReaderId = c.req.param('readerId');
+    const body = await c.req.parseBody();
+    const field = (name: string) => (typeof body[name] === 'string' ? (body[name] as string).trim() : '');
+    const move: MoveForm = { toReaderId: field('toReaderId'), reason: field('reason'), key: /^[0-9a-f-]{36}$/.test(field('key')) ? field('key') : crypto.randomUUID(), errors: {} };
+    if (!isReaderId(move.toReaderId)) move.errors.toReaderId = 'Type the id of the reader who receives the money (r_…).';
+    if (move.reason === '' || move.reason.length > 500) move.errors.reason = 'Say why, in at most 500 characters: it goes in the audit log.';
+    if (isReaderId(fromReaderId) && Object.keys(move.errors).length === 0) {
+      const moved = await moveBalance(c as unknown as Context<AppEnv>, { fromReaderId, toReaderId: move.toReaderId, reason: move.reason, key: `console:${move.key}` });
+      if (moved.ok) {
+        const said = `Moved ${formatUsd(moved.movedMicros)} to ${move.toReaderId}, whose balance is now ${formatUsd(moved.toBalanceMicros)}.`;
+        return c.redirect(`${CONSOLE}/readers/${fromReaderId}?moved=${encodeURIComponent(said)}`, 303);
+      }
+      if (moved.field === 'toReaderId') move.errors.toReaderId = moved.message.replace(/^toReaderId: /, '');
+      else move.errors.form = moved.message;
+    }
+    const shown = await readerPage(c, fromReaderId, move, undefined, 400);
+    return shown ?? render(c, <ReaderLookupPage nonce={nonceOf(c)} value={fromReaderId} error="No reader with this id." />, 404);
+  })
   .get('/debts', operatorOnly, async (c) => render(c, <DebtsPage nonce={nonceOf(c)} readers={await readersInDebt(c.env)} />))
   .get('/publishers', async (c) => {
     const scope = publisherScopeOf(c.var.admin);
@@ -345,6 +382,20 @@ async function publisherGuard(c: C, next: () => Promise<void>) {
   if (!publisher) return notFoundPage(c, 'No such publisher', 'There is no such publisher among yours.');
   c.set('publisher' as never, publisher as never);
   return next();
+}
+
+/** A reader's page; looking is audited, as the API's reader lookup is. Null when there is no such reader. */
+async function readerPage(c: C, readerId: string, move: MoveForm, moved?: string, status: 200 | 400 = 200) {
+  if (!isReaderId(readerId)) return null;
+  const wallet = walletOf(c.env, readerId);
+  if (!(await wallet.exists())) return null;
+  const [summary, ledger] = await Promise.all([wallet.summary(), wallet.ledger(20)]);
+  if (status === 200) {
+    await recordChange(c as unknown as Context<AppEnv>, { action: 'reader.lookup', readerId, before: null, after: null, detail: { looked_at: 'console' } });
+  }
+  // Only our own notice is shown back (it is in the redirect's query): nothing else a link could carry.
+  const notice = moved && /^Moved \S+ to r_[A-Za-z0-9_-]+, whose balance is now \S+\.$/.test(moved) ? moved : undefined;
+  return render(c, <ReaderPage nonce={nonceOf(c)} summary={summary} entries={ledger.entries} move={move} moved={notice} />, status);
 }
 
 function mayInvite(actor: AdminActor, publisherId: string): boolean {
