@@ -51,6 +51,7 @@ export function SitesPage(props: { nonce: string; hosts: string[]; truncated: bo
         )}
         {props.truncated ? <p class="muted small">Only the first {props.hosts.length} sites are listed; open any other by its host below.</p> : null}
       </div>
+      {person ? null : (
       <div class="card">
         <h2>Open or create a site</h2>
         <form method="get" action="/__paywall/admin/sites" novalidate>
@@ -74,6 +75,7 @@ export function SitesPage(props: { nonce: string; hosts: string[]; truncated: bo
           ) : null}
         </form>
       </div>
+      )}
       <div class="card">
         <h2>Recent changes</h2>
         <AuditTable entries={props.recent} />
