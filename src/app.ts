@@ -8,6 +8,7 @@ import { requireAdmin } from './admin/require-admin';
 import { publisherRoutes } from './publishers/publisher-routes';
 import { readerSupportRoutes } from './admin/reader-support-routes';
 import { statementRoutes } from './publishers/statement-routes';
+import { hostClaimRoutes } from './publishers/host-claims';
 import { auditRoutes } from './admin/audit-routes';
 import { consoleRoutes } from './admin/console-routes';
 import { creditRoutes } from './admin/credit-routes';
@@ -67,6 +68,7 @@ const api = new Hono<AppEnv>()
   .route('/admin', takeBackAdminRoutes)
   .route('/admin', publisherRoutes)
   .route('/admin', statementRoutes)
+  .route('/admin', hostClaimRoutes)
   .route('/admin', readerSupportRoutes)
   .route('/admin', adminCrawlerKeyRoutes)
   .route('/me/crawler-keys', readerCrawlerKeyRoutes)

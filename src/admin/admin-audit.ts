@@ -15,7 +15,11 @@ export type AuditAction =
   | 'publisher.payout'
   | 'reader.lookup'
   | 'crawler.link'
-  | 'crawler.unlink';
+  | 'crawler.unlink'
+  | 'publisher.invite.create'
+  | 'publisher.person.join'
+  | 'publisher.host.claim'
+  | 'publisher.host.verify';
 /** Small facts about a change beside its documents, e.g. a credit's amount and reason. */
 export type AuditDetail = Record<string, string | number | null>;
 

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../http/app-types';
 import { jsonError, validated } from '../http/json-errors';
-import type { AdminActor } from './admin-actor';
+import { publisherScopeOf, type AdminActor } from './admin-actor';
 import type { AuditEntry, AuditScope } from './admin-audit';
 import { mayUseHost } from './admin-scope';
 import { auditLog } from './audit-stub';
@@ -24,8 +24,8 @@ function parsedOrText(doc: AuditEntry['before']): unknown {
 }
 
 /** What of the log a caller may see: all of it (the operator), or a publisher's hosts and its own records. */
-function scopeOf(actor: AdminActor): AuditScope | undefined {
-  return actor.via === 'publisher_key' ? { hosts: actor.hosts, publisherId: actor.publisherId } : undefined;
+export function scopeOf(actor: AdminActor): AuditScope | undefined {
+  return publisherScopeOf(actor) ?? undefined;
 }
 
 function mayRead(actor: AdminActor, entry: AuditEntry): boolean {

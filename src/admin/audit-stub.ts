@@ -9,14 +9,14 @@ export function auditLog(env: Env) {
   return env.ADMIN_AUDIT.get(env.ADMIN_AUDIT.idFromName('admin-audit'));
 }
 
-/** Records a change made by the request's admin (the operator by API or console, or a publisher's key). */
+/** Records a change made by the request's admin (the operator by API or console, a publisher's key, or one of its people). */
 export async function recordChange(c: Context<AppEnv>, change: Omit<AuditRecord, 'via' | 'sessionId' | 'client' | 'actor'>): Promise<void> {
   const actor = c.var.admin;
   await auditLog(c.env).record({
     ...change,
-    via: actor.via === 'console' ? 'console' : 'api',
+    via: actor.via === 'console' || actor.via === 'person' ? 'console' : 'api',
     actor: auditActorOf(actor),
-    ...(actor.via === 'console' ? { sessionId: actor.sessionId } : {}),
+    ...(actor.via === 'console' || actor.via === 'person' ? { sessionId: actor.sessionId } : {}),
     client: clientOf(c),
   });
 }

@@ -5,6 +5,8 @@ type Doc = { origin?: unknown; rules?: unknown };
 
 /** What an audit entry changed, in a few lines a person can read; the full documents are listed beside it. */
 export function summarizeChange(entry: AuditEntry): string[] {
+  const people = peopleSummary(entry);
+  if (people) return [people];
   if (entry.action.startsWith('publisher.')) return [`${entry.action.replace('publisher.', '').replace('.', ' ')}: ${typeof entry.after === 'string' ? entry.after : ''}`];
   if (entry.action === 'reader.lookup') return [`read the ${String(entry.detail?.looked_at ?? '')} of reader ${entry.readerId}`];
   if (entry.action === 'reader.move') {
@@ -57,4 +59,25 @@ function docOf(text: AuditEntry['before']): Doc | undefined {
 
 function rulesOf(doc: Doc | undefined): Rule[] {
   return Array.isArray(doc?.rules) ? (doc.rules as Rule[]).filter((r) => r && typeof r === 'object') : [];
+}
+
+/** The publisher's people and hosts, said in words rather than as the stored JSON. */
+function peopleSummary(entry: AuditEntry): string | null {
+  const a = docOf(entry.after) as Record<string, unknown> | undefined;
+  if (!a) return null;
+  const str = (v: unknown) => (typeof v === 'string' ? v : '');
+  switch (entry.action) {
+    case 'publisher.invite.create':
+      return `invited ${str(a.name)} as ${str(a.role)}; the link works once, until ${str(a.expiresAt).slice(0, 10)}`;
+    case 'publisher.person.join':
+      return `${str(a.name)} accepted the invite and made a passkey (${str(a.role)})`;
+    case 'publisher.host.claim':
+      return `claimed ${str(a.host)}: waiting for its origin to serve the token`;
+    case 'publisher.host.verify':
+      return a.checked ? `added ${str(a.host)}: ${str(a.origin)} served the token` : `added ${str(a.host)} without the origin check (the operator)`;
+    case 'publisher.create':
+      return `created ${str(a.name)} with ${Array.isArray(a.hosts) ? a.hosts.join(', ') : ''}`;
+    default:
+      return null;
+  }
 }

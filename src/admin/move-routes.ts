@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../http/app-types';
 import { idempotencyKeyOf } from '../http/idempotency-key';
@@ -21,7 +21,52 @@ async function transferIdOf(fromReaderId: string, key: string | null): Promise<s
   return `mv_${Buffer.from(digest).toString('base64url')}`;
 }
 
-/** The operator moves everything a reader has free to another reader, e.g. to merge two accounts of one person. */
+export type MoveOutcome =
+  | { ok: true; movedMicros: number; fromBalanceMicros: number; toBalanceMicros: number; transferId: string }
+  | { ok: false; status: 400 | 404 | 409; error: string; message: string; field?: string };
+
+/**
+ * The operator moves everything a reader has free to another reader, e.g. to merge two
+ * accounts of one person: the transfer between wallets (never a copy), once per
+ * Idempotency-Key, audited. The API route and the console's reader page both call this.
+ */
+export async function moveBalance(
+  c: Context<AppEnv>,
+  args: { fromReaderId: string; toReaderId: string; reason: string; key: string | null },
+): Promise<MoveOutcome> {
+  const { fromReaderId, toReaderId, reason, key } = args;
+  if (toReaderId === fromReaderId) {
+    return { ok: false, status: 400, error: 'same_reader', message: 'toReaderId: a reader’s money cannot be moved to the same reader.', field: 'toReaderId' };
+  }
+  const from = walletOf(c.env, fromReaderId);
+  const to = walletOf(c.env, toReaderId);
+  const [fromExists, toExists] = await Promise.all([from.exists(), to.exists()]);
+  if (!fromExists) return { ok: false, status: 404, error: 'reader_not_found', message: 'No reader with this id.', field: 'readerId' };
+  if (!toExists) return { ok: false, status: 404, error: 'reader_not_found', message: 'No reader with the id toReaderId.', field: 'toReaderId' };
+
+  const transferId = await transferIdOf(fromReaderId, key);
+  const moved = await transferBalance(c.env, { fromReaderId, toReaderId, transferId });
+  if (!moved.ok) {
+    return moved.reason === 'transfer_conflict'
+      ? { ok: false, status: 409, error: 'idempotency_conflict', message: 'This Idempotency-Key was already used to move this reader’s money to another reader.' }
+      : { ok: false, status: 400, error: moved.reason, message: 'The move could not be made; nothing was moved.' };
+  }
+  if (moved.state === 'returned') {
+    return { ok: false, status: 400, error: 'balance_limit', message: 'The move would take the receiver’s balance over its limit; the money stayed with the sender.', field: 'toReaderId' };
+  }
+  const [fromBalanceMicros, toBalanceMicros] = (await Promise.all([from.summary(), to.summary()])).map((s) => s.balanceMicros) as [number, number];
+  if (!moved.duplicate) {
+    await recordChange(c, {
+      action: 'reader.move',
+      readerId: fromReaderId,
+      before: JSON.stringify({ fromBalanceMicros: fromBalanceMicros + moved.movedMicros, toBalanceMicros: toBalanceMicros - moved.movedMicros }),
+      after: JSON.stringify({ fromBalanceMicros, toBalanceMicros }),
+      detail: { toReaderId, movedMicros: moved.movedMicros, reason, transferId, ...(key ? { idempotencyKey: key } : {}) },
+    });
+  }
+  return { ok: true, movedMicros: moved.movedMicros, fromBalanceMicros, toBalanceMicros, transferId };
+}
+
 export const moveRoutes = new Hono<AppEnv>().post(
   '/readers/:readerId/move',
   validated('param', z.object({ readerId })),
@@ -34,32 +79,8 @@ export const moveRoutes = new Hono<AppEnv>().post(
     }
     const key = idempotencyKeyOf(c);
     if (key === 'invalid') return jsonError(c, 400, 'invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 printable ASCII characters.');
-    const from = walletOf(c.env, fromReaderId);
-    const to = walletOf(c.env, toReaderId);
-    const [fromExists, toExists] = await Promise.all([from.exists(), to.exists()]);
-    if (!fromExists) return jsonError(c, 404, 'reader_not_found', 'No reader with this id.', { field: 'readerId' });
-    if (!toExists) return jsonError(c, 404, 'reader_not_found', 'No reader with the id toReaderId.', { field: 'toReaderId' });
-
-    const transferId = await transferIdOf(fromReaderId, key);
-    const moved = await transferBalance(c.env, { fromReaderId, toReaderId, transferId });
-    if (!moved.ok) {
-      return moved.reason === 'transfer_conflict'
-        ? jsonError(c, 409, 'idempotency_conflict', 'This Idempotency-Key was already used to move this reader’s money to another reader.')
-        : jsonError(c, 400, moved.reason, 'The move could not be made; nothing was moved.');
-    }
-    if (moved.state === 'returned') {
-      return jsonError(c, 400, 'balance_limit', 'The move would take the receiver’s balance over its limit; the money stayed with the sender.', { field: 'toReaderId' });
-    }
-    const [fromBalanceMicros, toBalanceMicros] = (await Promise.all([from.summary(), to.summary()])).map((s) => s.balanceMicros) as [number, number];
-    if (!moved.duplicate) {
-      await recordChange(c, {
-        action: 'reader.move',
-        readerId: fromReaderId,
-        before: JSON.stringify({ fromBalanceMicros: fromBalanceMicros + moved.movedMicros, toBalanceMicros: toBalanceMicros - moved.movedMicros }),
-        after: JSON.stringify({ fromBalanceMicros, toBalanceMicros }),
-        detail: { toReaderId, movedMicros: moved.movedMicros, reason, transferId, ...(key ? { idempotencyKey: key } : {}) },
-      });
-    }
-    return c.json({ movedMicros: moved.movedMicros, fromBalanceMicros, toBalanceMicros, transferId });
+    const moved = await moveBalance(c, { fromReaderId, toReaderId, reason, key });
+    if (!moved.ok) return jsonError(c, moved.status, moved.error, moved.message, moved.field ? { field: moved.field } : {});
+    return c.json({ movedMicros: moved.movedMicros, fromBalanceMicros: moved.fromBalanceMicros, toBalanceMicros: moved.toBalanceMicros, transferId: moved.transferId });
   },
 );

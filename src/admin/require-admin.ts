@@ -5,8 +5,7 @@ import { jsonError } from '../http/json-errors';
 import { apiKeyDigest, looksLikeApiKey } from '../publishers/api-key';
 import { publisherRegistry } from '../publishers/publisher-stub';
 import type { AdminActor } from './admin-actor';
-import { isAdminToken } from './admin-session';
-import { sessionOf } from './admin-session';
+import { consoleActorOf, isAdminToken } from './admin-session';
 import { slowDownWrongToken } from './sign-in-throttle';
 
 const UNSAFE = /^(POST|PUT|PATCH|DELETE)$/;
@@ -16,7 +15,8 @@ const UNSAFE = /^(POST|PUT|PATCH|DELETE)$/;
  * publisher's API key (looked up by its digest in the publisher registry on every call,
  * so a revoked key fails at once), or the console's session cookie (a signed-in
  * browser). With no ADMIN_TOKEN set, nobody is an admin. The admin token is compared in
- * constant time; a wrong token or key is answered slowly.
+ * constant time; a wrong token or key is answered slowly. A console cookie of one of a
+ * publisher's people makes them that publisher's actor, scoped as its keys are.
  *
  * The cookie is SameSite=Strict, so a browser never sends it with a request started by
  * another site; a change made with the cookie must also come from this very origin
@@ -27,12 +27,12 @@ export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
   if (!expected) return jsonError(c, 401, 'admin_disabled', 'Admin calls are refused: ADMIN_TOKEN is not set on this worker.');
 
   if (!c.req.header('authorization')) {
-    const sessionId = await sessionOf(c);
-    if (sessionId) {
+    const actor = await consoleActorOf(c);
+    if (actor) {
       if (UNSAFE.test(c.req.method) && !sameOrigin(c.req.raw)) {
         return jsonError(c, 403, 'cross_site_request', 'A change made with the console cookie must come from the console itself.');
       }
-      c.set('admin', { via: 'console', sessionId });
+      c.set('admin', actor);
       return next();
     }
   }

@@ -14,13 +14,19 @@ const ACTIONS: Record<AuditEntry['action'], string> = {
   'reader.lookup': 'reader looked up',
   'crawler.link': 'crawler linked to a wallet',
   'crawler.unlink': 'crawler unlinked',
+  'publisher.invite.create': 'person invited',
+  'publisher.person.join': 'invite accepted, passkey made',
+  'publisher.host.claim': 'host claimed',
+  'publisher.host.verify': 'host added',
 };
 
 function who(entry: AuditEntry): string {
   const how =
     entry.actor?.type === 'publisher_key'
       ? `${entry.actor.publisherName}'s API key “${entry.actor.keyName}” (${entry.actor.keyId})`
-      : entry.via === 'console'
+      : entry.actor?.type === 'person'
+        ? `${entry.actor.personName} of ${entry.actor.publisherName} (${entry.actor.role}), console`
+        : entry.via === 'console'
         ? `operator, console session ${entry.sessionId?.slice(0, 8) ?? ''}`
         : 'operator, API (admin token)';
   return entry.client && entry.client !== 'unknown' ? `${how} from ${entry.client}` : how;

@@ -1,8 +1,11 @@
-import type { Child } from 'hono/jsx';
+import { useContext, type Child } from 'hono/jsx';
 import { raw } from 'hono/html';
+import { ViewerContext } from './admin-viewer';
 
 /** The console's page frame. Its style and script carry the CSP nonce: the page needs no 'unsafe-inline'. */
-export function AdminLayout(props: { title: string; nonce: string; signedIn: boolean; children: Child; script?: string }) {
+export function AdminLayout(props: { title: string; nonce: string; signedIn: boolean; children: Child; script?: string; scriptSrc?: string }) {
+  const viewer = useContext(ViewerContext);
+  const person = viewer?.kind === 'person' ? viewer : null;
   return (
     <>
       {/* Without a doctype the page renders in quirks mode (forms grow a bottom margin, among other things). */}
@@ -21,9 +24,23 @@ export function AdminLayout(props: { title: string; nonce: string; signedIn: boo
           {props.signedIn ? (
             <nav>
               <a href="/__paywall/admin">Sites</a>
-              <a href="/__paywall/admin/publishers">Publishers</a>
+              {person ? (
+                <a href={`/__paywall/admin/publishers/${person.publisherId}`}>{person.publisherName}</a>
+              ) : (
+                <>
+                  <a href="/__paywall/admin/publishers">Publishers</a>
+                  <a href="/__paywall/admin/readers">Readers</a>
+                </>
+              )}
               <a href="/__paywall/admin/audit">Audit log</a>
-              <a href="/__paywall/admin/debts">Wallets in debt</a>
+              {person ? null : <a href="/__paywall/admin/debts">Wallets in debt</a>}
+              {person ? (
+                <span class="who" data-testid="signed-in-as">
+                  {person.personName}
+                </span>
+              ) : (
+                <span class="who">Operator</span>
+              )}
               <form method="post" action="/__paywall/admin/sign-out" class="inline">
                 <button type="submit" class="link">Sign out</button>
               </form>
@@ -32,6 +49,7 @@ export function AdminLayout(props: { title: string; nonce: string; signedIn: boo
         </header>
         <main>{props.children}</main>
         {props.script ? <script nonce={props.nonce}>{raw(props.script)}</script> : null}
+        {props.scriptSrc ? <script nonce={props.nonce} src={props.scriptSrc} defer /> : null}
       </body>
       </html>
     </>
@@ -45,7 +63,18 @@ body { margin: 0; background: #f4f4f1; color: #1a1a1a; }
   background: #1e293b; color: #fff; padding: .6rem 1.25rem; }
 .top a, .top .link { color: #fff; }
 .brand { font-weight: 700; text-decoration: none; }
-nav { display: flex; gap: 1.25rem; align-items: center; line-height: 1.5; }
+nav { display: flex; flex-wrap: wrap; gap: .25rem 1.25rem; align-items: center; line-height: 1.5; }
+.who { color: #cbd5e1; font-size: .9rem; }
+.once { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .9rem; word-break: break-all; background: #fffbeb; border: 1px solid #f59e0b; border-radius: .4rem; padding: .6rem .75rem; }
+textarea { font: inherit; padding: .45rem; border: 1px solid #767676; border-radius: .35rem; box-sizing: border-box; width: 100%; min-height: 5rem; }
+details.break-glass { margin-top: 1.25rem; border-top: 1px solid #e2e2dc; padding-top: .75rem; }
+details.break-glass summary { cursor: pointer; font-weight: 600; }
+.claim { border-top: 1px solid #e2e2dc; margin-top: 1rem; padding-top: .5rem; }
+label.check { display: flex; gap: .5rem; align-items: center; font-weight: 400; margin-top: .6rem; }
+label.check input { min-height: 0; width: 1.1rem; height: 1.1rem; }
+.field-row { display: flex; flex-wrap: wrap; gap: .75rem; align-items: end; }
+.field-row > div { flex: 1 1 12rem; }
+.field-row input, .field-row select { width: 100%; }
 main { max-width: 68rem; margin: 0 auto; padding: 1.25rem 1rem 3rem; }
 h1 { font-size: 1.6rem; margin: .25rem 0 .75rem; }
 h2 { font-size: 1.2rem; margin: 0 0 .75rem; }
@@ -60,7 +89,7 @@ button.small { min-height: 32px; padding: .2rem .55rem; font-size: .85rem; }
 button.danger { border-color: #b91c1c; background: #fff; color: #b91c1c; }
 button.link { display: inline; background: none; border: 0; padding: 0; min-height: 0; font-weight: 400; line-height: 1.5; text-decoration: underline; }
 button:disabled { opacity: .4; cursor: default; }
-button:focus-visible, a:focus-visible, input:focus-visible, select:focus-visible { outline: 3px solid #f59e0b; outline-offset: 2px; }
+button:focus-visible, a:focus-visible, input:focus-visible, select:focus-visible, textarea:focus-visible, summary:focus-visible { outline: 3px solid #f59e0b; outline-offset: 2px; }
 form.inline { display: inline; }
 label { display: block; font-weight: 600; margin: .5rem 0 .25rem; }
 input, select { font: inherit; min-height: 40px; padding: .45rem; border: 1px solid #767676; border-radius: .35rem; box-sizing: border-box; background: #fff; }

@@ -1,3 +1,4 @@
+import type { Child } from 'hono/jsx';
 import type { Owed } from '../publishers/amount-owed';
 import type { Publisher } from '../publishers/publisher-types';
 import { AdminLayout } from './admin-layout';
@@ -6,14 +7,14 @@ import { formatUsd } from './format';
 export type PublisherRow = { publisher: Publisher; owed: Owed | null };
 
 /** Publishers, what each is owed, and their monthly statements to download (the operator's view). */
-export function PublishersPage(props: { nonce: string; rows: PublisherRow[]; months: string[] }) {
+export function PublishersPage(props: { nonce: string; rows: PublisherRow[]; months: string[]; newForm?: Child }) {
   return (
     <AdminLayout title="Publishers" nonce={props.nonce} signedIn>
       <h1>Publishers</h1>
       <div class="card">
         <h2>What each publisher is owed</h2>
         {props.rows.length === 0 ? (
-          <p class="muted">No publisher yet: create one with POST /__paywall/api/admin/publishers.</p>
+          <p class="muted">No publisher yet: create one below.</p>
         ) : (
           <table data-testid="publishers">
             <thead>
@@ -30,7 +31,7 @@ export function PublishersPage(props: { nonce: string; rows: PublisherRow[]; mon
               {props.rows.map(({ publisher: p, owed }) => (
                 <tr data-testid={`publisher-${p.publisherId}`}>
                   <td>
-                    {p.name}
+                    <a href={`/__paywall/admin/publishers/${p.publisherId}`}>{p.name}</a>
                     <br />
                     <code class="small">{p.publisherId}</code>
                   </td>
@@ -65,6 +66,7 @@ export function PublishersPage(props: { nonce: string; rows: PublisherRow[]; mon
           POST /__paywall/api/admin/publishers/&lt;id&gt;/payouts.
         </p>
       </div>
+      {props.newForm ?? null}
     </AdminLayout>
   );
 }

@@ -1,10 +1,27 @@
+import { PASSKEYS_SCRIPT_PATH } from './passkeys-script';
 import { AdminLayout } from './admin-layout';
 
+const CONSOLE_PASSKEYS = '/__paywall/admin/passkeys';
+
+/**
+ * The console's sign-in: a publisher's people with their passkey; the operator with the
+ * admin token (the break-glass way in, folded away unless it is what failed).
+ */
 export function SignInPage(props: { nonce: string; next: string; error?: string }) {
   return (
-    <AdminLayout title="Sign in" nonce={props.nonce} signedIn={false}>
+    <AdminLayout title="Sign in" nonce={props.nonce} signedIn={false} scriptSrc={PASSKEYS_SCRIPT_PATH}>
       <div class="card narrow">
         <h1>Sign in</h1>
+        <p class="muted">Sign in with the passkey you made when you accepted your invite.</p>
+        <p class="alert" role="alert" data-passkey-error hidden />
+        <div class="actions">
+          <button type="button" data-passkey-action="sign-in" data-passkey-endpoint={CONSOLE_PASSKEYS} data-next={props.next}>
+            Sign in with a passkey
+          </button>
+        </div>
+        <p class="muted small">No passkey yet? Ask your publisher's owner, or the operator, for an invite link.</p>
+        <details class="break-glass" open={props.error ? true : undefined}>
+          <summary>Operator: sign in with the admin token</summary>
         <p class="muted">Paste the admin token: the <code>ADMIN_TOKEN</code> secret of this worker (in the local demo, <code>demo-admin-token</code>).</p>
         {props.error ? (
           <p class="alert" role="alert" id="sign-in-error">
@@ -20,14 +37,14 @@ export function SignInPage(props: { nonce: string; next: string; error?: string 
             name="token"
             type="password"
             autocomplete="current-password"
-            autofocus
             aria-invalid={props.error ? 'true' : undefined}
             aria-describedby={props.error ? 'sign-in-error' : undefined}
           />
           <div class="actions">
-            <button type="submit">Sign in</button>
+            <button type="submit" class="secondary">Sign in with the token</button>
           </div>
         </form>
+        </details>
       </div>
     </AdminLayout>
   );

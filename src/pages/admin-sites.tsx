@@ -1,15 +1,24 @@
 import type { AuditEntry } from '../admin/admin-audit';
+import { useContext } from 'hono/jsx';
 import { AdminLayout } from './admin-layout';
+import { ViewerContext } from './admin-viewer';
 import { AuditTable } from './admin-audit';
 
-export function SitesPage(props: { nonce: string; hosts: string[]; truncated: boolean; recent: AuditEntry[]; hostError?: string; hostValue?: string }) {
+export function SitesPage(props: { nonce: string; hosts: string[]; truncated: boolean; recent: AuditEntry[]; hostError?: string; hostValue?: string; welcome?: boolean }) {
+  const viewer = useContext(ViewerContext);
+  const person = viewer?.kind === 'person' ? viewer : null;
   return (
     <AdminLayout title="Sites" nonce={props.nonce} signedIn>
-      <h1>Sites</h1>
+      <h1>{person ? `Sites of ${person.publisherName}` : 'Sites'}</h1>
+      {props.welcome && person ? (
+        <p class="notice" role="status">
+          Welcome, {person.personName}. Your passkey is saved: next time, sign in with it.
+        </p>
+      ) : null}
       <div class="card">
-        <h2>Sites in KV</h2>
+        <h2>{person ? 'Your hosts' : 'Sites in KV'}</h2>
         {props.hosts.length === 0 ? (
-          <p class="muted">No site yet: create one below.</p>
+          <p class="muted">No site yet: {person ? 'add a host on your publisher page.' : 'create one below.'}</p>
         ) : (
           <table data-testid="sites">
             <thead>
@@ -42,6 +51,7 @@ export function SitesPage(props: { nonce: string; hosts: string[]; truncated: bo
         )}
         {props.truncated ? <p class="muted small">Only the first {props.hosts.length} sites are listed; open any other by its host below.</p> : null}
       </div>
+      {person ? null : (
       <div class="card">
         <h2>Open or create a site</h2>
         <form method="get" action="/__paywall/admin/sites" novalidate>
@@ -65,6 +75,7 @@ export function SitesPage(props: { nonce: string; hosts: string[]; truncated: bo
           ) : null}
         </form>
       </div>
+      )}
       <div class="card">
         <h2>Recent changes</h2>
         <AuditTable entries={props.recent} />

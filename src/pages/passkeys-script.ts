@@ -4,6 +4,10 @@
  * `parseRequestOptionsFromJSON`, `credential.toJSON()`), so no client library is needed;
  * the server side is @simplewebauthn/server. Served as a file so that the CSP can stay
  * `script-src 'self'` with no inline script.
+ *
+ * The console on the admin host uses it too: a button's `data-passkey-endpoint` names
+ * where its JSON calls go (the wallet's `/__paywall/account/passkeys` when absent), and
+ * `data-invite` is sent with a registration (the invite being accepted).
  */
 export const PASSKEYS_SCRIPT_PATH = '/__paywall/assets/passkeys-v1.js';
 
@@ -21,20 +25,22 @@ export const PASSKEYS_SCRIPT = `(() => {
     box.hidden = false;
   };
   const supported = () => typeof PublicKeyCredential === 'function' && typeof PublicKeyCredential.parseCreationOptionsFromJSON === 'function';
+  const base = (button) => button.dataset.passkeyEndpoint || '/__paywall/account/passkeys';
+  const extra = (button) => (button.dataset.invite ? { invite: button.dataset.invite } : {});
   const flows = {
     async 'sign-in'(button) {
-      const start = await post('/__paywall/account/passkeys/sign-in-options');
+      const start = await post(base(button) + '/sign-in-options');
       if (!start.ok) return show(button, start.data.message || 'Sign-in is not available right now.');
       const credential = await navigator.credentials.get({ publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(start.data.options) });
-      const done = await post('/__paywall/account/passkeys/sign-in', { response: credential.toJSON(), next: button.dataset.next || '' });
+      const done = await post(base(button) + '/sign-in', { response: credential.toJSON(), next: button.dataset.next || '' });
       if (!done.ok) return show(button, done.data.message || 'That passkey did not sign you in.');
       location.assign(done.data.next);
     },
     async register(button) {
-      const start = await post('/__paywall/account/passkeys/register-options');
+      const start = await post(base(button) + '/register-options', extra(button));
       if (!start.ok) return show(button, start.data.message || 'A passkey cannot be added right now.');
       const credential = await navigator.credentials.create({ publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(start.data.options) });
-      const done = await post('/__paywall/account/passkeys/register', { response: credential.toJSON(), next: button.dataset.next || '' });
+      const done = await post(base(button) + '/register', { ...extra(button), response: credential.toJSON(), next: button.dataset.next || '' });
       if (!done.ok) return show(button, done.data.message || 'The passkey was not saved.');
       location.assign(done.data.next);
     },

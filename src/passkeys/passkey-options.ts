@@ -14,6 +14,7 @@ import {
 export function registrationOptions(args: {
   rpID: string;
   rpName: string;
+  /** The user handle: the reader id, or for the console (src/admin/console-passkeys.ts) the person id. */
   readerId: string;
   existingCredentialIds: string[];
   /** Shown by the browser's passkey manager beside the site; defaults to the wallet's name. */

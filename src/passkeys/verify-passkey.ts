@@ -1,19 +1,12 @@
-import {
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type RegistrationResponseJSON,
-} from '@simplewebauthn/server';
-import { z } from 'zod';
 import { isReaderId } from '../reader/reader-token';
 import { walletOf } from '../wallet/wallet-stub';
 import { openChallenge } from './challenge-cookie';
+import { checkAuthentication, checkRegistration, parseAuthentication, parseRegistration, userHandleText } from './webauthn';
 
 /**
- * Verifying what the browser sent back from `navigator.credentials.create()` / `.get()`.
- * Everything the client sends is untrusted: its shape is checked with zod first, and
- * whatever @simplewebauthn/server throws on (bad base64, bad CBOR, wrong origin or RP
- * ID, bad signature) is a refusal, so that no request body can make a 500.
+ * Verifying what the browser sent back from `navigator.credentials.create()` / `.get()`
+ * for a reader's wallet: the WebAuthn checks are webauthn.ts's (shared with the
+ * console's people); the passkeys, and the single use of each challenge, are the wallet's.
  */
 export type RegistrationResult = { ok: true; credentialId: string } | { ok: false; reason: RegistrationRefusal };
 export type RegistrationRefusal =
@@ -30,76 +23,31 @@ export type SignInRefusal = 'malformed' | 'bad_challenge' | 'unknown_credential'
 
 export const MAX_PASSKEY_NAME = 60;
 
-const b64url = (max: number) => z.string().min(1).max(max).regex(/^[A-Za-z0-9_-]+={0,2}$/);
-// A credential id is at most 1023 bytes (WebAuthn §5.8.3), so at most 1364 base64url characters.
-const credentialId = b64url(1400);
-const common = {
-  id: credentialId,
-  rawId: credentialId,
-  type: z.literal('public-key'),
-  authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
-  clientExtensionResults: z.record(z.string(), z.unknown()),
-};
-
-const registrationResponse = z.object({
-  ...common,
-  response: z.object({
-    clientDataJSON: b64url(8192),
-    attestationObject: b64url(32768),
-    transports: z.array(z.string().max(32)).max(10).optional(),
-  }),
-});
-
-const authenticationResponse = z.object({
-  ...common,
-  response: z.object({
-    clientDataJSON: b64url(8192),
-    authenticatorData: b64url(8192),
-    signature: b64url(2048),
-    // A discoverable credential always returns it, and it names the wallet.
-    userHandle: b64url(200),
-  }),
-});
-
 export async function verifyPasskeyRegistration(
   env: Env,
   args: { response: unknown; sealedChallenge: unknown; expectedOrigin: string; rpID: string; readerId: string; name?: string },
   now = Date.now(),
 ): Promise<RegistrationResult> {
-  const parsed = registrationResponse.safeParse(args.response);
-  if (!parsed.success) return { ok: false, reason: 'malformed' };
+  const parsed = parseRegistration(args.response);
+  if (!parsed) return { ok: false, reason: 'malformed' };
   const sealed = await openChallenge(env, args.sealedChallenge, 'register', now);
   // The challenge was issued to this reader's session: another reader cannot finish it.
   if (!sealed || sealed.readerId !== args.readerId) return { ok: false, reason: 'bad_challenge' };
-
-  let info;
-  try {
-    const verified = await verifyRegistrationResponse({
-      response: parsed.data as RegistrationResponseJSON,
-      expectedChallenge: sealed.challenge,
-      expectedOrigin: args.expectedOrigin,
-      expectedRPID: args.rpID,
-      // The options ask for user verification as 'preferred', so its absence is not a refusal.
-      requireUserVerification: false,
-    });
-    if (!verified.verified) return { ok: false, reason: 'not_verified' };
-    info = verified.registrationInfo;
-  } catch {
-    return { ok: false, reason: 'not_verified' };
-  }
+  const info = await checkRegistration({ response: parsed, expectedChallenge: sealed.challenge, expectedOrigin: args.expectedOrigin, rpID: args.rpID });
+  if (!info) return { ok: false, reason: 'not_verified' };
 
   const result = await walletOf(env, args.readerId).addPasskey({
-    id: info.credential.id,
-    publicKey: info.credential.publicKey,
-    counter: info.credential.counter,
-    transports: parsed.data.response.transports ?? [],
-    deviceType: info.credentialDeviceType,
-    backedUp: info.credentialBackedUp,
+    id: info.id,
+    publicKey: info.publicKey,
+    counter: info.counter,
+    transports: info.transports,
+    deviceType: info.deviceType,
+    backedUp: info.backedUp,
     name: passkeyName(args.name),
     challenge: sealed.challenge,
     challengeExpiresAt: sealed.expiresAt,
   });
-  return result.ok ? { ok: true, credentialId: info.credential.id } : { ok: false, reason: result.reason };
+  return result.ok ? { ok: true, credentialId: info.id } : { ok: false, reason: result.reason };
 }
 
 export async function verifyPasskeySignIn(
@@ -107,35 +55,21 @@ export async function verifyPasskeySignIn(
   args: { response: unknown; sealedChallenge: unknown; expectedOrigin: string; rpID: string },
   now = Date.now(),
 ): Promise<SignInResult> {
-  const parsed = authenticationResponse.safeParse(args.response);
-  if (!parsed.success) return { ok: false, reason: 'malformed' };
+  const parsed = parseAuthentication(args.response);
+  if (!parsed) return { ok: false, reason: 'malformed' };
   const sealed = await openChallenge(env, args.sealedChallenge, 'sign-in', now);
   if (!sealed) return { ok: false, reason: 'bad_challenge' };
-  const readerId = readerIdOf(parsed.data.response.userHandle);
+  const handle = userHandleText(parsed.response.userHandle);
+  const readerId = handle !== null && isReaderId(handle) ? handle : null;
   if (!readerId) return { ok: false, reason: 'unknown_credential' };
 
   const wallet = walletOf(env, readerId);
-  const stored = await wallet.passkeyFor(parsed.data.id);
+  const stored = await wallet.passkeyFor(parsed.id);
   if (!stored) return { ok: false, reason: 'unknown_credential' };
-  const credential = { id: stored.id, publicKey: new Uint8Array(stored.publicKey), counter: stored.counter, transports: stored.transports };
-
-  let newCounter: number;
-  let backedUp: boolean;
-  try {
-    const verified = await verifyAuthenticationResponse({
-      response: parsed.data as AuthenticationResponseJSON,
-      expectedChallenge: sealed.challenge,
-      expectedOrigin: args.expectedOrigin,
-      expectedRPID: args.rpID,
-      credential,
-      requireUserVerification: false,
-    });
-    if (!verified.verified) return { ok: false, reason: 'not_verified' };
-    newCounter = verified.authenticationInfo.newCounter;
-    backedUp = verified.authenticationInfo.credentialBackedUp;
-  } catch {
-    return { ok: false, reason: 'not_verified' };
-  }
+  const credential = { id: stored.id, publicKey: new Uint8Array(stored.publicKey), counter: stored.counter, transports: stored.transports ?? [] };
+  const checked = await checkAuthentication({ response: parsed, expectedChallenge: sealed.challenge, expectedOrigin: args.expectedOrigin, rpID: args.rpID, credential });
+  if (!checked) return { ok: false, reason: 'not_verified' };
+  const { newCounter, backedUp } = checked;
 
   const used = await wallet.usePasskey({
     credentialId: credential.id,
@@ -145,17 +79,6 @@ export async function verifyPasskeySignIn(
     challengeExpiresAt: sealed.expiresAt,
   });
   return used.ok ? { ok: true, readerId } : { ok: false, reason: used.reason };
-}
-
-/** The reader a user handle names (registrationOptions sets it to the reader id's UTF-8), or null. */
-function readerIdOf(userHandle: string): string | null {
-  try {
-    const bin = atob(userHandle.replace(/=+$/, '').replace(/-/g, '+').replace(/_/g, '/'));
-    const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)));
-    return isReaderId(text) ? text : null;
-  } catch {
-    return null;
-  }
 }
 
 function passkeyName(name: string | undefined): string {

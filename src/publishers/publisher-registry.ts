@@ -1,7 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { migrate } from '../storage/migrations';
 import { publisherSchema } from './publisher-schema';
-import type { ApiKeyInfo, KeyHolder, NewKey, Payout, Publisher } from './publisher-types';
+import type { ApiKeyInfo, HostClaim, InviteInfo, KeyHolder, NewKey, OpenInvite, Payout, Person, PersonHolder, PersonPasskey, Publisher, Role } from './publisher-types';
 
 /** A key's last use is written at most this often: it says "in use lately", not every call. */
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -122,6 +122,184 @@ export class PublisherRegistry extends DurableObject<Env> {
       )
       .toArray()
       .map((r) => ({ payoutId: r.id, amountMicros: r.amount_micros, paidOn: r.paid_on, reference: r.reference, recordedAt: iso(r.recorded_at)! }));
+  }
+
+  // ---- Hosts claimed, proved, or added by the operator ------------------------------
+
+  /**
+   * A claim on a host no publisher owns: a token its origin must serve. Claiming twice
+   * answers the same token. Several publishers may claim one host; the first to prove it wins.
+   */
+  async claimHost(publisherId: string, host: string, token: string): Promise<{ ok: true; claim: HostClaim } | { ok: false; reason: 'no_such_publisher' | 'host_taken' | 'already_yours' }> {
+    if (!this.exists(publisherId)) return { ok: false, reason: 'no_such_publisher' };
+    const owner = await this.ownerOfHost(host);
+    if (owner) return { ok: false, reason: owner === publisherId ? 'already_yours' : 'host_taken' };
+    const now = Date.now();
+    this.sql.exec('INSERT OR IGNORE INTO host_claims (publisher_id, host, token, created_at) VALUES (?, ?, ?, ?)', publisherId, host, token, now);
+    return { ok: true, claim: this.claimRow(publisherId, host)! };
+  }
+
+  async claims(publisherId: string): Promise<HostClaim[]> {
+    return this.sql
+      .exec<{ host: string; token: string; created_at: number }>('SELECT host, token, created_at FROM host_claims WHERE publisher_id = ? ORDER BY created_at, host', publisherId)
+      .toArray()
+      .map((r) => ({ host: r.host, token: r.token, createdAt: iso(r.created_at)! }));
+  }
+
+  async claimOf(publisherId: string, host: string): Promise<HostClaim | null> {
+    return this.claimRow(publisherId, host);
+  }
+
+  /** The host becomes the publisher's (proved, or vouched for by the operator); every claim on it ends. */
+  async addHost(publisherId: string, host: string): Promise<{ ok: true } | { ok: false; reason: 'no_such_publisher' | 'host_taken' | 'already_yours' }> {
+    if (!this.exists(publisherId)) return { ok: false, reason: 'no_such_publisher' };
+    const owner = await this.ownerOfHost(host);
+    if (owner) return { ok: false, reason: owner === publisherId ? 'already_yours' : 'host_taken' };
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec('INSERT INTO publisher_hosts (host, publisher_id, added_at) VALUES (?, ?, ?)', host, publisherId, Date.now());
+      this.sql.exec('DELETE FROM host_claims WHERE host = ?', host);
+    });
+    return { ok: true };
+  }
+
+  private claimRow(publisherId: string, host: string): HostClaim | null {
+    const r = this.sql.exec<{ host: string; token: string; created_at: number }>('SELECT host, token, created_at FROM host_claims WHERE publisher_id = ? AND host = ?', publisherId, host).toArray()[0];
+    return r ? { host: r.host, token: r.token, createdAt: iso(r.created_at)! } : null;
+  }
+
+  // ---- People, their passkeys and invites -------------------------------------------
+
+  /** An invite for one person to join the publisher; only the code's digest is kept. */
+  async createInvite(input: { inviteId: string; digest: string; publisherId: string; name: string; role: Role; expiresAt: number }): Promise<{ ok: true; invite: InviteInfo } | { ok: false; reason: 'no_such_publisher' }> {
+    if (!this.exists(input.publisherId)) return { ok: false, reason: 'no_such_publisher' };
+    const now = Date.now();
+    this.sql.exec(
+      'INSERT INTO invites (id, digest, publisher_id, name, role, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      input.inviteId, input.digest, input.publisherId, input.name, input.role, now, input.expiresAt,
+    );
+    return { ok: true, invite: { inviteId: input.inviteId, name: input.name, role: input.role, createdAt: iso(now)!, expiresAt: iso(input.expiresAt)!, usedAt: null } };
+  }
+
+  /** The invite with this digest while it is unused and unexpired, or null. Reading it does not use it. */
+  async openInvite(digest: string): Promise<OpenInvite | null> {
+    const row = this.openInviteRow(digest, Date.now());
+    return row ? { inviteId: row.id, publisherId: row.publisher_id, publisherName: row.publisher_name, name: row.name, role: row.role, expiresAt: iso(row.expires_at)! } : null;
+  }
+
+  async invites(publisherId: string): Promise<InviteInfo[]> {
+    return this.sql
+      .exec<{ id: string; name: string; role: Role; created_at: number; expires_at: number; used_at: number | null }>(
+        'SELECT id, name, role, created_at, expires_at, used_at FROM invites WHERE publisher_id = ? ORDER BY created_at DESC, id LIMIT 50',
+        publisherId,
+      )
+      .toArray()
+      .map((r) => ({ inviteId: r.id, name: r.name, role: r.role, createdAt: iso(r.created_at)!, expiresAt: iso(r.expires_at)!, usedAt: iso(r.used_at) }));
+  }
+
+  /**
+   * Accepting an invite: the person is made with their first passkey, the invite is used
+   * up and the challenge consumed, all in one write, so that of two requests carrying the
+   * same invite only the first makes anyone.
+   */
+  async acceptInvite(input: {
+    digest: string;
+    personId: string;
+    passkey: PersonPasskey & { backedUp: boolean };
+    challenge: string;
+    challengeExpiresAt: number;
+  }): Promise<{ ok: true; holder: PersonHolder } | { ok: false; reason: 'invite_invalid' | 'challenge_used' | 'already_registered' }> {
+    const now = Date.now();
+    const invite = this.openInviteRow(input.digest, now);
+    if (!invite) return { ok: false, reason: 'invite_invalid' };
+    if (this.sql.exec('SELECT 1 FROM person_passkeys WHERE id = ?', input.passkey.id).toArray().length) return { ok: false, reason: 'already_registered' };
+    if (!this.consumeChallenge(input.challenge, input.challengeExpiresAt, now)) return { ok: false, reason: 'challenge_used' };
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec('INSERT INTO people (id, publisher_id, name, role, created_at) VALUES (?, ?, ?, ?, ?)', input.personId, invite.publisher_id, invite.name, invite.role, now);
+      const k = input.passkey;
+      this.sql.exec(
+        'INSERT INTO person_passkeys (id, person_id, public_key, counter, transports, backed_up, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        k.id, input.personId, k.publicKey, k.counter, JSON.stringify(k.transports), k.backedUp ? 1 : 0, now,
+      );
+      this.sql.exec('UPDATE invites SET used_at = ?, person_id = ? WHERE id = ?', now, input.personId, invite.id);
+    });
+    return { ok: true, holder: this.personHolderOf(input.personId)! };
+  }
+
+  /** A passkey of a person who is still one of a publisher's people, or null. */
+  async personPasskey(credentialId: string): Promise<{ personId: string; passkey: PersonPasskey } | null> {
+    const row = this.sql
+      .exec<{ id: string; person_id: string; public_key: ArrayBuffer; counter: number; transports: string }>(
+        `SELECT k.id, k.person_id, k.public_key, k.counter, k.transports FROM person_passkeys k JOIN people p ON p.id = k.person_id
+         WHERE k.id = ? AND p.removed_at IS NULL`,
+        credentialId,
+      )
+      .toArray()[0];
+    if (!row) return null;
+    return { personId: row.person_id, passkey: { id: row.id, publicKey: new Uint8Array(row.public_key), counter: row.counter, transports: JSON.parse(row.transports) as string[] } };
+  }
+
+  /** A verified sign-in: the counter is recorded and the challenge consumed in one write. */
+  async usePersonPasskey(use: {
+    personId: string;
+    credentialId: string;
+    newCounter: number;
+    challenge: string;
+    challengeExpiresAt: number;
+  }): Promise<{ ok: true; holder: PersonHolder } | { ok: false; reason: 'unknown_credential' | 'counter_not_increased' | 'challenge_used' }> {
+    const now = Date.now();
+    const key = this.sql.exec<{ counter: number }>('SELECT counter FROM person_passkeys WHERE id = ? AND person_id = ?', use.credentialId, use.personId).toArray()[0];
+    const holder = this.personHolderOf(use.personId);
+    if (!key || !holder) return { ok: false, reason: 'unknown_credential' };
+    if ((use.newCounter > 0 || key.counter > 0) && use.newCounter <= key.counter) return { ok: false, reason: 'counter_not_increased' };
+    if (!this.consumeChallenge(use.challenge, use.challengeExpiresAt, now)) return { ok: false, reason: 'challenge_used' };
+    this.sql.exec('UPDATE person_passkeys SET counter = ?, last_used_at = ? WHERE id = ?', use.newCounter, now, use.credentialId);
+    return { ok: true, holder };
+  }
+
+  /** Who a console session's person is now, with their publisher's hosts; null once removed. */
+  async personHolder(personId: string): Promise<PersonHolder | null> {
+    return this.personHolderOf(personId);
+  }
+
+  async people(publisherId: string): Promise<Person[]> {
+    return this.sql
+      .exec<{ id: string; publisher_id: string; name: string; role: Role; created_at: number; passkeys: number }>(
+        `SELECT p.id, p.publisher_id, p.name, p.role, p.created_at, (SELECT COUNT(*) FROM person_passkeys k WHERE k.person_id = p.id) AS passkeys
+         FROM people p WHERE p.publisher_id = ? AND p.removed_at IS NULL ORDER BY p.created_at, p.id`,
+        publisherId,
+      )
+      .toArray()
+      .map((r) => ({ personId: r.id, publisherId: r.publisher_id, name: r.name, role: r.role, createdAt: iso(r.created_at)!, passkeys: r.passkeys }));
+  }
+
+  private personHolderOf(personId: string): PersonHolder | null {
+    const row = this.sql
+      .exec<{ id: string; name: string; role: Role; publisher_id: string; publisher_name: string }>(
+        `SELECT p.id, p.name, p.role, p.publisher_id, u.name AS publisher_name FROM people p JOIN publishers u ON u.id = p.publisher_id
+         WHERE p.id = ? AND p.removed_at IS NULL`,
+        personId,
+      )
+      .toArray()[0];
+    if (!row) return null;
+    return { personId: row.id, personName: row.name, role: row.role, publisherId: row.publisher_id, publisherName: row.publisher_name, hosts: this.hostsOf(row.publisher_id) };
+  }
+
+  private openInviteRow(digest: string, now: number) {
+    return this.sql
+      .exec<{ id: string; publisher_id: string; publisher_name: string; name: string; role: Role; expires_at: number }>(
+        `SELECT i.id, i.publisher_id, u.name AS publisher_name, i.name, i.role, i.expires_at FROM invites i JOIN publishers u ON u.id = i.publisher_id
+         WHERE i.digest = ? AND i.used_at IS NULL AND i.expires_at > ?`,
+        digest, now,
+      )
+      .toArray()[0] ?? null;
+  }
+
+  /** Each console challenge counts once; expired ones are forgotten (their cookies no longer open). */
+  private consumeChallenge(challenge: string, expiresAt: number, now: number): boolean {
+    this.sql.exec('DELETE FROM console_challenges WHERE expires_at <= ?', now);
+    if (this.sql.exec('SELECT 1 FROM console_challenges WHERE challenge = ?', challenge).toArray().length) return false;
+    this.sql.exec('INSERT INTO console_challenges (challenge, expires_at) VALUES (?, ?)', challenge, expiresAt);
+    return true;
   }
 
   private insertKey(publisherId: string, key: NewKey, now: number): void {

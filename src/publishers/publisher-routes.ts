@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { recordChange } from '../admin/audit-stub';
 import { HOST } from '../admin/site-routes';
@@ -7,14 +7,14 @@ import { jsonError, validated } from '../http/json-errors';
 import { apiKeyDigest, newApiKey, randomId } from './api-key';
 import { publisherRegistry } from './publisher-stub';
 
-const PUBLISHER_ID = /^pub_[A-Za-z0-9_-]{16}$/;
+export const PUBLISHER_ID = /^pub_[A-Za-z0-9_-]{16}$/;
 const KEY_ID = /^key_[A-Za-z0-9_-]{16}$/;
 export const MAX_HOSTS = 100;
 
 const name = z.string({ error: 'is required, as a string' }).trim().min(1, { error: 'must not be empty' }).max(200, { error: 'must be at most 200 characters' });
 const host = z.string({ error: 'must be a host name' }).regex(HOST, { error: 'must be a lower-case host name, with :port if not the default' });
 
-const newPublisher = z.strictObject({
+export const newPublisher = z.strictObject({
   name,
   hosts: z
     .array(host, { error: 'is required, as an array of host names' })
@@ -36,21 +36,30 @@ async function newKey(keyName: string) {
  * Publishers and their API keys (the scope of each call is checked by admin-scope.ts
  * before these run). A key is shown once, when it is made; only its digest is kept.
  */
+export type CreatedPublisher = { ok: true; publisherId: string; apiKey: string; keyId: string } | { ok: false; status: 400 | 409; error: string; field: string; message: string };
+
+/** The operator makes a publisher with its hosts (no claim needed: the operator vouches) and its first key; the API and the console both. */
+export async function createPublisher(c: Context<AppEnv>, name: string, hosts: string[]): Promise<CreatedPublisher> {
+  const adminHost = (c.env.ADMIN_HOST ?? '').toLowerCase().replace(/:\d*$/, '');
+  const adminAt = hosts.findIndex((h) => h.replace(/:\d*$/, '') === adminHost);
+  if (adminAt >= 0) return { ok: false, status: 400, error: 'invalid_request', field: `hosts.${adminAt}`, message: 'is the admin host' };
+  const publisherId = randomId('pub_');
+  const { apiKey, key } = await newKey('first key');
+  const created = await publisherRegistry(c.env).createPublisher({ publisherId, name, hosts, key });
+  if (!created.ok) {
+    const at = hosts.indexOf(created.host);
+    return { ok: false, status: 409, error: 'host_taken', field: `hosts.${at}`, message: `${created.host} belongs to another publisher` };
+  }
+  await recordChange(c, { action: 'publisher.create', publisherId, before: null, after: JSON.stringify({ publisherId, name, hosts, keyId: key.keyId }) });
+  return { ok: true, publisherId, apiKey, keyId: key.keyId };
+}
+
 export const publisherRoutes = new Hono<AppEnv>()
   .post('/publishers', validated('json', newPublisher), async (c) => {
     const { name, hosts } = c.req.valid('json');
-    const adminHost = (c.env.ADMIN_HOST ?? '').toLowerCase().replace(/:\d*$/, '');
-    const adminAt = hosts.findIndex((h) => h.replace(/:\d*$/, '') === adminHost);
-    if (adminAt >= 0) return jsonError(c, 400, 'invalid_request', `hosts.${adminAt}: is the admin host`, { field: `hosts.${adminAt}` });
-    const publisherId = randomId('pub_');
-    const { apiKey, key } = await newKey('first key');
-    const created = await publisherRegistry(c.env).createPublisher({ publisherId, name, hosts, key });
-    if (!created.ok) {
-      const at = hosts.indexOf(created.host);
-      return jsonError(c, 409, 'host_taken', `hosts.${at}: ${created.host} belongs to another publisher`, { field: `hosts.${at}` });
-    }
-    await recordChange(c, { action: 'publisher.create', publisherId, before: null, after: JSON.stringify({ publisherId, name, hosts, keyId: key.keyId }) });
-    return c.json({ publisherId, apiKey, keyId: key.keyId }, 201);
+    const made = await createPublisher(c, name, hosts);
+    if (!made.ok) return jsonError(c, made.status, made.error, `${made.field}: ${made.message}`, { field: made.field });
+    return c.json({ publisherId: made.publisherId, apiKey: made.apiKey, keyId: made.keyId }, 201);
   })
   .get('/publishers', async (c) => c.json({ publishers: await publisherRegistry(c.env).list() }))
   .get('/publishers/:publisherId', async (c) => {

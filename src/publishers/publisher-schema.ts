@@ -3,7 +3,8 @@ import type { DurableObjectSchema } from '../storage/migrations';
 /**
  * The `PublisherRegistry` object's tables (one object for the deployment): publishers,
  * the hosts each owns (a host belongs to one publisher at most), and their API keys,
- * stored as SHA-256 digests only. Append a migration to change them; never edit one that
+ * stored as SHA-256 digests only; the people who sign in to the console for a publisher,
+ * with their passkeys' public keys, and the invites that made them (digests only). Append a migration to change them; never edit one that
  * has shipped.
  */
 export const publisherSchema: DurableObjectSchema = {
@@ -48,6 +49,61 @@ CREATE TABLE payouts (
   reference TEXT NOT NULL,
   recorded_at INTEGER NOT NULL,
   UNIQUE (publisher_id, reference)
+);
+`,
+    },
+    {
+      version: 3,
+      description: "publishers' people, their passkeys, and single-use invites",
+      up: `
+CREATE TABLE people (
+  id TEXT PRIMARY KEY,
+  publisher_id TEXT NOT NULL REFERENCES publishers(id),
+  name TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('owner', 'member')),
+  created_at INTEGER NOT NULL,
+  removed_at INTEGER
+);
+CREATE INDEX people_by_publisher ON people(publisher_id, created_at);
+CREATE TABLE person_passkeys (
+  id TEXT PRIMARY KEY,
+  person_id TEXT NOT NULL REFERENCES people(id),
+  public_key BLOB NOT NULL,
+  counter INTEGER NOT NULL,
+  transports TEXT NOT NULL,
+  backed_up INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  last_used_at INTEGER
+);
+CREATE INDEX person_passkeys_by_person ON person_passkeys(person_id);
+CREATE TABLE invites (
+  id TEXT PRIMARY KEY,
+  digest TEXT NOT NULL UNIQUE,
+  publisher_id TEXT NOT NULL REFERENCES publishers(id),
+  name TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('owner', 'member')),
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  used_at INTEGER,
+  person_id TEXT
+);
+CREATE INDEX invites_by_publisher ON invites(publisher_id, created_at);
+CREATE TABLE console_challenges (
+  challenge TEXT PRIMARY KEY,
+  expires_at INTEGER NOT NULL
+);
+`,
+    },
+    {
+      version: 4,
+      description: 'hosts a publisher has claimed but not yet proved',
+      up: `
+CREATE TABLE host_claims (
+  publisher_id TEXT NOT NULL REFERENCES publishers(id),
+  host TEXT NOT NULL,
+  token TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (publisher_id, host)
 );
 `,
     },

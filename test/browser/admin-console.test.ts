@@ -44,12 +44,13 @@ it('an admin signs in, changes the article price, the demo charges it, and the r
   // The console is served only on the admin host; on the publisher's host it is not there.
   expect((await page.goto(`${harness.demo.baseUrl}/__paywall/admin`))!.status()).toBe(404);
   await page.goto(`${harness.demo.adminUrl}/__paywall/admin`);
+  await page.getByText('Operator: sign in with the admin token').click();
   await page.getByLabel('Admin token').fill('not-the-token');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in with the token' }).click();
   await expect.poll(() => page.getByRole('alert').textContent(), { timeout: 15_000 }).toContain('That is not the admin token');
   await page.screenshot({ path: screenshotPath('admin-sign-in'), fullPage: true });
   await page.getByLabel('Admin token').fill(DEMO_ADMIN_TOKEN);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in with the token' }).click();
   await page.getByRole('heading', { name: 'Sites', exact: true }).waitFor();
   await page.screenshot({ path: screenshotPath('admin-sites.tmp'), fullPage: true });
 

@@ -6,8 +6,9 @@ const harness = useDemoInBrowser();
 it('an admin blocks AI crawlers and lets search engines in free from the site editor; the manifest publishes it', async () => {
   const page = await harness.browser.newPage({ viewport: { width: 1200, height: 900 } });
   await page.goto(`${harness.demo.adminUrl}/__paywall/admin`);
+  await page.getByText('Operator: sign in with the admin token').click();
   await page.getByLabel('Admin token').fill(DEMO_ADMIN_TOKEN);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in with the token' }).click();
   await page.getByRole('heading', { name: 'Sites', exact: true }).waitFor();
   await page.getByRole('link', { name: 'Edit rules of demo.localhost' }).click();
   await page.getByRole('heading', { name: 'Crawlers' }).waitFor();

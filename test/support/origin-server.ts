@@ -21,6 +21,8 @@ import type { TestProject } from 'vitest/node';
  *                       application/http-message-signatures-directory+json
  *   /counted/<id>/directory/<b64url>  the same, counting its fetches per id
  *   /count/<id>         how often /counted/<id>/… was fetched, as JSON
+ *   /serves-token/<token>/.well-known/paywall-verification
+ *                       the token, as an origin proving a host claim does
  *   anything else       200 with JSON describing the request it received
  */
 const counts = new Map<string, number>();
@@ -58,6 +60,10 @@ export function startOrigin(port = 0): Promise<Server> {
       res.write('<!doctype html><html><head><title>Cut short</title></head><body><p>half');
       setTimeout(() => res.destroy(), 20);
       return;
+    const token = /^\/serves-token\/([A-Za-z0-9_-]+)\/\.well-known\/paywall-verification$/.exec(path);
+    if (token) {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      return res.end(`${token[1]}\n`);
     }
     if (path.startsWith('/broken-body')) {
       res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '1000' });

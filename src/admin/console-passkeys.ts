@@ -1,0 +1,167 @@
+import { Hono, type Context } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import type { AppEnv } from '../http/app-types';
+import { hostName } from '../http/hosts';
+import { jsonError } from '../http/json-errors';
+import { sameOriginWrites } from '../http/same-origin-writes';
+import { CHALLENGE_LIFETIME_MS, openChallenge, PERSON_ID, sealChallenge } from '../passkeys/challenge-cookie';
+import { authenticationOptions, registrationOptions } from '../passkeys/passkey-options';
+import { checkAuthentication, checkRegistration, parseAuthentication, parseRegistration, userHandleText } from '../passkeys/webauthn';
+import { apiKeyDigest, randomId } from '../publishers/api-key';
+import { publisherRegistry } from '../publishers/publisher-stub';
+import type { InviteInfo, Role } from '../publishers/publisher-types';
+import { startSession } from './admin-session';
+import { recordChange } from './audit-stub';
+import { signInAllowed } from './sign-in-throttle';
+
+const RP_NAME = 'Paywall console';
+const CHALLENGE_COOKIE = 'console_passkey_challenge';
+const COOKIE_PATH = '/__paywall/admin/passkeys';
+export const CONSOLE_PASSKEYS_PATH = COOKIE_PATH;
+/** An invite code: `inv_` and 32 random bytes, base64url. Only its SHA-256 digest is stored. */
+export const INVITE_CODE = /^inv_[A-Za-z0-9_-]{43}$/;
+
+/** A fresh invite code (shown once, in the link) and the digest the registry keeps. */
+export async function newInviteCode(): Promise<{ code: string; digest: string }> {
+  const code = `inv_${bytes43()}`;
+  return { code, digest: await apiKeyDigest(code) };
+}
+
+function bytes43(): string {
+  return btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+export const INVITE_DAYS = 7;
+
+/**
+ * An invite for one person to join a publisher as owner or member: a single-use code
+ * that expires in 7 days. The link is shown once, to whoever made it; the registry keeps
+ * the code's digest. Scope (the operator, or the publisher's own owner) is the caller's.
+ */
+export async function createInvite(c: Context<AppEnv>, publisherId: string, name: string, role: Role): Promise<{ ok: true; link: string; invite: InviteInfo } | { ok: false }> {
+  const { code, digest } = await newInviteCode();
+  const inviteId = randomId('ivt_');
+  const made = await publisherRegistry(c.env).createInvite({ inviteId, digest, publisherId, name, role, expiresAt: Date.now() + INVITE_DAYS * 86_400_000 });
+  if (!made.ok) return { ok: false };
+  await recordChange(c, { action: 'publisher.invite.create', publisherId, before: null, after: JSON.stringify(made.invite) });
+  return { ok: true, link: `${new URL(c.req.url).origin}/__paywall/admin/join/${code}`, invite: made.invite };
+}
+
+/** The open invite a code names, or null (not a code, unknown, used, or expired). */
+export async function inviteOf(env: Env, code: unknown) {
+  if (typeof code !== 'string' || !INVITE_CODE.test(code)) return null;
+  return publisherRegistry(env).openInvite(await apiKeyDigest(code));
+}
+
+/**
+ * `/__paywall/admin/passkeys/*`, the JSON half of the console's passkeys (the page's
+ * script, passkeys-script.ts with `data-passkey-endpoint`, calls it): accepting an
+ * invite by making a passkey, and signing in with one. The relying party is the admin
+ * host, so these passkeys work nowhere else, and are not the readers' wallet passkeys.
+ * The WebAuthn checks are the wallet's own (src/passkeys/webauthn.ts); the people and
+ * their passkeys are kept in the PublisherRegistry, which makes each challenge and each
+ * invite count once.
+ */
+export const consolePasskeyRoutes = new Hono<AppEnv>()
+  .use('*', sameOriginWrites)
+  .use('*', async (c, next) => {
+    if (!c.env.ADMIN_TOKEN) return jsonError(c, 503, 'admin_disabled', 'Console sign-in is turned off: ADMIN_TOKEN is not set on this worker.');
+    if (!(await signInAllowed(c))) return jsonError(c, 429, 'rate_limited', 'Too many sign-in attempts from your address. Wait a minute, then try again.');
+    return next();
+  })
+  .post('/register-options', async (c) => {
+    const body = await jsonBody(c);
+    const invite = await inviteOf(c.env, body.invite);
+    if (!invite) return jsonError(c, 400, 'invite_invalid', 'This invite link is not valid: it was used already, it expired, or it was mistyped.');
+    const personId = randomId('per_');
+    const options = await registrationOptions({
+      rpID: rpIdOf(c),
+      rpName: RP_NAME,
+      readerId: personId,
+      existingCredentialIds: [],
+      userName: `${invite.name} (${invite.publisherName})`,
+    });
+    await setChallenge(c, await sealChallenge(c.env, { challenge: options.challenge, purpose: 'console-register', personId }));
+    return c.json({ options });
+  })
+  .post('/register', async (c) => {
+    const body = await jsonBody(c);
+    const sealed = await openChallenge(c.env, getCookie(c, CHALLENGE_COOKIE), 'console-register');
+    deleteCookie(c, CHALLENGE_COOKIE, { path: COOKIE_PATH, secure: true });
+    const refuse = (error: string, message: string) => jsonError(c, 400, error, message);
+    const invite = typeof body.invite === 'string' && INVITE_CODE.test(body.invite) ? body.invite : null;
+    if (!invite) return refuse('invite_invalid', 'This invite link is not valid.');
+    const parsed = parseRegistration(body.response);
+    if (!parsed) return refuse('malformed', 'The passkey was not saved. Try again.');
+    if (!sealed?.personId) return refuse('bad_challenge', 'The passkey was not saved: the request took too long. Try again.');
+    const credential = await checkRegistration({ response: parsed, expectedChallenge: sealed.challenge, expectedOrigin: new URL(c.req.url).origin, rpID: rpIdOf(c) });
+    if (!credential) return refuse('not_verified', 'The passkey was not saved. Try again.');
+    const accepted = await publisherRegistry(c.env).acceptInvite({
+      digest: await apiKeyDigest(invite),
+      personId: sealed.personId,
+      passkey: { id: credential.id, publicKey: credential.publicKey, counter: credential.counter, transports: credential.transports, backedUp: credential.backedUp },
+      challenge: sealed.challenge,
+      challengeExpiresAt: sealed.expiresAt,
+    });
+    if (!accepted.ok) {
+      return accepted.reason === 'invite_invalid'
+        ? refuse('invite_invalid', 'This invite link is not valid any more: it was used already, or it expired.')
+        : refuse(accepted.reason, 'The passkey was not saved. Try again.');
+    }
+    const sessionId = await startSession(c, c.env.ADMIN_TOKEN!, accepted.holder.personId);
+    c.set('admin', { via: 'person', sessionId, ...accepted.holder });
+    await recordChange(c, {
+      action: 'publisher.person.join',
+      publisherId: accepted.holder.publisherId,
+      before: null,
+      after: JSON.stringify({ personId: accepted.holder.personId, name: accepted.holder.personName, role: accepted.holder.role, passkey: credential.id }),
+    });
+    return c.json({ ok: true, next: '/__paywall/admin?welcome=1' });
+  })
+  .post('/sign-in-options', async (c) => {
+    const options = await authenticationOptions({ rpID: rpIdOf(c) });
+    await setChallenge(c, await sealChallenge(c.env, { challenge: options.challenge, purpose: 'console-sign-in' }));
+    return c.json({ options });
+  })
+  .post('/sign-in', async (c) => {
+    const body = await jsonBody(c);
+    const sealed = await openChallenge(c.env, getCookie(c, CHALLENGE_COOKIE), 'console-sign-in');
+    deleteCookie(c, CHALLENGE_COOKIE, { path: COOKIE_PATH, secure: true });
+    const refuse = (error: string) => jsonError(c, 401, error, 'That passkey did not sign you in. Try again, or ask for a new invite.');
+    const parsed = parseAuthentication(body.response);
+    if (!parsed) return refuse('malformed');
+    if (!sealed) return refuse('bad_challenge');
+    const personId = userHandleText(parsed.response.userHandle);
+    if (personId === null || !PERSON_ID.test(personId)) return refuse('unknown_credential');
+    const registry = publisherRegistry(c.env);
+    const stored = await registry.personPasskey(parsed.id);
+    if (!stored || stored.personId !== personId) return refuse('unknown_credential');
+    const checked = await checkAuthentication({ response: parsed, expectedChallenge: sealed.challenge, expectedOrigin: new URL(c.req.url).origin, rpID: rpIdOf(c), credential: stored.passkey });
+    if (!checked) return refuse('not_verified');
+    const used = await registry.usePersonPasskey({ personId, credentialId: parsed.id, newCounter: checked.newCounter, challenge: sealed.challenge, challengeExpiresAt: sealed.expiresAt });
+    if (!used.ok) return refuse(used.reason);
+    await startSession(c, c.env.ADMIN_TOKEN!, personId);
+    return c.json({ ok: true, next: safeConsolePath(body.next) });
+  });
+
+/** Where to go after signing in: only back into the console. */
+export function safeConsolePath(next: unknown): string {
+  return typeof next === 'string' && /^\/__paywall\/admin(\/[A-Za-z0-9._~:\/?&=%-]*)?$/.test(next) && !next.includes('//') ? next : '/__paywall/admin';
+}
+
+function rpIdOf(c: Context<AppEnv>): string {
+  return hostName(new URL(c.req.url).hostname);
+}
+
+async function setChallenge(c: Context<AppEnv>, sealed: string): Promise<void> {
+  setCookie(c, CHALLENGE_COOKIE, sealed, { httpOnly: true, secure: true, sameSite: 'Strict', path: COOKIE_PATH, maxAge: CHALLENGE_LIFETIME_MS / 1000 });
+}
+
+async function jsonBody(c: Context<AppEnv>): Promise<Record<string, unknown>> {
+  try {
+    const body: unknown = await c.req.json();
+    return body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
