@@ -98,10 +98,27 @@ let run = 0;
  * flush directly. Each injected fault (at most one per action, twelve actions) can cost a
  * round, so the bound is well above that: hitting it means a flush that never settles.
  */
+/**
+ * Runs the alarms until no usage is left to deliver. A wallet's sweep of expired re-view
+ * windows keeps an alarm set an hour or more ahead while it has live windows, so "until no
+ * alarm re-arms" never comes; what must come is every charge and refund past the wallet's
+ * usage cursor, and the aggregator's flush.
+ */
 async function drain(readers: Reader[], host: string): Promise<void> {
+  const undelivered = (stub: DurableObjectStub) =>
+    runInDurableObject(stub, (_o, state) =>
+      state.storage.sql
+        .exec<{ n: number }>(
+          "SELECT COUNT(*) AS n FROM ledger WHERE type IN ('charge','refund') AND host IS NOT NULL AND seq > COALESCE((SELECT value FROM meta WHERE key = 'usage_cursor'), 0)",
+        )
+        .one().n,
+    );
   for (let round = 0; round < 30; round++) {
     let ran = false;
-    for (const r of readers) ran = (await runDurableObjectAlarm(walletStub(r.readerId))) || ran;
+    for (const r of readers) {
+      const stub = walletStub(r.readerId);
+      if ((await undelivered(stub)) > 0) ran = (await runDurableObjectAlarm(stub)) || ran;
+    }
     ran = (await runDurableObjectAlarm(usageStub(host))) || ran;
     if (!ran) return;
   }

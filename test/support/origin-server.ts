@@ -60,6 +60,7 @@ export function startOrigin(port = 0): Promise<Server> {
       res.write('<!doctype html><html><head><title>Cut short</title></head><body><p>half');
       setTimeout(() => res.destroy(), 20);
       return;
+    }
     const token = /^\/serves-token\/([A-Za-z0-9_-]+)\/\.well-known\/paywall-verification$/.exec(path);
     if (token) {
       res.writeHead(200, { 'content-type': 'text/plain' });
