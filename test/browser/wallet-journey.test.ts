@@ -112,7 +112,8 @@ it('one wallet, made on one publisher, pays on two, survives lost cookies and fo
   await Promise.all([page.waitForURL(connectDemo), page.keyboard.press('Enter')]);
   expect(await h1(page)).toBe('Continue to demo.localhost with your wallet');
   await page.screenshot({ path: screenshotPath('wallet-sign-in'), fullPage: true });
-  expect(await tabTo(page, 'Create a wallet')).toEqual(['Sign in with a passkey', 'Use a recovery code instead', 'Create a wallet']);
+  // First the way back to the article, for a reader who changes their mind.
+  expect(await tabTo(page, 'Create a wallet')).toEqual(['← Back to demo.localhost', 'Sign in with a passkey', 'Use a recovery code instead', 'Create a wallet']);
   // The sign-in page is served at the connect step's own address: the wallet is made, and the same address answers with the consent.
   await Promise.all([page.waitForEvent('load'), page.keyboard.press('Enter')]);
   expect(page.url()).toBe(connectDemo);
@@ -135,7 +136,7 @@ it('one wallet, made on one publisher, pays on two, survives lost cookies and fo
   const [credential] = await credentialsOf(authenticator);
   expect(credential).toMatchObject({ rpId: 'wallet.localhost', isResidentCredential: true });
   // Focus starts again from the top of the reloaded page.
-  expect(await tabTo(page, 'Allow and continue')).toEqual(['Allow and continue']);
+  expect(await tabTo(page, 'Allow and continue')).toEqual(['← Back to demo.localhost', 'Allow and continue']);
   await Promise.all([page.waitForURL(article), page.keyboard.press('Enter')]);
 
   // Connected, but the wallet is empty: the paywall again, now pointing at the top-up.
