@@ -3,6 +3,9 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { auditSchema } from '../../src/admin/audit-schema';
 import { publisherSchema } from '../../src/publishers/publisher-schema';
+import { crawlerNoncesSchema } from '../../src/crawlers/crawler-nonces-schema';
+import { paymentIndexSchema } from '../../src/stripe/payment-index-schema';
+import { takeBackLogSchema } from '../../src/usage/take-back-log-schema';
 import { latestVersion, migrate, SCHEMA_MIGRATIONS_TABLE, type DurableObjectSchema } from '../../src/storage/migrations';
 import { usageSchema } from '../../src/usage/usage-schema';
 import { walletSchema } from '../../src/wallet/wallet-schema';
@@ -26,6 +29,9 @@ const objects: { schema: DurableObjectSchema; stub: (name: string) => DurableObj
   { schema: usageSchema, stub: (name) => env.USAGE.get(env.USAGE.idFromName(name)), predatesMigrations: true },
   { schema: auditSchema, stub: (name) => env.ADMIN_AUDIT.get(env.ADMIN_AUDIT.idFromName(name)), predatesMigrations: true },
   { schema: publisherSchema, stub: (name) => env.PUBLISHERS.get(env.PUBLISHERS.idFromName(name)), predatesMigrations: false },
+  { schema: paymentIndexSchema, stub: (name) => env.PAYMENT_INDEX.get(env.PAYMENT_INDEX.idFromName(name)), predatesMigrations: false },
+  { schema: takeBackLogSchema, stub: (name) => env.TAKE_BACK_LOG.get(env.TAKE_BACK_LOG.idFromName(name)), predatesMigrations: false },
+  { schema: crawlerNoncesSchema, stub: (name) => env.CRAWLER_NONCES.get(env.CRAWLER_NONCES.idFromName(name)), predatesMigrations: false },
 ];
 
 describe('each Durable Object’s schema', () => {
