@@ -31,13 +31,14 @@ export const RECEIPT_BAR_CLASS = 'paywall-receipt';
  * It sits in the flow, not fixed over the publisher's header, and spans a grid or flex body.
  */
 const STYLE =
-  `aside.${RECEIPT_BAR_CLASS}[data-paywall-receipt]{all:initial;display:block;box-sizing:border-box;width:auto;margin:0;` +
-  'padding:6px 16px;background:#f4f6f3;border-bottom:1px solid #d5dbd2;color:#1f2a1c;' +
+  `aside.${RECEIPT_BAR_CLASS}[data-paywall-receipt]{all:initial;display:block;box-sizing:border-box;width:auto;margin:0 0 8px;` +
+  'padding:6px 14px;background:#f4f6f3;border:1px solid #d5dbd2;border-radius:6px;color:#1f2a1c;' +
   'font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;text-align:start;grid-column:1/-1;flex:0 0 100%}' +
   `aside.${RECEIPT_BAR_CLASS}[data-paywall-receipt] *{all:unset}` +
-  `aside.${RECEIPT_BAR_CLASS}[data-paywall-receipt] p{display:block;margin:0 auto;max-width:72rem}` +
+  // The items wrap as wholes, apart by a gap: the dots that part them unstyled would dangle at a line's end.
+  `aside.${RECEIPT_BAR_CLASS}[data-paywall-receipt] p{display:flex;flex-wrap:wrap;gap:2px 20px;margin:0 auto;max-width:72rem}` +
   `aside.${RECEIPT_BAR_CLASS}[data-paywall-receipt] strong{font-weight:600;font-variant-numeric:tabular-nums}` +
-  `aside.${RECEIPT_BAR_CLASS}[data-paywall-receipt] .sep{color:#8a9486;padding:0 .35em}` +
+  `aside.${RECEIPT_BAR_CLASS}[data-paywall-receipt] .sep{display:none}` +
   `aside.${RECEIPT_BAR_CLASS}[data-paywall-receipt] a{color:#1d5b96;text-decoration:underline;text-underline-offset:2px;cursor:pointer}` +
   `aside.${RECEIPT_BAR_CLASS}[data-paywall-receipt] a:hover{color:#123f6a}` +
   `aside.${RECEIPT_BAR_CLASS}[data-paywall-receipt] a:focus-visible{outline:2px solid #1d5b96;outline-offset:2px;border-radius:2px}` +
@@ -49,8 +50,8 @@ export function receiptBarHtml(bar: ReceiptBar, styled: boolean): string {
   return (
     (styled ? `<style>${STYLE}</style>` : '') +
     `<aside class="${RECEIPT_BAR_CLASS}" data-paywall-receipt aria-label="Paywall receipt">` +
-    `<p>Paid <strong>${escapeHtml(formatUsd(bar.chargedMicros))}</strong> for this page${sep}` +
-    `Balance <strong>${escapeHtml(formatUsd(bar.balanceMicros))}</strong>${sep}` +
+    `<p><span>Paid <strong>${escapeHtml(formatUsd(bar.chargedMicros))}</strong> for this page</span>${sep}` +
+    `<span>Balance <strong>${escapeHtml(formatUsd(bar.balanceMicros))}</strong></span>${sep}` +
     `<a href="${escapeHtml(bar.receiptUrl)}">Receipt, or take this view back</a></p></aside>`
   );
 }
