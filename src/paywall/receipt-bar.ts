@@ -18,9 +18,14 @@ import { formatUsd } from '../pages/format';
 
 export type ReceiptBar = { chargedMicros: number; balanceMicros: number; receiptUrl: string };
 
-/** HTML-escapes a text for an element's content or a double-quoted attribute. */
+/**
+ * HTML-escapes a text for an element's content or a double-quoted attribute. Characters
+ * beyond ASCII become references, so the bar reads the same in a page of any charset.
+ */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
+  return text
+    .replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!)
+    .replace(/[^\x00-\x7f]/gu, (ch) => `&#x${ch.codePointAt(0)!.toString(16)};`);
 }
 
 export const RECEIPT_BAR_CLASS = 'paywall-receipt';
@@ -44,12 +49,12 @@ const STYLE =
   `aside.${RECEIPT_BAR_CLASS}[data-paywall-receipt] a:focus-visible{outline:2px solid #1d5b96;outline-offset:2px;border-radius:2px}` +
   '@media print{aside.paywall-receipt[data-paywall-receipt]{display:none}}';
 
-/** The bar's markup, every text escaped; with its `<style>` only when `styled`. */
+/** The bar's markup, every text escaped, ASCII only and well-formed XML too (an XHTML page); with its `<style>` only when `styled`. */
 export function receiptBarHtml(bar: ReceiptBar, styled: boolean): string {
-  const sep = '<span class="sep" aria-hidden="true"> · </span>';
+  const sep = '<span class="sep" aria-hidden="true"> &#xb7; </span>';
   return (
     (styled ? `<style>${STYLE}</style>` : '') +
-    `<aside class="${RECEIPT_BAR_CLASS}" data-paywall-receipt aria-label="Paywall receipt">` +
+    `<aside class="${RECEIPT_BAR_CLASS}" data-paywall-receipt="" aria-label="Paywall receipt">` +
     `<p><span>Paid <strong>${escapeHtml(formatUsd(bar.chargedMicros))}</strong> for this page</span>${sep}` +
     `<span>Balance <strong>${escapeHtml(formatUsd(bar.balanceMicros))}</strong></span>${sep}` +
     `<a href="${escapeHtml(bar.receiptUrl)}">Receipt, or take this view back</a></p></aside>`

@@ -50,8 +50,8 @@ describe('the receipt bar on a paid HTML answer', () => {
     const bar = barOf(page)!;
     expect(page.indexOf('</style><aside')).toBeGreaterThan(0);
     expect(bar).toBe(
-      '<aside class="paywall-receipt" data-paywall-receipt aria-label="Paywall receipt"><p><span>Paid <strong>$0.003</strong> for this page</span>' +
-        '<span class="sep" aria-hidden="true"> · </span><span>Balance <strong>$0.997</strong></span><span class="sep" aria-hidden="true"> · </span>' +
+      '<aside class="paywall-receipt" data-paywall-receipt="" aria-label="Paywall receipt"><p><span>Paid <strong>$0.003</strong> for this page</span>' +
+        '<span class="sep" aria-hidden="true"> &#xb7; </span><span>Balance <strong>$0.997</strong></span><span class="sep" aria-hidden="true"> &#xb7; </span>' +
         `<a href="http://wallet.test/__paywall/account/receipts/${receipt}">Receipt, or take this view back</a></p></aside>`,
     );
     // The rest of the page went through unchanged, and the same pass read its title.
@@ -128,7 +128,9 @@ describe('the receipt bar, piece by piece', () => {
   it('escapes every text it writes', () => {
     const bar = receiptBarHtml({ chargedMicros: 2000, balanceMicros: -1_000_000, receiptUrl: 'http://w.test/r/"><script>x</script>&\'' }, false);
     expect(bar).toContain('href="http://w.test/r/&quot;&gt;&lt;script&gt;x&lt;/script&gt;&amp;&#39;"');
-    expect(bar).toContain('<span>Balance <strong>−$1.00</strong></span>');
+    // Beyond ASCII as references: the bar reads the same in a page of any charset.
+    expect(bar).toContain('<span>Balance <strong>&#x2212;$1.00</strong></span>');
+    expect(bar).toMatch(/^[\x00-\x7f]*$/);
     expect(bar).not.toContain('<script');
   });
 
