@@ -175,3 +175,34 @@ it('a paid article starts with its receipt, styled where the page allows it and 
   expect(seen.errors).toEqual([]);
   await context.close();
 }, 150_000);
+
+it("the operator turns the bar off and on again in the console's site editor", async () => {
+  const page = await harness.browser.newPage({ viewport: { width: 1200, height: 900 } });
+  const csp: string[] = [];
+  page.on('console', (m) => {
+    if (/Content Security Policy|Content-Security-Policy/i.test(m.text())) csp.push(m.text());
+  });
+  await page.goto(`${harness.demo.adminUrl}/__paywall/admin`);
+  await page.getByText('Operator: sign in with the admin token').click();
+  await page.getByLabel('Admin token').fill(DEMO_ADMIN_TOKEN);
+  await page.getByRole('button', { name: 'Sign in with the token' }).click();
+  await page.getByRole('heading', { name: 'Sites', exact: true }).waitFor();
+  await page.goto(`${harness.demo.adminUrl}/__paywall/admin/sites/demo.localhost`);
+  const box = page.getByRole('checkbox', { name: 'Show readers a receipt at the top of each paid page' });
+  // The first test turned it on through the admin API.
+  expect(await box.isChecked()).toBe(true);
+  const card = page.locator('.card', { has: box });
+  await card.scrollIntoViewIfNeeded();
+  await card.screenshot({ path: screenshotPath('receipt-bar-console') });
+
+  const stored = async () => JSON.parse((await admin('GET', '/__paywall/api/admin/sites/demo.localhost')).body);
+  await box.uncheck();
+  await Promise.all([page.waitForURL(/\?saved=1$/), page.getByRole('button', { name: 'Save rules' }).click()]);
+  expect((await stored()).receiptBar).toBeUndefined();
+  expect(await page.getByRole('checkbox', { name: 'Show readers a receipt at the top of each paid page' }).isChecked()).toBe(false);
+  await page.getByRole('checkbox', { name: 'Show readers a receipt at the top of each paid page' }).check();
+  await Promise.all([page.waitForURL(/\?saved=1$/), page.getByRole('button', { name: 'Save rules' }).click()]);
+  expect((await stored()).receiptBar).toBe(true);
+  expect(csp).toEqual([]);
+  await page.close();
+});
