@@ -11,7 +11,7 @@ import { crawlerRowsFromForm, crawlerRowsFromPolicy, policyFromCrawlerRows, type
  * so adding, removing or moving a row in the page needs no renumbering.
  */
 export type RuleDraft = { pattern: string; price: string; unit: PriceUnit; window: string; windowUnit: WindowUnit };
-export type SiteDraft = { host: string; origin: string; rules: RuleDraft[]; crawlers?: CrawlerRowDraft[] };
+export type SiteDraft = { host: string; origin: string; rules: RuleDraft[]; crawlers?: CrawlerRowDraft[]; receiptBar?: boolean };
 
 export function blankRule(): RuleDraft {
   return { pattern: '', price: '', unit: 'usd', window: '', windowUnit: 'hours' };
@@ -26,6 +26,7 @@ export function draftFromSite(site: Site): SiteDraft {
       return { pattern: r.pattern, price: formatPrice(r.priceMicros, 'usd'), unit: 'usd', window: w.value, windowUnit: w.unit };
     }),
     crawlers: crawlerRowsFromPolicy(site.crawlers),
+    receiptBar: site.receiptBar === true,
   };
 }
 
@@ -55,7 +56,9 @@ export function draftFromForm(host: string, body: FormBody): SiteDraft {
       windowUnit: isWindowUnit(windowUnit) ? windowUnit : 'hours',
     });
   }
-  return { host, origin: texts(body, 'origin')[0] ?? '', rules, crawlers: crawlerRowsFromForm(body) };
+  // A checkbox is posted only when ticked: every post of the form (a row action too) carries it.
+  const receiptBar = texts(body, 'receiptBar').includes('on');
+  return { host, origin: texts(body, 'origin')[0] ?? '', rules, crawlers: crawlerRowsFromForm(body), receiptBar };
 }
 
 /** `add`, `remove:<i>`, `up:<i>`, `down:<i>`: the editor's row buttons, applied on the server when the page has no script. */
@@ -92,7 +95,17 @@ export function siteFromDraft(draft: SiteDraft): { ok: true; site: Site } | { ok
   });
   const crawlers = policyFromCrawlerRows(draft.crawlers ?? []);
   own.push(...crawlers.issues);
-  const checked = checkSite({ host: draft.host, origin: draft.origin.trim(), rules, ...(crawlers.policy ? { crawlers: crawlers.policy } : {}) }, draft.host);
+  const checked = checkSite(
+    {
+      host: draft.host,
+      origin: draft.origin.trim(),
+      rules,
+      ...(crawlers.policy ? { crawlers: crawlers.policy } : {}),
+      // Off is the field left out, as a document written before it existed says.
+      ...(draft.receiptBar ? { receiptBar: true } : {}),
+    },
+    draft.host,
+  );
   if (checked.ok && own.length === 0) return checked;
   const taken = new Set(own.map((i) => i.path));
   return { ok: false, issues: [...own, ...(checked.ok ? [] : checked.issues.filter((i) => !taken.has(i.path)))] };

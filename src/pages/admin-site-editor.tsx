@@ -262,6 +262,18 @@ export function SiteEditorPage(props: {
         </div>
         <CrawlerPolicyCard rows={draft.crawlers ?? []} issues={props.issues} />
         <div class="card">
+          <h2>Receipt on the page</h2>
+          <label class="check">
+            <input type="checkbox" id="receiptBar" name="receiptBar" value="on" checked={draft.receiptBar === true} aria-describedby="hint-receiptBar" />
+            Show readers a receipt at the top of each paid page
+          </label>
+          <p class="small muted" id="hint-receiptBar">
+            A one-line bar first in the page: what the view cost, the reader's balance after it, and a link to the receipt, where the reader can take the
+            view back. It adds no script. Its own styles are added only where your page's Content-Security-Policy allows inline styles; elsewhere it takes
+            your page's styles. Free views and free re-views get no bar.
+          </p>
+        </div>
+        <div class="card">
           <h2>Preview a path</h2>
           <div class="preview-row">
             <div>

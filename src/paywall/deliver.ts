@@ -1,11 +1,14 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../http/app-types';
+import { hasWalletHost, walletOrigin } from '../http/hosts';
 import { jsonError } from '../http/json-errors';
+import { getSiteRules } from '../rules/site-store';
 import { recordView } from '../usage/record-view';
 import { walletOf } from '../wallet/wallet-stub';
 import { setAgentSettlementHeaders } from './agent-payment';
 import { dropPaywallCookies } from './origin-cookies';
 import type { OriginResult } from './proxy-origin';
+import { addReceiptBar, headerPolicies } from './receipt-bar';
 
 /** What a priced view settled at; `receipt` is null for a HEAD inside a re-view window. */
 export type Charge = {
@@ -48,15 +51,22 @@ export function deliver(c: Context<AppEnv>, fetched: OriginResult, charge: Charg
     if (body && charge.chargedMicros > 0 && charge.receipt && !charge.replay) {
       body = refundIfBroken(c, body, charge.readerId, charge.receipt);
       if (isHtml(headers)) {
-        // The article's title goes on the charge's row once the whole page went through:
-        // one row update, only for an HTML answer whose head has a title.
-        const { readerId, receipt } = charge;
-        body = readTitle(body, (title) =>
+        // One pass of one rewriter over the streaming page: the article's title goes on the
+        // charge's row once the whole page went through (one row update, only for an HTML
+        // answer whose head has a title), and the site's receipt bar, if it has one, goes first in the body.
+        const { readerId, receipt, chargedMicros, balanceMicros } = charge;
+        const rewriter = readTitle(new HTMLRewriter(), (title) =>
           c.executionCtx.waitUntil(
             walletOf(c.env, readerId).setChargeTitle(receipt, title).catch((e) => console.error('title not kept', receipt, String(e))),
           ),
         );
-      }    }
+        const barOn = getSiteRules(c.env, host, (p) => c.executionCtx.waitUntil(p)).then((r) => typeof r === 'object' && r !== null && r.site.receiptBar === true);
+        addReceiptBar(rewriter, () => ({ chargedMicros, balanceMicros, receiptUrl: receiptUrl(c.env, c.req.url, receipt) }), headerPolicies(headers), barOn);
+        // The page may grow by the bar: its length is no longer the origin's.
+        headers.delete('content-length');
+        body = rewriter.transform(new Response(body)).body!;
+      }
+    }
   } else if (c.req.method === 'HEAD') {
     origin.body?.cancel();
   }
@@ -76,13 +86,13 @@ const TITLE_READ_CHARS = 1000;
  * through: nothing is fetched twice and nothing is buffered. Once the whole body has
  * passed, its text (entities decoded) goes to `delivered`; the wallet trims and bounds it.
  */
-function readTitle(body: ReadableStream<Uint8Array>, delivered: (title: string) => void): ReadableStream<Uint8Array> {
+function readTitle(rewriter: HTMLRewriter, delivered: (title: string) => void): HTMLRewriter {
   let raw = '';
   let seen = 0;
   let open = false;
   let inBody = false;
   // The document's title comes before its body (whose <svg> may hold titles of its own); the head's tag may be implied.
-  const rewriter = new HTMLRewriter().on('body', { element: () => void (inBody = true) }).on('title', {
+  rewriter.on('body', { element: () => void (inBody = true) }).on('title', {
     element(el) {
       if (inBody) return;
       seen += 1;
@@ -102,7 +112,13 @@ function readTitle(body: ReadableStream<Uint8Array>, delivered: (title: string) 
       if (title.trim() !== '') delivered(title);
     },
   });
-  return rewriter.transform(new Response(body)).body!;
+  return rewriter;
+}
+
+/** The charge's receipt page: on the wallet host, or on this publisher host when there is none. */
+export function receiptUrl(env: Env, requestUrl: string, receipt: string): string {
+  const origin = hasWalletHost(env) ? walletOrigin(env, requestUrl) : new URL(requestUrl).origin;
+  return `${origin}/__paywall/account/receipts/${encodeURIComponent(receipt)}`;
 }
 
 const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', mdash: '—', ndash: '–', hellip: '…', rsquo: '’', lsquo: '‘', rdquo: '”', ldquo: '“' };

@@ -8,6 +8,8 @@ const DESCRIPTIONS: Record<string, string> = {
   pattern: 'A URLPattern pathname, e.g. /articles/:slug or /premium/*. Matching ignores ASCII case and one trailing slash.',
   priceMicros: 'Price of one view in micros: 1 USD = 1,000,000, so 2000 is $0.002. An integer.',
   reviewWindowSeconds: 'After a charge, the same reader sees the same path free for this many seconds. Omit to charge every view.',
+  receiptBar:
+    "true: a paid HTML page starts with a small receipt bar (the amount paid, the reader's balance, a link to the receipt where the view can be taken back). Its styles are added only where the page's Content-Security-Policy allows inline styles. Omit or false: pages pass unchanged.",
 };
 
 /**

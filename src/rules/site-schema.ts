@@ -51,6 +51,8 @@ export const siteSchema = z.strictObject({
   rules: z.array(priceRuleSchema).max(20_000),
   /** What each kind of crawler gets: src/crawlers/crawler-policy-schema.ts. */
   crawlers: crawlerPolicySchema.optional(),
+  /** Opt-in: a paid HTML answer starts with a small receipt (src/paywall/receipt-bar.ts). */
+  receiptBar: z.boolean().optional(),
 });
 
 export type PriceRule = z.infer<typeof priceRuleSchema>;

@@ -16,7 +16,9 @@ import type { TestProject } from 'vitest/node';
  *                       set the paywall's own cookie
  *   /broken-html/...    200 text/html with its <title>, then half a body and a dropped connection
  *   /html/...?title=<t> 200 text/html whose head's <title> is <t> as given (raw HTML), none
- *                       without the parameter; the body holds an <svg> title of its own
+ *                       without the parameter; the body holds an <svg> title of its own.
+ *                       &csp=<p> adds the header Content-Security-Policy: <p>, &csp-report-only=<p>
+ *                       its report-only twin, &meta-csp=<p> a <meta http-equiv> in the head
  *   /directory/<b64url> a Web Bot Auth key directory: the JSON the path encodes, as
  *                       application/http-message-signatures-directory+json
  *   /counted/<id>/directory/<b64url>  the same, counting its fetches per id
@@ -48,11 +50,20 @@ export function startOrigin(port = 0): Promise<Server> {
       return res.end(Buffer.from(directory[1]!, 'base64url').toString('utf8'));
     }
     if (path.startsWith('/html/')) {
-      const title = new URL(path, 'http://origin.invalid').searchParams.get('title');
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      const params = new URL(path, 'http://origin.invalid').searchParams;
+      const title = params.get('title');
+      const csp = params.get('csp');
+      const reportOnly = params.get('csp-report-only');
+      const metaCsp = params.get('meta-csp');
+      res.writeHead(200, {
+        'content-type': 'text/html; charset=utf-8',
+        ...(csp === null ? {} : { 'content-security-policy': csp }),
+        ...(reportOnly === null ? {} : { 'content-security-policy-report-only': reportOnly }),
+      });
+      const meta = metaCsp === null ? '' : `<meta http-equiv="Content-Security-Policy" content="${metaCsp.replace(/"/g, '&quot;')}">`;
       return res.end(
-        `<!doctype html><html><head><meta charset="utf-8">${title === null ? '' : `<title>${title}</title>`}</head>` +
-          `<body><svg><title>Icon</title></svg><h1>Story</h1><p>${'Words. '.repeat(200)}</p></body></html>`,
+        `<!doctype html><html><head><meta charset="utf-8">${meta}${title === null ? '' : `<title>${title}</title>`}</head>` +
+          `<body class="story"><svg><title>Icon</title></svg><h1>Story</h1><p>${'Words. '.repeat(200)}</p></body></html>`,
       );
     }
     if (path.startsWith('/broken-html')) {
