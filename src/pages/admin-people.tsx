@@ -332,7 +332,13 @@ export function JoinPage(props: { nonce: string; invite: { code: string; name: s
             <p class="muted">You sign in with a passkey: your device's fingerprint, face or PIN. No password. The passkey works only for this console.</p>
             <p class="alert" role="alert" data-passkey-error hidden />
             <div class="actions">
-              <button type="button" data-passkey-action="register" data-passkey-endpoint={`${CONSOLE}/passkeys`} data-invite={i.code}>
+              <button
+                type="button"
+                data-passkey-action="register"
+                data-passkey-endpoint={`${CONSOLE}/passkeys`}
+                data-invite={i.code}
+                data-passkey-cancelled="Cancelled: no passkey was made, and your invite still works."
+              >
                 Make my passkey and join
               </button>
             </div>

@@ -315,3 +315,22 @@ describe('managing people in the console', () => {
     expect((await addPasskey(operator)).status).toBe(401);
   });
 });
+
+it("the console's passkey buttons say what a cancel means for the console; the shared script speaks of no wallet", async () => {
+  const { news, operator } = await twoPublishers();
+  const link = await invite(operator, news.publisherId, 'Ada');
+  const joinPage = await page(link, '');
+  const signInPage = await page(CONSOLE, '');
+  const ada = await join(await invite(operator, news.publisherId, 'Bea'));
+  const own = await page(`${CONSOLE}/publishers/${news.publisherId}`, ada.cookie!);
+  for (const [name, shown] of [['join', joinPage], ['sign-in', signInPage], ['publisher', own]] as const) {
+    const buttons = [...shown.html.matchAll(/<button[^>]*data-passkey-action[^>]*>/g)].map((m) => m[0]);
+    expect(buttons.length, name).toBe(1);
+    expect(buttons[0], name).toMatch(/data-passkey-cancelled="[^"]+"/);
+    expect(shown.html.toLowerCase(), name).not.toContain('wallet');
+  }
+  const script = await (await adminCall('/__paywall/assets/passkeys-v1.js')).text();
+  expect(script).toContain('dataset.passkeyCancelled');
+  expect(script.toLowerCase()).not.toContain('wallet');
+});
+
