@@ -19,7 +19,11 @@ export type AuditAction =
   | 'publisher.invite.create'
   | 'publisher.person.join'
   | 'publisher.host.claim'
-  | 'publisher.host.verify';
+  | 'publisher.host.verify'
+  | 'publisher.person.remove'
+  | 'publisher.invite.revoke'
+  | 'publisher.passkey.add'
+  | 'publisher.passkey.remove';
 /** Small facts about a change beside its documents, e.g. a credit's amount and reason. */
 export type AuditDetail = Record<string, string | number | null>;
 

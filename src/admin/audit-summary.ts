@@ -71,6 +71,14 @@ function peopleSummary(entry: AuditEntry): string | null {
       return `invited ${str(a.name)} as ${str(a.role)}; the link works once, until ${str(a.expiresAt).slice(0, 10)}`;
     case 'publisher.person.join':
       return `${str(a.name)} accepted the invite and made a passkey (${str(a.role)})`;
+    case 'publisher.person.remove':
+      return `removed ${str(a.name)} (${str(a.role)}): signed out, their passkeys sign nobody in`;
+    case 'publisher.invite.revoke':
+      return `revoked the invite for ${str(a.name)}: its link no longer works`;
+    case 'publisher.passkey.add':
+      return `${str(a.name)} added a passkey`;
+    case 'publisher.passkey.remove':
+      return `${str(a.name)} removed a passkey`;
     case 'publisher.host.claim':
       return `claimed ${str(a.host)}: waiting for its origin to serve the token`;
     case 'publisher.host.verify':

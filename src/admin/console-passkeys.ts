@@ -10,7 +10,7 @@ import { checkAuthentication, checkRegistration, parseAuthentication, parseRegis
 import { apiKeyDigest, randomId } from '../publishers/api-key';
 import { publisherRegistry } from '../publishers/publisher-stub';
 import type { InviteInfo, Role } from '../publishers/publisher-types';
-import { startSession } from './admin-session';
+import { consoleActorOf, startSession } from './admin-session';
 import { recordChange } from './audit-stub';
 import { signInAllowed } from './sign-in-throttle';
 
@@ -117,6 +117,50 @@ export const consolePasskeyRoutes = new Hono<AppEnv>()
       after: JSON.stringify({ personId: accepted.holder.personId, name: accepted.holder.personName, role: accepted.holder.role, passkey: credential.id }),
     });
     return c.json({ ok: true, next: '/__paywall/admin?welcome=1' });
+  })
+  // A signed-in person adds another passkey (the page's button has data-passkey-endpoint=".../passkeys/mine").
+  .post('/mine/register-options', async (c) => {
+    const actor = await consoleActorOf(c);
+    if (actor?.via !== 'person') return jsonError(c, 401, 'unauthorized', 'Sign in to the console with a passkey first.');
+    const existing = await publisherRegistry(c.env).personPasskeys(actor.personId);
+    const options = await registrationOptions({
+      rpID: rpIdOf(c),
+      rpName: RP_NAME,
+      readerId: actor.personId,
+      existingCredentialIds: existing.map((k) => k.credentialId),
+      userName: `${actor.personName} (${actor.publisherName})`,
+    });
+    await setChallenge(c, await sealChallenge(c.env, { challenge: options.challenge, purpose: 'console-register', personId: actor.personId }));
+    return c.json({ options });
+  })
+  .post('/mine/register', async (c) => {
+    const body = await jsonBody(c);
+    const sealed = await openChallenge(c.env, getCookie(c, CHALLENGE_COOKIE), 'console-register');
+    deleteCookie(c, CHALLENGE_COOKIE, { path: COOKIE_PATH, secure: true });
+    const actor = await consoleActorOf(c);
+    if (actor?.via !== 'person') return jsonError(c, 401, 'unauthorized', 'Sign in to the console with a passkey first.');
+    const refuse = (error: string, message = 'The passkey was not saved. Try again.') => jsonError(c, 400, error, message);
+    const parsed = parseRegistration(body.response);
+    if (!parsed) return refuse('malformed');
+    // The challenge was sealed for this very person: another's, or an invite's, does not add a passkey here.
+    if (sealed?.personId !== actor.personId) return refuse('bad_challenge', 'The passkey was not saved: the request took too long. Try again.');
+    const credential = await checkRegistration({ response: parsed, expectedChallenge: sealed.challenge, expectedOrigin: new URL(c.req.url).origin, rpID: rpIdOf(c) });
+    if (!credential) return refuse('not_verified');
+    const added = await publisherRegistry(c.env).addPersonPasskey({
+      personId: actor.personId,
+      passkey: { id: credential.id, publicKey: credential.publicKey, counter: credential.counter, transports: credential.transports, backedUp: credential.backedUp },
+      challenge: sealed.challenge,
+      challengeExpiresAt: sealed.expiresAt,
+    });
+    if (!added.ok) return refuse(added.reason, added.reason === 'too_many' ? 'You have as many passkeys as one person may: remove one first.' : undefined);
+    c.set('admin', actor);
+    await recordChange(c, {
+      action: 'publisher.passkey.add',
+      publisherId: actor.publisherId,
+      before: null,
+      after: JSON.stringify({ personId: actor.personId, name: actor.personName, passkey: credential.id }),
+    });
+    return c.json({ ok: true, next: `/__paywall/admin/publishers/${actor.publisherId}?done=passkey-added#passkeys` });
   })
   .post('/sign-in-options', async (c) => {
     const options = await authenticationOptions({ rpID: rpIdOf(c) });

@@ -312,7 +312,8 @@ export const consoleRoutes = new Hono<ConsoleEnv>()
   .use('/publishers/:publisherId', publisherGuard)
   .use('/publishers/:publisherId/*', publisherGuard)
   .get('/publishers/:publisherId', async (c) => {
-    const notice = c.req.query('added') ? `${c.req.query('added')} is now one of your hosts: its rules can be saved.` : undefined;
+    const done = DONE_NOTICES[c.req.query('done') ?? ''];
+    const notice = c.req.query('added') ? `${c.req.query('added')} is now one of your hosts: its rules can be saved.` : done;
     return render(c, await publisherPage(c, c.get('publisher' as never) as Publisher, undefined, undefined, notice ? { notice } : {}));
   })
   .post('/publishers/:publisherId/hosts', async (c) => {
@@ -351,6 +352,46 @@ export const consoleRoutes = new Hono<ConsoleEnv>()
       <InviteCreatedPage nonce={nonceOf(c)} publisherId={publisher.publisherId} publisherName={publisher.name} name={name} link={made.link} expiresAt={made.invite.expiresAt} />,
       201,
     );
+  })
+  .post('/publishers/:publisherId/people/:personId/remove', async (c) => {
+    const publisher = c.get('publisher' as never) as Publisher;
+    const actor = c.var.admin;
+    if (!mayInvite(actor, publisher.publisherId)) return notAllowed(c, "Only the operator and the publisher's owners remove people.");
+    const personId = c.req.param('personId');
+    if (actor.via === 'person' && actor.personId === personId) return notAllowed(c, 'You cannot remove yourself: ask another owner, or the operator.');
+    const removed = await publisherRegistry(c.env).removePerson(publisher.publisherId, personId);
+    if (!removed.ok) return notFoundPage(c, 'No such person', `${publisher.name} has no such person.`);
+    await recordChange(c as unknown as Context<AppEnv>, {
+      action: 'publisher.person.remove',
+      publisherId: publisher.publisherId,
+      before: null,
+      after: JSON.stringify({ personId, name: removed.person.name, role: removed.person.role }),
+    });
+    return c.redirect(`${CONSOLE}/publishers/${publisher.publisherId}?done=removed`, 303);
+  })
+  .post('/publishers/:publisherId/invites/:inviteId/revoke', async (c) => {
+    const publisher = c.get('publisher' as never) as Publisher;
+    if (!mayInvite(c.var.admin, publisher.publisherId)) return notAllowed(c, "Only the operator and the publisher's owners revoke invites.");
+    const revoked = await publisherRegistry(c.env).revokeInvite(publisher.publisherId, c.req.param('inviteId'));
+    if (!revoked.ok) return notFoundPage(c, 'No such invite', 'There is no pending invite with this id: it may have been used or revoked already.');
+    await recordChange(c as unknown as Context<AppEnv>, { action: 'publisher.invite.revoke', publisherId: publisher.publisherId, before: null, after: JSON.stringify(revoked.invite) });
+    return c.redirect(`${CONSOLE}/publishers/${publisher.publisherId}?done=revoked`, 303);
+  })
+  .post('/publishers/:publisherId/passkeys/:credentialId/remove', async (c) => {
+    const publisher = c.get('publisher' as never) as Publisher;
+    const actor = c.var.admin;
+    // Only the person themself: a passkey is theirs, not their owner's nor the operator's.
+    if (actor.via !== 'person') return notAllowed(c, 'Only the person whose passkey it is removes it.');
+    const removed = await publisherRegistry(c.env).removePersonPasskey(actor.personId, c.req.param('credentialId'));
+    if (!removed.ok && removed.reason === 'last_passkey') return notAllowed(c, 'This is your only passkey: add another before you remove it, or you could not sign in again.', 409);
+    if (!removed.ok) return notFoundPage(c, 'No such passkey', 'You have no passkey with this id.');
+    await recordChange(c as unknown as Context<AppEnv>, {
+      action: 'publisher.passkey.remove',
+      publisherId: publisher.publisherId,
+      before: null,
+      after: JSON.stringify({ personId: actor.personId, name: actor.personName, passkey: removed.passkey.credentialId }),
+    });
+    return c.redirect(`${CONSOLE}/publishers/${publisher.publisherId}?done=passkey-removed#passkeys`, 303);
   })
   .get('/publishers/:publisherId/statements/:file{[0-9]{4}-[0-9]{2}\\.csv}', async (c) => {
     const month = c.req.param('file').slice(0, 7);
@@ -398,6 +439,16 @@ async function readerPage(c: C, readerId: string, move: MoveForm, moved?: string
   return render(c, <ReaderPage nonce={nonceOf(c)} summary={summary} entries={ledger.entries} move={move} moved={notice} />, status);
 }
 
+/** What a change on the publisher page says after its redirect: only these fixed texts, nothing a link could carry. */
+const DONE_NOTICES: Record<string, string> = {
+  removed: 'The person is removed: they are signed out, and their passkeys sign nobody in.',
+  revoked: 'The invite is revoked: its link no longer works.',
+  'passkey-added': 'Your new passkey is saved: you can sign in with either.',
+  'passkey-removed': 'The passkey is removed: it signs nobody in any more.',
+};
+
+const notAllowed = (c: C, message: string, status: 403 | 409 = 403) => render(c, <ConsoleMessagePage nonce={nonceOf(c)} signedIn title="Not allowed" message={message} />, status);
+
 function mayInvite(actor: AdminActor, publisherId: string): boolean {
   return isOperator(actor) || (actor.via === 'person' && actor.role === 'owner' && actor.publisherId === publisherId);
 }
@@ -421,11 +472,18 @@ async function publisherPage(
   more: { hostValue?: string; hostError?: string; claimErrors?: Record<string, string>; notice?: string } = {},
 ) {
   const registry = publisherRegistry(c.env);
-  const [people, invites, claims] = await Promise.all([registry.people(publisher.publisherId), registry.invites(publisher.publisherId), registry.claims(publisher.publisherId)]);
+  const actor = c.var.admin;
+  const [people, invites, claims, passkeys] = await Promise.all([
+    registry.people(publisher.publisherId),
+    registry.invites(publisher.publisherId),
+    registry.claims(publisher.publisherId),
+    actor.via === 'person' ? registry.personPasskeys(actor.personId) : Promise.resolve(null),
+  ]);
   return (
     <PublisherPage
       {...more}
       claims={claims}
+      me={actor.via === 'person' && passkeys ? { personId: actor.personId, passkeys } : null}
       operator={isOperator(c.var.admin)}
       nonce={nonceOf(c)}
       publisher={publisher}

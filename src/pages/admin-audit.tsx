@@ -18,6 +18,10 @@ const ACTIONS: Record<AuditEntry['action'], string> = {
   'publisher.person.join': 'invite accepted, passkey made',
   'publisher.host.claim': 'host claimed',
   'publisher.host.verify': 'host added',
+  'publisher.person.remove': 'person removed',
+  'publisher.invite.revoke': 'invite revoked',
+  'publisher.passkey.add': 'passkey added',
+  'publisher.passkey.remove': 'passkey removed',
 };
 
 function who(entry: AuditEntry): string {

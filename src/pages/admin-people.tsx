@@ -1,4 +1,4 @@
-import type { HostClaim, InviteInfo, Person, Publisher } from '../publishers/publisher-types';
+import type { HostClaim, InviteInfo, PasskeyInfo, Person, Publisher } from '../publishers/publisher-types';
 import { AdminLayout } from './admin-layout';
 import { PASSKEYS_SCRIPT_PATH } from './passkeys-script';
 
@@ -73,6 +73,8 @@ export function PublisherPage(props: {
   inviteValues?: { name: string; role: string };
   inviteErrors?: FieldErrors;
   claims: HostClaim[];
+  /** The signed-in person looking, with their passkeys; null for the operator. */
+  me: { personId: string; passkeys: PasskeyInfo[] } | null;
   operator: boolean;
   hostValue?: string;
   hostError?: string;
@@ -81,9 +83,10 @@ export function PublisherPage(props: {
 }) {
   const p = props.publisher;
   const errors = props.inviteErrors ?? {};
-  const pending = props.invites.filter((i) => i.usedAt === null && Date.parse(i.expiresAt) > Date.now());
+  const pending = props.invites.filter((i) => i.usedAt === null && i.revokedAt === null && Date.parse(i.expiresAt) > Date.now());
+  const base = `${CONSOLE}/publishers/${p.publisherId}`;
   return (
-    <AdminLayout title={p.name} nonce={props.nonce} signedIn>
+    <AdminLayout title={p.name} nonce={props.nonce} signedIn scriptSrc={props.me ? PASSKEYS_SCRIPT_PATH : undefined}>
       <h1>{p.name}</h1>
       {props.notice ? (
         <p class="notice" role="status">
@@ -108,7 +111,7 @@ export function PublisherPage(props: {
             <h3>Prove {claim.host} is yours</h3>
             <p>
               Serve this token as plain text at <code>/.well-known/paywall-verification</code> on the site's origin (the server the paywall
-              forwards readers to), then check. Until then no rules for {claim.host} can be saved.
+              forwards readers to), then check, by {day(claim.expiresAt)}: the claim ends then. Until then no rules for {claim.host} can be saved.
             </p>
             <p class="once">{claim.token}</p>
             <form method="post" action={`${CONSOLE}/publishers/${p.publisherId}/hosts/${claim.host}/verify`} novalidate>
@@ -154,6 +157,7 @@ export function PublisherPage(props: {
                 <th>Role</th>
                 <th class="num">Passkeys</th>
                 <th>Since</th>
+                {props.mayInvite ? <th /> : null}
               </tr>
             </thead>
             <tbody>
@@ -163,6 +167,19 @@ export function PublisherPage(props: {
                   <td>{person.role}</td>
                   <td class="num">{person.passkeys}</td>
                   <td>{day(person.createdAt)}</td>
+                  {props.mayInvite ? (
+                    <td>
+                      {person.personId === props.me?.personId ? (
+                        <span class="muted small">you</span>
+                      ) : (
+                        <form method="post" action={`${base}/people/${person.personId}/remove`}>
+                          <button type="submit" class="secondary" aria-label={`Remove ${person.name}`}>
+                            Remove
+                          </button>
+                        </form>
+                      )}
+                    </td>
+                  ) : null}
                 </tr>
               ))}
             </tbody>
@@ -173,8 +190,15 @@ export function PublisherPage(props: {
             <h3>Invites not yet accepted</h3>
             <ul>
               {pending.map((i) => (
-                <li>
+                <li data-testid={`invite-${i.inviteId}`}>
                   {i.name} ({i.role}), until {day(i.expiresAt)}
+                  {props.mayInvite ? (
+                    <form method="post" action={`${base}/invites/${i.inviteId}/revoke`} class="inline">
+                      <button type="submit" class="secondary" aria-label={`Revoke the invite for ${i.name}`}>
+                        Revoke
+                      </button>
+                    </form>
+                  ) : null}
                 </li>
               ))}
             </ul>
@@ -208,6 +232,7 @@ export function PublisherPage(props: {
           </form>
         ) : null}
       </div>
+      {props.me ? <YourPasskeys base={base} passkeys={props.me.passkeys} /> : null}
       <div class="card">
         <h2>Statements</h2>
         <ul>
@@ -221,6 +246,55 @@ export function PublisherPage(props: {
         </ul>
       </div>
     </AdminLayout>
+  );
+}
+
+/** The signed-in person's own passkeys: add one (the passkey script), remove any but the last. */
+function YourPasskeys(props: { base: string; passkeys: PasskeyInfo[] }) {
+  const only = props.passkeys.length <= 1;
+  return (
+    <div class="card" id="passkeys">
+      <h2>Your passkeys</h2>
+      <table data-testid="my-passkeys">
+        <thead>
+          <tr>
+            <th>Passkey</th>
+            <th>Made</th>
+            <th>Last used</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {props.passkeys.map((k, n) => (
+            <tr>
+              <td>
+                Passkey {n + 1} <span class="muted small">{k.credentialId.slice(0, 8)}…</span>
+              </td>
+              <td>{day(k.createdAt)}</td>
+              <td>{k.lastUsedAt ? day(k.lastUsedAt) : 'never'}</td>
+              <td>
+                {only ? (
+                  <span class="muted small">your only one</span>
+                ) : (
+                  <form method="post" action={`${props.base}/passkeys/${k.credentialId}/remove`}>
+                    <button type="submit" class="secondary" aria-label={`Remove passkey ${n + 1}`}>
+                      Remove
+                    </button>
+                  </form>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p class="alert" role="alert" data-passkey-error hidden />
+      <div class="actions">
+        <button type="button" data-passkey-action="register" data-passkey-endpoint={`${CONSOLE}/passkeys/mine`} data-passkey-cancelled="Cancelled: no passkey was added.">
+          Add a passkey
+        </button>
+      </div>
+      <p class="muted small">A second passkey, on another device or a security key, lets you in if you lose the first. Your last passkey cannot be removed.</p>
+    </div>
   );
 }
 
@@ -258,7 +332,13 @@ export function JoinPage(props: { nonce: string; invite: { code: string; name: s
             <p class="muted">You sign in with a passkey: your device's fingerprint, face or PIN. No password. The passkey works only for this console.</p>
             <p class="alert" role="alert" data-passkey-error hidden />
             <div class="actions">
-              <button type="button" data-passkey-action="register" data-passkey-endpoint={`${CONSOLE}/passkeys`} data-invite={i.code}>
+              <button
+                type="button"
+                data-passkey-action="register"
+                data-passkey-endpoint={`${CONSOLE}/passkeys`}
+                data-invite={i.code}
+                data-passkey-cancelled="Cancelled: no passkey was made, and your invite still works."
+              >
                 Make my passkey and join
               </button>
             </div>

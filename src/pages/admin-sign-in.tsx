@@ -15,7 +15,13 @@ export function SignInPage(props: { nonce: string; next: string; error?: string 
         <p class="muted">Sign in with the passkey you made when you accepted your invite.</p>
         <p class="alert" role="alert" data-passkey-error hidden />
         <div class="actions">
-          <button type="button" data-passkey-action="sign-in" data-passkey-endpoint={CONSOLE_PASSKEYS} data-next={props.next}>
+          <button
+            type="button"
+            data-passkey-action="sign-in"
+            data-passkey-endpoint={CONSOLE_PASSKEYS}
+            data-next={props.next}
+            data-passkey-cancelled="Cancelled, or no passkey for this console on this device. No passkey yet? Ask for an invite link."
+          >
             Sign in with a passkey
           </button>
         </div>

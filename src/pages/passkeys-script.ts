@@ -8,6 +8,11 @@
  * The console on the admin host uses it too: a button's `data-passkey-endpoint` names
  * where its JSON calls go (the wallet's `/__paywall/account/passkeys` when absent), and
  * `data-invite` is sent with a registration (the invite being accepted).
+ *
+ * What the script says when the person cancels (or has no passkey here) and when the
+ * browser has no passkeys is the button's `data-passkey-cancelled` and
+ * `data-passkey-unsupported`, so that each host's pages speak of their own thing (a
+ * wallet, the console); without them it says something true on either host.
  */
 export const PASSKEYS_SCRIPT_PATH = '/__paywall/assets/passkeys-v1.js';
 
@@ -48,7 +53,7 @@ export const PASSKEYS_SCRIPT = `(() => {
   for (const button of document.querySelectorAll('[data-passkey-action]')) {
     if (!supported()) {
       button.disabled = true;
-      show(button, 'This browser cannot use passkeys. Use a recovery code, or another browser.');
+      show(button, button.dataset.passkeyUnsupported || 'This browser cannot use passkeys. Try another browser.');
       continue;
     }
     button.addEventListener('click', async () => {
@@ -56,7 +61,7 @@ export const PASSKEYS_SCRIPT = `(() => {
       try {
         await flows[button.dataset.passkeyAction](button);
       } catch (e) {
-        show(button, e && e.name === 'NotAllowedError' ? 'Cancelled, or no passkey for this wallet on this device.' : 'Something went wrong with the passkey: ' + (e && e.message ? e.message : e));
+        show(button, e && e.name === 'NotAllowedError' ? button.dataset.passkeyCancelled || 'Cancelled, or no passkey for this site on this device.' : 'Something went wrong with the passkey: ' + (e && e.message ? e.message : e));
       } finally {
         button.disabled = false;
       }

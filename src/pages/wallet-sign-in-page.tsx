@@ -31,7 +31,13 @@ export function WalletSignInPage(props: SignInProps) {
         <h2 id="sign-in-heading">I have a wallet</h2>
         <p>Sign in with the passkey you made for it: your fingerprint, face or device PIN. No password, no email.</p>
         <p class="actions">
-          <button type="button" data-passkey-action="sign-in" data-next={next}>
+          <button
+            type="button"
+            data-passkey-action="sign-in"
+            data-next={next}
+            data-passkey-cancelled="Cancelled, or no passkey for this wallet on this device. You can use your recovery code instead."
+            data-passkey-unsupported="This browser cannot use passkeys: use your recovery code, or another browser."
+          >
             Sign in with a passkey
           </button>
         </p>

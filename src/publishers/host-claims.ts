@@ -26,7 +26,8 @@ const refusal = (status: 400 | 403 | 404 | 409, error: string, message: string):
  * A publisher asks for a host. A host another publisher owns is refused; one nobody owns
  * is only claimed: its rules cannot be written (admin-scope.ts allows a publisher only
  * the hosts it owns) until its origin serves the claim's token at
- * /.well-known/paywall-verification (verifyHost). The operator may add it at once
+ * /.well-known/paywall-verification (verifyHost). A claim not proved in 7 days ends
+ * (CLAIM_LIFETIME_MS): a token found years later in an old origin proves nothing. The operator may add it at once
  * (`skipCheck`), vouching for the publisher as it does when it creates one.
  */
 export async function claimHost(c: Context<AppEnv>, publisherId: string, host: string, skipCheck: boolean): Promise<ClaimOutcome> {
@@ -131,7 +132,7 @@ export const hostClaimRoutes = new Hono<AppEnv>()
       const outcome = await claimHost(c, publisherParam(c), host, skipCheck ?? false);
       if (!outcome.ok) return jsonError(c, outcome.status, outcome.error, outcome.message, outcome.status === 404 ? {} : { field: outcome.error === 'forbidden' ? 'skipCheck' : 'host' });
       if (outcome.status === 'added') return c.json({ host, status: 'added' }, 201);
-      return c.json({ host, status: 'pending', token: outcome.claim.token, path: VERIFICATION_PATH }, 202);
+      return c.json({ host, status: 'pending', token: outcome.claim.token, path: VERIFICATION_PATH, expiresAt: outcome.claim.expiresAt }, 202);
     },
   )
   .post('/publishers/:publisherId/hosts/:host/verify', validated('json', z.strictObject({ origin: z.string({ error: 'is required, as the URL of the site\u2019s origin' }) })), async (c) => {

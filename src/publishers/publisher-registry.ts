@@ -1,10 +1,14 @@
 import { DurableObject } from 'cloudflare:workers';
 import { migrate } from '../storage/migrations';
 import { publisherSchema } from './publisher-schema';
-import type { ApiKeyInfo, HostClaim, InviteInfo, KeyHolder, NewKey, OpenInvite, Payout, Person, PersonHolder, PersonPasskey, Publisher, Role } from './publisher-types';
+import type { ApiKeyInfo, HostClaim, InviteInfo, KeyHolder, NewKey, OpenInvite, PasskeyInfo, Payout, Person, PersonHolder, PersonPasskey, Publisher, Role } from './publisher-types';
 
 /** A key's last use is written at most this often: it says "in use lately", not every call. */
 const LAST_USED_RESOLUTION_MS = 60_000;
+/** A claim on a host that its origin has not proved in this time is forgotten: its token no longer proves anything. */
+export const CLAIM_LIFETIME_MS = 7 * 86_400_000;
+/** Enough for a phone, a laptop and a spare key or two; more is a sign of something wrong. */
+export const MAX_PASSKEYS_PER_PERSON = 10;
 
 type KeyRow = { id: string; name: string; created_at: number; last_used_at: number | null; revoked_at: number | null };
 
@@ -135,19 +139,27 @@ export class PublisherRegistry extends DurableObject<Env> {
     const owner = await this.ownerOfHost(host);
     if (owner) return { ok: false, reason: owner === publisherId ? 'already_yours' : 'host_taken' };
     const now = Date.now();
+    this.forgetExpiredClaims(now);
     this.sql.exec('INSERT OR IGNORE INTO host_claims (publisher_id, host, token, created_at) VALUES (?, ?, ?, ?)', publisherId, host, token, now);
     return { ok: true, claim: this.claimRow(publisherId, host)! };
   }
 
   async claims(publisherId: string): Promise<HostClaim[]> {
+    this.forgetExpiredClaims(Date.now());
     return this.sql
       .exec<{ host: string; token: string; created_at: number }>('SELECT host, token, created_at FROM host_claims WHERE publisher_id = ? ORDER BY created_at, host', publisherId)
       .toArray()
-      .map((r) => ({ host: r.host, token: r.token, createdAt: iso(r.created_at)! }));
+      .map((r) => claimInfo(r));
   }
 
   async claimOf(publisherId: string, host: string): Promise<HostClaim | null> {
+    this.forgetExpiredClaims(Date.now());
     return this.claimRow(publisherId, host);
+  }
+
+  /** Pending claims older than CLAIM_LIFETIME_MS end: their token proves nothing, and claiming again makes a new one. */
+  private forgetExpiredClaims(now: number): void {
+    this.sql.exec('DELETE FROM host_claims WHERE created_at <= ?', now - CLAIM_LIFETIME_MS);
   }
 
   /** The host becomes the publisher's (proved, or vouched for by the operator); every claim on it ends. */
@@ -164,7 +176,7 @@ export class PublisherRegistry extends DurableObject<Env> {
 
   private claimRow(publisherId: string, host: string): HostClaim | null {
     const r = this.sql.exec<{ host: string; token: string; created_at: number }>('SELECT host, token, created_at FROM host_claims WHERE publisher_id = ? AND host = ?', publisherId, host).toArray()[0];
-    return r ? { host: r.host, token: r.token, createdAt: iso(r.created_at)! } : null;
+    return r ? claimInfo(r) : null;
   }
 
   // ---- People, their passkeys and invites -------------------------------------------
@@ -177,7 +189,7 @@ export class PublisherRegistry extends DurableObject<Env> {
       'INSERT INTO invites (id, digest, publisher_id, name, role, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       input.inviteId, input.digest, input.publisherId, input.name, input.role, now, input.expiresAt,
     );
-    return { ok: true, invite: { inviteId: input.inviteId, name: input.name, role: input.role, createdAt: iso(now)!, expiresAt: iso(input.expiresAt)!, usedAt: null } };
+    return { ok: true, invite: { inviteId: input.inviteId, name: input.name, role: input.role, createdAt: iso(now)!, expiresAt: iso(input.expiresAt)!, usedAt: null, revokedAt: null } };
   }
 
   /** The invite with this digest while it is unused and unexpired, or null. Reading it does not use it. */
@@ -188,12 +200,9 @@ export class PublisherRegistry extends DurableObject<Env> {
 
   async invites(publisherId: string): Promise<InviteInfo[]> {
     return this.sql
-      .exec<{ id: string; name: string; role: Role; created_at: number; expires_at: number; used_at: number | null }>(
-        'SELECT id, name, role, created_at, expires_at, used_at FROM invites WHERE publisher_id = ? ORDER BY created_at DESC, id LIMIT 50',
-        publisherId,
-      )
+      .exec<InviteRow>('SELECT id, name, role, created_at, expires_at, used_at, revoked_at FROM invites WHERE publisher_id = ? ORDER BY created_at DESC, id LIMIT 50', publisherId)
       .toArray()
-      .map((r) => ({ inviteId: r.id, name: r.name, role: r.role, createdAt: iso(r.created_at)!, expiresAt: iso(r.expires_at)!, usedAt: iso(r.used_at) }));
+      .map(inviteInfo);
   }
 
   /**
@@ -212,6 +221,8 @@ export class PublisherRegistry extends DurableObject<Env> {
     const invite = this.openInviteRow(input.digest, now);
     if (!invite) return { ok: false, reason: 'invite_invalid' };
     if (this.sql.exec('SELECT 1 FROM person_passkeys WHERE id = ?', input.passkey.id).toArray().length) return { ok: false, reason: 'already_registered' };
+    // A challenge sealed for adding a passkey names a person who exists already: it cannot make a new one.
+    if (this.sql.exec('SELECT 1 FROM people WHERE id = ?', input.personId).toArray().length) return { ok: false, reason: 'challenge_used' };
     if (!this.consumeChallenge(input.challenge, input.challengeExpiresAt, now)) return { ok: false, reason: 'challenge_used' };
     this.ctx.storage.transactionSync(() => {
       this.sql.exec('INSERT INTO people (id, publisher_id, name, role, created_at) VALUES (?, ?, ?, ?, ?)', input.personId, invite.publisher_id, invite.name, invite.role, now);
@@ -256,6 +267,68 @@ export class PublisherRegistry extends DurableObject<Env> {
     return { ok: true, holder };
   }
 
+  /**
+   * Removes one of a publisher's people: their sessions are refused from the next request
+   * (every console request asks personHolder, which no longer finds them) and their
+   * passkeys sign nobody in. Their row stays, for the audit log's names.
+   */
+  async removePerson(publisherId: string, personId: string): Promise<{ ok: true; person: Person } | { ok: false; reason: 'no_such_person' }> {
+    const person = (await this.people(publisherId)).find((p) => p.personId === personId);
+    if (!person) return { ok: false, reason: 'no_such_person' };
+    this.sql.exec('UPDATE people SET removed_at = ? WHERE id = ? AND publisher_id = ?', Date.now(), personId, publisherId);
+    return { ok: true, person };
+  }
+
+  /** Revokes an invite not yet used: its link then fails like a used one. */
+  async revokeInvite(publisherId: string, inviteId: string): Promise<{ ok: true; invite: InviteInfo } | { ok: false; reason: 'no_such_invite' }> {
+    const row = this.sql
+      .exec<InviteRow>('SELECT id, name, role, created_at, expires_at, used_at, revoked_at FROM invites WHERE id = ? AND publisher_id = ? AND used_at IS NULL AND revoked_at IS NULL', inviteId, publisherId)
+      .toArray()[0];
+    if (!row) return { ok: false, reason: 'no_such_invite' };
+    row.revoked_at = Date.now();
+    this.sql.exec('UPDATE invites SET revoked_at = ? WHERE id = ?', row.revoked_at, inviteId);
+    return { ok: true, invite: inviteInfo(row) };
+  }
+
+  /** A person's passkeys, oldest first (ids and dates only). */
+  async personPasskeys(personId: string): Promise<PasskeyInfo[]> {
+    return this.sql
+      .exec<{ id: string; created_at: number; last_used_at: number | null }>('SELECT id, created_at, last_used_at FROM person_passkeys WHERE person_id = ? ORDER BY created_at, id', personId)
+      .toArray()
+      .map((r) => ({ credentialId: r.id, createdAt: iso(r.created_at)!, lastUsedAt: iso(r.last_used_at) }));
+  }
+
+  /** A signed-in person adds another passkey; the challenge is consumed in the same write. */
+  async addPersonPasskey(input: {
+    personId: string;
+    passkey: PersonPasskey & { backedUp: boolean };
+    challenge: string;
+    challengeExpiresAt: number;
+  }): Promise<{ ok: true; passkey: PasskeyInfo } | { ok: false; reason: 'unknown_person' | 'already_registered' | 'too_many' | 'challenge_used' }> {
+    const now = Date.now();
+    if (!this.personHolderOf(input.personId)) return { ok: false, reason: 'unknown_person' };
+    if (this.sql.exec('SELECT 1 FROM person_passkeys WHERE id = ?', input.passkey.id).toArray().length) return { ok: false, reason: 'already_registered' };
+    const count = this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM person_passkeys WHERE person_id = ?', input.personId).one().n;
+    if (count >= MAX_PASSKEYS_PER_PERSON) return { ok: false, reason: 'too_many' };
+    if (!this.consumeChallenge(input.challenge, input.challengeExpiresAt, now)) return { ok: false, reason: 'challenge_used' };
+    const k = input.passkey;
+    this.sql.exec(
+      'INSERT INTO person_passkeys (id, person_id, public_key, counter, transports, backed_up, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      k.id, input.personId, k.publicKey, k.counter, JSON.stringify(k.transports), k.backedUp ? 1 : 0, now,
+    );
+    return { ok: true, passkey: { credentialId: k.id, createdAt: iso(now)!, lastUsedAt: null } };
+  }
+
+  /** Removes one of a person's own passkeys, never their last: they would be locked out. */
+  async removePersonPasskey(personId: string, credentialId: string): Promise<{ ok: true; passkey: PasskeyInfo } | { ok: false; reason: 'no_such_passkey' | 'last_passkey' }> {
+    const keys = await this.personPasskeys(personId);
+    const key = keys.find((k) => k.credentialId === credentialId);
+    if (!key || !this.personHolderOf(personId)) return { ok: false, reason: 'no_such_passkey' };
+    if (keys.length === 1) return { ok: false, reason: 'last_passkey' };
+    this.sql.exec('DELETE FROM person_passkeys WHERE id = ? AND person_id = ?', credentialId, personId);
+    return { ok: true, passkey: key };
+  }
+
   /** Who a console session's person is now, with their publisher's hosts; null once removed. */
   async personHolder(personId: string): Promise<PersonHolder | null> {
     return this.personHolderOf(personId);
@@ -288,7 +361,7 @@ export class PublisherRegistry extends DurableObject<Env> {
     return this.sql
       .exec<{ id: string; publisher_id: string; publisher_name: string; name: string; role: Role; expires_at: number }>(
         `SELECT i.id, i.publisher_id, u.name AS publisher_name, i.name, i.role, i.expires_at FROM invites i JOIN publishers u ON u.id = i.publisher_id
-         WHERE i.digest = ? AND i.used_at IS NULL AND i.expires_at > ?`,
+         WHERE i.digest = ? AND i.used_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > ?`,
         digest, now,
       )
       .toArray()[0] ?? null;
@@ -318,6 +391,17 @@ export class PublisherRegistry extends DurableObject<Env> {
     for (const host of hosts) if (this.sql.exec('SELECT 1 FROM publisher_hosts WHERE host = ?', host).toArray().length) return host;
     return null;
   }
+}
+
+type InviteRow = { id: string; name: string; role: Role; created_at: number; expires_at: number; used_at: number | null; revoked_at: number | null };
+
+function inviteInfo(r: InviteRow): InviteInfo {
+  return { inviteId: r.id, name: r.name, role: r.role, createdAt: iso(r.created_at)!, expiresAt: iso(r.expires_at)!, usedAt: iso(r.used_at), revokedAt: iso(r.revoked_at) };
+}
+
+/** A claim as the API shows it, with when it ends. */
+function claimInfo(r: { host: string; token: string; created_at: number }): HostClaim {
+  return { host: r.host, token: r.token, createdAt: iso(r.created_at)!, expiresAt: iso(r.created_at + CLAIM_LIFETIME_MS)! };
 }
 
 function keyInfo(row: KeyRow): ApiKeyInfo {

@@ -107,5 +107,12 @@ CREATE TABLE host_claims (
 );
 `,
     },
+    {
+      version: 5,
+      description: 'an invite the operator or an owner revoked before it was used',
+      up: `
+ALTER TABLE invites ADD COLUMN revoked_at INTEGER;
+`,
+    },
   ],
 };

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { CDPSession, Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { DEMO_ADMIN_TOKEN, screenshotPath, useDemoInBrowser } from './support/demo';
@@ -23,7 +24,7 @@ async function virtualAuthenticator(page: Page): Promise<{ cdp: CDPSession; auth
   return { cdp, authenticatorId };
 }
 
-it('the operator makes a publisher and invites a person, who signs in with a passkey, edits their own site and cannot see another', async () => {
+it('the operator makes a publisher and invites a person, who signs in with a passkey, edits their own site, cannot see another, and downloads a statement whose totals are the revenue chart\u2019s', async () => {
   const admin = harness.demo.adminUrl;
   const operator = await harness.browser.newPage({ viewport: { width: 1200, height: 900 } });
   const operatorProblems = watchProblems(operator);
@@ -106,6 +107,54 @@ it('the operator makes a publisher and invites a person, who signs in with a pas
   await phone.goto(`${admin}/__paywall/admin/publishers`);
   expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   await phone.screenshot({ path: screenshotPath('console-person-publisher-phone'), fullPage: true });
+
+  // A reader pays for an article on Ada's site (at the price she just set), and views another page.
+  const created = await fetch(`${harness.demo.baseUrl}/__paywall/api/readers`, { method: 'POST' });
+  expect(created.status).toBe(201);
+  const { token } = (await created.json()) as { token: string };
+  const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  expect((await fetch(`${harness.demo.baseUrl}/__paywall/api/dev/topup`, { method: 'POST', headers: auth, body: JSON.stringify({ amountMicros: 100_000 }) })).status).toBe(200);
+  const paid = await fetch(`${harness.demo.baseUrl}/articles/prepaid-reading`, { headers: { authorization: auth.authorization } });
+  expect(paid.status).toBe(200);
+  expect(paid.headers.get('paywall-charged-micros')).toBe('4000');
+  await paid.text();
+
+  // The revenue chart for this month, once the view has reached the usage summary (the demo flushes every 2 s).
+  const month = new Date().toISOString().slice(0, 7);
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  const lastDay = new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
+  await ada.goto(`${admin}/__paywall/admin/sites/demo.localhost/revenue?from=${month}-01&to=${lastDay}`);
+  await expect
+    .poll(async () => {
+      await ada.reload();
+      return ada.getByTestId('total-paid-views').textContent();
+    }, { timeout: 30_000, interval: 1000 })
+    .not.toBe('0');
+  const micros = (usd: string) => Math.round(Number(usd.replace(/[$,]/g, '')) * 1_000_000);
+  const chart = {
+    views: Number((await ada.getByTestId('total-views').textContent())!.replace(/,/g, '')),
+    paidViews: Number((await ada.getByTestId('total-paid-views').textContent())!.replace(/,/g, '')),
+    revenueMicros: micros((await ada.getByTestId('total-revenue').textContent())!),
+  };
+  expect(chart.paidViews).toBe(1);
+  expect(chart.revenueMicros).toBe(4000);
+  await ada.screenshot({ path: screenshotPath('console-person-revenue-month'), fullPage: true });
+
+  // She downloads this month's statement from her publisher's page: its totals are the chart's.
+  await ada.goto(`${admin}/__paywall/admin/publishers`);
+  const [download] = await Promise.all([ada.waitForEvent('download'), ada.getByRole('link', { name: `Statement ${month} (CSV)` }).click()]);
+  expect(download.suggestedFilename()).toMatch(new RegExp(`^statement-pub_[A-Za-z0-9_-]{16}-${month}\\.csv$`));
+  const csv = readFileSync((await download.path())!, 'utf8');
+  const rows = csv.trim().split(/\r\n/).map((line) => line.split(','));
+  const header = rows[0]!;
+  const total = Object.fromEntries(header.map((name, i) => [name, rows.find((r) => r[0] === 'total')![i]!]));
+  expect(rows.map((r) => r[0])).toEqual(['host', 'demo.localhost', 'total']);
+  expect(Number(total.views)).toBe(chart.views);
+  expect(Number(total.paid_views)).toBe(chart.paidViews);
+  expect(Number(total.revenue_micros)).toBe(chart.revenueMicros);
+  expect(Number(total.gross_revenue_micros)).toBe(chart.revenueMicros); // no view was refunded
+  expect(Number(total.platform_fee_micros) + Number(total.net_owed_micros)).toBe(chart.revenueMicros);
+  expect(Number(total.platform_fee_micros)).toBe(400); // the demo's fee is 10 %
 
   expect(operatorProblems).toEqual([]);
   expect(adaProblems).toEqual([]);

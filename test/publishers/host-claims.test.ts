@@ -1,8 +1,10 @@
-import { reset } from 'cloudflare:test';
+import { reset, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, expect, it } from 'vitest';
 import { ADMIN, adminCall, call, json, siteDoc, STANDARD_RULES } from '../support/paywall';
 import { createPublisher, keyAuth } from '../support/publishers';
+import { CLAIM_LIFETIME_MS } from '../../src/publishers/publisher-registry';
+import { publisherRegistry } from '../../src/publishers/publisher-stub';
 
 afterEach(() => reset());
 
@@ -11,7 +13,7 @@ const putSiteAs = (auth: Record<string, string>, host: string) => api(`/sites/${
 
 async function claim(publisherId: string, auth: Record<string, string>, host: string) {
   const res = await api(`/publishers/${publisherId}/hosts`, json({ host }, auth));
-  return { status: res.status, body: await res.json<{ token?: string; status?: string; error?: string; path?: string }>() };
+  return { status: res.status, body: await res.json<{ token?: string; status?: string; error?: string; path?: string; expiresAt?: string }>() };
 }
 const verify = (publisherId: string, auth: Record<string, string>, host: string, origin: string) =>
   api(`/publishers/${publisherId}/hosts/${host}/verify`, json({ origin }, auth));
@@ -87,6 +89,7 @@ it("one of a publisher's people claims and proves a host in the console", async 
   expect((await postForm(`${at}/hosts`, { host: 'blog.test' }, { cookie })).status).toBe(303);
   const shown = await page(at, cookie);
   expect(shown.html).not.toContain('add it without the origin check');
+  expect(shown.html).toContain(`by ${new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10)}: the claim ends then`);
   const token = /data-testid="claim-blog.test"[\s\S]*?<p class="once">([^<]+)<\/p>/.exec(shown.html)?.[1];
   expect(token).toMatch(/^pv_/);
   const failed = await postForm(`${at}/hosts/blog.test/verify`, { origin: `${env.TEST_ORIGIN}/serves-token/nope` }, { cookie });
@@ -95,4 +98,28 @@ it("one of a publisher's people claims and proves a host in the console", async 
   const ok = await postForm(`${at}/hosts/blog.test/verify`, { origin: `${env.TEST_ORIGIN}/serves-token/${token}` }, { cookie });
   expect(ok.status).toBe(303);
   expect((await page(`${CONSOLE}/sites/blog.test`, cookie)).status).toBe(200);
+});
+
+it('a claim not proved in 7 days ends: its token proves nothing, and claiming again makes a new one', async () => {
+  const news = await createPublisher('News', ['news.test']);
+  const auth = keyAuth(news.apiKey);
+  const claimed = await claim(news.publisherId, auth, 'late.test');
+  expect(Date.parse(claimed.body.expiresAt!) - Date.now()).toBeGreaterThan(CLAIM_LIFETIME_MS - 60_000);
+  expect(CLAIM_LIFETIME_MS).toBe(7 * 86_400_000);
+  const old = claimed.body.token!;
+  // Age the claim by 7 days and a second.
+  await runInDurableObject(publisherRegistry(env), (_o, state) => {
+    state.storage.sql.exec('UPDATE host_claims SET created_at = created_at - ?', CLAIM_LIFETIME_MS + 1000);
+  });
+  const listed = await (await api(`/publishers/${news.publisherId}/hosts`, { headers: auth })).json();
+  expect(listed).toEqual({ hosts: ['news.test'], claims: [] });
+  const proved = await verify(news.publisherId, auth, 'late.test', `${env.TEST_ORIGIN}/serves-token/${old}`);
+  expect(proved.status).toBe(404);
+  expect(await proved.json()).toMatchObject({ error: 'claim_not_found' });
+  expect((await putSiteAs(auth, 'late.test')).status).toBe(403);
+
+  const again = await claim(news.publisherId, auth, 'late.test');
+  expect(again.status).toBe(202);
+  expect(again.body.token).not.toBe(old);
+  expect((await verify(news.publisherId, auth, 'late.test', `${env.TEST_ORIGIN}/serves-token/${again.body.token}`)).status).toBe(200);
 });
