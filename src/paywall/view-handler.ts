@@ -126,7 +126,7 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
     if (confirmation !== null) request.confirmation = confirmation;
   }
 
-  const early = startEarly(c.req.method, readerId, priceMicros, origin);
+  const early = c.env.BENCH_SERIAL_WALLET === 'true' ? null : startEarly(c.req.method, readerId, priceMicros, origin);
   const reserved = await tryWallet<ReserveResult>('reserve', () => wallet.reserve(request));
   early?.walletAnswered();
   // What the wallet says the reader has left (0 when refused) decides whether their next view may go early.
