@@ -14,6 +14,10 @@ interface PaywallSecrets {
   WALLET_HOST?: string;
   /** The platform's fee on publishers' net revenue, in basis points (0 to 10000); unset is none. */
   PLATFORM_FEE_BPS?: string;
+  /** Bench only: milliseconds every call to a wallet waits first, standing in for the network hop to it on Cloudflare. */
+  BENCH_WALLET_DELAY_MS?: string;
+  /** Bench only: "true" asks the wallet before the origin, as before issue 18, for the before-and-after in one run. */
+  BENCH_SERIAL_WALLET?: string;
 }
 // The publisher registry's binding is in wrangler.toml; declared here so that the
 // generated worker-configuration.d.ts, which other branches regenerate too, stays as it is.

@@ -1,4 +1,5 @@
-// The publisher's origin for the bench: every path answers 200 with a 2 KB HTML page.
+// The publisher's origin for the bench: every path answers 200 with a 2 KB HTML page, after
+// <ms> milliseconds when the path has a `/delay-<ms>/` segment (an origin a network away).
 // Run as a child process so that it does not share an event loop with the load generator.
 import { fork } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -24,12 +25,17 @@ function serve() {
       body = page(path);
       if (cache.size < 50_000) cache.set(path, body);
     }
-    res.writeHead(200, {
-      'content-type': 'text/html; charset=utf-8',
-      'content-length': body.length,
-      'cache-control': 'public, max-age=60',
-    });
-    res.end(body);
+    const send = () => {
+      res.writeHead(200, {
+        'content-type': 'text/html; charset=utf-8',
+        'content-length': body.length,
+        'cache-control': 'public, max-age=60',
+      });
+      res.end(body);
+    };
+    const delay = /\/delay-(\d{1,4})\//.exec(path);
+    if (delay) setTimeout(send, Number(delay[1]));
+    else send();
   });
   server.keepAliveTimeout = 60_000;
   server.listen(0, '127.0.0.1', () => process.send?.({ port: server.address().port }));

@@ -27,6 +27,8 @@ export async function fetchOrigin(
   path: string,
   search: string,
   paywallCookie: string,
+  /** Aborts the fetch: a view started ahead of the wallet's answer that the wallet then refused. */
+  cancel?: AbortSignal,
 ): Promise<OriginResult> {
   const target = new URL(site.origin);
   const base = target.pathname.replace(/\/$/, '');
@@ -58,6 +60,8 @@ export async function fetchOrigin(
   const timeoutMs = Number(env.ORIGIN_TIMEOUT_MS) || 15_000;
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const onCancel = () => controller.abort();
+  cancel?.addEventListener('abort', onCancel);
   try {
     const response = await fetch(target, {
       method: request.method,
@@ -79,6 +83,7 @@ export async function fetchOrigin(
       : { ok: false, status: 502, error: 'origin_unreachable', message: 'The origin could not be reached.' };
   } finally {
     clearTimeout(timer);
+    cancel?.removeEventListener('abort', onCancel);
   }
 }
 

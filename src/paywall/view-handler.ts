@@ -20,11 +20,14 @@ import { readAgentPayment } from './agent-payment';
 import { isPriceManifestPath, servePriceManifest } from './price-manifest';
 import { readsAsPricier } from './lenient-readings';
 import { tryWallet, undoUncertainCommit, walletUnavailable } from './wallet-faults';
+import { heardFromWallet, startEarly } from './early-origin';
 
 /**
  * A view of a publisher's content: price the path, charge the reader, proxy the origin.
- * The price is held before the origin is asked and committed only once it answered 2xx,
- * so no money moves for content that was not delivered.
+ * The price is held and committed only once the origin answered 2xx, so no money moves
+ * for content that was not delivered. A paid GET of a reader this isolate last saw with
+ * the money asks the origin together with the wallet (see early-origin.ts); the origin's
+ * answer is still delivered only once the wallet held the price.
  */
 export async function handleView(c: Context<AppEnv>): Promise<Response> {
   const url = new URL(c.req.url);
@@ -62,7 +65,7 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
   // The one-click confirmation of a view above the reader's ask-before-paying threshold
   // (POST /__paywall/confirm) comes as this parameter: the wallet takes it, the origin never sees it.
   const confirmation = takeConfirmationParam(url);
-  const origin = () => fetchOrigin(c.env, c.req.raw, site, path, url.search, READER_COOKIE);
+  const origin = (cancel?: AbortSignal) => fetchOrigin(c.env, c.req.raw, site, path, url.search, READER_COOKIE, cancel);
   if (priceMicros === 0) {
     const free = deliver(c, await origin(), null, host);
     return crawler.allowedFree ? keepPrivate(free) : free;
@@ -123,9 +126,18 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
     if (confirmation !== null) request.confirmation = confirmation;
   }
 
+  const early = c.env.BENCH_SERIAL_WALLET === 'true' ? null : startEarly(c.req.method, readerId, priceMicros, origin);
   const reserved = await tryWallet<ReserveResult>('reserve', () => wallet.reserve(request));
-  if (!reserved) return walletUnavailable(c);
+  early?.walletAnswered();
+  // What the wallet says the reader has left (0 when refused) decides whether their next view may go early.
+  if (reserved) heardFromWallet(readerId, reserved.ok ? reserved.balanceMicros : 0);
+  if (!reserved) {
+    early?.discard(waitUntil);
+    return walletUnavailable(c);
+  }
   if (!reserved.ok) {
+    // Refused: the origin's answer, if it was asked early, is never shown (nor its headers).
+    early?.discard(waitUntil);
     if (reserved.reason === 'idempotency_conflict') {
       return jsonError(c, 409, 'idempotency_conflict', 'This Idempotency-Key was already used for a different path or payment.');
     }
@@ -145,13 +157,13 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
   }
   if (reserved.settled) {
     const { receipt, chargedMicros, balanceMicros, replay } = reserved;
-    return deliver(c, await origin(), { readerId, host, path, chargedMicros, balanceMicros, receipt, replay }, host);
+    return deliver(c, await (early?.result ?? origin()), { readerId, host, path, chargedMicros, balanceMicros, receipt, replay }, host);
   }
 
   const { holdId } = reserved;
   let fetched;
   try {
-    fetched = await origin();
+    fetched = await (early?.result ?? origin());
   } catch (e) {
     await wallet.void(holdId);
     throw e;

@@ -22,7 +22,8 @@ import type { TestProject } from 'vitest/node';
  *   /directory/<b64url> a Web Bot Auth key directory: the JSON the path encodes, as
  *                       application/http-message-signatures-directory+json
  *   /counted/<id>/directory/<b64url>  the same, counting its fetches per id
- *   /count/<id>         how often /counted/<id>/… was fetched, as JSON
+ *   /count/<id>         how often /counted/<id>/… (or /tally/<id>/…) was fetched, as JSON
+ *   /tally/<id>/...     as "anything else", counting its fetches per id
  *   /serves-token/<token>/.well-known/paywall-verification
  *                       the token, as an origin proving a host claim does
  *   anything else       200 with JSON describing the request it received
@@ -44,6 +45,8 @@ export function startOrigin(port = 0): Promise<Server> {
       res.writeHead(200, { 'content-type': 'application/http-message-signatures-directory+json' });
       return res.end(Buffer.from(counted[2]!, 'base64url').toString('utf8'));
     }
+    const tally = /^\/tally\/([\w-]+)\//.exec(path);
+    if (tally) counts.set(tally[1]!, (counts.get(tally[1]!) ?? 0) + 1);
     const directory = /^\/directory\/([A-Za-z0-9_-]+)$/.exec(path);
     if (directory) {
       res.writeHead(200, { 'content-type': 'application/http-message-signatures-directory+json' });
