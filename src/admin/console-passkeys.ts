@@ -1,10 +1,10 @@
 import { Hono, type Context } from 'hono';
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { jsonBody, rpIdOf, setChallengeCookie } from '../passkeys/passkey-http';
+import { deleteCookie, getCookie } from 'hono/cookie';
 import type { AppEnv } from '../http/app-types';
-import { hostName } from '../http/hosts';
 import { jsonError } from '../http/json-errors';
 import { sameOriginWrites } from '../http/same-origin-writes';
-import { CHALLENGE_LIFETIME_MS, openChallenge, PERSON_ID, sealChallenge } from '../passkeys/challenge-cookie';
+import { openChallenge, PERSON_ID, sealChallenge } from '../passkeys/challenge-cookie';
 import { authenticationOptions, registrationOptions } from '../passkeys/passkey-options';
 import { checkAuthentication, checkRegistration, parseAuthentication, parseRegistration, userHandleText } from '../passkeys/webauthn';
 import { apiKeyDigest, randomId } from '../publishers/api-key';
@@ -81,7 +81,7 @@ export const consolePasskeyRoutes = new Hono<AppEnv>()
       existingCredentialIds: [],
       userName: `${invite.name} (${invite.publisherName})`,
     });
-    await setChallenge(c, await sealChallenge(c.env, { challenge: options.challenge, purpose: 'console-register', personId }));
+    setChallengeCookie(c, CHALLENGE_COOKIE, COOKIE_PATH, await sealChallenge(c.env, { challenge: options.challenge, purpose: 'console-register', personId }));
     return c.json({ options });
   })
   .post('/register', async (c) => {
@@ -130,7 +130,7 @@ export const consolePasskeyRoutes = new Hono<AppEnv>()
       existingCredentialIds: existing.map((k) => k.credentialId),
       userName: `${actor.personName} (${actor.publisherName})`,
     });
-    await setChallenge(c, await sealChallenge(c.env, { challenge: options.challenge, purpose: 'console-register', personId: actor.personId }));
+    setChallengeCookie(c, CHALLENGE_COOKIE, COOKIE_PATH, await sealChallenge(c.env, { challenge: options.challenge, purpose: 'console-register', personId: actor.personId }));
     return c.json({ options });
   })
   .post('/mine/register', async (c) => {
@@ -164,7 +164,7 @@ export const consolePasskeyRoutes = new Hono<AppEnv>()
   })
   .post('/sign-in-options', async (c) => {
     const options = await authenticationOptions({ rpID: rpIdOf(c) });
-    await setChallenge(c, await sealChallenge(c.env, { challenge: options.challenge, purpose: 'console-sign-in' }));
+    setChallengeCookie(c, CHALLENGE_COOKIE, COOKIE_PATH, await sealChallenge(c.env, { challenge: options.challenge, purpose: 'console-sign-in' }));
     return c.json({ options });
   })
   .post('/sign-in', async (c) => {
@@ -193,19 +193,3 @@ export function safeConsolePath(next: unknown): string {
   return typeof next === 'string' && /^\/__paywall\/admin(\/[A-Za-z0-9._~:\/?&=%-]*)?$/.test(next) && !next.includes('//') ? next : '/__paywall/admin';
 }
 
-function rpIdOf(c: Context<AppEnv>): string {
-  return hostName(new URL(c.req.url).hostname);
-}
-
-async function setChallenge(c: Context<AppEnv>, sealed: string): Promise<void> {
-  setCookie(c, CHALLENGE_COOKIE, sealed, { httpOnly: true, secure: true, sameSite: 'Strict', path: COOKIE_PATH, maxAge: CHALLENGE_LIFETIME_MS / 1000 });
-}
-
-async function jsonBody(c: Context<AppEnv>): Promise<Record<string, unknown>> {
-  try {
-    const body: unknown = await c.req.json();
-    return body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}

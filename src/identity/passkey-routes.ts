@@ -1,14 +1,15 @@
-import { Hono, type Context } from 'hono';
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { Hono } from 'hono';
+import { deleteCookie, getCookie } from 'hono/cookie';
 import type { AppEnv } from '../http/app-types';
 import { limitPerClient } from '../http/client-limits';
-import { hostKindOf, hostName } from '../http/hosts';
+import { hostKindOf } from '../http/hosts';
 import { jsonError } from '../http/json-errors';
 import { sameOriginWrites } from '../http/same-origin-writes';
 import { accountHref } from '../pages/account-page';
-import { CHALLENGE_COOKIE, CHALLENGE_LIFETIME_MS, sealChallenge } from '../passkeys/challenge-cookie';
+import { CHALLENGE_COOKIE, sealChallenge } from '../passkeys/challenge-cookie';
 import { authenticationOptions, registrationOptions } from '../passkeys/passkey-options';
 import { verifyPasskeyRegistration, verifyPasskeySignIn } from '../passkeys/verify-passkey';
+import { jsonBody, rpIdOf, setChallengeCookie } from '../passkeys/passkey-http';
 import { walletOf } from '../wallet/wallet-stub';
 import { safeNext } from './continuation';
 import { signedInReader, signIn } from './wallet-session';
@@ -32,7 +33,7 @@ export const passkeyRoutes = new Hono<AppEnv>()
     if (!readerId) return jsonError(c, 401, 'unauthorized', 'Sign in to your wallet first.');
     const existing = (await walletOf(c.env, readerId).passkeys()).map((k) => k.id);
     const options = await registrationOptions({ rpID: rpIdOf(c), rpName: RP_NAME, readerId, existingCredentialIds: existing });
-    await setChallenge(c, await sealChallenge(c.env, { challenge: options.challenge, purpose: 'register', readerId }));
+    setChallengeCookie(c, CHALLENGE_COOKIE, '/__paywall/account/passkeys', await sealChallenge(c.env, { challenge: options.challenge, purpose: 'register', readerId }));
     return c.json({ options });
   })
   .post('/register', async (c) => {
@@ -53,7 +54,7 @@ export const passkeyRoutes = new Hono<AppEnv>()
   })
   .post('/sign-in-options', async (c) => {
     const options = await authenticationOptions({ rpID: rpIdOf(c) });
-    await setChallenge(c, await sealChallenge(c.env, { challenge: options.challenge, purpose: 'sign-in' }));
+    setChallengeCookie(c, CHALLENGE_COOKIE, '/__paywall/account/passkeys', await sealChallenge(c.env, { challenge: options.challenge, purpose: 'sign-in' }));
     return c.json({ options });
   })
   .post('/sign-in', async (c) => {
@@ -70,28 +71,6 @@ export const passkeyRoutes = new Hono<AppEnv>()
     return c.json({ ok: true, next: safeNext(c.env, str(body.next)) ?? accountHref({ notice: 'signed-in' }) });
   });
 
-function rpIdOf(c: Context<AppEnv>): string {
-  return hostName(new URL(c.req.url).hostname);
-}
-
-async function setChallenge(c: Context<AppEnv>, sealed: string): Promise<void> {
-  setCookie(c, CHALLENGE_COOKIE, sealed, {
-    httpOnly: true,
-    secure: true,
-    sameSite: 'Strict',
-    path: '/__paywall/account/passkeys',
-    maxAge: CHALLENGE_LIFETIME_MS / 1000,
-  });
-}
-
-async function jsonBody(c: Context<AppEnv>): Promise<Record<string, unknown>> {
-  try {
-    const body: unknown = await c.req.json();
-    return body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}
 
 function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;

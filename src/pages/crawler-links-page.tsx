@@ -1,5 +1,6 @@
 import type { CrawlerLink } from '../crawlers/crawler-links';
 import { Layout } from './layout';
+import { RemovableRow } from './removable-row';
 
 export type CrawlerLinksProps = {
   links: CrawlerLink[];
@@ -37,22 +38,16 @@ export function CrawlerLinksPage(p: CrawlerLinksProps) {
         ) : (
           <ul class="plain-list">
             {p.links.map((l) => (
-              <li data-testid="crawler-link">
-                <form method="post" action="/__paywall/account/crawlers/unlink" class="row-form">
-                  <span>
-                    <strong>{l.label}</strong>
-                    <span class="hint">
-                      {' '}
-                      {l.kind === 'key' ? `key ${l.keyid}` : `every key of ${l.directory}`}, linked {l.linkedAt.slice(0, 16).replace('T', ' ')} UTC
-                      {l.linkedBy === 'operator' ? ' by support' : ''}
-                    </span>
-                  </span>
-                  <input type="hidden" name="id" value={l.id} />
-                  <button type="submit" class="secondary" aria-label={`Unlink ${l.label}`}>
-                    Unlink
-                  </button>
-                </form>
-              </li>
+              <RemovableRow
+                testId="crawler-link"
+                action="/__paywall/account/crawlers/unlink"
+                field="id"
+                value={l.id}
+                name={l.label}
+                detail={`${l.kind === 'key' ? `key ${l.keyid}` : `every key of ${l.directory}`}, linked ${l.linkedAt.slice(0, 16).replace('T', ' ')} UTC${l.linkedBy === 'operator' ? ' by support' : ''}`}
+                button="Unlink"
+                label={`Unlink ${l.label}`}
+              />
             ))}
           </ul>
         )}

@@ -1,3 +1,5 @@
+import { RemovableRow } from './removable-row';
+
 export type NamedTokenRow = { id: string; name: string; dailyCapMicros: number | null; createdAt: number; spentTodayMicros: number; lastChargeAt: number | null };
 
 /** Bearer tokens for the reader's own scripts: each named, each with its own daily cap, each revocable. */
@@ -28,21 +30,16 @@ export function NamedTokensSection(p: {
       {p.tokens.length > 0 && (
         <ul class="plain-list">
           {p.tokens.map((t) => (
-            <li data-testid="named-token">
-              <form method="post" action="/__paywall/account/tokens/revoke" class="row-form">
-                <span>
-                  <strong>{t.name}</strong>
-                  <span class="hint">
-                    {' '}
-                    {t.dailyCapMicros === null ? 'no cap of its own' : `cap ${p.formatUsd(t.dailyCapMicros)} a day`}, spent today {p.formatUsd(t.spentTodayMicros)}
-                  </span>
-                </span>
-                <input type="hidden" name="id" value={t.id} />
-                <button type="submit" class="secondary" aria-label={`Revoke token ${t.name}`}>
-                  Revoke
-                </button>
-              </form>
-            </li>
+            <RemovableRow
+              testId="named-token"
+              action="/__paywall/account/tokens/revoke"
+              field="id"
+              value={t.id}
+              name={t.name}
+              detail={`${t.dailyCapMicros === null ? 'no cap of its own' : `cap ${p.formatUsd(t.dailyCapMicros)} a day`}, spent today ${p.formatUsd(t.spentTodayMicros)}`}
+              button="Revoke"
+              label={`Revoke token ${t.name}`}
+            />
           ))}
         </ul>
       )}

@@ -1,3 +1,4 @@
+import { RemovableRow } from './removable-row';
 import { PASSKEYS_SCRIPT_PATH } from './passkeys-script';
 
 export type PasskeySummary = { id: string; name: string; createdAt: number; lastUsedAt: number | null; backedUp: boolean };
@@ -65,21 +66,16 @@ export function WalletSections(p: WalletSectionsProps) {
         ) : (
           <ul class="plain-list">
             {p.connections.map((s) => (
-              <li data-testid={`site-${s.host}`}>
-                <form method="post" action="/__paywall/account/disconnect" class="row-form">
-                  <span>
-                    <strong>{s.host}</strong>
-                    <span class="hint">
-                      {' '}
-                      spent today {p.formatUsd(s.spentTodayMicros)}, last charge {when(s.lastChargeAt)}
-                    </span>
-                  </span>
-                  <input type="hidden" name="host" value={s.host} />
-                  <button type="submit" class="secondary" aria-label={`Disconnect ${s.host}`}>
-                    Disconnect
-                  </button>
-                </form>
-              </li>
+              <RemovableRow
+                testId={`site-${s.host}`}
+                action="/__paywall/account/disconnect"
+                field="host"
+                value={s.host}
+                name={s.host}
+                detail={`spent today ${p.formatUsd(s.spentTodayMicros)}, last charge ${when(s.lastChargeAt)}`}
+                button="Disconnect"
+                label={`Disconnect ${s.host}`}
+              />
             ))}
           </ul>
         )}
@@ -92,22 +88,16 @@ export function WalletSections(p: WalletSectionsProps) {
         ) : (
           <ul class="plain-list">
             {p.passkeys.map((k) => (
-              <li data-testid="passkey">
-                <form method="post" action="/__paywall/account/passkeys/remove" class="row-form">
-                  <span>
-                    <strong>{k.name}</strong>
-                    <span class="hint">
-                      {' '}
-                      added {when(k.createdAt)}, last used {when(k.lastUsedAt)}
-                      {k.backedUp ? ', synced' : ''}
-                    </span>
-                  </span>
-                  <input type="hidden" name="id" value={k.id} />
-                  <button type="submit" class="secondary" aria-label={`Remove passkey ${k.name}`}>
-                    Remove
-                  </button>
-                </form>
-              </li>
+              <RemovableRow
+                testId="passkey"
+                action="/__paywall/account/passkeys/remove"
+                field="id"
+                value={k.id}
+                name={k.name}
+                detail={`added ${when(k.createdAt)}, last used ${when(k.lastUsedAt)}${k.backedUp ? ', synced' : ''}`}
+                button="Remove"
+                label={`Remove passkey ${k.name}`}
+              />
             ))}
           </ul>
         )}
