@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { formBodyLimit } from '../pages/page-headers';
 import { csrf } from 'hono/csrf';
 import { NONCE, secureHeaders, type SecureHeadersVariables } from 'hono/secure-headers';
 import type { AppEnv } from '../http/app-types';
@@ -108,7 +108,7 @@ export const consoleRoutes = new Hono<ConsoleEnv>()
     await next();
     c.header('cache-control', 'no-store');
   })
-  .use('*', bodyLimit({ maxSize: 4 * 1024 * 1024, onError: (c) => c.text('The form is too large.', 413) }))
+  .use('*', formBodyLimit(4 * 1024 * 1024))
   .use('*', csrf())
   .post('/sign-in', async (c) => {
     const nonce = nonceOf(c);

@@ -1,11 +1,10 @@
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { csrf } from 'hono/csrf';
 import type { AppEnv } from '../http/app-types';
 import { hostKindOf, hostName, publisherOrigin, walletOrigin } from '../http/hosts';
 import { jsonError } from '../http/json-errors';
 import { ConnectConsentPage, ConnectProblemPage } from '../pages/connect-page';
-import { pageHeaders } from '../pages/page-headers';
+import { pageHeaders, formBodyLimit } from '../pages/page-headers';
 import { WalletSignInPage } from '../pages/wallet-sign-in-page';
 import { presentedCredential } from '../reader/authenticate';
 import { isGrantId, isReaderId } from '../reader/reader-token';
@@ -25,7 +24,7 @@ import { setSpendCookie, signedInReader } from './wallet-session';
 export const connectRoutes = new Hono<AppEnv>()
   .use(pageHeaders)
   .use(csrf())
-  .use(bodyLimit({ maxSize: 4 * 1024, onError: (c) => c.text('The form is too large.', 413) }))
+  .use(formBodyLimit(4 * 1024))
   .get('/', async (c) => {
     if (hostKindOf(c.env, c.req.url) !== 'wallet') return notHere(c);
     const target = await connectTarget(c, c.req.query('site'), c.req.query('return'));

@@ -1,5 +1,4 @@
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { csrf } from 'hono/csrf';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { linkById, linksOf, removeLink, saveLink } from '../crawlers/crawler-links';
@@ -7,7 +6,7 @@ import { linkBody, newLink } from '../crawlers/crawler-key-routes';
 import type { AppEnv } from '../http/app-types';
 import { hostKindOf } from '../http/hosts';
 import { CrawlerLinksPage, type CrawlerLinksProps } from '../pages/crawler-links-page';
-import { pageHeaders } from '../pages/page-headers';
+import { pageHeaders, formBodyLimit } from '../pages/page-headers';
 import { signedInReader } from './wallet-session';
 
 const NOTICES: Record<string, string> = {
@@ -19,7 +18,7 @@ const NOTICES: Record<string, string> = {
 export const crawlerPageRoutes = new Hono<AppEnv>()
   .use(pageHeaders)
   .use(csrf())
-  .use(bodyLimit({ maxSize: 8 * 1024, onError: (c) => c.text('The form is too large.', 413) }))
+  .use(formBodyLimit(8 * 1024))
   .use('*', async (c, next) => (hostKindOf(c.env, c.req.url) === 'wallet' ? next() : c.notFound()))
   .get('/', async (c) => {
     const readerId = await signedInReader(c);

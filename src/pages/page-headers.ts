@@ -1,4 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import { hostKindOf, publisherOrigin } from '../http/hosts';
 import { publisherHostParam } from '../identity/continuation';
@@ -52,4 +53,9 @@ export async function withPageHeaders(c: Context, render: () => Response | Promi
     c.res = await render();
   });
   return c.res;
+}
+
+/** A page's forms are small: a larger body is refused before it is read, in words a person reads. */
+export function formBodyLimit(maxSize: number): MiddlewareHandler {
+  return bodyLimit({ maxSize, onError: (c) => c.text('The form is too large.', 413) });
 }

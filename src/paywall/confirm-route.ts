@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { formBodyLimit } from '../pages/page-headers';
 import { csrf } from 'hono/csrf';
 import type { AppEnv } from '../http/app-types';
 import { hostKindOf } from '../http/hosts';
@@ -25,7 +25,7 @@ export const CONFIRM_PARAM = 'paywall_confirm';
  */
 export const confirmRoutes = new Hono<AppEnv>()
   .use(csrf())
-  .use(bodyLimit({ maxSize: 8 * 1024, onError: (c) => c.text('The form is too large.', 413) }))
+  .use(formBodyLimit(8 * 1024))
   .post('/', async (c) => {
     if (hostKindOf(c.env, c.req.url) !== 'publisher') return jsonError(c, 404, 'not_found', 'No such paywall endpoint.');
     const form = await c.req.parseBody();

@@ -8,7 +8,6 @@ import { limitPerClient } from '../http/client-limits';
 import { WalletSignInPage } from '../pages/wallet-sign-in-page';
 import { isGrantId, issueNamedToken, newReaderId, signingSecretsConfigured } from './reader-token';
 import { tokenName } from '../identity/token-name';
-import { bodyLimit } from 'hono/body-limit';
 import { csrf } from 'hono/csrf';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppEnv } from '../http/app-types';
@@ -16,7 +15,7 @@ import { AccountPage, accountHref, NOTICES, type FormError, type NoticeKey, type
 import { CreateAccountPage } from '../pages/create-account-page';
 import { formatUsd } from '../pages/format';
 import { csvAnswer, MAX_CSV_ROWS } from '../pages/history-text';
-import { pageHeaders } from '../pages/page-headers';
+import { pageHeaders, formBodyLimit } from '../pages/page-headers';
 import { parseUsd } from '../pages/price-input';
 import { topUpOptionsOf } from '../pages/top-up-buttons';
 import { walletOf } from '../wallet/wallet-stub';
@@ -58,7 +57,7 @@ export const accountRoutes = new Hono<AppEnv>()
   .use(pageHeaders)
   .use(walletPagesOnWalletHost)
   .use(csrf())
-  .use(bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.text('The form is too large.', 413) }))
+  .use(formBodyLimit(16 * 1024))
   .get('/', async (c) => {
     const returnTo = continuationOf(c, c.req.query('return'));
     const readerId = await currentReader(c);

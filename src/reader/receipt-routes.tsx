@@ -1,9 +1,8 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { csrf } from 'hono/csrf';
 import type { AppEnv } from '../http/app-types';
 import { accountHref } from '../pages/account-page';
-import { pageHeaders } from '../pages/page-headers';
+import { pageHeaders, formBodyLimit } from '../pages/page-headers';
 import { ReceiptPage } from '../pages/receipt-page';
 import { isTakeBackReason } from '../usage/take-back-reasons';
 import { walletOf } from '../wallet/wallet-stub';
@@ -18,7 +17,7 @@ export const receiptRoutes = new Hono<AppEnv>()
   .use(pageHeaders)
   .use(walletPagesOnWalletHost)
   .use(csrf())
-  .use(bodyLimit({ maxSize: 4 * 1024, onError: (c) => c.text('The form is too large.', 413) }))
+  .use(formBodyLimit(4 * 1024))
   .get('/:receipt', async (c) => {
     const readerId = await readerOf(c);
     const id = c.req.param('receipt');
