@@ -29,11 +29,11 @@ function freePort(): Promise<number> {
 export type Demo = { baseUrl: string; adminUrl: string; walletUrl: string; demoUrl: string; newsUrl: string; persistDir: string; stop: () => Promise<void> };
 
 /** The real demo (`npm start`), on fresh ports with fresh state, as a new user gets it. */
-export async function startDemo(): Promise<Demo> {
+export async function startDemo(extraEnv: Record<string, string> = {}): Promise<Demo> {
   const [port, originPort, newsOriginPort] = [await freePort(), await freePort(), await freePort()];
   const persistDir = mkdtempSync(join(tmpdir(), 'paywall-demo-'));
   const child: ChildProcess = spawn(process.execPath, ['scripts/start.mjs'], {
-    env: { ...process.env, PORT: String(port), DEMO_ORIGIN_PORT: String(originPort), NEWS_ORIGIN_PORT: String(newsOriginPort), PERSIST_DIR: persistDir },
+    env: { ...process.env, ...extraEnv, PORT: String(port), DEMO_ORIGIN_PORT: String(originPort), NEWS_ORIGIN_PORT: String(newsOriginPort), PERSIST_DIR: persistDir },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
