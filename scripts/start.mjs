@@ -38,7 +38,7 @@ const newsOrigin = await startNewsOrigin(newsOriginPort).catch((e) => {
 
 // Card top-ups in the demo: set STRIPE_SECRET_KEY (a test-mode key) in the environment; the
 // browser tests also set STRIPE_API_BASE to a local Stripe stand-in.
-const stripeVars = Object.fromEntries(['STRIPE_SECRET_KEY', 'STRIPE_API_BASE'].filter((k) => process.env[k]).map((k) => [k, process.env[k]]));
+const stripeVars = Object.fromEntries(['STRIPE_SECRET_KEY', 'STRIPE_API_BASE', 'STRIPE_WEBHOOK_SECRET'].filter((k) => process.env[k]).map((k) => [k, process.env[k]]));
 const vars = Object.entries({ ...DEMO_VARS, ...stripeVars }).flatMap(([k, v]) => ['--var', `${k}:${v}`]);
 const wrangler = spawn(
   `${root}/node_modules/.bin/wrangler`,
