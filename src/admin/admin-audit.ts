@@ -1,5 +1,4 @@
-import { DurableObject } from 'cloudflare:workers';
-import { migrate } from '../storage/migrations';
+import { MigratedObject } from '../storage/migrated-object';
 import { auditSchema } from './audit-schema';
 
 import type { AuditActor } from './admin-actor';
@@ -92,13 +91,10 @@ export type AuditScope = { hosts: string[]; publisherId: string };
  * so one object is no bottleneck. Documents are stored once per content (a change's
  * "after" is the next one's "before"), gzipped, split under SQLite's value limit.
  */
-export class AdminAudit extends DurableObject<Env> {
-  private readonly sql: SqlStorage;
+export class AdminAudit extends MigratedObject {
 
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.sql = ctx.storage.sql;
-    migrate(ctx.storage, auditSchema);
+    super(ctx, env, auditSchema);
   }
 
   async record(entry: AuditRecord): Promise<{ ok: true; id: number }> {

@@ -1,5 +1,4 @@
-import { DurableObject } from 'cloudflare:workers';
-import { migrate } from '../storage/migrations';
+import { MigratedObject } from '../storage/migrated-object';
 import { crawlerNoncesSchema } from './crawler-nonces-schema';
 
 /**
@@ -10,13 +9,10 @@ import { crawlerNoncesSchema } from './crawler-nonces-schema';
  * An entry is kept until its signature expires (at most MAX_SIGNATURE_LIFETIME_SECONDS
  * ahead), after which the signature is refused as expired anyway; an alarm sweeps them.
  */
-export class CrawlerNonces extends DurableObject<Env> {
-  private readonly sql: SqlStorage;
+export class CrawlerNonces extends MigratedObject {
 
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.sql = ctx.storage.sql;
-    migrate(ctx.storage, crawlerNoncesSchema);
+    super(ctx, env, crawlerNoncesSchema);
   }
 
   /** True the first time a key is claimed before it expires; false for a replay. */

@@ -1,5 +1,4 @@
-import { DurableObject } from 'cloudflare:workers';
-import { migrate } from '../storage/migrations';
+import { MigratedObject } from '../storage/migrated-object';
 import { publisherSchema } from './publisher-schema';
 import type { ApiKeyInfo, HostClaim, InviteInfo, KeyHolder, NewKey, OpenInvite, PasskeyInfo, Payout, Person, PersonHolder, PersonPasskey, Publisher, Role } from './publisher-types';
 
@@ -22,13 +21,10 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
  * no bottleneck. Every method runs without awaiting, so checks and writes are atomic.
  * Expected refusals are answers (`ok: false`), never exceptions.
  */
-export class PublisherRegistry extends DurableObject<Env> {
-  private readonly sql: SqlStorage;
+export class PublisherRegistry extends MigratedObject {
 
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.sql = ctx.storage.sql;
-    migrate(ctx.storage, publisherSchema);
+    super(ctx, env, publisherSchema);
   }
 
   async createPublisher(input: { publisherId: string; name: string; hosts: string[]; key: NewKey }): Promise<{ ok: true } | { ok: false; reason: 'host_taken'; host: string }> {

@@ -1,5 +1,4 @@
-import { DurableObject } from 'cloudflare:workers';
-import { migrate } from '../storage/migrations';
+import { MigratedObject } from '../storage/migrated-object';
 import type { PaymentFact } from '../wallet/card-payments';
 import { paymentIndexSchema } from './payment-index-schema';
 
@@ -14,13 +13,10 @@ export type RouteResult = { linked: true; readerId: string } | { linked: false }
  * Both methods are synchronous, so a fact is either kept before the link is made (and
  * handed over by it) or routed after it: never lost in between.
  */
-export class PaymentIndex extends DurableObject<Env> {
-  private readonly sql: SqlStorage;
+export class PaymentIndex extends MigratedObject {
 
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.sql = ctx.storage.sql;
-    migrate(ctx.storage, paymentIndexSchema);
+    super(ctx, env, paymentIndexSchema);
   }
 
   /** Links the payment to its reader (the first link stands) and hands over every fact that came first. */

@@ -1,5 +1,4 @@
-import { DurableObject } from 'cloudflare:workers';
-import { migrate } from '../storage/migrations';
+import { MigratedObject } from '../storage/migrated-object';
 import { takeBackLogSchema } from './take-back-log-schema';
 
 export type TakeBack = { receipt: string; day: string; path: string; reason: string; amountMicros: number };
@@ -10,13 +9,10 @@ export type PathTakeBacks = { path: string; count: number; amountMicros: number;
  * path. The money and the usage counts move through the wallet's ledger (a `refund`
  * row), exactly once; this is the why, recorded once per receipt.
  */
-export class TakeBackLog extends DurableObject<Env> {
-  private readonly sql: SqlStorage;
+export class TakeBackLog extends MigratedObject {
 
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.sql = ctx.storage.sql;
-    migrate(ctx.storage, takeBackLogSchema);
+    super(ctx, env, takeBackLogSchema);
   }
 
   record(t: TakeBack): { recorded: boolean } {

@@ -1,7 +1,6 @@
-import { DurableObject } from 'cloudflare:workers';
+import { MigratedObject } from '../storage/migrated-object';
 import { CountedSql } from '../storage/counted-sql';
 import { usageKey } from '../storage/kv-keys';
-import { migrate } from '../storage/migrations';
 import { FlushAlarm } from './flush-alarm';
 import { TOP_PATHS, type UsageSummary } from './usage-summary';
 import { usageSchema } from './usage-schema';
@@ -23,7 +22,7 @@ type TopPath = UsageSummary['topPaths'][number];
  * so a delivery repeated after a lost answer is counted once. KV is written on an alarm,
  * a whole day's document at a time, so a repeated write is harmless.
  */
-export class UsageAggregator extends DurableObject<Env> {
+export class UsageAggregator extends MigratedObject {
   /** Every statement after the schema goes through it, so that the rows written are counted. */
   private readonly db: CountedSql;
   private readonly flushAlarm: FlushAlarm;
@@ -35,8 +34,7 @@ export class UsageAggregator extends DurableObject<Env> {
   private flushing: Promise<void> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    migrate(ctx.storage, usageSchema);
+    super(ctx, env, usageSchema);
     this.db = new CountedSql(ctx.storage.sql);
     this.host = this.db.all<{ value: string }>("SELECT value FROM meta WHERE key = 'host'")[0]?.value ?? null;
     this.flushAlarm = new FlushAlarm(ctx, env);

@@ -1,8 +1,7 @@
-import { DurableObject } from 'cloudflare:workers';
+import { MigratedObject } from '../storage/migrated-object';
 import { MICROS_PER_CENT } from '../money';
 import { CountedSql } from '../storage/counted-sql';
 import { refundIdempotencyKey, viewIdempotencyKey, withdrawalIdempotencyKey, withdrawalVoidIdempotencyKey } from '../storage/kv-keys';
-import { migrate } from '../storage/migrations';
 import { LedgerOutbox } from '../usage/ledger-outbox';
 import {
   mergeFact,
@@ -98,8 +97,7 @@ export const MAX_BALANCE_MICROS = 1_000_000 * 1_000_000;
  * balance_after, so no write can move one without the other. Every write is one
  * `transactionSync`, and the in-memory figures change only after it commits.
  */
-export class Wallet extends DurableObject<Env> {
-  private readonly sql: SqlStorage;
+export class Wallet extends MigratedObject {
   private readerId: string | null;
   private balance: number;
   private dailyCap: number | null;
@@ -116,9 +114,7 @@ export class Wallet extends DurableObject<Env> {
   private readonly usage: LedgerOutbox;
 
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.sql = ctx.storage.sql;
-    migrate(ctx.storage, walletSchema);
+    super(ctx, env, walletSchema);
     this.writes = new CountedSql(this.sql);
     this.readerId = (this.metaGet('reader_id') as string | null) ?? null;
     this.dailyCap = (this.metaGet('daily_cap') as number | null) ?? null;
