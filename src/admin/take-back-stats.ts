@@ -1,5 +1,5 @@
 import { takeBackLogOf, type PathTakeBacks } from '../usage/take-back-log';
-import { utcDay } from '../wallet/wallet';
+import { utcDay } from '../usage/utc-days';
 
 export const TAKE_BACK_DAYS = 30;
 

@@ -2,7 +2,6 @@ import type { Context } from 'hono';
 import type { AppEnv } from '../http/app-types';
 import { hasWalletHost, walletOrigin } from '../http/hosts';
 import { jsonError } from '../http/json-errors';
-import { getSiteRules } from '../rules/site-store';
 import { recordView } from '../usage/record-view';
 import { walletOf } from '../wallet/wallet-stub';
 import { setAgentSettlementHeaders } from './agent-payment';
@@ -19,6 +18,8 @@ export type Charge = {
   balanceMicros: number;
   receipt: string | null;
   replay: boolean;
+  /** The site opted in to the receipt bar (its document's `receiptBar`). */
+  receiptBar: boolean;
 };
 
 /** Headers that would let a shared cache keep or replay a paid answer. */
@@ -60,9 +61,10 @@ export function deliver(c: Context<AppEnv>, fetched: OriginResult, charge: Charg
             walletOf(c.env, readerId).setChargeTitle(receipt, title).catch((e) => console.error('title not kept', receipt, String(e))),
           ),
         );
-        const barOn = getSiteRules(c.env, host, (p) => c.executionCtx.waitUntil(p)).then((r) => typeof r === 'object' && r !== null && r.site.receiptBar === true);
-        addReceiptBar(rewriter, () => ({ chargedMicros, balanceMicros, receiptUrl: receiptUrl(c.env, c.req.url, receipt) }), headerPolicies(headers), barOn);
-        // The page may grow by the bar: its length is no longer the origin's.
+        if (charge.receiptBar) {
+          addReceiptBar(rewriter, () => ({ chargedMicros, balanceMicros, receiptUrl: receiptUrl(c.env, c.req.url, receipt) }), headerPolicies(headers), Promise.resolve(true));
+        }
+        // A rewritten page's length is the rewriter's (the bar makes it grow), no longer the origin's.
         headers.delete('content-length');
         body = rewriter.transform(new Response(body)).body!;
       }

@@ -97,9 +97,8 @@ export function headerPolicies(headers: Headers): string[] {
 /**
  * Adds the bar's handlers to a rewriter the paid page already streams through: the
  * policies of `<meta http-equiv="Content-Security-Policy">` elements met before the body
- * are added to the headers', and the bar goes first in the body once `enabled` says so
- * (the site's setting, already in this isolate's cache). A fault here never breaks the
- * page: the bar is left out.
+ * are added to the headers', and the bar goes first in the body once `enabled` says so.
+ * A fault here never breaks the page: the bar is left out.
  */
 export function addReceiptBar(rewriter: HTMLRewriter, bar: () => ReceiptBar, policies: string[], enabled: Promise<boolean>): HTMLRewriter {
   const metaPolicies: string[] = [];

@@ -107,7 +107,7 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
     if (!coverage) return walletUnavailable(c);
     const { covered, balanceMicros } = coverage;
     if (!covered) return paymentRequired(c, 'payment_required', priceMicros, balanceMicros, returnTo);
-    return deliver(c, await origin(), { readerId, host, path, chargedMicros: 0, balanceMicros, receipt: null, replay: false }, host);
+    return deliver(c, await origin(), { readerId, host, path, chargedMicros: 0, balanceMicros, receipt: null, replay: false, receiptBar: site.receiptBar === true }, host);
   }
 
   const request: ReserveRequest = { host, path, windowKey, priceMicros };
@@ -157,7 +157,7 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
   }
   if (reserved.settled) {
     const { receipt, chargedMicros, balanceMicros, replay } = reserved;
-    return deliver(c, await (early?.result ?? origin()), { readerId, host, path, chargedMicros, balanceMicros, receipt, replay }, host);
+    return deliver(c, await (early?.result ?? origin()), { readerId, host, path, chargedMicros, balanceMicros, receipt, replay, receiptBar: site.receiptBar === true }, host);
   }
 
   const { holdId } = reserved;
@@ -186,6 +186,7 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
     balanceMicros: committed.balanceMicros,
     receipt: committed.receipt,
     replay: false,
+    receiptBar: site.receiptBar === true,
   };
   return deliver(c, fetched, charge, host);
 }

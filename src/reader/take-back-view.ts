@@ -1,4 +1,4 @@
-import { utcDay } from '../wallet/wallet';
+import { utcDay } from '../usage/utc-days';
 import { walletOf } from '../wallet/wallet-stub';
 import type { TakeBackViewResult } from '../wallet/wallet-types';
 import { takeBackLogOf } from '../usage/take-back-log';

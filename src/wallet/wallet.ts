@@ -1,3 +1,4 @@
+import { utcDay, utcDayStart } from '../usage/utc-days';
 import { MigratedObject } from '../storage/migrated-object';
 import { MICROS_PER_CENT } from '../money';
 import { CountedSql } from '../storage/counted-sql';
@@ -684,7 +685,7 @@ export class Wallet extends MigratedObject {
   }
 
   connections(): grants.ConnectionView[] {
-    return grants.connections(this.sql, Date.parse(`${utcDay(Date.now())}T00:00:00Z`));
+    return grants.connections(this.sql, utcDayStart(Date.now()));
   }
 
   /** A bearer token for one of the reader's scripts, with its own daily cap; the caller signs it. */
@@ -703,7 +704,7 @@ export class Wallet extends MigratedObject {
   }
 
   namedTokens(): grants.NamedTokenView[] {
-    return grants.namedTokens(this.sql, Date.parse(`${utcDay(Date.now())}T00:00:00Z`));
+    return grants.namedTokens(this.sql, utcDayStart(Date.now()));
   }
 
   disconnect(host: string): void {
@@ -929,7 +930,7 @@ export class Wallet extends MigratedObject {
 
   /** Whether a named token's views today, those held now and this price together pass its own cap. */
   private overTokenCap(tokenId: string, priceMicros: number): boolean {
-    const { capMicros, spentMicros } = grants.namedTokenToday(this.sql, tokenId, Date.parse(`${utcDay(Date.now())}T00:00:00Z`));
+    const { capMicros, spentMicros } = grants.namedTokenToday(this.sql, tokenId, utcDayStart(Date.now()));
     if (capMicros === null) return false;
     let held = 0;
     for (const hold of this.holds.values()) if (hold.req.grant?.kind === 'token' && hold.req.grant.id === tokenId) held += hold.req.priceMicros;
@@ -1058,8 +1059,4 @@ function floorToCent(micros: number): number {
 
 function newId(): string {
   return crypto.randomUUID();
-}
-
-export function utcDay(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
 }

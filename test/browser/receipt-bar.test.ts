@@ -1,7 +1,8 @@
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { adminRequest } from '../../demo/admin-api.mjs';
 import { DEMO_ADMIN_TOKEN, screenshotPath, useDemoInBrowser } from './support/demo';
 
 /**
@@ -42,33 +43,9 @@ afterAll(async () => {
   await new Promise((resolve) => strictOrigin?.close(resolve));
 });
 
-/** The admin API, on the admin host: Node's fetch would not send that Host header, so node:http does. */
+/** The admin API, on the admin host, as `npm start` calls it (Node's fetch would not send that Host header). */
 function admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: string }> {
-  const port = Number(new URL(harness.demo.baseUrl).port);
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        method,
-        path,
-        headers: {
-          host: `admin.localhost:${port}`,
-          authorization: `Bearer ${DEMO_ADMIN_TOKEN}`,
-          ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (d) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
+  return adminRequest(Number(new URL(harness.demo.baseUrl).port), method, path, body);
 }
 
 function watch(context: BrowserContext): { csp: string[]; errors: string[] } {
