@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { recordChange } from '../admin/audit-stub';
 import type { AppEnv } from '../http/app-types';
 import { jsonError, validated } from '../http/json-errors';
-import { liveCredential, mayManageWallet } from '../reader/authenticate';
+import { walletOwnerOf } from '../reader/authenticate';
 import { isReaderId } from '../reader/reader-token';
 import { linkById, linkForDirectory, linkForKeyid, linksOf, removeLink, saveLink, type CrawlerLink } from './crawler-links';
 import { asEd25519PublicJwk, keyidOf, normaliseAgentUrl } from './key-directory';
@@ -69,8 +69,7 @@ async function link(c: Context<AppEnv>, input: LinkInput, readerId: string, link
  * token never links a key that then pays from the wallet.
  */
 const requireCrawlerKeyOwner = createMiddleware<AppEnv>(async (c, next) => {
-  const presented = await liveCredential(c);
-  const readerId = presented && mayManageWallet(c, presented) ? presented.credential.readerId : null;
+  const readerId = await walletOwnerOf(c);
   if (!readerId) return jsonError(c, 401, 'unauthorized', 'Linking crawlers needs the reader token as Authorization: Bearer <token>, or signing in on the wallet host.');
   c.set('readerId', readerId);
   await next();

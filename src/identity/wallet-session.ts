@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import type { AppEnv } from '../http/app-types';
 import { hostName } from '../http/hosts';
-import { grantOf, liveCredential, READER_COOKIE, SESSION_COOKIE } from '../reader/authenticate';
+import { grantOf, liveCredential, READER_COOKIE, SESSION_COOKIE, walletOwnerOf } from '../reader/authenticate';
 import { issueSessionToken, issueSpendToken } from '../reader/reader-token';
 import { walletOf } from '../wallet/wallet-stub';
 
@@ -29,11 +29,9 @@ export async function signOut(c: Context<AppEnv>): Promise<void> {
   deleteCookie(c, SESSION_COOKIE, { path: '/', secure: true });
 }
 
-/** The reader signed in on the wallet host by this request's session cookie, or null. */
-export async function signedInReader(c: Context<AppEnv>): Promise<string | null> {
-  const presented = await liveCredential(c);
-  if (!presented || presented.credential.kind === 'spend') return null;
-  return presented.credential.readerId;
+/** The reader this request speaks for as the wallet's owner (the session, or the reader token), or null. */
+export function signedInReader(c: Context<AppEnv>): Promise<string | null> {
+  return walletOwnerOf(c);
 }
 
 /** The publisher host's cookie: a spend token for this host's connection. */

@@ -21,7 +21,7 @@ import { topUpOptionsOf } from '../pages/top-up-buttons';
 import { walletOf } from '../wallet/wallet-stub';
 import { withdrawFromForm } from '../stripe/withdraw-form';
 import { priceOfPath } from './article-price';
-import { readerOf } from './authenticate';
+import { walletOwnerOf } from './authenticate';
 import { createTopupCheckout } from './checkout';
 import { createReader } from './create-reader';
 import { safeReturnPath } from './return-path';
@@ -275,7 +275,7 @@ async function walletHostReader(c: Context<AppEnv>): Promise<string | null> {
 
 /** The reader this browser (or bearer token) names, if their wallet exists. */
 async function currentReader(c: Context<AppEnv>): Promise<string | null> {
-  const readerId = await readerOf(c);
+  const readerId = await walletOwnerOf(c);
   if (!readerId) return null;
   return (await walletOf(c.env, readerId).exists()) ? readerId : null;
 }

@@ -89,7 +89,12 @@ export function mayManageWallet(c: Context<AppEnv>, presented: Presented): boole
   return hostKindOf(c.env, c.req.url) === 'wallet';
 }
 
-/** The authenticated reader's id, or null for no token or a bad or revoked one. */
-export async function readerOf(c: Context<AppEnv>): Promise<string | null> {
-  return (await liveCredential(c))?.credential.readerId ?? null;
+/**
+ * The reader whose wallet this request may change (see mayManageWallet), or null: every
+ * page and form that changes settings, money, passkeys, connections or tokens asks this,
+ * so a spend token or a named token never reaches them.
+ */
+export async function walletOwnerOf(c: Context<AppEnv>): Promise<string | null> {
+  const presented = await liveCredential(c);
+  return presented && mayManageWallet(c, presented) ? presented.credential.readerId : null;
 }

@@ -6,7 +6,7 @@ import { pageHeaders, formBodyLimit } from '../pages/page-headers';
 import { ReceiptPage } from '../pages/receipt-page';
 import { isTakeBackReason } from '../usage/take-back-reasons';
 import { walletOf } from '../wallet/wallet-stub';
-import { readerOf } from './authenticate';
+import { walletOwnerOf } from './authenticate';
 import { takeBackView } from './take-back-view';
 import { walletPagesOnWalletHost } from '../identity/wallet-host-pages';
 
@@ -19,7 +19,7 @@ export const receiptRoutes = new Hono<AppEnv>()
   .use(csrf())
   .use(formBodyLimit(4 * 1024))
   .get('/:receipt', async (c) => {
-    const readerId = await readerOf(c);
+    const readerId = await walletOwnerOf(c);
     const id = c.req.param('receipt');
     if (!readerId) return c.redirect(accountHref({}), 303);
     const receipt = RECEIPT.test(id) ? await walletOf(c.env, readerId).receipt(id) : null;
@@ -27,7 +27,7 @@ export const receiptRoutes = new Hono<AppEnv>()
     return c.html(<ReceiptPage receipt={receipt} error={null} />);
   })
   .post('/:receipt/take-back', async (c) => {
-    const readerId = await readerOf(c);
+    const readerId = await walletOwnerOf(c);
     const id = c.req.param('receipt');
     if (!readerId) return c.redirect(accountHref({}), 303);
     const wallet = walletOf(c.env, readerId);

@@ -70,3 +70,28 @@ describe('named tokens for a reader’s own scripts', () => {
     expect((await call('/__paywall/api/me', { headers: { authorization: `Bearer ${token}` } }, NEWS)).status).toBe(401);
   });
 });
+
+describe('a named token on the wallet host’s own pages', () => {
+  it('cannot add a passkey, change the cap by the form, connect a publisher or link a crawler: those are the signed-in reader’s', async () => {
+    const { session } = await newWallet(100_000);
+    const { token } = await (await mint(session, { name: 'script', dailyCapMicros: 1000 })).json<{ token: string }>();
+    const bearer = { authorization: `Bearer ${token}`, origin: `http://${WALLET}` };
+    const form = (path: string, fields: Record<string, string>) =>
+      call(path, { method: 'POST', redirect: 'manual', headers: { ...bearer, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() }, WALLET);
+
+    expect((await call('/__paywall/account/passkeys/register-options', { method: 'POST', headers: bearer }, WALLET)).status).toBe(401);
+    await form('/__paywall/account/cap', { dailyCap: '' });
+    await form('/__paywall/account/tokens', { name: 'more', dailyCap: '' });
+    const connect = await form('/__paywall/connect', { site: NEWS, return: '/', decision: 'allow' });
+    expect(connect.headers.get('location') ?? '').not.toContain('/__paywall/connect/callback');
+    expect((await form('/__paywall/account/crawlers/link', { directory: 'https://crawler.example', jwk: '' })).status).toBe(303);
+
+    const me = await (await call('/__paywall/api/me', { headers: { cookie: session } }, WALLET)).json<{ dailyCapMicros: number | null }>();
+    expect(me.dailyCapMicros).toBeNull();
+    const tokens = await (await call('/__paywall/api/me/tokens', { headers: { cookie: session } }, WALLET)).json<{ tokens: unknown[] }>();
+    expect(tokens.tokens).toHaveLength(1);
+    const links = await (await call('/__paywall/api/me/crawler-keys', { headers: { cookie: session } }, WALLET)).json<{ links: unknown[] }>();
+    expect(links.links).toEqual([]);
+    expect(await (await get('/__paywall/account', WALLET, session)).text()).not.toContain(`data-testid="site-${NEWS}"`);
+  });
+});
