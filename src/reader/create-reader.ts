@@ -1,7 +1,6 @@
 import type { Context } from 'hono';
 import { setCookie } from 'hono/cookie';
 import type { AppEnv } from '../http/app-types';
-import { hostKindOf } from '../http/hosts';
 import { walletOf } from '../wallet/wallet-stub';
 import { READER_COOKIE } from './authenticate';
 import { issueToken, newReaderId, signingSecretsConfigured } from './reader-token';
@@ -17,8 +16,6 @@ export async function createReader(c: Context<AppEnv>): Promise<{ readerId: stri
   const readerId = newReaderId();
   await walletOf(c.env, readerId).open(readerId);
   const token = await issueToken(c.env, readerId);
-  // The wallet host reads only its session cookie: the token is the client's to keep.
-  if (hostKindOf(c.env, c.req.url) === 'wallet') return { readerId, token };
   setCookie(c, READER_COOKIE, token, {
     httpOnly: true,
     secure: new URL(c.req.url).protocol === 'https:',
