@@ -17,7 +17,8 @@ export default {
     if (url.pathname === '/__bench/wallet-stats') {
       const ids = (url.searchParams.get('readers') ?? '').split(',').filter(Boolean);
       const stats = await Promise.all(ids.map((id) => walletOf(env, id).stats()));
-      const sum = (key: 'rowsWritten' | 'alarmsSet' | 'flushes' | 'deliveries' | 'cursorRows') => stats.reduce((total, s) => total + s[key], 0);
+      const sum = (key: 'rowsWritten' | 'alarmsSet' | 'flushes' | 'deliveries' | 'cursorRows') =>
+        stats.reduce((total, s) => total + s[key], 0);
       return Response.json({
         rowsWritten: sum('rowsWritten'),
         viewRows: sum('rowsWritten') - sum('cursorRows'),

@@ -76,7 +76,8 @@ export class PaywallClient {
 
   constructor(options: PaywallClientOptions) {
     this.options = options;
-    if (!Number.isSafeInteger(options.budgetMicros) || options.budgetMicros < 0) throw new RangeError('budgetMicros must be a non-negative integer');
+    if (!Number.isSafeInteger(options.budgetMicros) || options.budgetMicros < 0)
+      throw new RangeError('budgetMicros must be a non-negative integer');
     this.send = options.fetch ?? ((r) => fetch(r));
   }
 

@@ -49,7 +49,9 @@ export type Receipt = {
 
 export function formatUsd(micros: number): string {
   const whole = Math.floor(micros / MICROS_PER_USD);
-  const fraction = String(micros % MICROS_PER_USD).padStart(6, '0').replace(/0{1,4}$/, '');
+  const fraction = String(micros % MICROS_PER_USD)
+    .padStart(6, '0')
+    .replace(/0{1,4}$/, '');
   return `USD ${whole}.${fraction}`;
 }
 
@@ -88,7 +90,13 @@ export function readReceipt(response: Response, url = response.url): Receipt | n
   const receipt = h.get('paywall-receipt') ?? (settlement?.success ? settlement.transaction : null);
   const charged = micros(h.get('paywall-charged-micros')) ?? parseUsd(h.get('crawler-charged'));
   if (!receipt || charged === null) return null;
-  return { url, receipt, chargedMicros: charged, balanceMicros: micros(h.get('paywall-balance-micros')), replayed: h.get('idempotency-replayed') === 'true' };
+  return {
+    url,
+    receipt,
+    chargedMicros: charged,
+    balanceMicros: micros(h.get('paywall-balance-micros')),
+    replayed: h.get('idempotency-replayed') === 'true',
+  };
 }
 
 /** What a 402 says, read without consuming the caller's body. */
@@ -101,7 +109,10 @@ export async function readPaymentRequired(response: Response): Promise<PaymentRe
   let reason: string | null = null;
   let balanceMicros: number | null = null;
   if (/json/i.test(h.get('content-type') ?? '')) {
-    const body = await response.clone().json().catch(() => null) as { error?: unknown; balanceMicros?: unknown } | null;
+    const body = (await response
+      .clone()
+      .json()
+      .catch(() => null)) as { error?: unknown; balanceMicros?: unknown } | null;
     if (typeof body?.error === 'string') reason = body.error;
     if (typeof body?.balanceMicros === 'number') balanceMicros = body.balanceMicros;
   }

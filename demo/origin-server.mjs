@@ -44,12 +44,16 @@ export function startNewsOrigin(port, host = '127.0.0.1') {
       res.writeHead(status, { 'content-type': type });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
-    if (path === '/style.css') return send(200, 'text/css', await readFile(dir + 'style.css'));
+    if (path === '/style.css') return send(200, 'text/css', await readFile(`${dir}style.css`));
     if (path === '/') {
       const items = Object.entries(NEWS_STORIES)
         .map(([slug, title]) => `<li><a href="/stories/${slug}">${title}</a> <span class="tag">$0.003</span></li>`)
         .join('\n');
-      return send(200, 'text/html; charset=utf-8', newsPage('Front page', `<h2>Tonight</h2><ul>${items}</ul><p><a href="/__paywall/account">Your wallet</a></p>`));
+      return send(
+        200,
+        'text/html; charset=utf-8',
+        newsPage('Front page', `<h2>Tonight</h2><ul>${items}</ul><p><a href="/__paywall/account">Your wallet</a></p>`),
+      );
     }
     const m = /^\/stories\/([^/]+)$/.exec(path);
     if (m) {

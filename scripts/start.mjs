@@ -32,18 +32,33 @@ const origin = await startDemoOrigin(originPort).catch((e) => {
   process.exit(1);
 });
 const newsOrigin = await startNewsOrigin(newsOriginPort).catch((e) => {
-  console.error(`Cannot start the second publisher's origin on 127.0.0.1:${newsOriginPort}: ${e.message}. Set NEWS_ORIGIN_PORT to a free port.`);
+  console.error(
+    `Cannot start the second publisher's origin on 127.0.0.1:${newsOriginPort}: ${e.message}. Set NEWS_ORIGIN_PORT to a free port.`,
+  );
   process.exit(1);
 });
 
 // Card top-ups in the demo: set STRIPE_SECRET_KEY (a test-mode key) in the environment; the
 // browser tests also set STRIPE_API_BASE to a local Stripe stand-in.
-const stripeVars = Object.fromEntries(['STRIPE_SECRET_KEY', 'STRIPE_API_BASE', 'STRIPE_WEBHOOK_SECRET'].filter((k) => process.env[k]).map((k) => [k, process.env[k]]));
+const stripeVars = Object.fromEntries(
+  ['STRIPE_SECRET_KEY', 'STRIPE_API_BASE', 'STRIPE_WEBHOOK_SECRET'].filter((k) => process.env[k]).map((k) => [k, process.env[k]]),
+);
 const vars = Object.entries({ ...DEMO_VARS, ...stripeVars }).flatMap(([k, v]) => ['--var', `${k}:${v}`]);
 const wrangler = spawn(
   `${root}/node_modules/.bin/wrangler`,
-  ['dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', persistDir, '--inspector-port', '0',
-    '--show-interactive-dev-session=false', ...vars],
+  [
+    'dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--persist-to',
+    persistDir,
+    '--inspector-port',
+    '0',
+    '--show-interactive-dev-session=false',
+    ...vars,
+  ],
   { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] },
 );
 

@@ -16,5 +16,5 @@ const out = await build({
 });
 const mod = await import(`data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString('base64')}`);
 mkdirSync(`${root}schema`, { recursive: true });
-writeFileSync(`${root}schema/site.schema.json`, JSON.stringify(mod.siteJsonSchema(), null, 2) + '\n');
+writeFileSync(`${root}schema/site.schema.json`, `${JSON.stringify(mod.siteJsonSchema(), null, 2)}\n`);
 console.log('wrote schema/site.schema.json');

@@ -2,7 +2,20 @@ import { createExecutionContext, reset, waitOnExecutionContext } from 'cloudflar
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { app } from '../src/app';
-import { ADMIN, ADMIN_HOST, HOST, adminCall, STANDARD_RULES, balanceOf, call, json, ledgerOf, newReader, putSite, siteDoc, view } from './support/paywall';
+import {
+  ADMIN,
+  ADMIN_HOST,
+  HOST,
+  adminCall,
+  STANDARD_RULES,
+  balanceOf,
+  json,
+  ledgerOf,
+  newReader,
+  putSite,
+  siteDoc,
+  view,
+} from './support/paywall';
 
 afterEach(() => reset());
 
@@ -11,7 +24,13 @@ const sitesUrl = (host = HOST) => `/__paywall/api/admin/sites/${host}`;
 describe('admin authentication', () => {
   it('401s every admin call without the admin token, or with a wrong or malformed one', async () => {
     const reader = await newReader();
-    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: 'Bearer' }, { authorization: 'test-admin-token' }, reader.auth]) {
+    for (const headers of [
+      {},
+      { authorization: 'Bearer wrong' },
+      { authorization: 'Bearer' },
+      { authorization: 'test-admin-token' },
+      reader.auth,
+    ]) {
       for (const [method, url, body] of [
         ['GET', sitesUrl(), undefined],
         ['PUT', sitesUrl(), JSON.stringify(siteDoc(STANDARD_RULES))],
@@ -70,7 +89,15 @@ describe('sites API', () => {
     const body = await res.json<{ error: string; issues: { path: string; message: string }[] }>();
     expect(body.error).toBe('invalid_site');
     const paths = body.issues.map((i) => i.path);
-    for (const p of ['origin', 'rules.0.pattern', 'rules.1.priceMicros', 'rules.2.priceMicros', 'rules.2.reviewWindowSeconds', 'rules.3.pattern', 'rules.4']) {
+    for (const p of [
+      'origin',
+      'rules.0.pattern',
+      'rules.1.priceMicros',
+      'rules.2.priceMicros',
+      'rules.2.reviewWindowSeconds',
+      'rules.3.pattern',
+      'rules.4',
+    ]) {
       expect(paths, p).toContain(p);
     }
     expect((await view('/x/1', null)).headers.get('paywall-price-micros')).toBe('5');
@@ -81,7 +108,11 @@ describe('sites API', () => {
     const other = await adminCall(sitesUrl(), { ...json(siteDoc([], 'other.test'), ADMIN), method: 'PUT' });
     expect(other.status).toBe(400);
     expect((await other.json<{ issues: { path: string }[] }>()).issues.map((i) => i.path)).toContain('host');
-    const notJson = await adminCall(sitesUrl(), { method: 'PUT', headers: { ...ADMIN, 'content-type': 'application/json' }, body: '{nope' });
+    const notJson = await adminCall(sitesUrl(), {
+      method: 'PUT',
+      headers: { ...ADMIN, 'content-type': 'application/json' },
+      body: '{nope',
+    });
     expect(notJson.status).toBe(400);
     expect((await notJson.json<{ error: string }>()).error).toBe('invalid_site');
     expect((await adminCall(sitesUrl('Bad_Host'), { headers: ADMIN })).status).toBe(400);
@@ -107,7 +138,10 @@ describe('sites API', () => {
 describe('admin credit', () => {
   it('credits a reader and answers the balance', async () => {
     const reader = await newReader(1000);
-    const res = await adminCall(`/__paywall/api/admin/readers/${reader.readerId}/credit`, json({ amountMicros: 5000, reason: 'goodwill' }, ADMIN));
+    const res = await adminCall(
+      `/__paywall/api/admin/readers/${reader.readerId}/credit`,
+      json({ amountMicros: 5000, reason: 'goodwill' }, ADMIN),
+    );
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ balanceMicros: 6000 });
     const [entry] = await ledgerOf(reader);
@@ -116,7 +150,11 @@ describe('admin credit', () => {
 
   it('credits once per Idempotency-Key, however often and concurrently it is sent', async () => {
     const reader = await newReader();
-    const send = () => adminCall(`/__paywall/api/admin/readers/${reader.readerId}/credit`, json({ amountMicros: 700, reason: 'r' }, { ...ADMIN, 'idempotency-key': 'credit-1' }));
+    const send = () =>
+      adminCall(
+        `/__paywall/api/admin/readers/${reader.readerId}/credit`,
+        json({ amountMicros: 700, reason: 'r' }, { ...ADMIN, 'idempotency-key': 'credit-1' }),
+      );
     const results = await Promise.all([send(), send(), send(), send()]);
     for (const r of results) expect(await r.json()).toEqual({ balanceMicros: 700 });
     expect(await balanceOf(reader)).toBe(700);
@@ -137,7 +175,10 @@ describe('admin credit', () => {
       expect((await res.json<{ field: string }>()).field, body).toBe(field);
     }
     expect(await balanceOf(reader)).toBe(0);
-    expect((await adminCall('/__paywall/api/admin/readers/r_AAAAAAAAAAAAAAAAAAAAAA/credit', json({ amountMicros: 5, reason: 'x' }, ADMIN))).status).toBe(404);
+    expect(
+      (await adminCall('/__paywall/api/admin/readers/r_AAAAAAAAAAAAAAAAAAAAAA/credit', json({ amountMicros: 5, reason: 'x' }, ADMIN)))
+        .status,
+    ).toBe(404);
     expect((await adminCall('/__paywall/api/admin/readers/nobody/credit', json({ amountMicros: 5, reason: 'x' }, ADMIN))).status).toBe(404);
   });
 });

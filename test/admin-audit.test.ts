@@ -74,7 +74,9 @@ describe('admin audit log', () => {
   });
 
   it('loses no entry when many admins write at once', async () => {
-    const writes = Array.from({ length: 30 }, (_, i) => putSite(siteDoc([{ pattern: '/p/*', priceMicros: i }], `site${i % 3}.test`), `site${i % 3}.test`));
+    const writes = Array.from({ length: 30 }, (_, i) =>
+      putSite(siteDoc([{ pattern: '/p/*', priceMicros: i }], `site${i % 3}.test`), `site${i % 3}.test`),
+    );
     expect((await Promise.all(writes)).map((r) => r.status)).toEqual(Array(30).fill(200));
     const all = await audit('?limit=100');
     expect(all.entries).toHaveLength(30);

@@ -2,7 +2,7 @@ import { reset } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
 import { serializeSigned } from 'hono/utils/cookie';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ADMIN_HOST, HOST, adminCall, call, putSite, siteDoc } from './support/paywall';
+import { ADMIN_HOST, HOST, adminCall, putSite, siteDoc } from './support/paywall';
 import { CONSOLE, page, postForm, signIn } from './support/admin-console';
 
 afterEach(() => reset());
@@ -12,7 +12,9 @@ const doc = siteDoc([{ pattern: '/a/*', priceMicros: 7 }]);
 
 /** The console's session signing key, derived from the admin token as the worker derives it. */
 async function sessionKey(adminToken: string) {
-  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(adminToken), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(adminToken), { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'sign',
+  ]);
   return crypto.subtle.sign('HMAC', key, new TextEncoder().encode('edge-paywall admin console session v1'));
 }
 
@@ -52,7 +54,9 @@ describe('console sign-in', () => {
     expect(blocked.status).toBe(429);
     expect(await blocked.text()).toContain('Too many sign-in attempts');
     // Another client is not affected.
-    expect((await postForm(`${CONSOLE}/sign-in`, { token: 'test-admin-token' }, { 'cf-connecting-ip': '198.51.100.100' })).status).toBe(303);
+    expect((await postForm(`${CONSOLE}/sign-in`, { token: 'test-admin-token' }, { 'cf-connecting-ip': '198.51.100.100' })).status).toBe(
+      303,
+    );
   });
 
   it('sets an HttpOnly, SameSite=Strict session cookie that is not the token, Secure over https', async () => {
@@ -98,9 +102,21 @@ describe('console sign-in', () => {
     const cookie = await signIn();
     const [name, value] = cookie.split('=') as [string, string];
     const tampered = `${name}=${value.replace(/\.(\d+)\./, (_m, d: string) => `.${Number(d) + 1000}.`)}`;
-    const expired = await serializeSigned('paywall_admin', `${crypto.randomUUID()}.${Math.floor(Date.now() / 1000) - 1}`, await sessionKey('test-admin-token'));
-    const foreign = await serializeSigned('paywall_admin', `${crypto.randomUUID()}.${Math.floor(Date.now() / 1000) + 3600}`, await sessionKey('another-token'));
-    const valid = await serializeSigned('paywall_admin', `${crypto.randomUUID()}.${Math.floor(Date.now() / 1000) + 3600}`, await sessionKey('test-admin-token'));
+    const expired = await serializeSigned(
+      'paywall_admin',
+      `${crypto.randomUUID()}.${Math.floor(Date.now() / 1000) - 1}`,
+      await sessionKey('test-admin-token'),
+    );
+    const foreign = await serializeSigned(
+      'paywall_admin',
+      `${crypto.randomUUID()}.${Math.floor(Date.now() / 1000) + 3600}`,
+      await sessionKey('another-token'),
+    );
+    const valid = await serializeSigned(
+      'paywall_admin',
+      `${crypto.randomUUID()}.${Math.floor(Date.now() / 1000) + 3600}`,
+      await sessionKey('test-admin-token'),
+    );
     for (const bad of [tampered, expired.split(';')[0]!, foreign.split(';')[0]!, 'paywall_admin=test-admin-token']) {
       expect((await page(CONSOLE, bad)).status, bad).toBe(401);
       expect((await adminCall(sitesUrl, { headers: { cookie: bad } })).status, bad).toBe(401);
@@ -112,10 +128,16 @@ describe('console sign-in', () => {
 describe('the admin API with the console cookie', () => {
   it('accepts the cookie for reads and for same-origin changes, recorded as the console', async () => {
     const cookie = await signIn();
-    const put = await adminCall(sitesUrl, { method: 'PUT', headers: { cookie, 'content-type': 'application/json', origin: `http://${ADMIN_HOST}` }, body: JSON.stringify(doc) });
+    const put = await adminCall(sitesUrl, {
+      method: 'PUT',
+      headers: { cookie, 'content-type': 'application/json', origin: `http://${ADMIN_HOST}` },
+      body: JSON.stringify(doc),
+    });
     expect(put.status).toBe(200);
     expect(await (await adminCall(sitesUrl, { headers: { cookie } })).json()).toEqual(doc);
-    const audit = await (await adminCall('/__paywall/api/admin/audit', { headers: { cookie } })).json<{ entries: { via: string; sessionId: string }[] }>();
+    const audit = await (await adminCall('/__paywall/api/admin/audit', { headers: { cookie } })).json<{
+      entries: { via: string; sessionId: string }[];
+    }>();
     expect(audit.entries[0]).toMatchObject({ via: 'console', sessionId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
   });
 
@@ -145,8 +167,21 @@ describe('the admin API with the console cookie', () => {
     const cookie = await signIn();
     const res = await adminCall(`${CONSOLE}/sites/${HOST}`, {
       method: 'POST',
-      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
-      body: new URLSearchParams({ action: 'save', origin: doc.origin, pattern: '/a/*', price: '9', unit: 'usd', window: '', windowUnit: 'hours' }),
+      headers: {
+        cookie,
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: 'https://evil.example',
+        'sec-fetch-site': 'cross-site',
+      },
+      body: new URLSearchParams({
+        action: 'save',
+        origin: doc.origin,
+        pattern: '/a/*',
+        price: '9',
+        unit: 'usd',
+        window: '',
+        windowUnit: 'hours',
+      }),
     });
     expect(res.status).toBe(403);
     expect(await (await adminCall(sitesUrl, { headers: { cookie } })).json()).toEqual(doc);

@@ -1,7 +1,7 @@
 import { reset } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ADMIN, HOST, adminCall, call, newReader, putSite, siteDoc, view } from './support/paywall';
+import { ADMIN, HOST, adminCall, newReader, putSite, siteDoc, view } from './support/paywall';
 import { CONSOLE, inputValues, page, postForm, signIn, textOf } from './support/admin-console';
 
 afterEach(() => reset());
@@ -23,9 +23,18 @@ type Row = { pattern: string; price: string; unit?: string; window?: string; win
 
 /** The editor's form as the browser posts it: repeated fields in row order. */
 function form(action: string, rows: Row[], extra: Record<string, string> = {}, origin = env.TEST_ORIGIN): [string, string][] {
-  const fields: [string, string][] = [['action', action], ['origin', origin]];
+  const fields: [string, string][] = [
+    ['action', action],
+    ['origin', origin],
+  ];
   for (const r of rows) {
-    fields.push(['pattern', r.pattern], ['price', r.price], ['unit', r.unit ?? 'usd'], ['window', r.window ?? ''], ['windowUnit', r.windowUnit ?? 'hours']);
+    fields.push(
+      ['pattern', r.pattern],
+      ['price', r.price],
+      ['unit', r.unit ?? 'usd'],
+      ['window', r.window ?? ''],
+      ['windowUnit', r.windowUnit ?? 'hours'],
+    );
   }
   return [...fields, ...Object.entries(extra)];
 }
@@ -91,7 +100,9 @@ describe('site editor', () => {
     expect(charged.status).toBe(200);
     expect(charged.headers.get('paywall-charged-micros')).toBe('3000');
     await charged.text();
-    const audit = await (await adminCall('/__paywall/api/admin/audit', { headers: ADMIN })).json<{ entries: { via: string; before: unknown }[] }>();
+    const audit = await (await adminCall('/__paywall/api/admin/audit', { headers: ADMIN })).json<{
+      entries: { via: string; before: unknown }[];
+    }>();
     expect(audit.entries[0]).toMatchObject({ via: 'console', before: siteDoc(RULES) });
     const { html } = await page(`${editor}?saved=1`, cookie);
     expect(html).toContain('data-testid="saved"');
@@ -146,7 +157,9 @@ describe('site editor', () => {
     expect(await preview('/Articles/Hello/')).toBe(
       '/Articles/Hello/: rule 1 (/articles/:slug) matches, price $0.0025 (2,500 micros); re-views within 1 day are free.',
     );
-    expect(await preview('/news/../premium//report')).toContain('/premium/report: rule 2 (/premium/*) matches, price $0.01 (10,000 micros); every view is charged.');
+    expect(await preview('/news/../premium//report')).toContain(
+      '/premium/report: rule 2 (/premium/*) matches, price $0.01 (10,000 micros); every view is charged.',
+    );
     expect(await preview('/about')).toContain('rule 3 (/*) matches, price $0.00 (0 micros), free');
     expect(await preview('/about', CURRENT.slice(0, 2))).toBe('/about: no rule matches, so it is free.');
     expect(await preview('/premium;x/a')).toContain('cannot be served safely');

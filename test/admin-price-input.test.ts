@@ -40,9 +40,13 @@ describe('prices typed in dollars or cents', () => {
 
   it('writes any micros back as text that reads back to the same micros, in either unit', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), fc.constantFrom('usd' as const, 'cents' as const), (micros, unit) => {
-        expect(parsePrice(formatPrice(micros, unit), unit)).toEqual({ ok: true, micros });
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+        fc.constantFrom('usd' as const, 'cents' as const),
+        (micros, unit) => {
+          expect(parsePrice(formatPrice(micros, unit), unit)).toEqual({ ok: true, micros });
+        },
+      ),
     );
   });
 

@@ -8,17 +8,29 @@ import { CONSOLE, page, signIn, textOf } from './support/admin-console';
 afterEach(() => reset());
 
 /** A day's summary as the usage aggregator writes it. */
-function usage(date: string, views: number, paidViews: number, revenueMicros: number, topPaths: { path: string; paidViews: number; revenueMicros: number }[] = []) {
+function usage(
+  date: string,
+  views: number,
+  paidViews: number,
+  revenueMicros: number,
+  topPaths: { path: string; paidViews: number; revenueMicros: number }[] = [],
+) {
   return JSON.stringify({ host: HOST, date, views, paidViews, revenueMicros, topPaths, updatedAt: `${date}T23:59:59.000Z` });
 }
 
 beforeEach(async () => {
-  await env.KV.put(`usage:${HOST}:2026-03-01`, usage('2026-03-01', 40, 10, 25_000, [
-    { path: '/articles/a', paidViews: 8, revenueMicros: 20_000 },
-    { path: '/premium/b', paidViews: 2, revenueMicros: 5_000 },
-  ]));
+  await env.KV.put(
+    `usage:${HOST}:2026-03-01`,
+    usage('2026-03-01', 40, 10, 25_000, [
+      { path: '/articles/a', paidViews: 8, revenueMicros: 20_000 },
+      { path: '/premium/b', paidViews: 2, revenueMicros: 5_000 },
+    ]),
+  );
   // 2026-03-02: no summary, so no views.
-  await env.KV.put(`usage:${HOST}:2026-03-03`, usage('2026-03-03', 12, 3, 30_000, [{ path: '/premium/b', paidViews: 3, revenueMicros: 30_000 }]));
+  await env.KV.put(
+    `usage:${HOST}:2026-03-03`,
+    usage('2026-03-03', 12, 3, 30_000, [{ path: '/premium/b', paidViews: 3, revenueMicros: 30_000 }]),
+  );
   await env.KV.put(`usage:${HOST}:2026-03-04`, 'not json');
   // Another site's day and a day outside the range are not counted.
   await env.KV.put('usage:other.test:2026-03-01', usage('2026-03-01', 1000, 1000, 9_999_999));
@@ -43,7 +55,10 @@ describe('usage history from KV', () => {
   });
 
   it('is tolerant of fields it does not know or cannot read', async () => {
-    await env.KV.put(`usage:${HOST}:2026-04-01`, JSON.stringify({ date: '2026-04-01', views: 5, paidViews: -1, revenueMicros: 1.5, extra: true, topPaths: 'x' }));
+    await env.KV.put(
+      `usage:${HOST}:2026-04-01`,
+      JSON.stringify({ date: '2026-04-01', views: 5, paidViews: -1, revenueMicros: 1.5, extra: true, topPaths: 'x' }),
+    );
     const h = await readUsageHistory(env.KV, HOST, '2026-04-01', '2026-04-01');
     expect(h.days).toEqual([{ date: '2026-04-01', views: 5, paidViews: 0, revenueMicros: 0 }]);
     expect(h.unreadableDays).toEqual([]);

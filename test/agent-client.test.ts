@@ -26,7 +26,11 @@ describe('client: budget', () => {
         fc.array(fc.array(fc.nat(3), { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 4 }),
         fc.constantFrom<Protocol>('paywall', 'crawler', 'x402'),
         async (budget, prices, batches, protocol) => {
-          const rules = prices.map((p, i) => ({ pattern: `/p/${i}/*`, priceMicros: p.price, ...(p.window ? { reviewWindowSeconds: 600 } : {}) }));
+          const rules = prices.map((p, i) => ({
+            pattern: `/p/${i}/*`,
+            priceMicros: p.price,
+            ...(p.window ? { reviewWindowSeconds: 600 } : {}),
+          }));
           expect((await putSite(siteDoc(rules))).status).toBe(200);
           const reader = await newReader(10_000_000);
           const agent = client(reader, budget, protocol);

@@ -37,7 +37,11 @@ describe('billable operations per view', () => {
     expect(created.status, await created.clone().text()).toBe(201);
     const { readerId, token } = await created.json<{ readerId: string; token: string }>();
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' };
-    const topped = await send(host, '/__paywall/api/dev/topup', { method: 'POST', headers, body: JSON.stringify({ amountMicros: topUpMicros }) });
+    const topped = await send(host, '/__paywall/api/dev/topup', {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ amountMicros: topUpMicros }),
+    });
     expect(topped.status).toBe(200);
     return { readerId, headers: { authorization: headers.authorization, accept: 'application/json' } };
   }
@@ -182,6 +186,8 @@ describe('billable operations per view', () => {
     // Its own flush: the day's KV document once, and the row marking it written.
     expect(u2.kvWrites - u1.kvWrites).toBe(1);
     expect(u2.rowsWritten - u1.rowsWritten).toBe(1);
-    expect(JSON.parse((await env.KV.get(`usage:${host}:${new Date().toISOString().slice(0, 10)}`))!)).toMatchObject({ paidViews: paths.length });
+    expect(JSON.parse((await env.KV.get(`usage:${host}:${new Date().toISOString().slice(0, 10)}`))!)).toMatchObject({
+      paidViews: paths.length,
+    });
   });
 });

@@ -1,7 +1,7 @@
 import { reset } from 'cloudflare:test';
 import fc from 'fast-check';
 import { afterEach, expect, it } from 'vitest';
-import { ADMIN, adminCall, balanceOf, call, json, ledgerOf, newReader, putSite, siteDoc, topUp, view, type Reader } from './support/paywall';
+import { ADMIN, adminCall, balanceOf, json, ledgerOf, newReader, putSite, siteDoc, topUp, view, type Reader } from './support/paywall';
 
 afterEach(() => reset());
 
@@ -22,13 +22,38 @@ type Op =
   | { kind: 'burst'; paths: string[] };
 
 const path = fc.oneof(
-  fc.constantFrom('/w/a', '/w/b', '/W/A/', '/p/1', '/p/2', '/free', '/status/200/x', '/status/500/x', '/status/404/x', '/reset/x', '/broken-body/x'),
+  fc.constantFrom(
+    '/w/a',
+    '/w/b',
+    '/W/A/',
+    '/p/1',
+    '/p/2',
+    '/free',
+    '/status/200/x',
+    '/status/500/x',
+    '/status/404/x',
+    '/reset/x',
+    '/broken-body/x',
+  ),
   fc.nat(5).map((i) => `/p/${i}`),
 );
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('topup' as const), amount: fc.integer({ min: 0, max: 5_000 }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('credit' as const), amount: fc.integer({ min: 1, max: 3_000 }), key: fc.constantFrom('c1', 'c2', 'c3') }) },
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant('view' as const), path, key: fc.option(fc.constantFrom('k1', 'k2', 'k3'), { nil: undefined }) }, { requiredKeys: ['kind', 'path'] }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('credit' as const),
+      amount: fc.integer({ min: 1, max: 3_000 }),
+      key: fc.constantFrom('c1', 'c2', 'c3'),
+    }),
+  },
+  {
+    weight: 6,
+    arbitrary: fc.record(
+      { kind: fc.constant('view' as const), path, key: fc.option(fc.constantFrom('k1', 'k2', 'k3'), { nil: undefined }) },
+      { requiredKeys: ['kind', 'path'] },
+    ),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('burst' as const), paths: fc.array(path, { minLength: 2, maxLength: 12 }) }) },
 );
 
@@ -38,7 +63,10 @@ async function run(reader: Reader, o: Op): Promise<Response[]> {
       await topUp(reader, o.amount);
       return [];
     case 'credit':
-      await adminCall(`/__paywall/api/admin/readers/${reader.readerId}/credit`, json({ amountMicros: o.amount, reason: 'p' }, { ...ADMIN, 'idempotency-key': `${reader.readerId}-${o.key}` }));
+      await adminCall(
+        `/__paywall/api/admin/readers/${reader.readerId}/credit`,
+        json({ amountMicros: o.amount, reason: 'p' }, { ...ADMIN, 'idempotency-key': `${reader.readerId}-${o.key}` }),
+      );
       return [];
     case 'view':
       return [await view(o.path, reader, o.key ? { 'idempotency-key': o.key } : {})];
@@ -56,7 +84,10 @@ it('random top-ups, credits, views, retries, bursts and origin failures conserve
       let brokenBodies = 0;
       for (const o of ops) {
         for (const res of await run(reader, o)) {
-          const delivered = await res.text().then(() => true, () => false);
+          const delivered = await res.text().then(
+            () => true,
+            () => false,
+          );
           const charged = Number(res.headers.get('paywall-charged-micros') ?? 0);
           if (res.status === 200 && res.headers.get('idempotency-replayed') !== 'true') chargedByHeaders += charged;
           if (!delivered && charged > 0) brokenBodies++;

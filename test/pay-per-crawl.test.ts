@@ -18,7 +18,10 @@ describe('pay per crawl: crawler-price and crawler-charged', () => {
       expect(res.headers.get('paywall-price-micros')).toBe(String(p));
       expect(crawlerError(res)).toBeNull();
     }
-    expect(decodeCrawlerAmount((await view('/p/10000', null)).headers.get('crawler-price'), 'crawler-price')).toEqual({ currency: 'USD', micros: 10_000 });
+    expect(decodeCrawlerAmount((await view('/p/10000', null)).headers.get('crawler-price'), 'crawler-price')).toEqual({
+      currency: 'USD',
+      micros: 10_000,
+    });
     expect((await view('/p/10000', null)).headers.get('crawler-price')).toBe('USD 0.01');
   });
 

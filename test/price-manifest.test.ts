@@ -52,8 +52,15 @@ describe('price manifest at /.well-known/paywall.json', () => {
     expect(m.host).toBe(HOST);
     expect(m.currency).toBe('USD');
     expect(m.amountUnit).toBe('micros');
-    expect(m.rules.map(({ pattern, priceMicros, reviewWindowSeconds }) => ({ pattern, priceMicros, ...(reviewWindowSeconds ? { reviewWindowSeconds } : {}) }))).toEqual(STANDARD_RULES);
-    for (const r of m.rules) expect(decodeCrawlerAmount(r.crawlerPrice, 'crawlerPrice')).toEqual({ currency: 'USD', micros: r.priceMicros });
+    expect(
+      m.rules.map(({ pattern, priceMicros, reviewWindowSeconds }) => ({
+        pattern,
+        priceMicros,
+        ...(reviewWindowSeconds ? { reviewWindowSeconds } : {}),
+      })),
+    ).toEqual(STANDARD_RULES);
+    for (const r of m.rules)
+      expect(decodeCrawlerAmount(r.crawlerPrice, 'crawlerPrice')).toEqual({ currency: 'USD', micros: r.priceMicros });
     expect(m.payment.x402).toMatchObject({ scheme: 'prepaid', payTo: HOST });
   });
 
@@ -106,7 +113,11 @@ describe('price manifest at /.well-known/paywall.json', () => {
       .filter((t) => !t.slice(0, -1).includes('*'))
       .map((t) => `/${t.map((s, i) => (s === ':p' ? `:p${i}` : s)).join('/')}`);
     const rule = fc.record(
-      { pattern, priceMicros: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 100_000 })), reviewWindowSeconds: fc.integer({ min: 1, max: 3600 }) },
+      {
+        pattern,
+        priceMicros: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 100_000 })),
+        reviewWindowSeconds: fc.integer({ min: 1, max: 3600 }),
+      },
       { requiredKeys: ['pattern', 'priceMicros'] },
     );
     const path = fc
@@ -114,19 +125,23 @@ describe('price manifest at /.well-known/paywall.json', () => {
       .map(([segments, slash]) => `/${segments.join('/')}${slash ? '/' : ''}`);
 
     await fc.assert(
-      fc.asyncProperty(fc.array(rule, { minLength: 1, maxLength: 6 }), fc.uniqueArray(path, { minLength: 1, maxLength: 6, selector: windowKey }), async (rules, paths) => {
-        expect((await putSite(siteDoc(rules))).status).toBe(200);
-        const m = await manifest();
-        const reader = await newReader(1_000_000);
-        for (const p of paths) {
-          const expected = manifestPrice(m, p);
-          const res = await view(p, reader);
-          expect(res.status, p).toBe(200);
-          const charged = res.headers.get('paywall-charged-micros');
-          if (expected === 0) expect(charged, p).toBeNull();
-          else expect(Number(charged), p).toBe(expected);
-        }
-      }),
+      fc.asyncProperty(
+        fc.array(rule, { minLength: 1, maxLength: 6 }),
+        fc.uniqueArray(path, { minLength: 1, maxLength: 6, selector: windowKey }),
+        async (rules, paths) => {
+          expect((await putSite(siteDoc(rules))).status).toBe(200);
+          const m = await manifest();
+          const reader = await newReader(1_000_000);
+          for (const p of paths) {
+            const expected = manifestPrice(m, p);
+            const res = await view(p, reader);
+            expect(res.status, p).toBe(200);
+            const charged = res.headers.get('paywall-charged-micros');
+            if (expected === 0) expect(charged, p).toBeNull();
+            else expect(Number(charged), p).toBe(expected);
+          }
+        },
+      ),
       { numRuns: 40 },
     );
   });

@@ -160,9 +160,15 @@ describe('the account page, on the wallet host', () => {
     const reader = await newReader(2_500);
     const before = await (await page(ACCOUNT, reader)).text();
     expect(before).toMatch(/data-testid="balance">\$0\.0025</);
-    const res = await post(`${ACCOUNT}/dev-topup`, { amount: '1.00', return: '/__paywall/connect?site=news.test&return=%2Farticles%2Fa' }, { reader });
+    const res = await post(
+      `${ACCOUNT}/dev-topup`,
+      { amount: '1.00', return: '/__paywall/connect?site=news.test&return=%2Farticles%2Fa' },
+      { reader },
+    );
     expect(res.status).toBe(303);
-    expect(res.headers.get('location')).toBe(`${ACCOUNT}?return=%2F__paywall%2Fconnect%3Fsite%3Dnews.test%26return%3D%252Farticles%252Fa&notice=dev-topup`);
+    expect(res.headers.get('location')).toBe(
+      `${ACCOUNT}?return=%2F__paywall%2Fconnect%3Fsite%3Dnews.test%26return%3D%252Farticles%252Fa&notice=dev-topup`,
+    );
     expect(await balanceOf(reader)).toBe(1_002_500);
   });
 
@@ -201,7 +207,9 @@ describe('the account page, on the wallet host', () => {
     expect(await balanceOf(reader)).toBe(0);
 
     // Stripe confirms, and the reader lands back on the wallet with one click to the article.
-    expect((await deliverEvent(checkoutCompleted({ id: sessionId, client_reference_id: reader.readerId, amount_total: 750 }))).status).toBe(200);
+    expect((await deliverEvent(checkoutCompleted({ id: sessionId, client_reference_id: reader.readerId, amount_total: 750 }))).status).toBe(
+      200,
+    );
     const html = await (await page(new URL(sent.params.success_url!).pathname + new URL(sent.params.success_url!).search, reader)).text();
     expect(html).toContain('your card payment went through');
     expect(html).toContain('<code>news.test/articles/hello?x=1</code> costs $0.0025');
@@ -230,12 +238,15 @@ describe('the account page, on the wallet host', () => {
 
   it('sets, changes and removes the daily cap, and refuses what is not an amount', async () => {
     const reader = await newReader();
-    const cap = async () => (await (await call('/__paywall/api/me', { headers: reader.auth })).json<{ dailyCapMicros: number | null }>()).dailyCapMicros;
+    const cap = async () =>
+      (await (await call('/__paywall/api/me', { headers: reader.auth })).json<{ dailyCapMicros: number | null }>()).dailyCapMicros;
     let res = await post(`${ACCOUNT}/cap`, { dailyCap: '0.25' }, { reader });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe(`${ACCOUNT}?notice=cap-saved`);
     expect(await cap()).toBe(250_000);
-    expect(await (await page(ACCOUNT, reader)).text()).toMatch(/Spent today <strong>\$0\.00<\/strong> of your <strong>\$0\.25<\/strong> daily cap/);
+    expect(await (await page(ACCOUNT, reader)).text()).toMatch(
+      /Spent today <strong>\$0\.00<\/strong> of your <strong>\$0\.25<\/strong> daily cap/,
+    );
     res = await post(`${ACCOUNT}/cap`, { dailyCap: 'lots' }, { reader });
     expect(res.status).toBe(400);
     expect(await res.text()).toContain('Enter an amount in dollars');
@@ -359,7 +370,9 @@ describe('the paywall page (402, HTML), on a publisher host', () => {
     expect(html).toContain('data-testid="price">$0.0025<');
     const connect = `${WALLET}/__paywall/connect?site=news.test&return=%2Farticles%2Fhello%3Fref%3Dhome`;
     expect(html).toContain(`<a class="button" href="${amp(connect)}" data-testid="continue-with-wallet">Continue with your wallet</a>`);
-    expect(html).toContain(`href="${WALLET}${ACCOUNT}?return=%2F__paywall%2Fconnect%3Fsite%3Dnews.test%26return%3D%252Farticles%252Fhello%253Fref%253Dhome"`);
+    expect(html).toContain(
+      `href="${WALLET}${ACCOUNT}?return=%2F__paywall%2Fconnect%3Fsite%3Dnews.test%26return%3D%252Farticles%252Fhello%253Fref%253Dhome"`,
+    );
     // Nothing on the publisher host makes or changes a wallet.
     expect(html).not.toContain('<form');
 
@@ -393,7 +406,11 @@ describe('the paywall page (402, HTML), on a publisher host', () => {
   it('points a reader at their cap on the wallet when the cap, not the balance, stops them', async () => {
     await useStandardSite();
     const reader = await newReader(1_000_000);
-    const settings = await call('/__paywall/api/me/settings', { method: 'PUT', headers: { ...reader.auth, 'content-type': 'application/json' }, body: '{"dailyCapMicros":1000}' });
+    const settings = await call('/__paywall/api/me/settings', {
+      method: 'PUT',
+      headers: { ...reader.auth, 'content-type': 'application/json' },
+      body: '{"dailyCapMicros":1000}',
+    });
     expect(settings.status).toBe(200);
     const spend = await connectWallet(reader, HOST, '/articles/hello');
     const html = await (await publisherPage('/articles/hello', spend)).text();

@@ -38,7 +38,13 @@ describe('GET /__paywall/api/me', () => {
   it('answers the balance and an unset daily cap as null, by bearer token or cookie', async () => {
     const reader = await newReader();
     const byBearer = await call('/__paywall/api/me', { headers: reader.auth });
-    expect(await byBearer.json()).toEqual({ readerId: reader.readerId, balanceMicros: 0, dailyCapMicros: null, spentTodayMicros: 0, askAboveMicros: null });
+    expect(await byBearer.json()).toEqual({
+      readerId: reader.readerId,
+      balanceMicros: 0,
+      dailyCapMicros: null,
+      spentTodayMicros: 0,
+      askAboveMicros: null,
+    });
     const byCookie = await call('/__paywall/api/me', { headers: { cookie: `other=1; paywall_token=${reader.token}` } });
     expect(byCookie.status).toBe(200);
     expect((await byCookie.json<{ readerId: string }>()).readerId).toBe(reader.readerId);
@@ -73,7 +79,13 @@ describe('PUT /__paywall/api/me/settings', () => {
     const reader = await newReader();
     const set = await call('/__paywall/api/me/settings', { ...json({ dailyCapMicros: 5000 }, reader.auth), method: 'PUT' });
     expect(set.status).toBe(200);
-    expect(await set.json()).toEqual({ readerId: reader.readerId, balanceMicros: 0, dailyCapMicros: 5000, spentTodayMicros: 0, askAboveMicros: null });
+    expect(await set.json()).toEqual({
+      readerId: reader.readerId,
+      balanceMicros: 0,
+      dailyCapMicros: 5000,
+      spentTodayMicros: 0,
+      askAboveMicros: null,
+    });
     const cleared = await call('/__paywall/api/me/settings', { ...json({ dailyCapMicros: null }, reader.auth), method: 'PUT' });
     expect((await cleared.json<{ dailyCapMicros: null }>()).dailyCapMicros).toBeNull();
   });
@@ -146,7 +158,11 @@ describe('POST /__paywall/api/dev/topup', () => {
   it('refuses bad amounts with a 400 naming the field, crediting nothing', async () => {
     const reader = await newReader(1000);
     for (const [name, body] of BAD_AMOUNTS) {
-      const res = await call('/__paywall/api/dev/topup', { method: 'POST', headers: { ...reader.auth, 'content-type': 'application/json' }, body });
+      const res = await call('/__paywall/api/dev/topup', {
+        method: 'POST',
+        headers: { ...reader.auth, 'content-type': 'application/json' },
+        body,
+      });
       expect(res.status, name).toBe(400);
       expect((await res.json<{ field: string }>()).field, name).toBe('amountMicros');
     }

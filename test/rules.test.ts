@@ -7,8 +7,10 @@ const site = (rules: PriceRule[]) => new CompiledRules({ host: 'h.test', origin:
 
 /** The contract's definition, tried the slow way: every rule in order, every variant of the path. */
 function naiveMatch(rules: PriceRule[], path: string): number | null {
-  const variants = [path, path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path + '/'];
-  const i = rules.findIndex((r) => variants.some((p) => new URLPattern({ pathname: r.pattern }, { ignoreCase: true }).test({ pathname: p })));
+  const variants = [path, path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : `${path}/`];
+  const i = rules.findIndex((r) =>
+    variants.some((p) => new URLPattern({ pathname: r.pattern }, { ignoreCase: true }).test({ pathname: p })),
+  );
   return i === -1 ? null : i;
 }
 
@@ -32,14 +34,22 @@ describe('price rules', () => {
     const segment = fc.constantFrom('a', 'B', 'news', 'premium', 'x1', 'A');
     const patternPart = fc.oneof(segment, fc.constant(':p'), fc.constant('*'), fc.constant('(a|b)'));
     // Parameter names must be unique within a pattern, as the site schema requires.
-    const pattern = fc.array(patternPart, { minLength: 0, maxLength: 3 }).map((parts) => '/' + parts.map((p, i) => (p === ':p' ? `:p${i}` : p)).join('/'));
-    const path = fc.tuple(fc.array(segment, { maxLength: 4 }), fc.boolean()).map(([parts, slash]) => '/' + parts.join('/') + (slash && parts.length ? '/' : ''));
+    const pattern = fc
+      .array(patternPart, { minLength: 0, maxLength: 3 })
+      .map((parts) => `/${parts.map((p, i) => (p === ':p' ? `:p${i}` : p)).join('/')}`);
+    const path = fc
+      .tuple(fc.array(segment, { maxLength: 4 }), fc.boolean())
+      .map(([parts, slash]) => `/${parts.join('/')}${slash && parts.length ? '/' : ''}`);
     fc.assert(
-      fc.property(fc.array(pattern, { minLength: 1, maxLength: 12 }), fc.array(path, { minLength: 1, maxLength: 10 }), (patterns, paths) => {
-        const rules = patterns.map((p, i) => ({ pattern: p, priceMicros: i }));
-        const compiled = site(rules);
-        for (const p of [...paths, ...paths]) expect(compiled.match(p)?.index ?? null, `${p} in ${patterns}`).toBe(naiveMatch(rules, p));
-      }),
+      fc.property(
+        fc.array(pattern, { minLength: 1, maxLength: 12 }),
+        fc.array(path, { minLength: 1, maxLength: 10 }),
+        (patterns, paths) => {
+          const rules = patterns.map((p, i) => ({ pattern: p, priceMicros: i }));
+          const compiled = site(rules);
+          for (const p of [...paths, ...paths]) expect(compiled.match(p)?.index ?? null, `${p} in ${patterns}`).toBe(naiveMatch(rules, p));
+        },
+      ),
       { numRuns: 300 },
     );
   });

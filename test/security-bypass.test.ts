@@ -278,7 +278,12 @@ describe('headers some proxies honour', () => {
 
   it("the paywall's own headers cannot be forged by the client", async () => {
     const res = await attempt('/premium/f', reader, {
-      headers: { 'paywall-origin-secret': 'forged', 'paywall-reader': 'r_forged', 'paywall-charged-micros': '0', 'paywall-receipt': 'forged' },
+      headers: {
+        'paywall-origin-secret': 'forged',
+        'paywall-reader': 'r_forged',
+        'paywall-charged-micros': '0',
+        'paywall-receipt': 'forged',
+      },
     });
     const echo = await echoOf(res);
     expect(echo.headers['paywall-origin-secret']).toBe(await expectedOriginSecret());

@@ -101,7 +101,9 @@ describe('wallet faults', () => {
     const stub = env.WALLET.get(env.WALLET.idFromName(poor.readerId));
     // A write that fails inside commit's transaction, as a full disk or a storage fault would.
     await runInDurableObject(stub, (_wallet, state) =>
-      state.storage.sql.exec("CREATE TRIGGER fail_charges BEFORE INSERT ON ledger WHEN NEW.type = 'charge' BEGIN SELECT RAISE(ABORT, 'storage fault'); END"),
+      state.storage.sql.exec(
+        "CREATE TRIGGER fail_charges BEFORE INSERT ON ledger WHEN NEW.type = 'charge' BEGIN SELECT RAISE(ABORT, 'storage fault'); END",
+      ),
     );
     await expectError(await view('/articles/windowed', poor), 503, 'charge_not_settled');
     await runInDurableObject(stub, (_wallet, state) => state.storage.sql.exec('DROP TRIGGER fail_charges'));

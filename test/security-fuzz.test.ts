@@ -66,8 +66,43 @@ const LOOKALIKES: Record<string, string[]> = {
 };
 const WORDS = ['premium', 'premium.html', 'articles', 'hello', 'free', 'x', 'premium/x'];
 const TRICKS = [
-  '.', '..', '%2e%2e', '.%2e', '%2e', ';', ';x=1', '..;', '%3b', '%00', '%0a', '%09', '%20', '.%20', '%3F', '%3Fx', '%23',
-  '%25', '%', '%zz', '%u0070', '%E2%80%AE', '~', ':', '@', '!', '*', "'", '+', ',', '=', '&', '$', '|', '?', '#', '?/../x',
+  '.',
+  '..',
+  '%2e%2e',
+  '.%2e',
+  '%2e',
+  ';',
+  ';x=1',
+  '..;',
+  '%3b',
+  '%00',
+  '%0a',
+  '%09',
+  '%20',
+  '.%20',
+  '%3F',
+  '%3Fx',
+  '%23',
+  '%25',
+  '%',
+  '%zz',
+  '%u0070',
+  '%E2%80%AE',
+  '~',
+  ':',
+  '@',
+  '!',
+  '*',
+  "'",
+  '+',
+  ',',
+  '=',
+  '&',
+  '$',
+  '|',
+  '?',
+  '#',
+  '?/../x',
 ];
 
 /** A word with some of its characters written another way. */
@@ -88,7 +123,13 @@ const IGNORABLES = Array.from({ length: 0x110000 }, (_, cp) => cp)
   .map((cp) => String.fromCodePoint(cp));
 const ignorableArb = fc.constantFrom(...IGNORABLES);
 /** Any code point but a lone surrogate, raw or percent-encoded as UTF-8. */
-const nonAsciiArb = fc.oneof(ignorableArb, fc.integer({ min: 0x80, max: 0x10ffff }).filter((cp) => cp < 0xd800 || cp > 0xdfff).map((cp) => String.fromCodePoint(cp)));
+const nonAsciiArb = fc.oneof(
+  ignorableArb,
+  fc
+    .integer({ min: 0x80, max: 0x10ffff })
+    .filter((cp) => cp < 0xd800 || cp > 0xdfff)
+    .map((cp) => String.fromCodePoint(cp)),
+);
 const writtenArb = (ch: fc.Arbitrary<string>) => fc.tuple(ch, fc.boolean()).map(([c, encoded]) => (encoded ? encodeURIComponent(c) : c));
 
 /** A word with invisible or other non-ASCII characters slipped in. */
@@ -127,7 +168,10 @@ const HEADER_PICKS: [string, fc.Arbitrary<string>][] = [
   ['if-none-match', fc.constantFrom('*', '"v1"')],
   ['if-modified-since', fc.constant('Thu, 01 Jan 2099 00:00:00 GMT')],
   ['accept', fc.constantFrom('application/json', 'text/html', '*/*', 'application/problem+json')],
-  ['paywall-max-price-micros', fc.oneof(fc.constantFrom('0', '2500', '10000', '-1', '1e9', '9007199254740993', ''), fc.string({ maxLength: 6 }))],
+  [
+    'paywall-max-price-micros',
+    fc.oneof(fc.constantFrom('0', '2500', '10000', '-1', '1e9', '9007199254740993', ''), fc.string({ maxLength: 6 })),
+  ],
   ['idempotency-key', fc.string({ minLength: 0, maxLength: 20 })],
   ['paywall-origin-secret', fc.constant('forged')],
   ['cookie', fc.constantFrom('paywall_token=garbage', 'a=1; paywall_token=', 'paywall_token=r_x.1.y')],
@@ -248,15 +292,25 @@ describe('fuzz', () => {
       } catch {
         /* read raw */
       }
-      return text.replace(/\p{Default_Ignorable_Code_Point}/gu, '').normalize('NFC').replace(/[A-Z]/g, (c) => c.toLowerCase());
+      return text
+        .replace(/\p{Default_Ignorable_Code_Point}/gu, '')
+        .normalize('NFC')
+        .replace(/[A-Z]/g, (c) => c.toLowerCase());
     };
 
     await fc.assert(
       fc.asyncProperty(
-        fc.uniqueArray(fc.tuple(ruleWordArb, fc.integer({ min: 1, max: 5000 })), { minLength: 1, maxLength: 3, selector: ([w]) => read(w) }),
+        fc.uniqueArray(fc.tuple(ruleWordArb, fc.integer({ min: 1, max: 5000 })), {
+          minLength: 1,
+          maxLength: 3,
+          selector: ([w]) => read(w),
+        }),
         fc.nat(),
         async (rules, pick) => {
-          const doc = siteDoc([...rules.map(([w, price]) => ({ pattern: `/${w}/*`, priceMicros: price })), { pattern: '/*', priceMicros: 0 }], host);
+          const doc = siteDoc(
+            [...rules.map(([w, price]) => ({ pattern: `/${w}/*`, priceMicros: price })), { pattern: '/*', priceMicros: 0 }],
+            host,
+          );
           const put = await putSite(doc, host);
           if (put.status === 400) return; // a pattern URLPattern refuses: the admin is told, nothing is served
           expect(put.status).toBe(200);
@@ -317,7 +371,9 @@ describe('fuzz', () => {
   );
   const bodyArb = fc.oneof(
     fc.jsonValue().map((v) => JSON.stringify(v)),
-    fc.record({ amountMicros: amountArb, dailyCapMicros: amountArb, reason: fc.string() }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
+    fc
+      .record({ amountMicros: amountArb, dailyCapMicros: amountArb, reason: fc.string() }, { requiredKeys: [] })
+      .map((v) => JSON.stringify(v)),
     fc.string({ maxLength: 100 }),
     fc.constantFrom('{', '{"amountMicros":1e400}', '{"__proto__":{"amountMicros":1}}', '[]', 'null', ''),
   );
@@ -340,7 +396,7 @@ describe('fuzz', () => {
           if (contentType) headers['content-type'] = contentType;
           if (who === 'reader') Object.assign(headers, reader.auth);
           if (who === 'admin') Object.assign(headers, ADMIN);
-          if (who === 'garbage') headers.authorization = 'Bearer ' + 'x'.repeat(40);
+          if (who === 'garbage') headers.authorization = `Bearer ${'x'.repeat(40)}`;
           const host = path.startsWith('/__paywall/api/admin/') ? ADMIN_HOST : HOST;
           const res = await send(`http://${host}${path}`, { method, headers, body: method === 'GET' ? null : body })!;
           expect(res.status, `${method} ${path} ${body}`).toBeLessThan(500);

@@ -2,7 +2,19 @@ import { reset } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, ADMIN_HOST, HOST, STANDARD_RULES, WALLET_HOST, ledgerOf, newReader, putSite, siteDoc, view, type Reader } from './support/paywall';
+import {
+  ADMIN,
+  ADMIN_HOST,
+  HOST,
+  STANDARD_RULES,
+  WALLET_HOST,
+  ledgerOf,
+  newReader,
+  putSite,
+  siteDoc,
+  view,
+  type Reader,
+} from './support/paywall';
 
 /**
  * Every JSON endpoint, with malformed bodies and headers: random JSON values, the right
@@ -24,7 +36,14 @@ beforeAll(async () => {
 afterAll(() => reset());
 
 type Body = string | Uint8Array | null;
-type Endpoint = { method: string; path: () => string; host: string; who: 'reader' | 'admin' | 'none'; created?: true; fields: Record<string, 'amount' | 'text' | 'cap' | 'reader' | 'hosts' | 'jwk'> };
+type Endpoint = {
+  method: string;
+  path: () => string;
+  host: string;
+  who: 'reader' | 'admin' | 'none';
+  created?: true;
+  fields: Record<string, 'amount' | 'text' | 'cap' | 'reader' | 'hosts' | 'jwk'>;
+};
 
 const R = () => reader.readerId;
 const ENDPOINTS: Endpoint[] = [
@@ -36,14 +55,56 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'POST', path: () => '/__paywall/api/topup', host: WALLET_HOST, who: 'reader', fields: { amountMicros: 'amount' } },
   { method: 'POST', path: () => '/__paywall/api/dev/topup', host: WALLET_HOST, who: 'reader', fields: { amountMicros: 'amount' } },
   { method: 'POST', path: () => '/__paywall/api/me/withdraw', host: WALLET_HOST, who: 'reader', fields: { amountMicros: 'amount' } },
-  { method: 'POST', path: () => '/__paywall/api/me/tokens', host: WALLET_HOST, who: 'reader', fields: { name: 'text', dailyCapMicros: 'amount' } },
-  { method: 'POST', path: () => '/__paywall/api/me/crawler-keys', host: WALLET_HOST, who: 'reader', fields: { jwk: 'jwk', directory: 'text' } },
-  { method: 'POST', path: () => '/__paywall/api/me/ledger/not-a-receipt/take-back', host: WALLET_HOST, who: 'reader', fields: { reason: 'text' } },
+  {
+    method: 'POST',
+    path: () => '/__paywall/api/me/tokens',
+    host: WALLET_HOST,
+    who: 'reader',
+    fields: { name: 'text', dailyCapMicros: 'amount' },
+  },
+  {
+    method: 'POST',
+    path: () => '/__paywall/api/me/crawler-keys',
+    host: WALLET_HOST,
+    who: 'reader',
+    fields: { jwk: 'jwk', directory: 'text' },
+  },
+  {
+    method: 'POST',
+    path: () => '/__paywall/api/me/ledger/not-a-receipt/take-back',
+    host: WALLET_HOST,
+    who: 'reader',
+    fields: { reason: 'text' },
+  },
   { method: 'GET', path: () => '/__paywall/api/me', host: HOST, who: 'none', fields: {} },
-  { method: 'PUT', path: () => `/__paywall/api/admin/sites/${HOST}`, host: ADMIN_HOST, who: 'admin', fields: { host: 'text', origin: 'text', rules: 'hosts' } },
-  { method: 'POST', path: () => `/__paywall/api/admin/readers/${R()}/credit`, host: ADMIN_HOST, who: 'admin', fields: { amountMicros: 'amount', reason: 'text' } },
-  { method: 'POST', path: () => '/__paywall/api/admin/publishers', host: ADMIN_HOST, who: 'admin', fields: { name: 'text', hosts: 'hosts' } },
-  { method: 'POST', path: () => `/__paywall/api/admin/readers/${R()}/move`, host: ADMIN_HOST, who: 'admin', fields: { toReaderId: 'reader', reason: 'text' } },
+  {
+    method: 'PUT',
+    path: () => `/__paywall/api/admin/sites/${HOST}`,
+    host: ADMIN_HOST,
+    who: 'admin',
+    fields: { host: 'text', origin: 'text', rules: 'hosts' },
+  },
+  {
+    method: 'POST',
+    path: () => `/__paywall/api/admin/readers/${R()}/credit`,
+    host: ADMIN_HOST,
+    who: 'admin',
+    fields: { amountMicros: 'amount', reason: 'text' },
+  },
+  {
+    method: 'POST',
+    path: () => '/__paywall/api/admin/publishers',
+    host: ADMIN_HOST,
+    who: 'admin',
+    fields: { name: 'text', hosts: 'hosts' },
+  },
+  {
+    method: 'POST',
+    path: () => `/__paywall/api/admin/readers/${R()}/move`,
+    host: ADMIN_HOST,
+    who: 'admin',
+    fields: { toReaderId: 'reader', reason: 'text' },
+  },
   { method: 'POST', path: () => '/__paywall/webhooks/stripe', host: HOST, who: 'none', fields: { type: 'text', data: 'jwk' } },
 ];
 
@@ -55,12 +116,28 @@ const badNumber = fc.oneof(
   fc.bigInt({ min: 2n ** 53n }).map(String),
 );
 const badText = fc.oneof(fc.integer(), fc.constantFrom(null, true, [], {}, ['x'], '', ' '.repeat(3), 'x'.repeat(20_000)));
-const badValue = { amount: badNumber, cap: badNumber, text: badText, reader: fc.oneof(badText, fc.string({ maxLength: 30 })), hosts: fc.oneof(badText, fc.array(badText, { maxLength: 3 })), jwk: fc.oneof(badText, fc.jsonValue({ maxDepth: 2 })) };
+const badValue = {
+  amount: badNumber,
+  cap: badNumber,
+  text: badText,
+  reader: fc.oneof(badText, fc.string({ maxLength: 30 })),
+  hosts: fc.oneof(badText, fc.array(badText, { maxLength: 3 })),
+  jwk: fc.oneof(badText, fc.jsonValue({ maxDepth: 2 })),
+};
 
 /** Bytes that are not UTF-8: lone continuation bytes, overlong forms, surrogates, truncated sequences. */
-const notUtf8 = fc.constantFrom(
-  [0xff, 0xfe], [0xc3, 0x28], [0xa0, 0xa1], [0xe2, 0x28, 0xa1], [0xf0, 0x28, 0x8c, 0xbc], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80],
-).chain((bad) => fc.tuple(fc.constantFrom('{"amountMicros":', '{"reason":"', '{"', ''), fc.constant(bad), fc.constantFrom('}', '"}', '')))
+const notUtf8 = fc
+  .constantFrom(
+    [0xff, 0xfe],
+    [0xc3, 0x28],
+    [0xa0, 0xa1],
+    [0xe2, 0x28, 0xa1],
+    [0xf0, 0x28, 0x8c, 0xbc],
+    [0xc0, 0xaf],
+    [0xed, 0xa0, 0x80],
+    [0xf8, 0x88, 0x80, 0x80, 0x80],
+  )
+  .chain((bad) => fc.tuple(fc.constantFrom('{"amountMicros":', '{"reason":"', '{"', ''), fc.constant(bad), fc.constantFrom('}', '"}', '')))
   .map(([head, bad, tail]) => new Uint8Array([...new TextEncoder().encode(head), ...bad, ...new TextEncoder().encode(tail)]));
 
 function bodyFor(e: Endpoint): fc.Arbitrary<Body> {
@@ -75,14 +152,44 @@ function bodyFor(e: Endpoint): fc.Arbitrary<Body> {
     { weight: 3, arbitrary: wrongTypes },
     { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)) },
     // JSON cut short, from a body of the right shape.
-    { weight: 2, arbitrary: fc.tuple(wrongTypes, fc.nat()).map(([b, n]) => (typeof b === 'string' && b.length > 1 ? b.slice(0, 1 + (n % (b.length - 1))) : '{')) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(wrongTypes, fc.nat())
+        .map(([b, n]) => (typeof b === 'string' && b.length > 1 ? b.slice(0, 1 + (n % (b.length - 1))) : '{')),
+    },
     { weight: 1, arbitrary: notUtf8 },
     { weight: 1, arbitrary: fc.string({ maxLength: 60, unit: 'binary' }) },
-    { weight: 1, arbitrary: fc.constantFrom('{"amountMicros":1e400}', '{"amountMicros":-1e400}', '{"__proto__":{"amountMicros":1}}', '{"amountMicros":1,"amountMicros":"1"}', '[]', 'null', '', '"', '{'.repeat(5000), '9'.repeat(400), null) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        '{"amountMicros":1e400}',
+        '{"amountMicros":-1e400}',
+        '{"__proto__":{"amountMicros":1}}',
+        '{"amountMicros":1,"amountMicros":"1"}',
+        '[]',
+        'null',
+        '',
+        '"',
+        '{'.repeat(5000),
+        '9'.repeat(400),
+        null,
+      ),
+    },
   );
 }
 
-const contentType = fc.constantFrom('application/json', 'application/json; charset=utf-8', 'application/json; charset=latin1', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonx', '', undefined);
+const contentType = fc.constantFrom(
+  'application/json',
+  'application/json; charset=utf-8',
+  'application/json; charset=latin1',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  'application/jsonx',
+  '',
+  undefined,
+);
 
 /** Header values that are not what they claim (within what HTTP can carry: bytes, not characters). */
 const headerJunk = fc.oneof(
@@ -93,13 +200,27 @@ const base64Of = (v: unknown) => btoa(String.fromCharCode(...new TextEncoder().e
 const x402Junk = fc.oneof(
   headerJunk,
   fc.jsonValue({ maxDepth: 3 }).map(base64Of),
-  fc.record({ x402Version: fc.oneof(fc.constant(2), fc.jsonValue()), accepted: fc.jsonValue({ maxDepth: 2 }), payload: fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.record({ token: fc.oneof(fc.string(), fc.jsonValue()) })), resource: fc.jsonValue({ maxDepth: 1 }) }, { requiredKeys: [] }).map(base64Of),
+  fc
+    .record(
+      {
+        x402Version: fc.oneof(fc.constant(2), fc.jsonValue()),
+        accepted: fc.jsonValue({ maxDepth: 2 }),
+        payload: fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.record({ token: fc.oneof(fc.string(), fc.jsonValue()) })),
+        resource: fc.jsonValue({ maxDepth: 1 }),
+      },
+      { requiredKeys: [] },
+    )
+    .map(base64Of),
   fc.constant(btoa(String.fromCharCode(0xff, 0xfe, 0x7b))),
 );
-const maxPriceJunk = fc.oneof(fc.constantFrom('-1', '1e400', '1.5', 'abc', '0x10', '9007199254740993', ' 5', '５', '+5', '1_000'), headerJunk.filter((s) => !/^\d+$/.test(s.trim())));
+const maxPriceJunk = fc.oneof(
+  fc.constantFrom('-1', '1e400', '1.5', 'abc', '0x10', '9007199254740993', ' 5', '５', '+5', '1_000'),
+  headerJunk.filter((s) => !/^\d+$/.test(s.trim())),
+);
 
 async function snapshot() {
-  const me = async (r: Reader) => (await exports.default.fetch(new Request(`http://${WALLET_HOST}/__paywall/api/me`, { headers: r.auth }))).json();
+  const me = async (r: Reader) =>
+    (await exports.default.fetch(new Request(`http://${WALLET_HOST}/__paywall/api/me`, { headers: r.auth }))).json();
   return {
     reader: await me(reader),
     other: await me(other),
@@ -153,7 +274,10 @@ describe('malformed input', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom('/premium/m', '/articles/m', '/free/m'),
-        fc.record({ 'payment-signature': x402Junk, 'x-payment': x402Junk, 'paywall-max-price-micros': maxPriceJunk, 'idempotency-key': headerJunk }, { requiredKeys: [] }),
+        fc.record(
+          { 'payment-signature': x402Junk, 'x-payment': x402Junk, 'paywall-max-price-micros': maxPriceJunk, 'idempotency-key': headerJunk },
+          { requiredKeys: [] },
+        ),
         fc.boolean(),
         async (path, junk, asReader) => {
           // X-PAYMENT (x402 v1) is not read, only kept from the origin: with a reader's token

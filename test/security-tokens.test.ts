@@ -71,10 +71,21 @@ describe('reader tokens', () => {
 
   it('malformed tokens and Authorization headers are a 401, never a 500', async () => {
     const headers = [
-      '', 'Bearer', 'Bearer ', 'Basic dXNlcjpwYXNz', `Bearer ${'a'.repeat(5000)}`, 'Bearer a.b', 'Bearer ...',
-      'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJyXzEifQ.', `Bearer ${alice.token} ${alice.token}`, `bearer${alice.token}`,
-      `Bearer ${alice.readerId}.99999999999999.${'A'.repeat(43)}`, `Bearer ${alice.readerId}.-1.${'A'.repeat(43)}`,
-      `Bearer ${alice.readerId}.1e12.${'A'.repeat(43)}`, 'Bearer r_\u00e9\u00e9\u00e9.1.x', `Token ${alice.token}`,
+      '',
+      'Bearer',
+      'Bearer ',
+      'Basic dXNlcjpwYXNz',
+      `Bearer ${'a'.repeat(5000)}`,
+      'Bearer a.b',
+      'Bearer ...',
+      'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJyXzEifQ.',
+      `Bearer ${alice.token} ${alice.token}`,
+      `bearer${alice.token}`,
+      `Bearer ${alice.readerId}.99999999999999.${'A'.repeat(43)}`,
+      `Bearer ${alice.readerId}.-1.${'A'.repeat(43)}`,
+      `Bearer ${alice.readerId}.1e12.${'A'.repeat(43)}`,
+      'Bearer r_\u00e9\u00e9\u00e9.1.x',
+      `Token ${alice.token}`,
     ];
     for (const h of headers) {
       const res = await call('/__paywall/api/me', { headers: h ? { authorization: h } : {} });
@@ -139,7 +150,14 @@ describe("another site's page", () => {
     expect(capped.status).toBe(200);
     // A top-level navigation is the only cross-site request that carries a SameSite=Lax cookie.
     const navigate = (path: string) =>
-      call(path, { headers: { cookie: `paywall_token=${alice.token}`, 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', accept: 'application/json' } });
+      call(path, {
+        headers: {
+          cookie: `paywall_token=${alice.token}`,
+          'sec-fetch-site': 'cross-site',
+          'sec-fetch-mode': 'navigate',
+          accept: 'application/json',
+        },
+      });
     expect(chargedOf(await navigate('/premium/1'))).toBe(10_000);
     expect(chargedOf(await navigate('/premium/2'))).toBe(10_000);
     const third = await navigate('/premium/3');
@@ -167,7 +185,14 @@ describe('admin', () => {
     const before = await adminCall(`/__paywall/api/admin/sites/${HOST}`, { headers: ADMIN }).then((r) => r.text());
     const calls: [string, RequestInit][] = [
       [`/__paywall/api/admin/sites/${HOST}`, { headers }],
-      [`/__paywall/api/admin/sites/${HOST}`, { method: 'PUT', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(siteDoc([{ pattern: '/*', priceMicros: 0 }])) }],
+      [
+        `/__paywall/api/admin/sites/${HOST}`,
+        {
+          method: 'PUT',
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: JSON.stringify(siteDoc([{ pattern: '/*', priceMicros: 0 }])),
+        },
+      ],
       [`/__paywall/api/admin/sites/${HOST}`, { method: 'DELETE', headers }],
       [`/__paywall/api/admin/readers/${alice.readerId}/credit`, json({ amountMicros: 1_000_000, reason: 'free money' }, headers)],
       [`/__paywall/api/admin/usage/${HOST}?from=2026-01-01&to=2026-01-02`, { headers }],
@@ -213,7 +238,14 @@ describe('admin', () => {
 
 describe('secrets stay secret', () => {
   it('no secret or token appears in a log line or in an answer the Worker makes', async () => {
-    const secrets = [env.TOKEN_SECRET!, env.ADMIN_TOKEN!, env.ORIGIN_SECRET!, env.STRIPE_WEBHOOK_SECRET!, alice.token, alice.token.split('.')[2]!];
+    const secrets = [
+      env.TOKEN_SECRET!,
+      env.ADMIN_TOKEN!,
+      env.ORIGIN_SECRET!,
+      env.STRIPE_WEBHOOK_SECRET!,
+      alice.token,
+      alice.token.split('.')[2]!,
+    ];
     const logged: unknown[] = [];
     const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((level) =>
       vi.spyOn(console, level).mockImplementation((...args: unknown[]) => void logged.push(...args)),
@@ -229,9 +261,17 @@ describe('secrets stay secret', () => {
     const auth = alice.auth;
     await record(await adminCall(`/__paywall/api/admin/sites/${HOST}`, { headers: { authorization: `Bearer ${env.TOKEN_SECRET}` } }));
     await record(await call('/__paywall/api/me', { headers: { authorization: `Bearer ${alice.token}x` } }));
-    await record(await call('/__paywall/api/me/settings', { method: 'PUT', headers: { ...auth, 'content-type': 'application/json' }, body: '{"dailyCapMicros":' }));
+    await record(
+      await call('/__paywall/api/me/settings', {
+        method: 'PUT',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: '{"dailyCapMicros":',
+      }),
+    );
     await record(await call('/__paywall/api/dev/topup', json({ amountMicros: 1e400 }, auth)));
-    await record(await call('/__paywall/api/dev/topup', { method: 'POST', headers: { ...auth, 'content-length': '99999' }, body: 'x'.repeat(99_999) }));
+    await record(
+      await call('/__paywall/api/dev/topup', { method: 'POST', headers: { ...auth, 'content-length': '99999' }, body: 'x'.repeat(99_999) }),
+    );
     await record(await view('/premium/x', alice, { 'paywall-max-price-micros': 'nope' }));
     await record(await view('/status/500/paid', alice));
     await record(await view('/slow/paid', alice));
@@ -239,7 +279,9 @@ describe('secrets stay secret', () => {
     await record(await view('/premium/x', null, { accept: 'text/html' }));
     const stub = env.WALLET.get(env.WALLET.idFromName(alice.readerId));
     await runInDurableObject(stub, (_w, state) =>
-      state.storage.sql.exec("CREATE TRIGGER fail_charges BEFORE INSERT ON ledger WHEN NEW.type = 'charge' BEGIN SELECT RAISE(ABORT, 'storage fault'); END"),
+      state.storage.sql.exec(
+        "CREATE TRIGGER fail_charges BEFORE INSERT ON ledger WHEN NEW.type = 'charge' BEGIN SELECT RAISE(ABORT, 'storage fault'); END",
+      ),
     );
     await record(await view('/premium/fault', alice));
     await env.KV.put(`site:${HOST}`, `{"host":"${HOST}","origin":`);
@@ -248,7 +290,10 @@ describe('secrets stay secret', () => {
     await record(await view('/premium/x', alice));
     spies.forEach((s) => s.mockRestore());
 
-    const text = [...answers, ...logged.map((x) => (x instanceof Error ? `${x.message}\n${x.stack}` : typeof x === 'string' ? x : JSON.stringify(x)))].join('\n');
+    const text = [
+      ...answers,
+      ...logged.map((x) => (x instanceof Error ? `${x.message}\n${x.stack}` : typeof x === 'string' ? x : JSON.stringify(x))),
+    ].join('\n');
     expect(logged.length).toBeGreaterThan(0);
     for (const secret of secrets) expect(text.includes(secret), `a secret leaked: ${secret.slice(0, 6)}…`).toBe(false);
   });

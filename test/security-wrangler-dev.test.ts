@@ -30,7 +30,9 @@ async function raw(text: string): Promise<Raw> {
   await socket.close();
   const [head = '', ...rest] = out.split('\r\n\r\n');
   const [statusLine = '', ...lines] = head.split('\r\n');
-  const headers = new Map(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()] as [string, string]));
+  const headers = new Map(
+    lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()] as [string, string]),
+  );
   let body = rest.join('\r\n\r\n');
   if (headers.get('transfer-encoding') === 'chunked') body = dechunk(body);
   return { status: Number(statusLine.split(' ')[1]), headers, body };
@@ -96,7 +98,15 @@ describe('raw request lines through wrangler dev', () => {
   });
 
   it('encoded separators and path parameters in the request line are refused', async () => {
-    for (const target of ['/free/..%2fpremium/x', '/premium%2fx', '/free/..%5cpremium', '/premium;a/x', '/free/..;/premium/x', '/premium%00/x', '/free/%252e%252e/premium']) {
+    for (const target of [
+      '/free/..%2fpremium/x',
+      '/premium%2fx',
+      '/free/..%5cpremium',
+      '/premium;a/x',
+      '/free/..;/premium/x',
+      '/premium%00/x',
+      '/free/%252e%252e/premium',
+    ]) {
       const res = await get(target, { paid: true });
       expect(res.status, target).toBe(400);
     }

@@ -18,13 +18,21 @@ const priceOf = async (host: string, path = '/p/1') => {
   return res.status === 402 ? Number(res.headers.get('paywall-price-micros')) : res.status;
 };
 
-const putKv = (host: string, value: unknown) =>
-  env.KV.put(`site:${host}`, typeof value === 'string' ? value : JSON.stringify(value));
+const putKv = (host: string, value: unknown) => env.KV.put(`site:${host}`, typeof value === 'string' ? value : JSON.stringify(value));
 
 describe('site documents written straight to KV', () => {
   it('price views like ones written through the admin API', async () => {
     const host = freshHost();
-    await putKv(host, siteDoc([{ pattern: '/p/*', priceMicros: 321 }, { pattern: '/*', priceMicros: 0 }], host));
+    await putKv(
+      host,
+      siteDoc(
+        [
+          { pattern: '/p/*', priceMicros: 321 },
+          { pattern: '/*', priceMicros: 0 },
+        ],
+        host,
+      ),
+    );
     expect(await priceOf(host)).toBe(321);
     expect(await priceOf(host, '/free')).toBe(200);
   });
@@ -44,7 +52,11 @@ describe('site documents written straight to KV', () => {
     await putKv(host, siteDoc([{ pattern: '/p/*', priceMicros: 50 }], host));
     expect(await priceOf(host)).toBe(50);
     const errors = vi.spyOn(console, 'error');
-    for (const broken of ['{not json', { host, origin: 'http://o.test', rules: [{ pattern: '/p/*', priceMicros: -1 }] }, siteDoc([], 'another.test')]) {
+    for (const broken of [
+      '{not json',
+      { host, origin: 'http://o.test', rules: [{ pattern: '/p/*', priceMicros: -1 }] },
+      siteDoc([], 'another.test'),
+    ]) {
       await putKv(host, broken);
       vi.useFakeTimers({ toFake: ['Date'] });
       vi.setSystemTime(Date.now() + 61_000);
@@ -96,7 +108,10 @@ describe("the isolate's cache of sites", () => {
     await env.KV.delete(`site:${site}`);
     expect(await priceOf(site)).toBe(432);
     // A "no site" answer is still remembered, within the bound: the most recent junk host.
-    await env.KV.put(`site:junk-${flood - 1}.flood.test`, JSON.stringify(siteDoc([{ pattern: '/*', priceMicros: 5 }], `junk-${flood - 1}.flood.test`)));
+    await env.KV.put(
+      `site:junk-${flood - 1}.flood.test`,
+      JSON.stringify(siteDoc([{ pattern: '/*', priceMicros: 5 }], `junk-${flood - 1}.flood.test`)),
+    );
     expect(await priceOf(`junk-${flood - 1}.flood.test`)).toBe(404);
   });
 });

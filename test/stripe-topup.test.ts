@@ -75,7 +75,11 @@ describe('POST /__paywall/api/topup', () => {
 
   it('needs a reader: 401 without a token or with a forged one', async () => {
     expect((await topup(null, { amountMicros: 5_000_000 })).status).toBe(401);
-    const forged = { readerId: 'x', token: 'r_AAAAAAAAAAAAAAAAAAAAAA.9999999999.' + 'A'.repeat(43), auth: { authorization: 'Bearer r_AAAAAAAAAAAAAAAAAAAAAA.9999999999.' + 'A'.repeat(43) } };
+    const forged = {
+      readerId: 'x',
+      token: `r_AAAAAAAAAAAAAAAAAAAAAA.9999999999.${'A'.repeat(43)}`,
+      auth: { authorization: `Bearer r_AAAAAAAAAAAAAAAAAAAAAA.9999999999.${'A'.repeat(43)}` },
+    };
     expect((await topup(forged, { amountMicros: 5_000_000 })).status).toBe(401);
   });
 

@@ -147,7 +147,7 @@ describe('signatures', () => {
     const payload = JSON.stringify(paid(reader, 500));
     const signature = await signatureFor(payload);
     await expectNothingCredited(reader, await deliver(payload.replace('"amount_total":500', '"amount_total":900'), signature));
-    await expectNothingCredited(reader, await deliver(payload + ' ', signature));
+    await expectNothingCredited(reader, await deliver(`${payload} `, signature));
     expect((await deliver(payload, signature)).status).toBe(200);
     expect(await balanceOf(reader)).toBe(5_000_000);
   });
@@ -183,7 +183,9 @@ describe('events that credit nothing', () => {
     const res = await deliverEvent(paid('r_AAAAAAAAAAAAAAAAAAAAAA', 500));
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ credited: false, reason: 'unknown_reader' });
-    expect(error.mock.calls.some((args) => String(args[0]).includes('NOT CREDITED') && args.includes('r_AAAAAAAAAAAAAAAAAAAAAA'))).toBe(true);
+    expect(error.mock.calls.some((args) => String(args[0]).includes('NOT CREDITED') && args.includes('r_AAAAAAAAAAAAAAAAAAAAAA'))).toBe(
+      true,
+    );
     error.mockRestore();
   });
 

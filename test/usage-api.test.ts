@@ -47,7 +47,10 @@ describe('GET /__paywall/api/admin/usage/:host', () => {
 
   it('adds the days of a range up', async () => {
     const put = (date: string, views: number, paidViews: number, revenueMicros: number) =>
-      env.KV.put(`usage:${HOST}:${date}`, JSON.stringify({ host: HOST, date, views, paidViews, revenueMicros, topPaths: [], updatedAt: new Date().toISOString() }));
+      env.KV.put(
+        `usage:${HOST}:${date}`,
+        JSON.stringify({ host: HOST, date, views, paidViews, revenueMicros, topPaths: [], updatedAt: new Date().toISOString() }),
+      );
     await put('2025-12-31', 5, 1, 2500);
     await put('2026-01-01', 7, 2, 20_000);
     await put('2026-01-03', 1, 0, 0);

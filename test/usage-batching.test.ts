@@ -23,8 +23,9 @@ it('batches an isolate’s free views into few aggregator events, and still coun
 
   // 40 free views and 20 of one windowed article: 1 paid, 19 re-views.
   expect(await kvTotals()).toEqual({ views: 60, paidViews: 1, revenueMicros: 2500 });
-  const events = await runInDurableObject(usageStub(), (_a: UsageAggregator, state) =>
-    state.storage.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM view_events').one().n,
+  const events = await runInDurableObject(
+    usageStub(),
+    (_a: UsageAggregator, state) => state.storage.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM view_events').one().n,
   );
   expect(events).toBeLessThan(10);
 });

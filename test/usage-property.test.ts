@@ -13,10 +13,19 @@ const reader = fc.integer({ min: 0, max: READERS - 1 });
 
 const action = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant('paid' as const), reader, path: fc.constantFrom('/premium/a', '/premium/b') }), weight: 3 },
-  { arbitrary: fc.record({ kind: fc.constant('article' as const), reader, path: fc.constantFrom('/articles/x', '/articles/y') }), weight: 3 },
-  { arbitrary: fc.record({ kind: fc.constant('free' as const), reader: fc.option(reader), path: fc.constantFrom('/', '/free/a') }), weight: 2 },
+  {
+    arbitrary: fc.record({ kind: fc.constant('article' as const), reader, path: fc.constantFrom('/articles/x', '/articles/y') }),
+    weight: 3,
+  },
+  {
+    arbitrary: fc.record({ kind: fc.constant('free' as const), reader: fc.option(reader), path: fc.constantFrom('/', '/free/a') }),
+    weight: 2,
+  },
   { arbitrary: fc.record({ kind: fc.constant('refunded' as const), reader }), weight: 2 },
-  { arbitrary: fc.record({ kind: fc.constant('declined' as const), reader, path: fc.constantFrom('/status/500/paid', '/status/404/free') }), weight: 1 },
+  {
+    arbitrary: fc.record({ kind: fc.constant('declined' as const), reader, path: fc.constantFrom('/status/500/paid', '/status/404/free') }),
+    weight: 1,
+  },
   { arbitrary: fc.record({ kind: fc.constant('replay' as const), reader, key: fc.constantFrom('k1', 'k2') }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('flushWallet' as const), reader }), weight: 2 },
   { arbitrary: fc.record({ kind: fc.constant('flushDuringView' as const), reader }), weight: 1 },
@@ -106,12 +115,14 @@ let run = 0;
  */
 async function drain(readers: Reader[], host: string): Promise<void> {
   const undelivered = (stub: DurableObjectStub) =>
-    runInDurableObject(stub, (_o, state) =>
-      state.storage.sql
-        .exec<{ n: number }>(
-          "SELECT COUNT(*) AS n FROM ledger WHERE type IN ('charge','refund') AND host IS NOT NULL AND seq > COALESCE((SELECT value FROM meta WHERE key = 'usage_cursor'), 0)",
-        )
-        .one().n,
+    runInDurableObject(
+      stub,
+      (_o, state) =>
+        state.storage.sql
+          .exec<{ n: number }>(
+            "SELECT COUNT(*) AS n FROM ledger WHERE type IN ('charge','refund') AND host IS NOT NULL AND seq > COALESCE((SELECT value FROM meta WHERE key = 'usage_cursor'), 0)",
+          )
+          .one().n,
     );
   for (let round = 0; round < 30; round++) {
     let ran = false;

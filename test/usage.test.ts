@@ -10,7 +10,6 @@ import {
   chargedMicros,
   flushAll,
   flushUsage,
-  flushWallets,
   kvTotals,
   ledgerTotals,
   summaryOf,
@@ -202,7 +201,11 @@ describe('a reader faster than a flush', () => {
           balance -= 1_000;
           state.storage.sql.exec(
             "INSERT INTO ledger (id, type, amount, balance_after, at, host, path) VALUES (?, 'charge', 1000, ?, ?, ?, ?)",
-            `crawl-${i}`, balance, at, HOST, `/premium/${i % 50}`,
+            `crawl-${i}`,
+            balance,
+            at,
+            HOST,
+            `/premium/${i % 50}`,
           );
         }
       });
@@ -311,7 +314,8 @@ describe('failures between charge and summary', () => {
       target.env = {
         ...target.env,
         KV: {
-          put: (key: string, value: string) => (key.endsWith(today()) ? Promise.reject(new Error('injected: KV unavailable')) : kv.put(key, value)),
+          put: (key: string, value: string) =>
+            key.endsWith(today()) ? Promise.reject(new Error('injected: KV unavailable')) : kv.put(key, value),
         } as unknown as KVNamespace,
       };
     });
@@ -366,8 +370,14 @@ describe('failures between charge and summary', () => {
     expect(await flushUsage()).toBe(true);
     const tables = () =>
       runInDurableObject(usage, (_a, state) => ({
-        events: state.storage.sql.exec<{ id: string }>('SELECT id FROM view_events ORDER BY id').toArray().map((r) => r.id),
-        paths: state.storage.sql.exec<{ day: string }>('SELECT DISTINCT day FROM day_paths').toArray().map((r) => r.day),
+        events: state.storage.sql
+          .exec<{ id: string }>('SELECT id FROM view_events ORDER BY id')
+          .toArray()
+          .map((r) => r.id),
+        paths: state.storage.sql
+          .exec<{ day: string }>('SELECT DISTINCT day FROM day_paths')
+          .toArray()
+          .map((r) => r.day),
       }));
     expect(await tables()).toEqual({ events: ['event-today-000'], paths: [] });
     const topPaths = [
@@ -391,7 +401,9 @@ describe('failures between charge and summary', () => {
     ];
     expect(await usage.applyLedger(HOST, 'reader-1', batch)).toEqual({ ok: true, applied: 2 });
     expect(await usage.applyLedger(HOST, 'reader-1', batch)).toEqual({ ok: true, applied: 0 });
-    expect(await usage.applyLedger(HOST, 'reader-1', [...batch, { seq: 6, kind: 'refund', amountMicros: 1000, path: '/a', day: today() }])).toEqual({
+    expect(
+      await usage.applyLedger(HOST, 'reader-1', [...batch, { seq: 6, kind: 'refund', amountMicros: 1000, path: '/a', day: today() }]),
+    ).toEqual({
       ok: true,
       applied: 1,
     });

@@ -2,7 +2,19 @@ import { createExecutionContext, reset, waitOnExecutionContext } from 'cloudflar
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { app } from '../src/app';
-import { balanceOf, call, expectedOriginSecret, json, ledgerOf, newReader, putSite, siteDoc, useStandardSite, view, type Reader } from './support/paywall';
+import {
+  balanceOf,
+  call,
+  expectedOriginSecret,
+  json,
+  ledgerOf,
+  newReader,
+  putSite,
+  siteDoc,
+  useStandardSite,
+  view,
+  type Reader,
+} from './support/paywall';
 
 type Echo = { method: string; path: string; headers: Record<string, string> };
 
@@ -95,7 +107,12 @@ describe('re-view windows', () => {
   });
 
   it('opens no window when the origin fails, so the next view is charged', async () => {
-    await putSite(siteDoc([{ pattern: '/status/:code/*', priceMicros: 1000, reviewWindowSeconds: 3600 }, { pattern: '/*', priceMicros: 1000, reviewWindowSeconds: 3600 }]));
+    await putSite(
+      siteDoc([
+        { pattern: '/status/:code/*', priceMicros: 1000, reviewWindowSeconds: 3600 },
+        { pattern: '/*', priceMicros: 1000, reviewWindowSeconds: 3600 },
+      ]),
+    );
     const reader = await newReader(5000);
     expect((await view('/status/500/a', reader)).status).toBe(500);
     expect(await balanceOf(reader)).toBe(5000);
@@ -299,10 +316,12 @@ describe('sites', () => {
   });
 
   it('uses the first matching rule; no match is free', async () => {
-    await putSite(siteDoc([
-      { pattern: '/a/special', priceMicros: 7 },
-      { pattern: '/a/*', priceMicros: 5 },
-    ]));
+    await putSite(
+      siteDoc([
+        { pattern: '/a/special', priceMicros: 7 },
+        { pattern: '/a/*', priceMicros: 5 },
+      ]),
+    );
     expect((await view('/a/special', null)).headers.get('paywall-price-micros')).toBe('7');
     expect((await view('/A/Other/', null)).headers.get('paywall-price-micros')).toBe('5');
     expect((await view('/b', null)).status).toBe(200);

@@ -30,7 +30,11 @@ const ID = 'pay_0123456789abcdef0123';
 function reverseKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(reverseKeys);
   if (typeof v !== 'object' || v === null) return v;
-  return Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reverseKeys(x)]));
+  return Object.fromEntries(
+    Object.entries(v)
+      .reverse()
+      .map(([k, x]) => [k, reverseKeys(x)]),
+  );
 }
 
 describe('x402 v2: PAYMENT-REQUIRED on a priced path', () => {
@@ -80,7 +84,12 @@ describe('x402 v2: paying with PAYMENT-SIGNATURE', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('paywall-charged-micros')).toBe('2500');
     const settlement = decodeSettlementResponse(res.headers.get('payment-response'));
-    expect(settlement).toEqual({ success: true, transaction: res.headers.get('paywall-receipt'), network: required.accepts[0]!.network, payer: reader.readerId });
+    expect(settlement).toEqual({
+      success: true,
+      transaction: res.headers.get('paywall-receipt'),
+      network: required.accepts[0]!.network,
+      payer: reader.readerId,
+    });
     expect(await balanceOf(reader)).toBe(7500);
     // The origin never sees the payload: it carries the reader's token.
     const echoed = await res.json<{ headers: Record<string, string> }>();
@@ -103,7 +112,10 @@ describe('x402 v2: paying with PAYMENT-SIGNATURE', () => {
 
   it('a forged token, a short balance and an amount below the price are 402s with the reason, nothing charged', async () => {
     const { required } = await quote('/premium/x');
-    const forged = await pay('/premium/x', prepaidPayment(required, 'r_AAAAAAAAAAAAAAAAAAAAAA.9999999999.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'));
+    const forged = await pay(
+      '/premium/x',
+      prepaidPayment(required, 'r_AAAAAAAAAAAAAAAAAAAAAA.9999999999.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'),
+    );
     expect(forged.status).toBe(402);
     expect(await forged.json()).toMatchObject({ error: 'payment_required', balanceMicros: null });
     expect(decodeSettlementResponse(forged.headers.get('payment-response'))).toMatchObject({ success: false, transaction: '' });
@@ -112,7 +124,11 @@ describe('x402 v2: paying with PAYMENT-SIGNATURE', () => {
     const short = await pay('/premium/x', prepaidPayment(required, poor.token));
     expect(short.status).toBe(402);
     expect(await short.json()).toMatchObject({ error: 'insufficient_balance', balanceMicros: 9_999 });
-    expect(decodeSettlementResponse(short.headers.get('payment-response'))).toMatchObject({ success: false, errorReason: 'insufficient_funds', payer: poor.readerId });
+    expect(decodeSettlementResponse(short.headers.get('payment-response'))).toMatchObject({
+      success: false,
+      errorReason: 'insufficient_funds',
+      payer: poor.readerId,
+    });
 
     const rich = await newReader(50_000);
     const low = await pay('/premium/x', prepaidPayment(required, rich.token, { amount: '9999' }));
@@ -135,7 +151,9 @@ describe('x402 v2: paying with PAYMENT-SIGNATURE', () => {
   it('the least of every stated ceiling wins (Paywall-Max-Price-Micros with accepted.amount)', async () => {
     const reader = await newReader(50_000);
     const { required } = await quote('/premium/x');
-    const res = await pay('/premium/x', prepaidPayment(required, reader.token, { amount: '20000' }), { 'paywall-max-price-micros': '5000' });
+    const res = await pay('/premium/x', prepaidPayment(required, reader.token, { amount: '20000' }), {
+      'paywall-max-price-micros': '5000',
+    });
     expect(res.status).toBe(402);
     expect(await balanceOf(reader)).toBe(50_000);
   });
@@ -233,7 +251,9 @@ describe('x402 payment-identifier: idempotency', () => {
   it('Idempotency-Key alongside must name the same id', async () => {
     const reader = await newReader(50_000);
     const { required } = await quote('/premium/x');
-    const res = await pay('/premium/x', prepaidPayment(required, reader.token, { id: ID }), { 'idempotency-key': 'something-else-entirely' });
+    const res = await pay('/premium/x', prepaidPayment(required, reader.token, { id: ID }), {
+      'idempotency-key': 'something-else-entirely',
+    });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ field: 'Idempotency-Key' });
     const same = await pay('/premium/x', prepaidPayment(required, reader.token, { id: ID }), { 'idempotency-key': ID });

@@ -42,12 +42,17 @@ async function measure(url, readers, views, pathFor, expect) {
   const c0 = await counters(url);
   const w0 = await walletStats(url, readers);
   const statuses = {};
-  await mapLimit(Array.from({ length: views }, (_, i) => i), 8, async (i) => {
-    const reader = readers[i % readers.length];
-    const res = await request(url, pathFor(i), { host: MAIN_HOST, headers: { authorization: reader.auth, accept: 'text/html' } });
-    statuses[res.status] = (statuses[res.status] ?? 0) + 1;
-    if (expect && res.headers['paywall-charged-micros'] !== expect) throw new Error(`expected a charge of ${expect}, got ${res.headers['paywall-charged-micros']}`);
-  });
+  await mapLimit(
+    Array.from({ length: views }, (_, i) => i),
+    8,
+    async (i) => {
+      const reader = readers[i % readers.length];
+      const res = await request(url, pathFor(i), { host: MAIN_HOST, headers: { authorization: reader.auth, accept: 'text/html' } });
+      statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+      if (expect && res.headers['paywall-charged-micros'] !== expect)
+        throw new Error(`expected a charge of ${expect}, got ${res.headers['paywall-charged-micros']}`);
+    },
+  );
   const c1 = await counters(url);
   const w1 = await walletStats(url, readers);
   const wallet = delta(w0, w1, views);
@@ -65,11 +70,16 @@ async function measureUsageFlush(url, readers, viewsPerReader, flushS, tag) {
   const w0 = await walletStats(url, readers);
   const u0 = await usageStats(url);
   const views = readers.length * viewsPerReader;
-  await mapLimit(Array.from({ length: views }, (_, i) => i), 8, async (i) => {
-    const reader = readers[i % readers.length];
-    const res = await request(url, `/paid/${tag}-${i}`, { host: MAIN_HOST, headers: { authorization: reader.auth } });
-    if (res.headers['paywall-charged-micros'] !== String(PAID_PRICE)) throw new Error(`usage flush views: charged ${res.headers['paywall-charged-micros']}`);
-  });
+  await mapLimit(
+    Array.from({ length: views }, (_, i) => i),
+    8,
+    async (i) => {
+      const reader = readers[i % readers.length];
+      const res = await request(url, `/paid/${tag}-${i}`, { host: MAIN_HOST, headers: { authorization: reader.auth } });
+      if (res.headers['paywall-charged-micros'] !== String(PAID_PRICE))
+        throw new Error(`usage flush views: charged ${res.headers['paywall-charged-micros']}`);
+    },
+  );
   // The wallets' alarms fire within a period of their first charge, the aggregator's within
   // the next. The stats are polled all the while: they are kept in memory, and the polling
   // keeps the objects from being evicted (which would start them again from zero).
@@ -121,5 +131,12 @@ export async function measureCosts(url, { views, flushS }) {
   await new Promise((r) => setTimeout(r, (2 * flushS + 1) * 1000));
   const flushOnePerPeriod = await measureUsageFlush(url, readers, 1, flushS, 'once');
   const flushTenPerPeriod = await measureUsageFlush(url, readers, 10, flushS, 'ten');
-  return { coldSiteKvReads, free, paid, windowOpen, review, usageFlush: { onePerPeriod: flushOnePerPeriod, tenPerPeriod: flushTenPerPeriod } };
+  return {
+    coldSiteKvReads,
+    free,
+    paid,
+    windowOpen,
+    review,
+    usageFlush: { onePerPeriod: flushOnePerPeriod, tenPerPeriod: flushTenPerPeriod },
+  };
 }

@@ -41,7 +41,8 @@ export function summarize(profile, sourceText, limit = 25) {
   const lines = sourceText ? sourceText.split('\n') : [];
   const selfByNode = new Map();
   const dt = profile.timeDeltas;
-  for (let i = 0; i < profile.samples.length; i++) selfByNode.set(profile.samples[i], (selfByNode.get(profile.samples[i]) ?? 0) + (dt[i] ?? 0));
+  for (let i = 0; i < profile.samples.length; i++)
+    selfByNode.set(profile.samples[i], (selfByNode.get(profile.samples[i]) ?? 0) + (dt[i] ?? 0));
   const self = new Map();
   const add = (key, us) => self.set(key, (self.get(key) ?? 0) + us);
   for (const node of profile.nodes) {

@@ -39,24 +39,22 @@ function serve({ databaseUrl, originUrl, secret, priceMicros, poolSize }) {
       const reader = m ? verifyToken(secret, m[1]) : null;
       if (!reader) return void res.writeHead(402, { 'content-type': 'application/json' }).end('{"error":"payment_required"}');
       const debited = await pool.query(debit, [priceMicros, reader]);
-      if (debited.rowCount === 0) return void res.writeHead(402, { 'content-type': 'application/json' }).end('{"error":"insufficient_balance"}');
-      const upstream = http.request(
-        { host: origin.hostname, port: origin.port, path: req.url, method: 'GET', agent },
-        async (up) => {
-          if (up.statusCode < 200 || up.statusCode > 299) {
-            up.resume();
-            await pool.query(credit, [priceMicros, reader]);
-            return void res.writeHead(up.statusCode).end();
-          }
-          res.writeHead(up.statusCode, {
-            'content-type': up.headers['content-type'] ?? 'text/html',
-            'cache-control': 'private, no-store',
-            'paywall-charged-micros': String(priceMicros),
-            'paywall-balance-micros': String(debited.rows[0].balance),
-          });
-          up.pipe(res);
-        },
-      );
+      if (debited.rowCount === 0)
+        return void res.writeHead(402, { 'content-type': 'application/json' }).end('{"error":"insufficient_balance"}');
+      const upstream = http.request({ host: origin.hostname, port: origin.port, path: req.url, method: 'GET', agent }, async (up) => {
+        if (up.statusCode < 200 || up.statusCode > 299) {
+          up.resume();
+          await pool.query(credit, [priceMicros, reader]);
+          return void res.writeHead(up.statusCode).end();
+        }
+        res.writeHead(up.statusCode, {
+          'content-type': up.headers['content-type'] ?? 'text/html',
+          'cache-control': 'private, no-store',
+          'paywall-charged-micros': String(priceMicros),
+          'paywall-balance-micros': String(debited.rows[0].balance),
+        });
+        up.pipe(res);
+      });
       upstream.on('error', async () => {
         await pool.query(credit, [priceMicros, reader]).catch(() => {});
         if (!res.headersSent) res.writeHead(502).end();
@@ -72,7 +70,9 @@ function serve({ databaseUrl, originUrl, secret, priceMicros, poolSize }) {
 
 /** Starts the stack in its own process; resolves with its URL and a stop function. */
 export function startNodePgStack(options) {
-  const child = fork(fileURLToPath(import.meta.url), ['--serve', JSON.stringify(options)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(import.meta.url), ['--serve', JSON.stringify(options)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('message', ({ port }) =>

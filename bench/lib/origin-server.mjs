@@ -19,7 +19,10 @@ function page(path) {
 function serve() {
   const cache = new Map();
   const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0].slice(0, 200).replace(/[<>&"]/g, '');
+    const path = (req.url ?? '/')
+      .split('?')[0]
+      .slice(0, 200)
+      .replace(/[<>&"]/g, '');
     let body = cache.get(path);
     if (!body) {
       body = page(path);

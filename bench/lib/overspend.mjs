@@ -10,12 +10,16 @@ import { mapLimit, request } from './http.mjs';
 export async function fireBeyondMoney({ url, host, path, readers, fundedViews, views, concurrency }) {
   const served = new Map(readers.map((r) => [r.key, 0]));
   const statuses = {};
-  await mapLimit(Array.from({ length: views }, (_, i) => i), concurrency, async (i) => {
-    const reader = readers[i % readers.length];
-    const res = await request(url, `${path}-${i}`, { host, headers: { authorization: reader.auth, accept: 'application/json' } });
-    statuses[res.status] = (statuses[res.status] ?? 0) + 1;
-    if (res.status === 200) served.set(reader.key, served.get(reader.key) + 1);
-  });
+  await mapLimit(
+    Array.from({ length: views }, (_, i) => i),
+    concurrency,
+    async (i) => {
+      const reader = readers[i % readers.length];
+      const res = await request(url, `${path}-${i}`, { host, headers: { authorization: reader.auth, accept: 'application/json' } });
+      statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+      if (res.status === 200) served.set(reader.key, served.get(reader.key) + 1);
+    },
+  );
   const beyond = [...served.values()].reduce((sum, n) => sum + Math.max(0, n - fundedViews), 0);
   return {
     readers: readers.length,

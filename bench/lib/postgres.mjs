@@ -10,7 +10,8 @@ function findBinDir() {
   const candidates = [];
   if (fromConfig.status === 0) candidates.push(fromConfig.stdout.trim());
   if (existsSync('/usr/lib/postgresql')) {
-    for (const v of readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a))) candidates.push(`/usr/lib/postgresql/${v}/bin`);
+    for (const v of readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a)))
+      candidates.push(`/usr/lib/postgresql/${v}/bin`);
   }
   return candidates.find((dir) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'postgres'))) ?? null;
 }
@@ -60,7 +61,17 @@ export async function startPostgres({ parent, allowInstall, log }) {
   const data = join(dir, 'data');
   try {
     if (process.getuid?.() === 0) chownSync(dir, uidOf('postgres'), gidOf('postgres'));
-    const [initCmd, initArgs] = asPostgresUser(join(bin, 'initdb'), ['-D', data, '-U', 'bench', '-A', 'trust', '-E', 'UTF8', '--no-instructions']);
+    const [initCmd, initArgs] = asPostgresUser(join(bin, 'initdb'), [
+      '-D',
+      data,
+      '-U',
+      'bench',
+      '-A',
+      'trust',
+      '-E',
+      'UTF8',
+      '--no-instructions',
+    ]);
     execFileSync(initCmd, initArgs, { stdio: 'ignore' });
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
@@ -68,7 +79,16 @@ export async function startPostgres({ parent, allowInstall, log }) {
   }
   const port = await freePort();
   const [cmd, args] = asPostgresUser(join(bin, 'postgres'), [
-    '-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200',
+    '-D',
+    data,
+    '-p',
+    String(port),
+    '-k',
+    dir,
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'max_connections=200',
   ]);
   const server = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -92,7 +112,7 @@ export async function startPostgres({ parent, allowInstall, log }) {
   return { url, version, stop };
 }
 
-async function waitReady(bin, port, dir, server) {
+async function waitReady(bin, port, _dir, server) {
   for (let i = 0; i < 100 && server.exitCode === null; i++) {
     const r = spawnSync(join(bin, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'bench'], { stdio: 'ignore' });
     if (r.status === 0) return true;

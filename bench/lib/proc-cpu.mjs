@@ -7,7 +7,11 @@ function stat(pid) {
   try {
     const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { ppid: Number(fields[1]), cpuTicks: Number(fields[11]) + Number(fields[12]), comm: text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')) };
+    return {
+      ppid: Number(fields[1]),
+      cpuTicks: Number(fields[11]) + Number(fields[12]),
+      comm: text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')),
+    };
   } catch {
     return null;
   }
@@ -15,7 +19,9 @@ function stat(pid) {
 
 /** Every process below `root` whose command name is `comm`. */
 export function descendantsNamed(root, comm) {
-  const all = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+  const all = readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number);
   const children = new Map();
   const info = new Map();
   for (const pid of all) {
@@ -44,7 +50,9 @@ export function cpuSeconds(pids) {
 
 /** Every process below `root`, and `root` itself. */
 export function processTree(root) {
-  const all = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+  const all = readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number);
   const children = new Map();
   for (const pid of all) {
     const s = stat(pid);

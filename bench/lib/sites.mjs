@@ -29,7 +29,7 @@ export function sectionSite(host, origin, n) {
   return { host, origin, rules };
 }
 
-export function sectionPath(n, sections, i) {
+export function sectionPath(_n, sections, i) {
   return `/s${(i * 7919) % sections}/story-${i}`;
 }
 

@@ -16,48 +16,60 @@ export const BENCH_SECRETS = {
  * Bindings, Durable Object classes and vars come from wrangler.toml, so whatever the
  * project adds there (another Durable Object, another KV) is in the bench too.
  */
-export async function startWorkerd({ root, paywallScript, naiveScript, floorScript, originUrl, naivePriceMicros, inspectorPort, storageDir, vars = {} }) {
+export async function startWorkerd({
+  root,
+  paywallScript,
+  naiveScript,
+  floorScript,
+  originUrl,
+  naivePriceMicros,
+  inspectorPort,
+  storageDir,
+  vars = {},
+}) {
   // The bundle is one module, so wrangler's module rules have nothing to do.
   const { modulesRules: _unused, ...workerOptions } = unstable_getMiniflareWorkerOptions(join(root, 'wrangler.toml')).workerOptions;
   const direct = [{ host: '127.0.0.1', port: 0 }];
   // miniflare 5 takes a new options shape; wrangler still describes Workers in the v4 one.
-  const mf = new Miniflare(convertV4MiniflareOptions({
-    host: '127.0.0.1',
-    port: 0,
-    logRequests: false,
-    // Where KV and the Durable Objects' SQLite files live (see storage.mjs for why it matters).
-    resourcePersistencePath: storageDir,
-    ...(inspectorPort ? { inspectorPort } : {}),
-    workers: [
-      {
-        ...workerOptions,
-        name: 'paywall',
-        modules: true,
-        scriptPath: paywallScript,
-        bindings: { ...workerOptions.bindings, ...BENCH_SECRETS, DEV_TOPUP: 'true', DEFAULT_SITE: '', ...vars },
-        unsafeDirectSockets: direct,
-      },
-      {
-        name: 'naive-kv',
-        modules: true,
-        script: readFileSync(naiveScript, 'utf8'),
-        scriptPath: naiveScript,
-        compatibilityDate: workerOptions.compatibilityDate,
-        kvNamespaces: { BALANCES: 'naive-kv-balances' },
-        bindings: { ORIGIN: originUrl, PRICE_MICROS: String(naivePriceMicros) },
-        unsafeDirectSockets: direct,
-      },
-      {
-        name: 'floor',
-        modules: true,
-        scriptPath: floorScript,
-        compatibilityDate: workerOptions.compatibilityDate,
-        durableObjects: { NOOP: { className: 'Noop', useSQLite: true } },
-        bindings: { ORIGIN: originUrl },
-        unsafeDirectSockets: direct,
-      },
-    ],
-  }));
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      host: '127.0.0.1',
+      port: 0,
+      logRequests: false,
+      // Where KV and the Durable Objects' SQLite files live (see storage.mjs for why it matters).
+      resourcePersistencePath: storageDir,
+      ...(inspectorPort ? { inspectorPort } : {}),
+      workers: [
+        {
+          ...workerOptions,
+          name: 'paywall',
+          modules: true,
+          scriptPath: paywallScript,
+          bindings: { ...workerOptions.bindings, ...BENCH_SECRETS, DEV_TOPUP: 'true', DEFAULT_SITE: '', ...vars },
+          unsafeDirectSockets: direct,
+        },
+        {
+          name: 'naive-kv',
+          modules: true,
+          script: readFileSync(naiveScript, 'utf8'),
+          scriptPath: naiveScript,
+          compatibilityDate: workerOptions.compatibilityDate,
+          kvNamespaces: { BALANCES: 'naive-kv-balances' },
+          bindings: { ORIGIN: originUrl, PRICE_MICROS: String(naivePriceMicros) },
+          unsafeDirectSockets: direct,
+        },
+        {
+          name: 'floor',
+          modules: true,
+          scriptPath: floorScript,
+          compatibilityDate: workerOptions.compatibilityDate,
+          durableObjects: { NOOP: { className: 'Noop', useSQLite: true } },
+          bindings: { ORIGIN: originUrl },
+          unsafeDirectSockets: direct,
+        },
+      ],
+    }),
+  );
   await mf.ready;
   return {
     mf,

@@ -21,10 +21,23 @@ export type AuditActor =
 
 export function auditActorOf(actor: AdminActor): AuditActor {
   if (actor.via === 'person') {
-    return { type: 'person', publisherId: actor.publisherId, publisherName: actor.publisherName, personId: actor.personId, personName: actor.personName, role: actor.role };
+    return {
+      type: 'person',
+      publisherId: actor.publisherId,
+      publisherName: actor.publisherName,
+      personId: actor.personId,
+      personName: actor.personName,
+      role: actor.role,
+    };
   }
   if (actor.via !== 'publisher_key') return { type: 'operator', via: actor.via };
-  return { type: 'publisher_key', publisherId: actor.publisherId, publisherName: actor.publisherName, keyId: actor.keyId, keyName: actor.keyName };
+  return {
+    type: 'publisher_key',
+    publisherId: actor.publisherId,
+    publisherName: actor.publisherName,
+    keyId: actor.keyId,
+    keyName: actor.keyName,
+  };
 }
 
 /** The publisher an actor is confined to, with its hosts; null for the operator. */

@@ -92,7 +92,6 @@ export type AuditScope = { hosts: string[]; publisherId: string };
  * "after" is the next one's "before"), gzipped, split under SQLite's value limit.
  */
 export class AdminAudit extends MigratedObject {
-
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env, auditSchema);
   }
@@ -102,9 +101,9 @@ export class AdminAudit extends MigratedObject {
     const id = this.ctx.storage.transactionSync(() => {
       for (const doc of docs) {
         if (!doc) continue;
-        doc.chunks.forEach((chunk, seq) =>
-          this.sql.exec('INSERT OR IGNORE INTO documents (hash, seq, bytes, chunk) VALUES (?, ?, ?, ?)', doc.hash, seq, doc.bytes, chunk),
-        );
+        for (const [seq, chunk] of doc.chunks.entries()) {
+          this.sql.exec('INSERT OR IGNORE INTO documents (hash, seq, bytes, chunk) VALUES (?, ?, ?, ?)', doc.hash, seq, doc.bytes, chunk);
+        }
       }
       return this.sql
         .exec<{ id: number }>(
@@ -129,7 +128,12 @@ export class AdminAudit extends MigratedObject {
   }
 
   /** Newest first; `before` is the id to continue below. */
-  async list(query: { host?: string; limit: number; before?: number; scope?: AuditScope }): Promise<{ entries: AuditEntry[]; nextBefore: number | null }> {
+  async list(query: {
+    host?: string;
+    limit: number;
+    before?: number;
+    scope?: AuditScope;
+  }): Promise<{ entries: AuditEntry[]; nextBefore: number | null }> {
     const before = query.before ?? Number.MAX_SAFE_INTEGER;
     const where = ['id < ?'];
     const params: SqlStorageValue[] = [before];
@@ -141,7 +145,9 @@ export class AdminAudit extends MigratedObject {
       where.push(`(host IN (${query.scope.hosts.map(() => '?').join(', ')}) OR publisher = ?)`);
       params.push(...query.scope.hosts, query.scope.publisherId);
     }
-    const rows = this.sql.exec<EntryRow>(`SELECT * FROM entries WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`, ...params, query.limit + 1).toArray();
+    const rows = this.sql
+      .exec<EntryRow>(`SELECT * FROM entries WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`, ...params, query.limit + 1)
+      .toArray();
     const more = rows.length > query.limit;
     const page = rows.slice(0, query.limit);
     const entries = await Promise.all(page.map((row) => this.toEntry(row, LIST_INLINE_BYTES)));
@@ -173,7 +179,9 @@ export class AdminAudit extends MigratedObject {
 
   private async document(hash: string | null, inlineBytes: number): Promise<AuditEntry['before']> {
     if (hash === null) return null;
-    const chunks = this.sql.exec<{ bytes: number; chunk: ArrayBuffer }>('SELECT bytes, chunk FROM documents WHERE hash = ? ORDER BY seq', hash).toArray();
+    const chunks = this.sql
+      .exec<{ bytes: number; chunk: ArrayBuffer }>('SELECT bytes, chunk FROM documents WHERE hash = ? ORDER BY seq', hash)
+      .toArray();
     const bytes = chunks[0]?.bytes ?? 0;
     if (bytes > inlineBytes) return { omitted: true, bytes };
     const gz = new Blob(chunks.map((c) => c.chunk));

@@ -25,7 +25,12 @@ const PUBLISHER_ROUTES: [RegExp, RegExp, 'host' | 'publisher' | 'audit'][] = [
 ];
 
 const forbidden = (c: Parameters<typeof jsonError>[0], what: string) =>
-  jsonError(c, 403, 'forbidden', `${c.var.admin?.via === 'person' ? 'Your console sign-in' : 'This API key'} may not ${what}; nothing was changed.`);
+  jsonError(
+    c,
+    403,
+    'forbidden',
+    `${c.var.admin?.via === 'person' ? 'Your console sign-in' : 'This API key'} may not ${what}; nothing was changed.`,
+  );
 
 /**
  * Tenancy of the admin API, in one place. The operator (ADMIN_TOKEN, or the console
@@ -45,7 +50,10 @@ export const adminScope = createMiddleware<AppEnv>(async (c, next) => {
     if (!m) continue;
     if (scope === 'audit') return next();
     const named = decoded(m[1]!);
-    if (scope === 'host') return named !== null && actor.hosts.includes(named) ? next() : forbidden(c, `use the host ${named ?? m[1]}: it is not one of its publisher's hosts`);
+    if (scope === 'host')
+      return named !== null && actor.hosts.includes(named)
+        ? next()
+        : forbidden(c, `use the host ${named ?? m[1]}: it is not one of its publisher's hosts`);
     return named === actor.publisherId ? next() : forbidden(c, 'read or change another publisher');
   }
   return forbidden(c, 'make this call: it is the operator\u2019s alone');

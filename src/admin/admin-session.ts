@@ -18,7 +18,9 @@ export const SESSION_SECONDS = 8 * 3600;
  * operator's (the signature covers the person id).
  */
 async function sessionKey(adminToken: string): Promise<ArrayBuffer> {
-  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(adminToken), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(adminToken), { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'sign',
+  ]);
   return crypto.subtle.sign('HMAC', key, new TextEncoder().encode('edge-paywall admin console session v1'));
 }
 

@@ -33,7 +33,8 @@ function mayRead(actor: AdminActor, entry: AuditEntry): boolean {
   return !scope || (entry.host !== null && scope.hosts.includes(entry.host)) || entry.publisherId === scope.publisherId;
 }
 
-const forbidden = (c: Parameters<typeof jsonError>[0]) => jsonError(c, 403, 'forbidden', 'This API key may read only its own publisher\u2019s audit entries.');
+const forbidden = (c: Parameters<typeof jsonError>[0]) =>
+  jsonError(c, 403, 'forbidden', 'This API key may read only its own publisher\u2019s audit entries.');
 
 export const auditRoutes = new Hono<AppEnv>()
   .get(
@@ -50,7 +51,12 @@ export const auditRoutes = new Hono<AppEnv>()
       const { host, limit, before } = c.req.valid('query');
       if (host && !mayUseHost(c.var.admin, host)) return forbidden(c);
       const scope = scopeOf(c.var.admin);
-      const page = await auditLog(c.env).list({ limit, ...(host ? { host } : {}), ...(before ? { before } : {}), ...(scope ? { scope } : {}) });
+      const page = await auditLog(c.env).list({
+        limit,
+        ...(host ? { host } : {}),
+        ...(before ? { before } : {}),
+        ...(scope ? { scope } : {}),
+      });
       return c.json({ entries: page.entries.map(presentEntry), nextBefore: page.nextBefore });
     },
   )

@@ -7,11 +7,14 @@ type Doc = { origin?: unknown; rules?: unknown };
 export function summarizeChange(entry: AuditEntry): string[] {
   const people = peopleSummary(entry);
   if (people) return [people];
-  if (entry.action.startsWith('publisher.')) return [`${entry.action.replace('publisher.', '').replace('.', ' ')}: ${typeof entry.after === 'string' ? entry.after : ''}`];
+  if (entry.action.startsWith('publisher.'))
+    return [`${entry.action.replace('publisher.', '').replace('.', ' ')}: ${typeof entry.after === 'string' ? entry.after : ''}`];
   if (entry.action === 'reader.lookup') return [`read the ${String(entry.detail?.looked_at ?? '')} of reader ${entry.readerId}`];
   if (entry.action === 'reader.move') {
     const d = entry.detail ?? {};
-    return [`moved ${String(d.movedMicros)} micros from reader ${entry.readerId} to reader ${String(d.toReaderId)}: ${String(d.reason ?? '')}`];
+    return [
+      `moved ${String(d.movedMicros)} micros from reader ${entry.readerId} to reader ${String(d.toReaderId)}: ${String(d.reason ?? '')}`,
+    ];
   }
   if (entry.action === 'reader.credit') {
     const d = entry.detail ?? {};
@@ -82,7 +85,9 @@ function peopleSummary(entry: AuditEntry): string | null {
     case 'publisher.host.claim':
       return `claimed ${str(a.host)}: waiting for its origin to serve the token`;
     case 'publisher.host.verify':
-      return a.checked ? `added ${str(a.host)}: ${str(a.origin)} served the token` : `added ${str(a.host)} without the origin check (the operator)`;
+      return a.checked
+        ? `added ${str(a.host)}: ${str(a.origin)} served the token`
+        : `added ${str(a.host)} without the origin check (the operator)`;
     case 'publisher.create':
       return `created ${str(a.name)} with ${Array.isArray(a.hosts) ? a.hosts.join(', ') : ''}`;
     default:

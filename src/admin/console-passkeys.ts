@@ -28,7 +28,10 @@ export async function newInviteCode(): Promise<{ code: string; digest: string }>
 }
 
 function bytes43(): string {
-  return btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 }
 
 export const INVITE_DAYS = 7;
@@ -38,10 +41,22 @@ export const INVITE_DAYS = 7;
  * that expires in 7 days. The link is shown once, to whoever made it; the registry keeps
  * the code's digest. Scope (the operator, or the publisher's own owner) is the caller's.
  */
-export async function createInvite(c: Context<AppEnv>, publisherId: string, name: string, role: Role): Promise<{ ok: true; link: string; invite: InviteInfo } | { ok: false }> {
+export async function createInvite(
+  c: Context<AppEnv>,
+  publisherId: string,
+  name: string,
+  role: Role,
+): Promise<{ ok: true; link: string; invite: InviteInfo } | { ok: false }> {
   const { code, digest } = await newInviteCode();
   const inviteId = randomId('ivt_');
-  const made = await publisherRegistry(c.env).createInvite({ inviteId, digest, publisherId, name, role, expiresAt: Date.now() + INVITE_DAYS * 86_400_000 });
+  const made = await publisherRegistry(c.env).createInvite({
+    inviteId,
+    digest,
+    publisherId,
+    name,
+    role,
+    expiresAt: Date.now() + INVITE_DAYS * 86_400_000,
+  });
   if (!made.ok) return { ok: false };
   await recordChange(c, { action: 'publisher.invite.create', publisherId, before: null, after: JSON.stringify(made.invite) });
   return { ok: true, link: `${new URL(c.req.url).origin}/__paywall/admin/join/${code}`, invite: made.invite };
@@ -65,14 +80,17 @@ export async function inviteOf(env: Env, code: unknown) {
 export const consolePasskeyRoutes = new Hono<AppEnv>()
   .use('*', sameOriginWrites)
   .use('*', async (c, next) => {
-    if (!c.env.ADMIN_TOKEN) return jsonError(c, 503, 'admin_disabled', 'Console sign-in is turned off: ADMIN_TOKEN is not set on this worker.');
-    if (!(await signInAllowed(c))) return jsonError(c, 429, 'rate_limited', 'Too many sign-in attempts from your address. Wait a minute, then try again.');
+    if (!c.env.ADMIN_TOKEN)
+      return jsonError(c, 503, 'admin_disabled', 'Console sign-in is turned off: ADMIN_TOKEN is not set on this worker.');
+    if (!(await signInAllowed(c)))
+      return jsonError(c, 429, 'rate_limited', 'Too many sign-in attempts from your address. Wait a minute, then try again.');
     return next();
   })
   .post('/register-options', async (c) => {
     const body = await jsonBody(c);
     const invite = await inviteOf(c.env, body.invite);
-    if (!invite) return jsonError(c, 400, 'invite_invalid', 'This invite link is not valid: it was used already, it expired, or it was mistyped.');
+    if (!invite)
+      return jsonError(c, 400, 'invite_invalid', 'This invite link is not valid: it was used already, it expired, or it was mistyped.');
     const personId = randomId('per_');
     const options = await registrationOptions({
       rpID: rpIdOf(c),
@@ -81,7 +99,12 @@ export const consolePasskeyRoutes = new Hono<AppEnv>()
       existingCredentialIds: [],
       userName: `${invite.name} (${invite.publisherName})`,
     });
-    setChallengeCookie(c, CHALLENGE_COOKIE, COOKIE_PATH, await sealChallenge(c.env, { challenge: options.challenge, purpose: 'console-register', personId }));
+    setChallengeCookie(
+      c,
+      CHALLENGE_COOKIE,
+      COOKIE_PATH,
+      await sealChallenge(c.env, { challenge: options.challenge, purpose: 'console-register', personId }),
+    );
     return c.json({ options });
   })
   .post('/register', async (c) => {
@@ -94,12 +117,23 @@ export const consolePasskeyRoutes = new Hono<AppEnv>()
     const parsed = parseRegistration(body.response);
     if (!parsed) return refuse('malformed', 'The passkey was not saved. Try again.');
     if (!sealed?.personId) return refuse('bad_challenge', 'The passkey was not saved: the request took too long. Try again.');
-    const credential = await checkRegistration({ response: parsed, expectedChallenge: sealed.challenge, expectedOrigin: new URL(c.req.url).origin, rpID: rpIdOf(c) });
+    const credential = await checkRegistration({
+      response: parsed,
+      expectedChallenge: sealed.challenge,
+      expectedOrigin: new URL(c.req.url).origin,
+      rpID: rpIdOf(c),
+    });
     if (!credential) return refuse('not_verified', 'The passkey was not saved. Try again.');
     const accepted = await publisherRegistry(c.env).acceptInvite({
       digest: await apiKeyDigest(invite),
       personId: sealed.personId,
-      passkey: { id: credential.id, publicKey: credential.publicKey, counter: credential.counter, transports: credential.transports, backedUp: credential.backedUp },
+      passkey: {
+        id: credential.id,
+        publicKey: credential.publicKey,
+        counter: credential.counter,
+        transports: credential.transports,
+        backedUp: credential.backedUp,
+      },
       challenge: sealed.challenge,
       challengeExpiresAt: sealed.expiresAt,
     });
@@ -114,7 +148,12 @@ export const consolePasskeyRoutes = new Hono<AppEnv>()
       action: 'publisher.person.join',
       publisherId: accepted.holder.publisherId,
       before: null,
-      after: JSON.stringify({ personId: accepted.holder.personId, name: accepted.holder.personName, role: accepted.holder.role, passkey: credential.id }),
+      after: JSON.stringify({
+        personId: accepted.holder.personId,
+        name: accepted.holder.personName,
+        role: accepted.holder.role,
+        passkey: credential.id,
+      }),
     });
     return c.json({ ok: true, next: '/__paywall/admin?welcome=1' });
   })
@@ -130,7 +169,12 @@ export const consolePasskeyRoutes = new Hono<AppEnv>()
       existingCredentialIds: existing.map((k) => k.credentialId),
       userName: `${actor.personName} (${actor.publisherName})`,
     });
-    setChallengeCookie(c, CHALLENGE_COOKIE, COOKIE_PATH, await sealChallenge(c.env, { challenge: options.challenge, purpose: 'console-register', personId: actor.personId }));
+    setChallengeCookie(
+      c,
+      CHALLENGE_COOKIE,
+      COOKIE_PATH,
+      await sealChallenge(c.env, { challenge: options.challenge, purpose: 'console-register', personId: actor.personId }),
+    );
     return c.json({ options });
   })
   .post('/mine/register', async (c) => {
@@ -143,16 +187,32 @@ export const consolePasskeyRoutes = new Hono<AppEnv>()
     const parsed = parseRegistration(body.response);
     if (!parsed) return refuse('malformed');
     // The challenge was sealed for this very person: another's, or an invite's, does not add a passkey here.
-    if (sealed?.personId !== actor.personId) return refuse('bad_challenge', 'The passkey was not saved: the request took too long. Try again.');
-    const credential = await checkRegistration({ response: parsed, expectedChallenge: sealed.challenge, expectedOrigin: new URL(c.req.url).origin, rpID: rpIdOf(c) });
+    if (sealed?.personId !== actor.personId)
+      return refuse('bad_challenge', 'The passkey was not saved: the request took too long. Try again.');
+    const credential = await checkRegistration({
+      response: parsed,
+      expectedChallenge: sealed.challenge,
+      expectedOrigin: new URL(c.req.url).origin,
+      rpID: rpIdOf(c),
+    });
     if (!credential) return refuse('not_verified');
     const added = await publisherRegistry(c.env).addPersonPasskey({
       personId: actor.personId,
-      passkey: { id: credential.id, publicKey: credential.publicKey, counter: credential.counter, transports: credential.transports, backedUp: credential.backedUp },
+      passkey: {
+        id: credential.id,
+        publicKey: credential.publicKey,
+        counter: credential.counter,
+        transports: credential.transports,
+        backedUp: credential.backedUp,
+      },
       challenge: sealed.challenge,
       challengeExpiresAt: sealed.expiresAt,
     });
-    if (!added.ok) return refuse(added.reason, added.reason === 'too_many' ? 'You have as many passkeys as one person may: remove one first.' : undefined);
+    if (!added.ok)
+      return refuse(
+        added.reason,
+        added.reason === 'too_many' ? 'You have as many passkeys as one person may: remove one first.' : undefined,
+      );
     c.set('admin', actor);
     await recordChange(c, {
       action: 'publisher.passkey.add',
@@ -164,7 +224,12 @@ export const consolePasskeyRoutes = new Hono<AppEnv>()
   })
   .post('/sign-in-options', async (c) => {
     const options = await authenticationOptions({ rpID: rpIdOf(c) });
-    setChallengeCookie(c, CHALLENGE_COOKIE, COOKIE_PATH, await sealChallenge(c.env, { challenge: options.challenge, purpose: 'console-sign-in' }));
+    setChallengeCookie(
+      c,
+      CHALLENGE_COOKIE,
+      COOKIE_PATH,
+      await sealChallenge(c.env, { challenge: options.challenge, purpose: 'console-sign-in' }),
+    );
     return c.json({ options });
   })
   .post('/sign-in', async (c) => {
@@ -180,9 +245,21 @@ export const consolePasskeyRoutes = new Hono<AppEnv>()
     const registry = publisherRegistry(c.env);
     const stored = await registry.personPasskey(parsed.id);
     if (!stored || stored.personId !== personId) return refuse('unknown_credential');
-    const checked = await checkAuthentication({ response: parsed, expectedChallenge: sealed.challenge, expectedOrigin: new URL(c.req.url).origin, rpID: rpIdOf(c), credential: stored.passkey });
+    const checked = await checkAuthentication({
+      response: parsed,
+      expectedChallenge: sealed.challenge,
+      expectedOrigin: new URL(c.req.url).origin,
+      rpID: rpIdOf(c),
+      credential: stored.passkey,
+    });
     if (!checked) return refuse('not_verified');
-    const used = await registry.usePersonPasskey({ personId, credentialId: parsed.id, newCounter: checked.newCounter, challenge: sealed.challenge, challengeExpiresAt: sealed.expiresAt });
+    const used = await registry.usePersonPasskey({
+      personId,
+      credentialId: parsed.id,
+      newCounter: checked.newCounter,
+      challenge: sealed.challenge,
+      challengeExpiresAt: sealed.expiresAt,
+    });
     if (!used.ok) return refuse(used.reason);
     await startSession(c, c.env.ADMIN_TOKEN!, personId);
     return c.json({ ok: true, next: safeConsolePath(body.next) });
@@ -190,6 +267,7 @@ export const consolePasskeyRoutes = new Hono<AppEnv>()
 
 /** Where to go after signing in: only back into the console. */
 export function safeConsolePath(next: unknown): string {
-  return typeof next === 'string' && /^\/__paywall\/admin(\/[A-Za-z0-9._~:\/?&=%-]*)?$/.test(next) && !next.includes('//') ? next : '/__paywall/admin';
+  return typeof next === 'string' && /^\/__paywall\/admin(\/[A-Za-z0-9._~:/?&=%-]*)?$/.test(next) && !next.includes('//')
+    ? next
+    : '/__paywall/admin';
 }
-

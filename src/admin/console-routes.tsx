@@ -32,7 +32,14 @@ import { isReaderId } from '../reader/reader-token';
 import { walletOf } from '../wallet/wallet-stub';
 import { moveBalance } from './move-routes';
 import { recordChange } from './audit-stub';
-import { InviteCreatedPage, JoinPage, NewPublisherForm, PublisherCreatedPage, PublisherPage, type FieldErrors } from '../pages/admin-people';
+import {
+  InviteCreatedPage,
+  JoinPage,
+  NewPublisherForm,
+  PublisherCreatedPage,
+  PublisherPage,
+  type FieldErrors,
+} from '../pages/admin-people';
 import { ViewerContext, type Viewer } from '../pages/admin-viewer';
 import type { Child } from 'hono/jsx';
 import type { Publisher } from '../publishers/publisher-types';
@@ -53,7 +60,14 @@ const nonceOf = (c: C) => c.get('secureHeadersNonce') ?? '';
 
 function viewerOf(actor: AdminActor | undefined): Viewer | null {
   if (!actor) return null;
-  if (actor.via === 'person') return { kind: 'person', personName: actor.personName, publisherName: actor.publisherName, publisherId: actor.publisherId, role: actor.role };
+  if (actor.via === 'person')
+    return {
+      kind: 'person',
+      personName: actor.personName,
+      publisherName: actor.publisherName,
+      publisherId: actor.publisherId,
+      role: actor.role,
+    };
   return isOperator(actor) ? { kind: 'operator' } : null;
 }
 
@@ -77,7 +91,7 @@ function monthsToList(): string[] {
 
 /** Where to go after signing in: only back into the console. */
 function safeNext(next: unknown): string {
-  return typeof next === 'string' && /^\/__paywall\/admin(\/[A-Za-z0-9._~:\/?&=%-]*)?$/.test(next) && !next.includes('//') ? next : CONSOLE;
+  return typeof next === 'string' && /^\/__paywall\/admin(\/[A-Za-z0-9._~:/?&=%-]*)?$/.test(next) && !next.includes('//') ? next : CONSOLE;
 }
 
 /**
@@ -116,10 +130,18 @@ export const consoleRoutes = new Hono<ConsoleEnv>()
     const body = await c.req.parseBody();
     const next = safeNext(body.next);
     if (!adminToken) {
-      return render(c, <SignInPage nonce={nonce} next={next} error="Admin sign-in is turned off: ADMIN_TOKEN is not set on this worker." />, 503);
+      return render(
+        c,
+        <SignInPage nonce={nonce} next={next} error="Admin sign-in is turned off: ADMIN_TOKEN is not set on this worker." />,
+        503,
+      );
     }
     if (!(await signInAllowed(c))) {
-      return render(c, <SignInPage nonce={nonce} next={next} error="Too many sign-in attempts from your address. Wait a minute, then try again." />, 429);
+      return render(
+        c,
+        <SignInPage nonce={nonce} next={next} error="Too many sign-in attempts from your address. Wait a minute, then try again." />,
+        429,
+      );
     }
     const token = typeof body.token === 'string' ? body.token.trim() : '';
     if (!(await isAdminToken(c.env, token))) {
@@ -139,7 +161,10 @@ export const consoleRoutes = new Hono<ConsoleEnv>()
     const invite = INVITE_CODE.test(code) ? await inviteOf(c.env, code) : null;
     return render(
       c,
-      <JoinPage nonce={nonceOf(c)} invite={invite ? { code, name: invite.name, publisherName: invite.publisherName, role: invite.role } : null} />,
+      <JoinPage
+        nonce={nonceOf(c)}
+        invite={invite ? { code, name: invite.name, publisherName: invite.publisherName, role: invite.role } : null}
+      />,
       invite ? 200 : 404,
     );
   })
@@ -157,7 +182,16 @@ export const consoleRoutes = new Hono<ConsoleEnv>()
     const scope = publisherScopeOf(c.var.admin);
     if (scope) {
       const recent = await auditLog(c.env).list({ limit: 10, scope });
-      return render(c, <SitesPage nonce={nonceOf(c)} hosts={scope.hosts} truncated={false} recent={recent.entries} welcome={c.req.query('welcome') === '1'} />);
+      return render(
+        c,
+        <SitesPage
+          nonce={nonceOf(c)}
+          hosts={scope.hosts}
+          truncated={false}
+          recent={recent.entries}
+          welcome={c.req.query('welcome') === '1'}
+        />,
+      );
     }
     const hosts: string[] = [];
     let cursor: string | undefined;
@@ -167,15 +201,26 @@ export const consoleRoutes = new Hono<ConsoleEnv>()
       cursor = page.list_complete ? undefined : page.cursor;
     } while (cursor && hosts.length < MAX_LISTED_SITES);
     const recent = await auditLog(c.env).list({ limit: 10 });
-    return render(c, <SitesPage nonce={nonceOf(c)} hosts={hosts.slice(0, MAX_LISTED_SITES)} truncated={cursor !== undefined} recent={recent.entries} />);
+    return render(
+      c,
+      <SitesPage nonce={nonceOf(c)} hosts={hosts.slice(0, MAX_LISTED_SITES)} truncated={cursor !== undefined} recent={recent.entries} />,
+    );
   })
   .get('/sites', async (c) => {
     const host = (c.req.query('host') ?? '').trim().toLowerCase();
     if (HOST.test(host) && siteSchema.shape.host.safeParse(host).success) return c.redirect(`${CONSOLE}/sites/${host}`, 303);
     const scope = publisherScopeOf(c.var.admin);
     const recent = await auditLog(c.env).list({ limit: 10, ...(scope ? { scope } : {}) });
-    return render(c, 
-      <SitesPage nonce={nonceOf(c)} hosts={scope?.hosts ?? []} truncated={false} recent={recent.entries} hostValue={host} hostError="Type a lower-case host name, like news.example or localhost:8080." />,
+    return render(
+      c,
+      <SitesPage
+        nonce={nonceOf(c)}
+        hosts={scope?.hosts ?? []}
+        truncated={false}
+        recent={recent.entries}
+        hostValue={host}
+        hostError="Type a lower-case host name, like news.example or localhost:8080."
+      />,
       400,
     );
   })
@@ -185,11 +230,26 @@ export const consoleRoutes = new Hono<ConsoleEnv>()
     const host = c.req.param('host');
     const stored = await storedSite(c.env, host);
     const draft = stored.site ? draftFromSite(stored.site) : { host, origin: '', rules: [{ ...blankRule(), pattern: '/*', price: '0' }] };
-    const issues = stored.text !== null && !stored.site
-      ? [{ path: '', message: 'The document in KV is not valid (readers are served its last good version); saving this form replaces it.' }]
-      : [];
-    return render(c, 
-      <SiteEditorPage nonce={nonceOf(c)} draft={draft} issues={issues} exists={stored.text !== null} saved={c.req.query('saved') === '1'} preview={null} previewPath="" />,
+    const issues =
+      stored.text !== null && !stored.site
+        ? [
+            {
+              path: '',
+              message: 'The document in KV is not valid (readers are served its last good version); saving this form replaces it.',
+            },
+          ]
+        : [];
+    return render(
+      c,
+      <SiteEditorPage
+        nonce={nonceOf(c)}
+        draft={draft}
+        issues={issues}
+        exists={stored.text !== null}
+        saved={c.req.query('saved') === '1'}
+        preview={null}
+        previewPath=""
+      />,
     );
   })
   .post('/sites/:host', async (c) => {
@@ -200,8 +260,17 @@ export const consoleRoutes = new Hono<ConsoleEnv>()
     let draft: SiteDraft = draftFromForm(host, body);
     const exists = (await c.env.KV.get(siteKey(host))) !== null;
     const show = (props: { issues?: { path: string; message: string }[]; preview?: PathPreview | null }, status: 200 | 400 = 200) =>
-      render(c, 
-        <SiteEditorPage nonce={nonceOf(c)} draft={draft} issues={props.issues ?? []} exists={exists} saved={false} preview={props.preview ?? null} previewPath={previewPath} />,
+      render(
+        c,
+        <SiteEditorPage
+          nonce={nonceOf(c)}
+          draft={draft}
+          issues={props.issues ?? []}
+          exists={exists}
+          saved={false}
+          preview={props.preview ?? null}
+          previewPath={previewPath}
+        />,
         status,
       );
 
@@ -245,33 +314,57 @@ export const consoleRoutes = new Hono<ConsoleEnv>()
       ...(host && HOST.test(host) ? { host } : {}),
       ...(Number.isSafeInteger(before) && before > 0 ? { before } : {}),
     });
-    return render(c, <AuditPage nonce={nonceOf(c)} {...(host && HOST.test(host) ? { host } : {})} entries={page.entries} nextBefore={page.nextBefore} />);
+    return render(
+      c,
+      <AuditPage nonce={nonceOf(c)} {...(host && HOST.test(host) ? { host } : {})} entries={page.entries} nextBefore={page.nextBefore} />,
+    );
   })
   .get('/sites/:host/take-backs', hostGuard, async (c) => {
     const host = c.req.param('host') ?? '';
-    return render(c, <TakeBacksPage nonce={nonceOf(c)} host={host} {...await recentTakeBacks(c.env, host)} />);
+    return render(c, <TakeBacksPage nonce={nonceOf(c)} host={host} {...(await recentTakeBacks(c.env, host))} />);
   })
   .use('/readers', operatorOnly)
   .use('/readers/*', operatorOnly)
   .get('/readers', async (c) => {
     const id = (c.req.query('id') ?? '').trim();
     if (id === '') return render(c, <ReaderLookupPage nonce={nonceOf(c)} />);
-    if (!isReaderId(id)) return render(c, <ReaderLookupPage nonce={nonceOf(c)} value={id} error="A reader id starts with r_ and is 24 characters long." />, 400);
+    if (!isReaderId(id))
+      return render(
+        c,
+        <ReaderLookupPage nonce={nonceOf(c)} value={id} error="A reader id starts with r_ and is 24 characters long." />,
+        400,
+      );
     return c.redirect(`${CONSOLE}/readers/${id}`, 303);
   })
   .get('/readers/:readerId', async (c) => {
-    const shown = await readerPage(c, c.req.param('readerId'), { toReaderId: '', reason: '', key: crypto.randomUUID(), errors: {} }, c.req.query('moved'));
+    const shown = await readerPage(
+      c,
+      c.req.param('readerId'),
+      { toReaderId: '', reason: '', key: crypto.randomUUID(), errors: {} },
+      c.req.query('moved'),
+    );
     return shown ?? render(c, <ReaderLookupPage nonce={nonceOf(c)} value={c.req.param('readerId')} error="No reader with this id." />, 404);
   })
   .post('/readers/:readerId/move', async (c) => {
     const fromReaderId = c.req.param('readerId');
     const body = await c.req.parseBody();
     const field = (name: string) => (typeof body[name] === 'string' ? (body[name] as string).trim() : '');
-    const move: MoveForm = { toReaderId: field('toReaderId'), reason: field('reason'), key: /^[0-9a-f-]{36}$/.test(field('key')) ? field('key') : crypto.randomUUID(), errors: {} };
+    const move: MoveForm = {
+      toReaderId: field('toReaderId'),
+      reason: field('reason'),
+      key: /^[0-9a-f-]{36}$/.test(field('key')) ? field('key') : crypto.randomUUID(),
+      errors: {},
+    };
     if (!isReaderId(move.toReaderId)) move.errors.toReaderId = 'Type the id of the reader who receives the money (r_…).';
-    if (move.reason === '' || move.reason.length > 500) move.errors.reason = 'Say why, in at most 500 characters: it goes in the audit log.';
+    if (move.reason === '' || move.reason.length > 500)
+      move.errors.reason = 'Say why, in at most 500 characters: it goes in the audit log.';
     if (isReaderId(fromReaderId) && Object.keys(move.errors).length === 0) {
-      const moved = await moveBalance(c as unknown as Context<AppEnv>, { fromReaderId, toReaderId: move.toReaderId, reason: move.reason, key: `console:${move.key}` });
+      const moved = await moveBalance(c as unknown as Context<AppEnv>, {
+        fromReaderId,
+        toReaderId: move.toReaderId,
+        reason: move.reason,
+        key: `console:${move.key}`,
+      });
       if (moved.ok) {
         const said = `Moved ${formatUsd(moved.movedMicros)} to ${move.toReaderId}, whose balance is now ${formatUsd(moved.toBalanceMicros)}.`;
         return c.redirect(`${CONSOLE}/readers/${fromReaderId}?moved=${encodeURIComponent(said)}`, 303);
@@ -292,7 +385,10 @@ export const consoleRoutes = new Hono<ConsoleEnv>()
     const body = await c.req.parseBody();
     const name = typeof body.name === 'string' ? body.name : '';
     const hostsText = typeof body.hosts === 'string' ? body.hosts : '';
-    const hosts = hostsText.split(/[\s,]+/).map((h) => h.trim().toLowerCase()).filter(Boolean);
+    const hosts = hostsText
+      .split(/[\s,]+/)
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean);
     const checked = newPublisher.safeParse({ name, hosts });
     const errors: FieldErrors = {};
     if (!checked.success) {
@@ -303,7 +399,12 @@ export const consoleRoutes = new Hono<ConsoleEnv>()
       }
     } else {
       const made = await createPublisher(c as unknown as Context<AppEnv>, checked.data.name, checked.data.hosts);
-      if (made.ok) return render(c, <PublisherCreatedPage nonce={nonceOf(c)} publisherId={made.publisherId} name={checked.data.name} apiKey={made.apiKey} />, 201);
+      if (made.ok)
+        return render(
+          c,
+          <PublisherCreatedPage nonce={nonceOf(c)} publisherId={made.publisherId} name={checked.data.name} apiKey={made.apiKey} />,
+          201,
+        );
       const at = Number(made.field.split('.')[1]);
       errors['publisher-hosts'] = made.error === 'host_taken' ? made.message : `${checked.data.hosts[at] ?? ''} ${made.message}`;
     }
@@ -321,23 +422,47 @@ export const consoleRoutes = new Hono<ConsoleEnv>()
     const body = await c.req.parseBody();
     const host = typeof body.host === 'string' ? body.host.trim().toLowerCase() : '';
     const outcome = await claimHost(c as unknown as Context<AppEnv>, publisher.publisherId, host, body.skipCheck === '1');
-    if (outcome.ok && outcome.status === 'added') return c.redirect(`${CONSOLE}/publishers/${publisher.publisherId}?added=${encodeURIComponent(host)}`, 303);
+    if (outcome.ok && outcome.status === 'added')
+      return c.redirect(`${CONSOLE}/publishers/${publisher.publisherId}?added=${encodeURIComponent(host)}`, 303);
     if (outcome.ok) return c.redirect(`${CONSOLE}/publishers/${publisher.publisherId}#claim-${host}`, 303);
     const fresh = (await publisherRegistry(c.env).get(publisher.publisherId))!;
-    return render(c, await publisherPage(c, fresh, undefined, undefined, { hostValue: host, hostError: outcome.message.replace(/^\w+: /, '') }), outcome.status === 404 ? 404 : 400);
+    return render(
+      c,
+      await publisherPage(c, fresh, undefined, undefined, { hostValue: host, hostError: outcome.message.replace(/^\w+: /, '') }),
+      outcome.status === 404 ? 404 : 400,
+    );
   })
   .post('/publishers/:publisherId/hosts/:host/verify', async (c) => {
     const publisher = c.get('publisher' as never) as Publisher;
     const host = c.req.param('host');
     const body = await c.req.parseBody();
-    const outcome = await verifyHost(c as unknown as Context<AppEnv>, publisher.publisherId, host, typeof body.origin === 'string' ? body.origin.trim() : '');
+    const outcome = await verifyHost(
+      c as unknown as Context<AppEnv>,
+      publisher.publisherId,
+      host,
+      typeof body.origin === 'string' ? body.origin.trim() : '',
+    );
     if (outcome.ok) return c.redirect(`${CONSOLE}/publishers/${publisher.publisherId}?added=${encodeURIComponent(host)}`, 303);
     const fresh = (await publisherRegistry(c.env).get(publisher.publisherId))!;
-    return render(c, await publisherPage(c, fresh, undefined, undefined, { claimErrors: { [`origin-${host}`]: outcome.message.replace(/^\w+: /, '') } }), 400);
+    return render(
+      c,
+      await publisherPage(c, fresh, undefined, undefined, { claimErrors: { [`origin-${host}`]: outcome.message.replace(/^\w+: /, '') } }),
+      400,
+    );
   })
   .post('/publishers/:publisherId/invites', async (c) => {
     const publisher = c.get('publisher' as never) as Publisher;
-    if (!mayInvite(c.var.admin, publisher.publisherId)) return render(c, <ConsoleMessagePage nonce={nonceOf(c)} signedIn title="Not allowed" message="Only the operator and the publisher's owners invite people." />, 403);
+    if (!mayInvite(c.var.admin, publisher.publisherId))
+      return render(
+        c,
+        <ConsoleMessagePage
+          nonce={nonceOf(c)}
+          signedIn
+          title="Not allowed"
+          message="Only the operator and the publisher's owners invite people."
+        />,
+        403,
+      );
     const body = await c.req.parseBody();
     const name = typeof body.name === 'string' ? body.name.replace(/[\p{Cc}\p{Cf}]/gu, '').trim() : '';
     const role = body.role === 'owner' ? 'owner' : 'member';
@@ -349,7 +474,14 @@ export const consoleRoutes = new Hono<ConsoleEnv>()
     if (!made.ok) return notFoundPage(c);
     return render(
       c,
-      <InviteCreatedPage nonce={nonceOf(c)} publisherId={publisher.publisherId} publisherName={publisher.name} name={name} link={made.link} expiresAt={made.invite.expiresAt} />,
+      <InviteCreatedPage
+        nonce={nonceOf(c)}
+        publisherId={publisher.publisherId}
+        publisherName={publisher.name}
+        name={name}
+        link={made.link}
+        expiresAt={made.invite.expiresAt}
+      />,
       201,
     );
   })
@@ -358,7 +490,8 @@ export const consoleRoutes = new Hono<ConsoleEnv>()
     const actor = c.var.admin;
     if (!mayInvite(actor, publisher.publisherId)) return notAllowed(c, "Only the operator and the publisher's owners remove people.");
     const personId = c.req.param('personId');
-    if (actor.via === 'person' && actor.personId === personId) return notAllowed(c, 'You cannot remove yourself: ask another owner, or the operator.');
+    if (actor.via === 'person' && actor.personId === personId)
+      return notAllowed(c, 'You cannot remove yourself: ask another owner, or the operator.');
     const removed = await publisherRegistry(c.env).removePerson(publisher.publisherId, personId);
     if (!removed.ok) return notFoundPage(c, 'No such person', `${publisher.name} has no such person.`);
     await recordChange(c as unknown as Context<AppEnv>, {
@@ -371,10 +504,17 @@ export const consoleRoutes = new Hono<ConsoleEnv>()
   })
   .post('/publishers/:publisherId/invites/:inviteId/revoke', async (c) => {
     const publisher = c.get('publisher' as never) as Publisher;
-    if (!mayInvite(c.var.admin, publisher.publisherId)) return notAllowed(c, "Only the operator and the publisher's owners revoke invites.");
+    if (!mayInvite(c.var.admin, publisher.publisherId))
+      return notAllowed(c, "Only the operator and the publisher's owners revoke invites.");
     const revoked = await publisherRegistry(c.env).revokeInvite(publisher.publisherId, c.req.param('inviteId'));
-    if (!revoked.ok) return notFoundPage(c, 'No such invite', 'There is no pending invite with this id: it may have been used or revoked already.');
-    await recordChange(c as unknown as Context<AppEnv>, { action: 'publisher.invite.revoke', publisherId: publisher.publisherId, before: null, after: JSON.stringify(revoked.invite) });
+    if (!revoked.ok)
+      return notFoundPage(c, 'No such invite', 'There is no pending invite with this id: it may have been used or revoked already.');
+    await recordChange(c as unknown as Context<AppEnv>, {
+      action: 'publisher.invite.revoke',
+      publisherId: publisher.publisherId,
+      before: null,
+      after: JSON.stringify(revoked.invite),
+    });
     return c.redirect(`${CONSOLE}/publishers/${publisher.publisherId}?done=revoked`, 303);
   })
   .post('/publishers/:publisherId/passkeys/:credentialId/remove', async (c) => {
@@ -383,7 +523,8 @@ export const consoleRoutes = new Hono<ConsoleEnv>()
     // Only the person themself: a passkey is theirs, not their owner's nor the operator's.
     if (actor.via !== 'person') return notAllowed(c, 'Only the person whose passkey it is removes it.');
     const removed = await publisherRegistry(c.env).removePersonPasskey(actor.personId, c.req.param('credentialId'));
-    if (!removed.ok && removed.reason === 'last_passkey') return notAllowed(c, 'This is your only passkey: add another before you remove it, or you could not sign in again.', 409);
+    if (!removed.ok && removed.reason === 'last_passkey')
+      return notAllowed(c, 'This is your only passkey: add another before you remove it, or you could not sign in again.', 409);
     if (!removed.ok) return notFoundPage(c, 'No such passkey', 'You have no passkey with this id.');
     await recordChange(c as unknown as Context<AppEnv>, {
       action: 'publisher.passkey.remove',
@@ -397,9 +538,29 @@ export const consoleRoutes = new Hono<ConsoleEnv>()
     const month = c.req.param('file').slice(0, 7);
     const bps = platformFeeBps(c.env);
     const publisher = c.get('publisher' as never) as Publisher;
-    if ( !isMonth(month) || bps === null) return render(c, <ConsoleMessagePage nonce={nonceOf(c)} signedIn title="No such statement" message="There is no statement for this publisher and month." />, 404);
+    if (!isMonth(month) || bps === null)
+      return render(
+        c,
+        <ConsoleMessagePage
+          nonce={nonceOf(c)}
+          signedIn
+          title="No such statement"
+          message="There is no statement for this publisher and month."
+        />,
+        404,
+      );
     const built = await buildStatement(c.env.KV, publisher, month, bps);
-    if (!built.ok) return render(c, <ConsoleMessagePage nonce={nonceOf(c)} signedIn title="Statement unreadable" message={`The usage summary of ${built.host} for ${built.date} is not valid.`} />, 500);
+    if (!built.ok)
+      return render(
+        c,
+        <ConsoleMessagePage
+          nonce={nonceOf(c)}
+          signedIn
+          title="Statement unreadable"
+          message={`The usage summary of ${built.host} for ${built.date} is not valid.`}
+        />,
+        500,
+      );
     return c.body(statementCsv(built.statement), 200, {
       'content-type': 'text/csv; charset=utf-8',
       'content-disposition': `attachment; filename="statement-${publisher.publisherId}-${month}.csv"`,
@@ -409,7 +570,12 @@ export const consoleRoutes = new Hono<ConsoleEnv>()
 
 async function hostGuard(c: C, next: () => Promise<void>) {
   const host = c.req.param('host') ?? '';
-  if (!HOST.test(host)) return render(c, <ConsoleMessagePage nonce={nonceOf(c)} signedIn title="No such site" message="A site is named by a lower-case host name." />, 400);
+  if (!HOST.test(host))
+    return render(
+      c,
+      <ConsoleMessagePage nonce={nonceOf(c)} signedIn title="No such site" message="A site is named by a lower-case host name." />,
+      400,
+    );
   // One of a publisher's people sees only its own hosts; another's is not there for them.
   if (!mayUseHost(c.var.admin, host)) return notFoundPage(c, 'No such site', `${host} is not one of your sites.`);
   return next();
@@ -432,7 +598,13 @@ async function readerPage(c: C, readerId: string, move: MoveForm, moved?: string
   if (!(await wallet.exists())) return null;
   const [summary, ledger] = await Promise.all([wallet.summary(), wallet.ledger(20)]);
   if (status === 200) {
-    await recordChange(c as unknown as Context<AppEnv>, { action: 'reader.lookup', readerId, before: null, after: null, detail: { looked_at: 'console' } });
+    await recordChange(c as unknown as Context<AppEnv>, {
+      action: 'reader.lookup',
+      readerId,
+      before: null,
+      after: null,
+      detail: { looked_at: 'console' },
+    });
   }
   // Only our own notice is shown back (it is in the redirect's query): nothing else a link could carry.
   const notice = moved && /^Moved \S+ to r_[A-Za-z0-9_-]+, whose balance is now \S+\.$/.test(moved) ? moved : undefined;
@@ -447,7 +619,8 @@ const DONE_NOTICES: Record<string, string> = {
   'passkey-removed': 'The passkey is removed: it signs nobody in any more.',
 };
 
-const notAllowed = (c: C, message: string, status: 403 | 409 = 403) => render(c, <ConsoleMessagePage nonce={nonceOf(c)} signedIn title="Not allowed" message={message} />, status);
+const notAllowed = (c: C, message: string, status: 403 | 409 = 403) =>
+  render(c, <ConsoleMessagePage nonce={nonceOf(c)} signedIn title="Not allowed" message={message} />, status);
 
 function mayInvite(actor: AdminActor, publisherId: string): boolean {
   return isOperator(actor) || (actor.via === 'person' && actor.role === 'owner' && actor.publisherId === publisherId);
@@ -461,7 +634,9 @@ async function publishersPage(c: C, values?: { name: string; hosts: string }, er
     const owed = bps === null ? null : await amountOwed(c.env, publisher, bps, thisMonth);
     rows.push({ publisher, owed: owed?.ok ? owed.owed : null });
   }
-  return <PublishersPage nonce={nonceOf(c)} rows={rows} months={monthsToList()} newForm={<NewPublisherForm values={values} errors={errors} />} />;
+  return (
+    <PublishersPage nonce={nonceOf(c)} rows={rows} months={monthsToList()} newForm={<NewPublisherForm values={values} errors={errors} />} />
+  );
 }
 
 async function publisherPage(

@@ -28,7 +28,13 @@ export function blankCrawlerRow(): CrawlerRowDraft {
 export function crawlerRowsFromPolicy(policy: CrawlerPolicy | undefined): CrawlerRowDraft[] {
   const rows: CrawlerRowDraft[] = [];
   const row = (who: CrawlerWho, name: string, a: CrawlerAction) =>
-    rows.push({ who, name, action: a.action, price: a.action === 'charge' && a.priceMicros !== undefined ? formatPrice(a.priceMicros, 'usd') : '', unit: 'usd' });
+    rows.push({
+      who,
+      name,
+      action: a.action,
+      price: a.action === 'charge' && a.priceMicros !== undefined ? formatPrice(a.priceMicros, 'usd') : '',
+      unit: 'usd',
+    });
   for (const [name, a] of Object.entries(policy?.signatureAgents ?? {})) row('agent', name, a);
   if (policy?.signed) row('signed', '', policy.signed);
   for (const [name, a] of Object.entries(policy?.verifiedBotCategories ?? {})) row('category', name, a);
@@ -46,9 +52,9 @@ function texts(body: FormBody, name: string): string[] {
 }
 
 export function crawlerRowsFromForm(body: FormBody): CrawlerRowDraft[] {
-  const [who, name, action, price, unit] = ['crawlerWho', 'crawlerName', 'crawlerAction', 'crawlerPrice', 'crawlerUnit'].map((n) => texts(body, n)) as [
-    string[], string[], string[], string[], string[],
-  ];
+  const [who, name, action, price, unit] = ['crawlerWho', 'crawlerName', 'crawlerAction', 'crawlerPrice', 'crawlerUnit'].map((n) =>
+    texts(body, n),
+  ) as [string[], string[], string[], string[], string[]];
   return who.map((w, i) => ({
     who: isWho(w) ? w : 'agent',
     name: (name[i] ?? '').trim(),

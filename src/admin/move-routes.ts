@@ -36,30 +36,54 @@ export async function moveBalance(
 ): Promise<MoveOutcome> {
   const { fromReaderId, toReaderId, reason, key } = args;
   if (toReaderId === fromReaderId) {
-    return { ok: false, status: 400, error: 'same_reader', message: 'toReaderId: a reader’s money cannot be moved to the same reader.', field: 'toReaderId' };
+    return {
+      ok: false,
+      status: 400,
+      error: 'same_reader',
+      message: 'toReaderId: a reader’s money cannot be moved to the same reader.',
+      field: 'toReaderId',
+    };
   }
   const from = walletOf(c.env, fromReaderId);
   const to = walletOf(c.env, toReaderId);
   const [fromExists, toExists] = await Promise.all([from.exists(), to.exists()]);
   if (!fromExists) return { ok: false, status: 404, error: 'reader_not_found', message: 'No reader with this id.', field: 'readerId' };
-  if (!toExists) return { ok: false, status: 404, error: 'reader_not_found', message: 'No reader with the id toReaderId.', field: 'toReaderId' };
+  if (!toExists)
+    return { ok: false, status: 404, error: 'reader_not_found', message: 'No reader with the id toReaderId.', field: 'toReaderId' };
 
   const transferId = await transferIdOf(fromReaderId, key);
   const moved = await transferBalance(c.env, { fromReaderId, toReaderId, transferId });
   if (!moved.ok) {
     return moved.reason === 'transfer_conflict'
-      ? { ok: false, status: 409, error: 'idempotency_conflict', message: 'This Idempotency-Key was already used to move this reader’s money to another reader.' }
+      ? {
+          ok: false,
+          status: 409,
+          error: 'idempotency_conflict',
+          message: 'This Idempotency-Key was already used to move this reader’s money to another reader.',
+        }
       : { ok: false, status: 400, error: moved.reason, message: 'The move could not be made; nothing was moved.' };
   }
   if (moved.state === 'returned') {
-    return { ok: false, status: 400, error: 'balance_limit', message: 'The move would take the receiver’s balance over its limit; the money stayed with the sender.', field: 'toReaderId' };
+    return {
+      ok: false,
+      status: 400,
+      error: 'balance_limit',
+      message: 'The move would take the receiver’s balance over its limit; the money stayed with the sender.',
+      field: 'toReaderId',
+    };
   }
-  const [fromBalanceMicros, toBalanceMicros] = (await Promise.all([from.summary(), to.summary()])).map((s) => s.balanceMicros) as [number, number];
+  const [fromBalanceMicros, toBalanceMicros] = (await Promise.all([from.summary(), to.summary()])).map((s) => s.balanceMicros) as [
+    number,
+    number,
+  ];
   if (!moved.duplicate) {
     await recordChange(c, {
       action: 'reader.move',
       readerId: fromReaderId,
-      before: JSON.stringify({ fromBalanceMicros: fromBalanceMicros + moved.movedMicros, toBalanceMicros: toBalanceMicros - moved.movedMicros }),
+      before: JSON.stringify({
+        fromBalanceMicros: fromBalanceMicros + moved.movedMicros,
+        toBalanceMicros: toBalanceMicros - moved.movedMicros,
+      }),
       after: JSON.stringify({ fromBalanceMicros, toBalanceMicros }),
       detail: { toReaderId, movedMicros: moved.movedMicros, reason, transferId, ...(key ? { idempotencyKey: key } : {}) },
     });
@@ -78,9 +102,15 @@ export const moveRoutes = new Hono<AppEnv>().post(
       return jsonError(c, 400, 'same_reader', 'toReaderId: a reader’s money cannot be moved to the same reader.', { field: 'toReaderId' });
     }
     const key = idempotencyKeyOf(c);
-    if (key === 'invalid') return jsonError(c, 400, 'invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 printable ASCII characters.');
+    if (key === 'invalid')
+      return jsonError(c, 400, 'invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 printable ASCII characters.');
     const moved = await moveBalance(c, { fromReaderId, toReaderId, reason, key });
     if (!moved.ok) return jsonError(c, moved.status, moved.error, moved.message, moved.field ? { field: moved.field } : {});
-    return c.json({ movedMicros: moved.movedMicros, fromBalanceMicros: moved.fromBalanceMicros, toBalanceMicros: moved.toBalanceMicros, transferId: moved.transferId });
+    return c.json({
+      movedMicros: moved.movedMicros,
+      fromBalanceMicros: moved.fromBalanceMicros,
+      toBalanceMicros: moved.toBalanceMicros,
+      transferId: moved.transferId,
+    });
   },
 );

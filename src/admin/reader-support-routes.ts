@@ -25,7 +25,10 @@ export const readerSupportRoutes = new Hono<AppEnv>()
   })
   .get(
     '/readers/:readerId/ledger',
-    validated('query', z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), before: z.coerce.number().int().positive().optional() })),
+    validated(
+      'query',
+      z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), before: z.coerce.number().int().positive().optional() }),
+    ),
     async (c) => {
       const readerId = c.req.param('readerId');
       if (!isReaderId(readerId)) return notFound(c);
@@ -33,7 +36,13 @@ export const readerSupportRoutes = new Hono<AppEnv>()
       if (!(await wallet.exists())) return notFound(c);
       const { limit, before } = c.req.valid('query');
       const page = await wallet.ledger(limit, before);
-      await recordChange(c, { action: 'reader.lookup', readerId, before: null, after: null, detail: { looked_at: 'ledger', limit, before: before ?? null } });
+      await recordChange(c, {
+        action: 'reader.lookup',
+        readerId,
+        before: null,
+        after: null,
+        detail: { looked_at: 'ledger', limit, before: before ?? null },
+      });
       return c.json(page);
     },
   );

@@ -39,9 +39,9 @@ function texts(body: FormBody, name: string): string[] {
 }
 
 export function draftFromForm(host: string, body: FormBody): SiteDraft {
-  const [patterns, prices, units, windows, windowUnits] = ['pattern', 'price', 'unit', 'window', 'windowUnit'].map((n) => texts(body, n)) as [
-    string[], string[], string[], string[], string[],
-  ];
+  const [patterns, prices, units, windows, windowUnits] = ['pattern', 'price', 'unit', 'window', 'windowUnit'].map((n) =>
+    texts(body, n),
+  ) as [string[], string[], string[], string[], string[]];
   // Never fewer rows than were posted: a save must not drop rules (the form's size is bounded by the body limit, the count by the schema).
   const count = Math.max(patterns.length, prices.length, windows.length);
   const rules: RuleDraft[] = [];

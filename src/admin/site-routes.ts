@@ -20,7 +20,8 @@ export const siteRoutes = new Hono<AppEnv>()
   /** What this site's origin must see in `Paywall-Origin-Secret` to know a request came through the paywall. */
   .get('/sites/:host/origin-secret', async (c) => {
     const value = originSecretFor(c.env, c.req.param('host'));
-    if (!value) return jsonError(c, 404, 'origin_secret_not_set', 'ORIGIN_SECRET is not set on this worker, so origins are sent no secret.');
+    if (!value)
+      return jsonError(c, 404, 'origin_secret_not_set', 'ORIGIN_SECRET is not set on this worker, so origins are sent no secret.');
     return c.json({ host: c.req.param('host'), header: 'Paywall-Origin-Secret', value: await value });
   })
   .get('/sites/:host', async (c) => {
@@ -38,11 +39,17 @@ export const siteRoutes = new Hono<AppEnv>()
     try {
       body = await c.req.json();
     } catch {
-      return c.json({ error: 'invalid_site', message: 'The body must be a JSON site document.', issues: [{ path: '', message: 'not JSON' }] }, 400);
+      return c.json(
+        { error: 'invalid_site', message: 'The body must be a JSON site document.', issues: [{ path: '', message: 'not JSON' }] },
+        400,
+      );
     }
     const checked = checkSite(body, host);
     if (!checked.ok) {
-      return c.json({ error: 'invalid_site', message: 'The site document is not valid; nothing was written.', issues: checked.issues }, 400);
+      return c.json(
+        { error: 'invalid_site', message: 'The site document is not valid; nothing was written.', issues: checked.issues },
+        400,
+      );
     }
     await saveSite(c, checked.site);
     return c.json(checked.site);

@@ -11,7 +11,8 @@ export function checkSite(body: unknown, host: string): { ok: true; site: Site }
   const result = siteSchema.safeParse(body);
   const issues = result.success ? [] : issuesOf(result.error);
   const named = result.success ? result.data.host : (body as { host?: unknown } | null)?.host;
-  if (named !== host && !issues.some((i) => i.path === 'host')) issues.push({ path: 'host', message: `must be ${host}, the host in the URL` });
+  if (named !== host && !issues.some((i) => i.path === 'host'))
+    issues.push({ path: 'host', message: `must be ${host}, the host in the URL` });
   return result.success && issues.length === 0 ? { ok: true, site: result.data } : { ok: false, issues };
 }
 

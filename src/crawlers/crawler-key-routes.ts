@@ -23,19 +23,30 @@ export const linkBody = z
       .superRefine((v, ctx) => {
         if (v === undefined) return;
         if (typeof v === 'object' && v !== null && 'd' in v) {
-          ctx.addIssue({ code: 'custom', message: 'is a private key: send only the public key (kty, crv, x), and treat the private one as leaked' });
+          ctx.addIssue({
+            code: 'custom',
+            message: 'is a private key: send only the public key (kty, crv, x), and treat the private one as leaked',
+          });
         } else if (!asEd25519PublicJwk(v)) {
-          ctx.addIssue({ code: 'custom', message: 'must be an Ed25519 public JWK: {"kty":"OKP","crv":"Ed25519","x":"<43 base64url characters>"}' });
+          ctx.addIssue({
+            code: 'custom',
+            message: 'must be an Ed25519 public JWK: {"kty":"OKP","crv":"Ed25519","x":"<43 base64url characters>"}',
+          });
         }
       }),
     directory: z
       .string()
       .max(2048)
       .optional()
-      .refine((v) => v === undefined || normaliseAgentUrl(v) !== 'invalid', { message: 'must be the https URL the crawler sends as Signature-Agent' }),
+      .refine((v) => v === undefined || normaliseAgentUrl(v) !== 'invalid', {
+        message: 'must be the https URL the crawler sends as Signature-Agent',
+      }),
     label: z.string().trim().min(1).max(100).optional(),
   })
-  .refine((b) => (b.jwk === undefined) !== (b.directory === undefined), { message: 'send exactly one of jwk and directory', path: ['jwk'] });
+  .refine((b) => (b.jwk === undefined) !== (b.directory === undefined), {
+    message: 'send exactly one of jwk and directory',
+    path: ['jwk'],
+  });
 
 const adminLinkBody = z.strictObject({ readerId: z.string().refine(isReaderId, { message: 'is not a reader id' }) }).passthrough();
 
@@ -58,7 +69,13 @@ async function link(c: Context<AppEnv>, input: LinkInput, readerId: string, link
   const saved = await saveLink(c.env.KV, await newLink(input, readerId, linkedBy));
   if (!saved.ok) {
     const field = input.jwk !== undefined ? 'jwk' : 'directory';
-    return jsonError(c, 409, 'crawler_key_taken', 'This key or directory already pays from another wallet; its owner (or the operator) must unlink it first.', { field });
+    return jsonError(
+      c,
+      409,
+      'crawler_key_taken',
+      'This key or directory already pays from another wallet; its owner (or the operator) must unlink it first.',
+      { field },
+    );
   }
   return c.json(saved.link, saved.created ? 201 : 200);
 }
@@ -70,7 +87,13 @@ async function link(c: Context<AppEnv>, input: LinkInput, readerId: string, link
  */
 const requireCrawlerKeyOwner = createMiddleware<AppEnv>(async (c, next) => {
   const readerId = await walletOwnerOf(c);
-  if (!readerId) return jsonError(c, 401, 'unauthorized', 'Linking crawlers needs the reader token as Authorization: Bearer <token>, or signing in on the wallet host.');
+  if (!readerId)
+    return jsonError(
+      c,
+      401,
+      'unauthorized',
+      'Linking crawlers needs the reader token as Authorization: Bearer <token>, or signing in on the wallet host.',
+    );
   c.set('readerId', readerId);
   await next();
 });
@@ -94,7 +117,10 @@ export const adminCrawlerKeyRoutes = new Hono<AppEnv>()
     const parsed = linkBody.safeParse(rest);
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-      return jsonError(c, 400, 'invalid_request', `${issues[0]!.path || '(body)'} ${issues[0]!.message}`, { field: issues[0]!.path, issues });
+      return jsonError(c, 400, 'invalid_request', `${issues[0]!.path || '(body)'} ${issues[0]!.message}`, {
+        field: issues[0]!.path,
+        issues,
+      });
     }
     const res = await link(c, parsed.data, readerId, 'operator');
     if (res.status < 300) {

@@ -10,7 +10,6 @@ import { crawlerNoncesSchema } from './crawler-nonces-schema';
  * ahead), after which the signature is refused as expired anyway; an alarm sweeps them.
  */
 export class CrawlerNonces extends MigratedObject {
-
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env, crawlerNoncesSchema);
   }

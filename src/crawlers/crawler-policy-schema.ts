@@ -16,10 +16,15 @@ export const crawlerActionSchema = z.discriminatedUnion('action', [
 ]);
 
 /** A signature agent's URL (its Signature-Agent) or one key's RFC 7638 thumbprint. */
-const signatureAgentKey = z.string().refine(
-  (k) => /^[A-Za-z0-9_-]{43}$/.test(k) || /^https:\/\/[a-z0-9.-]+(:\d{1,5})?(\/[^\s?#]*[^\s?#/])?$/.test(k) || /^http:\/\/(127\.0\.0\.1|localhost)(:\d{1,5})?(\/[^\s?#]*[^\s?#/])?$/.test(k),
-  { error: 'must be a Signature-Agent URL (https, lower-case host, no trailing slash) or a key thumbprint (43 base64url characters)' },
-);
+const signatureAgentKey = z
+  .string()
+  .refine(
+    (k) =>
+      /^[A-Za-z0-9_-]{43}$/.test(k) ||
+      /^https:\/\/[a-z0-9.-]+(:\d{1,5})?(\/[^\s?#]*[^\s?#/])?$/.test(k) ||
+      /^http:\/\/(127\.0\.0\.1|localhost)(:\d{1,5})?(\/[^\s?#]*[^\s?#/])?$/.test(k),
+    { error: 'must be a Signature-Agent URL (https, lower-case host, no trailing slash) or a key thumbprint (43 base64url characters)' },
+  );
 
 export const crawlerPolicySchema = z.strictObject({
   /** Verified Web Bot Auth signers, by Signature-Agent URL or key thumbprint. */

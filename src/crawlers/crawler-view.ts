@@ -46,7 +46,8 @@ export async function crawlerTermsOf(c: Context<AppEnv>, site: Site, rulePriceMi
 export async function payerOf(c: Context<AppEnv>, terms: CrawlerTerms): Promise<ViewPayer & { bySignature: boolean }> {
   if (c.req.header('authorization') !== undefined) return { ...(await payerOfView(c)), bySignature: false };
   // A signer pays through its link or not at all: a signature never makes a cookie count.
-  if (terms.identity.kind === 'signed') return { readerId: terms.identity.payer, grant: undefined, bySignature: terms.identity.payer !== null };
+  if (terms.identity.kind === 'signed')
+    return { readerId: terms.identity.payer, grant: undefined, bySignature: terms.identity.payer !== null };
   return { ...(await payerOfView(c)), bySignature: false };
 }
 

@@ -79,7 +79,11 @@ export async function directoryKeys(agent: string, now = Date.now()): Promise<Ma
 
 async function fetchDirectory(url: string): Promise<Map<string, Ed25519PublicJwk> | null> {
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(DIRECTORY_TIMEOUT_MS), redirect: 'manual', headers: { accept: 'application/http-message-signatures-directory+json, application/json' } });
+    const res = await fetch(url, {
+      signal: AbortSignal.timeout(DIRECTORY_TIMEOUT_MS),
+      redirect: 'manual',
+      headers: { accept: 'application/http-message-signatures-directory+json, application/json' },
+    });
     if (!res.ok) {
       await res.body?.cancel();
       return null;

@@ -26,7 +26,10 @@ export type CrawlerSignature =
 
 class Unlinked extends Error {}
 class Refused extends Error {
-  constructor(readonly failure: SignatureFailure, message: string) {
+  constructor(
+    readonly failure: SignatureFailure,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -36,7 +39,12 @@ export async function verifyCrawler(env: Env, request: Request, namedAgents: Rea
   const input = request.headers.get('signature-input');
   const signature = request.headers.get('signature');
   if (input === null && signature === null) return { kind: 'unsigned' };
-  const invalid = (failure: SignatureFailure, field: string, message: string): CrawlerSignature => ({ kind: 'invalid', failure, field, message });
+  const invalid = (failure: SignatureFailure, field: string, message: string): CrawlerSignature => ({
+    kind: 'invalid',
+    failure,
+    field,
+    message,
+  });
   if (input === null || signature === null) {
     return invalid('malformed', input === null ? 'Signature-Input' : 'Signature', 'Send both Signature-Input and Signature (RFC 9421).');
   }
@@ -76,7 +84,8 @@ export async function verifyCrawler(env: Env, request: Request, namedAgents: Rea
     const message = e instanceof Error ? e.message : String(e);
     if (/expired/i.test(message)) return invalid('expired', 'Signature-Input', 'The signature has expired.');
     if (/future/i.test(message)) return invalid('malformed', 'Signature-Input', 'The signature was created in the future.');
-    if (/tag/i.test(message)) return invalid('malformed', 'Signature-Input', `The signature's tag must be "${HTTP_MESSAGE_SIGNATURE_TAG}".`);
+    if (/tag/i.test(message))
+      return invalid('malformed', 'Signature-Input', `The signature's tag must be "${HTTP_MESSAGE_SIGNATURE_TAG}".`);
     return invalid('malformed', 'Signature-Input', `The signature cannot be read: ${message}`);
   }
   const verified = found as { keyid: string; link: CrawlerLink | null } | null;

@@ -31,7 +31,8 @@ export const connectRoutes = new Hono<AppEnv>()
     if (target instanceof Response) return target;
     const readerId = await signedInReader(c);
     const back = `${publisherOrigin(target.site, c.req.url)}${target.returnPath}`;
-    if (!readerId) return c.html(WalletSignInPage({ next: connectPath(target.site, target.returnPath), site: target.site, error: null, back }));
+    if (!readerId)
+      return c.html(WalletSignInPage({ next: connectPath(target.site, target.returnPath), site: target.site, error: null, back }));
     const wallet = walletOf(c.env, readerId);
     // A publisher already connected: straight back, no consent screen again.
     if (await wallet.isConnected(target.site)) return backToPublisher(c, readerId, target);
@@ -66,7 +67,8 @@ export const connectRoutes = new Hono<AppEnv>()
       c.html(
         ConnectProblemPage({
           title: 'This sign-in link no longer works',
-          message: 'It was used already, has expired (it lasts a minute) or was made for another site. Go back and continue with your wallet again.',
+          message:
+            'It was used already, has expired (it lasts a minute) or was made for another site. Go back and continue with your wallet again.',
           back: returnPath,
         }),
         400,

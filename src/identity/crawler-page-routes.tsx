@@ -36,7 +36,16 @@ export const crawlerPageRoutes = new Hono<AppEnv>()
       try {
         jwk = JSON.parse(typed.jwk);
       } catch {
-        return render(c, readerId, { notice: null, error: { field: 'jwk', message: 'That is not JSON: paste the key as {"kty":"OKP","crv":"Ed25519","x":"…"}.' }, typed }, 400);
+        return render(
+          c,
+          readerId,
+          {
+            notice: null,
+            error: { field: 'jwk', message: 'That is not JSON: paste the key as {"kty":"OKP","crv":"Ed25519","x":"…"}.' },
+            typed,
+          },
+          400,
+        );
       }
     }
     const body = {
@@ -48,7 +57,10 @@ export const crawlerPageRoutes = new Hono<AppEnv>()
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       const field = issue.path[0] === 'directory' ? 'directory' : 'jwk';
-      const message = jwk === undefined && typed.directory.trim() === '' ? 'Give the directory URL or the public key.' : `${field === 'jwk' ? 'The key' : 'The directory'} ${issue.message}.`;
+      const message =
+        jwk === undefined && typed.directory.trim() === ''
+          ? 'Give the directory URL or the public key.'
+          : `${field === 'jwk' ? 'The key' : 'The directory'} ${issue.message}.`;
       return render(c, readerId, { notice: null, error: { field, message }, typed }, 400);
     }
     const saved = await saveLink(c.env.KV, await newLink(parsed.data, readerId, 'reader'));

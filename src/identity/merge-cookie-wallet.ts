@@ -8,7 +8,9 @@ import { transferBalance } from '../wallet/transfer-balance';
  * old wallet's alarm, so no money waits on the reader coming back.
  */
 export async function mergeCookieWallet(env: Env, fromReaderId: string, toReaderId: string): Promise<void> {
-  await transferBalance(env, { fromReaderId, toReaderId, transferId: `merge_${crypto.randomUUID()}`, amountMicros: 'all' }).catch((e: unknown) => {
-    console.error('merging a cookie wallet did not finish; the sender alarm will', fromReaderId, e);
-  });
+  await transferBalance(env, { fromReaderId, toReaderId, transferId: `merge_${crypto.randomUUID()}`, amountMicros: 'all' }).catch(
+    (e: unknown) => {
+      console.error('merging a cookie wallet did not finish; the sender alarm will', fromReaderId, e);
+    },
+  );
 }

@@ -8,7 +8,6 @@ import { isGrantId, issueNamedToken } from '../reader/reader-token';
 import { walletOf } from '../wallet/wallet-stub';
 import { tokenName } from './token-name';
 
-
 /**
  * `/__paywall/api/me/tokens`: bearer tokens a reader makes for their own scripts, each
  * with a name and its own daily cap, revocable one by one. Only the wallet's owner (the

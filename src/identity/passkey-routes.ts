@@ -24,7 +24,9 @@ const signInLimit = limitPerClient((env) => env.READER_SIGNUP_LIMITER, 'sign-in 
  * travels in a short-lived HttpOnly cookie; the wallet makes each one count once.
  */
 export const passkeyRoutes = new Hono<AppEnv>()
-  .use('*', async (c, next) => (hostKindOf(c.env, c.req.url) === 'wallet' ? next() : jsonError(c, 404, 'not_found', 'Passkeys live on the wallet host.')))
+  .use('*', async (c, next) =>
+    hostKindOf(c.env, c.req.url) === 'wallet' ? next() : jsonError(c, 404, 'not_found', 'Passkeys live on the wallet host.'),
+  )
   .use('*', sameOriginWrites)
   .use('/sign-in', signInLimit)
   .use('/sign-in-options', signInLimit)
@@ -33,7 +35,12 @@ export const passkeyRoutes = new Hono<AppEnv>()
     if (!readerId) return jsonError(c, 401, 'unauthorized', 'Sign in to your wallet first.');
     const existing = (await walletOf(c.env, readerId).passkeys()).map((k) => k.id);
     const options = await registrationOptions({ rpID: rpIdOf(c), rpName: RP_NAME, readerId, existingCredentialIds: existing });
-    setChallengeCookie(c, CHALLENGE_COOKIE, '/__paywall/account/passkeys', await sealChallenge(c.env, { challenge: options.challenge, purpose: 'register', readerId }));
+    setChallengeCookie(
+      c,
+      CHALLENGE_COOKIE,
+      '/__paywall/account/passkeys',
+      await sealChallenge(c.env, { challenge: options.challenge, purpose: 'register', readerId }),
+    );
     return c.json({ options });
   })
   .post('/register', async (c) => {
@@ -54,7 +61,12 @@ export const passkeyRoutes = new Hono<AppEnv>()
   })
   .post('/sign-in-options', async (c) => {
     const options = await authenticationOptions({ rpID: rpIdOf(c) });
-    setChallengeCookie(c, CHALLENGE_COOKIE, '/__paywall/account/passkeys', await sealChallenge(c.env, { challenge: options.challenge, purpose: 'sign-in' }));
+    setChallengeCookie(
+      c,
+      CHALLENGE_COOKIE,
+      '/__paywall/account/passkeys',
+      await sealChallenge(c.env, { challenge: options.challenge, purpose: 'sign-in' }),
+    );
     return c.json({ options });
   })
   .post('/sign-in', async (c) => {
@@ -71,7 +83,6 @@ export const passkeyRoutes = new Hono<AppEnv>()
     return c.json({ ok: true, next: safeNext(c.env, str(body.next)) ?? accountHref({ notice: 'signed-in' }) });
   });
 
-
 function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
@@ -79,7 +90,25 @@ function str(v: unknown): string | undefined {
 /** A name the reader can tell passkeys apart by: the platform the browser says it runs on. */
 function deviceName(userAgent: string | undefined): string {
   const ua = userAgent ?? '';
-  const platform = /iPhone|iPad/.test(ua) ? 'iPhone or iPad' : /Android/.test(ua) ? 'Android' : /Mac OS X/.test(ua) ? 'Mac' : /Windows/.test(ua) ? 'Windows' : /Linux|CrOS/.test(ua) ? 'Linux or ChromeOS' : 'this device';
-  const browser = /Edg\//.test(ua) ? 'Edge' : /Firefox\//.test(ua) ? 'Firefox' : /Chrome\//.test(ua) ? 'Chrome' : /Safari\//.test(ua) ? 'Safari' : null;
+  const platform = /iPhone|iPad/.test(ua)
+    ? 'iPhone or iPad'
+    : /Android/.test(ua)
+      ? 'Android'
+      : /Mac OS X/.test(ua)
+        ? 'Mac'
+        : /Windows/.test(ua)
+          ? 'Windows'
+          : /Linux|CrOS/.test(ua)
+            ? 'Linux or ChromeOS'
+            : 'this device';
+  const browser = /Edg\//.test(ua)
+    ? 'Edge'
+    : /Firefox\//.test(ua)
+      ? 'Firefox'
+      : /Chrome\//.test(ua)
+        ? 'Chrome'
+        : /Safari\//.test(ua)
+          ? 'Safari'
+          : null;
   return browser ? `${browser} on ${platform}` : `Passkey on ${platform}`;
 }

@@ -20,7 +20,6 @@ export const walletPagesOnWalletHost = createMiddleware<AppEnv>(async (c, next) 
   return jsonError(c, 403, 'wallet_host_only', `Your wallet is managed on ${walletOrigin(c.env, c.req.url)}.`);
 });
 
-
 /** The wallet host serves no publisher's content (not even the DEFAULT_SITE fallback): its front page is the wallet. */
 export const walletHostHasNoContent = createMiddleware<AppEnv>(async (c, next) => {
   if (!hasWalletHost(c.env) || hostKindOf(c.env, c.req.url) !== 'wallet') return next();

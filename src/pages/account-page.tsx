@@ -83,7 +83,8 @@ export function accountHref(params: { returnTo?: string | null; before?: number 
 
 export function AccountPage(p: AccountPageProps) {
   const returnPath = p.returnTo?.path ?? null;
-  const cap: CapStatus | null = p.dailyCapMicros === null ? null : { dailyCapMicros: p.dailyCapMicros, spentTodayMicros: p.spentTodayMicros };
+  const cap: CapStatus | null =
+    p.dailyCapMicros === null ? null : { dailyCapMicros: p.dailyCapMicros, spentTodayMicros: p.spentTodayMicros };
   return (
     <Layout title={p.walletHost ? 'Your wallet' : 'Your reading account'} back={p.walletHost ? null : undefined}>
       <h1>{p.walletHost ? 'Your wallet' : 'Your reading account'}</h1>
@@ -119,7 +120,9 @@ export function AccountPage(p: AccountPageProps) {
           amounts={{ card: [5_000_000, 10_000_000, 20_000_000], dev: [1_000_000, 5_000_000] }}
           idPrefix="account-topup"
         />
-        {p.topUps.card && <OtherAmount returnTo={returnPath} error={p.error?.field === 'amount' ? p.error.message : null} typed={p.typed.amount} />}
+        {p.topUps.card && (
+          <OtherAmount returnTo={returnPath} error={p.error?.field === 'amount' ? p.error.message : null} typed={p.typed.amount} />
+        )}
         {p.topUps.card && <p class="hint">Card payments are handled by Stripe; this site never sees your card.</p>}
       </section>
 
@@ -156,8 +159,10 @@ export function AccountPage(p: AccountPageProps) {
         <h2 id="history-heading">History</h2>
         <History entries={p.entries} takeBackable={p.takeBackable ?? []} withSite={Boolean(p.walletHost)} />
         <nav class="pager" aria-label="History pages">
-          {p.before !== null ? <a href={accountHref({ returnTo: returnPath }) + '#history-heading'}>Newest entries</a> : <span />}
-          {p.olderThan !== null && <a href={accountHref({ returnTo: returnPath, before: p.olderThan }) + '#history-heading'}>Older entries</a>}
+          {p.before !== null ? <a href={`${accountHref({ returnTo: returnPath })}#history-heading`}>Newest entries</a> : <span />}
+          {p.olderThan !== null && (
+            <a href={`${accountHref({ returnTo: returnPath, before: p.olderThan })}#history-heading`}>Older entries</a>
+          )}
         </nav>
         {p.entries.length > 0 && (
           <p class="small">
@@ -170,7 +175,14 @@ export function AccountPage(p: AccountPageProps) {
       </section>
 
       {p.walletHost && <WalletSections {...p.walletHost} formatUsd={formatUsd} />}
-      {p.walletHost && <NamedTokensSection tokens={p.walletHost.tokens} newToken={p.walletHost.newToken} error={p.walletHost.tokenError} formatUsd={formatUsd} />}
+      {p.walletHost && (
+        <NamedTokensSection
+          tokens={p.walletHost.tokens}
+          newToken={p.walletHost.newToken}
+          error={p.walletHost.tokenError}
+          formatUsd={formatUsd}
+        />
+      )}
       {p.walletHost && <SignOutSection />}
 
       {!p.walletHost && <p class="small muted">This account lives in this browser (a cookie); there is no password.</p>}
@@ -213,7 +225,9 @@ function ContinueReading(props: { returnTo: ReturnInfo; balanceMicros: number; c
         </>
       ) : covers && asks ? (
         <>
-          <p class="hint">It costs more than the {formatUsd(props.askAboveMicros!)} you pay without asking: the article asks you to confirm first.</p>
+          <p class="hint">
+            It costs more than the {formatUsd(props.askAboveMicros!)} you pay without asking: the article asks you to confirm first.
+          </p>
           <p class="actions">
             <a class="button" href={path} data-testid="continue-to-confirm">
               Continue to the article
@@ -327,6 +341,7 @@ function AskAboveForm(props: { returnTo: string | null; askAboveMicros: number |
 function History(props: { entries: LedgerEntry[]; takeBackable: string[]; withSite: boolean }) {
   if (props.entries.length === 0) return <p>Nothing yet: top-ups and the articles you read appear here.</p>;
   return (
+    // biome-ignore lint/a11y/useSemanticElements: the scrolling wrapper of a table, not a section of the page
     <div class="table-wrap" tabindex={0} role="region" aria-labelledby="history-heading">
       <table>
         <thead>
@@ -368,7 +383,20 @@ function History(props: { entries: LedgerEntry[]; takeBackable: string[]; withSi
 /** Long paths may wrap before a slash on a narrow screen, rather than mid-word. */
 function BreakableText(props: { text: string }) {
   const parts = props.text.split(/(?=\/)/);
-  return <>{parts.map((part, i) => (i === 0 ? part : <><wbr />{part}</>))}</>;
+  return (
+    <>
+      {parts.map((part, i) =>
+        i === 0 ? (
+          part
+        ) : (
+          <>
+            <wbr />
+            {part}
+          </>
+        ),
+      )}
+    </>
+  );
 }
 
 /**

@@ -31,8 +31,8 @@ function who(entry: AuditEntry): string {
       : entry.actor?.type === 'person'
         ? `${entry.actor.personName} of ${entry.actor.publisherName} (${entry.actor.role}), console`
         : entry.via === 'console'
-        ? `operator, console session ${entry.sessionId?.slice(0, 8) ?? ''}`
-        : 'operator, API (admin token)';
+          ? `operator, console session ${entry.sessionId?.slice(0, 8) ?? ''}`
+          : 'operator, API (admin token)';
   return entry.client && entry.client !== 'unknown' ? `${how} from ${entry.client}` : how;
 }
 
@@ -90,7 +90,10 @@ export function AuditTable(props: { entries: AuditEntry[] }) {
 }
 
 export function AuditPage(props: { nonce: string; host?: string; entries: AuditEntry[]; nextBefore: number | null }) {
-  const more = props.nextBefore === null ? null : `/__paywall/admin/audit?${new URLSearchParams({ ...(props.host ? { host: props.host } : {}), before: String(props.nextBefore) })}`;
+  const more =
+    props.nextBefore === null
+      ? null
+      : `/__paywall/admin/audit?${new URLSearchParams({ ...(props.host ? { host: props.host } : {}), before: String(props.nextBefore) })}`;
   return (
     <AdminLayout title="Audit log" nonce={props.nonce} signedIn>
       <h1>Audit log{props.host ? ` of ${props.host}` : ''}</h1>

@@ -8,8 +8,8 @@ export function DebtsPage(props: { nonce: string; readers: ReaderInDebt[] }) {
     <AdminLayout title="Wallets in debt" nonce={props.nonce} signedIn>
       <h1>Wallets in debt</h1>
       <p class="muted">
-        A card top-up refunded or disputed after it was spent leaves the wallet below zero. Such a wallet pays for no view
-        until its reader tops up; the next top-up pays the debt first.
+        A card top-up refunded or disputed after it was spent leaves the wallet below zero. Such a wallet pays for no view until its reader
+        tops up; the next top-up pays the debt first.
       </p>
       {props.readers.length === 0 ? (
         <p data-testid="no-debts">No wallet is in debt.</p>

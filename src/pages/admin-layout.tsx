@@ -3,7 +3,14 @@ import { raw } from 'hono/html';
 import { ViewerContext } from './admin-viewer';
 
 /** The console's page frame. Its style and script carry the CSP nonce: the page needs no 'unsafe-inline'. */
-export function AdminLayout(props: { title: string; nonce: string; signedIn: boolean; children: Child; script?: string; scriptSrc?: string }) {
+export function AdminLayout(props: {
+  title: string;
+  nonce: string;
+  signedIn: boolean;
+  children: Child;
+  script?: string;
+  scriptSrc?: string;
+}) {
   const viewer = useContext(ViewerContext);
   const person = viewer?.kind === 'person' ? viewer : null;
   return (
@@ -11,46 +18,50 @@ export function AdminLayout(props: { title: string; nonce: string; signedIn: boo
       {/* Without a doctype the page renders in quirks mode (forms grow a bottom margin, among other things). */}
       {raw('<!doctype html>')}
       <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="no-referrer" />
-        <title>{`${props.title} · Paywall admin`}</title>
-        <style nonce={props.nonce}>{raw(STYLE)}</style>
-      </head>
-      <body>
-        <header class="top">
-          <a class="brand" href="/__paywall/admin">Paywall admin</a>
-          {props.signedIn ? (
-            <nav>
-              <a href="/__paywall/admin">Sites</a>
-              {person ? (
-                <a href={`/__paywall/admin/publishers/${person.publisherId}`}>{person.publisherName}</a>
-              ) : (
-                <>
-                  <a href="/__paywall/admin/publishers">Publishers</a>
-                  <a href="/__paywall/admin/readers">Readers</a>
-                </>
-              )}
-              <a href="/__paywall/admin/audit">Audit log</a>
-              {person ? null : <a href="/__paywall/admin/debts">Wallets in debt</a>}
-              {person ? (
-                <span class="who" data-testid="signed-in-as">
-                  {person.personName}
-                </span>
-              ) : (
-                <span class="who">Operator</span>
-              )}
-              <form method="post" action="/__paywall/admin/sign-out" class="inline">
-                <button type="submit" class="link">Sign out</button>
-              </form>
-            </nav>
-          ) : null}
-        </header>
-        <main>{props.children}</main>
-        {props.script ? <script nonce={props.nonce}>{raw(props.script)}</script> : null}
-        {props.scriptSrc ? <script nonce={props.nonce} src={props.scriptSrc} defer /> : null}
-      </body>
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <meta name="referrer" content="no-referrer" />
+          <title>{`${props.title} · Paywall admin`}</title>
+          <style nonce={props.nonce}>{raw(STYLE)}</style>
+        </head>
+        <body>
+          <header class="top">
+            <a class="brand" href="/__paywall/admin">
+              Paywall admin
+            </a>
+            {props.signedIn ? (
+              <nav>
+                <a href="/__paywall/admin">Sites</a>
+                {person ? (
+                  <a href={`/__paywall/admin/publishers/${person.publisherId}`}>{person.publisherName}</a>
+                ) : (
+                  <>
+                    <a href="/__paywall/admin/publishers">Publishers</a>
+                    <a href="/__paywall/admin/readers">Readers</a>
+                  </>
+                )}
+                <a href="/__paywall/admin/audit">Audit log</a>
+                {person ? null : <a href="/__paywall/admin/debts">Wallets in debt</a>}
+                {person ? (
+                  <span class="who" data-testid="signed-in-as">
+                    {person.personName}
+                  </span>
+                ) : (
+                  <span class="who">Operator</span>
+                )}
+                <form method="post" action="/__paywall/admin/sign-out" class="inline">
+                  <button type="submit" class="link">
+                    Sign out
+                  </button>
+                </form>
+              </nav>
+            ) : null}
+          </header>
+          <main>{props.children}</main>
+          {props.script ? <script nonce={props.nonce}>{raw(props.script)}</script> : null}
+          {props.scriptSrc ? <script nonce={props.nonce} src={props.scriptSrc} defer /> : null}
+        </body>
       </html>
     </>
   );

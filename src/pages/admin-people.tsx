@@ -17,7 +17,8 @@ function FieldError(props: { id: string; error: string | undefined }) {
   ) : null;
 }
 
-const invalid = (errors: FieldErrors, id: string) => (errors[id] ? { 'aria-invalid': 'true' as const, 'aria-describedby': `${id}-error` } : {});
+const invalid = (errors: FieldErrors, id: string) =>
+  errors[id] ? { 'aria-invalid': 'true' as const, 'aria-describedby': `${id}-error` } : {};
 
 /** The operator's form to make a publisher with its hosts; the first API key is shown once after. */
 export function NewPublisherForm(props: { values?: { name: string; hosts: string }; errors?: FieldErrors }) {
@@ -33,7 +34,9 @@ export function NewPublisherForm(props: { values?: { name: string; hosts: string
         <textarea id="publisher-hosts" name="hosts" rows={3} {...invalid(errors, 'publisher-hosts')}>
           {props.values?.hosts ?? ''}
         </textarea>
-        <p class="muted small">The operator vouches for these hosts: they need no claim. A publisher adds more hosts itself, proving each.</p>
+        <p class="muted small">
+          The operator vouches for these hosts: they need no claim. A publisher adds more hosts itself, proving each.
+        </p>
         <FieldError id="publisher-hosts" error={errors['publisher-hosts']} />
         <div class="actions">
           <button type="submit">Create publisher</button>
@@ -48,7 +51,9 @@ export function PublisherCreatedPage(props: { nonce: string; publisherId: string
     <AdminLayout title="Publisher created" nonce={props.nonce} signedIn>
       <div class="card narrow">
         <h1>{props.name} is created</h1>
-        <p class="notice" role="status">Its first API key is below. Copy it now: it is shown this once, and only its digest is kept.</p>
+        <p class="notice" role="status">
+          Its first API key is below. Copy it now: it is shown this once, and only its digest is kept.
+        </p>
         <p class="once" data-testid="api-key">
           {props.apiKey}
         </p>
@@ -111,7 +116,8 @@ export function PublisherPage(props: {
             <h3>Prove {claim.host} is yours</h3>
             <p>
               Serve this token as plain text at <code>/.well-known/paywall-verification</code> on the site's origin (the server the paywall
-              forwards readers to), then check, by {day(claim.expiresAt)}: the claim ends then. Until then no rules for {claim.host} can be saved.
+              forwards readers to), then check, by {day(claim.expiresAt)}: the claim ends then. Until then no rules for {claim.host} can be
+              saved.
             </p>
             <p class="once">{claim.token}</p>
             <form method="post" action={`${CONSOLE}/publishers/${p.publisherId}/hosts/${claim.host}/verify`} novalidate>
@@ -132,7 +138,13 @@ export function PublisherPage(props: {
         <form method="post" action={`${CONSOLE}/publishers/${p.publisherId}/hosts`} novalidate>
           <label for="new-host">Add a host</label>
           <div class="preview-row">
-            <input id="new-host" name="host" value={props.hostValue ?? ''} placeholder="blog.example" {...invalid(props.hostError ? { 'new-host': props.hostError } : {}, 'new-host')} />
+            <input
+              id="new-host"
+              name="host"
+              value={props.hostValue ?? ''}
+              placeholder="blog.example"
+              {...invalid(props.hostError ? { 'new-host': props.hostError } : {}, 'new-host')}
+            />
             <button type="submit" class="secondary">
               Add host
             </button>
@@ -289,16 +301,30 @@ function YourPasskeys(props: { base: string; passkeys: PasskeyInfo[] }) {
       </table>
       <p class="alert" role="alert" data-passkey-error hidden />
       <div class="actions">
-        <button type="button" data-passkey-action="register" data-passkey-endpoint={`${CONSOLE}/passkeys/mine`} data-passkey-cancelled="Cancelled: no passkey was added.">
+        <button
+          type="button"
+          data-passkey-action="register"
+          data-passkey-endpoint={`${CONSOLE}/passkeys/mine`}
+          data-passkey-cancelled="Cancelled: no passkey was added."
+        >
           Add a passkey
         </button>
       </div>
-      <p class="muted small">A second passkey, on another device or a security key, lets you in if you lose the first. Your last passkey cannot be removed.</p>
+      <p class="muted small">
+        A second passkey, on another device or a security key, lets you in if you lose the first. Your last passkey cannot be removed.
+      </p>
     </div>
   );
 }
 
-export function InviteCreatedPage(props: { nonce: string; publisherId: string; publisherName: string; name: string; link: string; expiresAt: string }) {
+export function InviteCreatedPage(props: {
+  nonce: string;
+  publisherId: string;
+  publisherName: string;
+  name: string;
+  link: string;
+  expiresAt: string;
+}) {
   return (
     <AdminLayout title="Invite link" nonce={props.nonce} signedIn>
       <div class="card narrow">
@@ -329,7 +355,9 @@ export function JoinPage(props: { nonce: string; invite: { code: string; name: s
             <p>
               {i.name}, you are invited to the paywall console of {i.publisherName} as {i.role === 'owner' ? 'an owner' : 'a member'}.
             </p>
-            <p class="muted">You sign in with a passkey: your device's fingerprint, face or PIN. No password. The passkey works only for this console.</p>
+            <p class="muted">
+              You sign in with a passkey: your device's fingerprint, face or PIN. No password. The passkey works only for this console.
+            </p>
             <p class="alert" role="alert" data-passkey-error hidden />
             <div class="actions">
               <button

@@ -62,8 +62,8 @@ export function PublishersPage(props: { nonce: string; rows: PublisherRow[]; mon
           </table>
         )}
         <p class="muted small">
-          Earned is each month's net revenue less the platform fee, from the month the publisher was created; payouts are recorded with
-          POST /__paywall/api/admin/publishers/&lt;id&gt;/payouts.
+          Earned is each month's net revenue less the platform fee, from the month the publisher was created; payouts are recorded with POST
+          /__paywall/api/admin/publishers/&lt;id&gt;/payouts.
         </p>
       </div>
       {props.newForm ?? null}

@@ -39,13 +39,19 @@ export function ReaderLookupPage(props: { nonce: string; value?: string; error?:
   );
 }
 
-export type MoveForm = { toReaderId: string; reason: string; key: string; errors: Partial<Record<'toReaderId' | 'reason' | 'form', string>> };
+export type MoveForm = {
+  toReaderId: string;
+  reason: string;
+  key: string;
+  errors: Partial<Record<'toReaderId' | 'reason' | 'form', string>>;
+};
 
 /** One reader: balance, recent ledger, and moving their whole balance to another reader. */
 export function ReaderPage(props: { nonce: string; summary: WalletSummary; entries: LedgerEntry[]; move: MoveForm; moved?: string }) {
   const r = props.summary;
   const e = props.move.errors;
-  const described = (field: 'toReaderId' | 'reason') => (e[field] ? { 'aria-invalid': 'true' as const, 'aria-describedby': `${field}-error` } : {});
+  const described = (field: 'toReaderId' | 'reason') =>
+    e[field] ? { 'aria-invalid': 'true' as const, 'aria-describedby': `${field}-error` } : {};
   return (
     <AdminLayout title={`Reader ${r.readerId}`} nonce={props.nonce} signedIn>
       <h1>
@@ -67,8 +73,8 @@ export function ReaderPage(props: { nonce: string; summary: WalletSummary; entri
       <div class="card">
         <h2>Move the balance to another reader</h2>
         <p class="muted small">
-          Everything this reader has free moves to the other wallet (a transfer, never a copy), for example when one person has two wallets. It is
-          written to the audit log with your reason.
+          Everything this reader has free moves to the other wallet (a transfer, never a copy), for example when one person has two wallets.
+          It is written to the audit log with your reason.
         </p>
         {e.form ? (
           <p class="alert" role="alert">
@@ -78,7 +84,14 @@ export function ReaderPage(props: { nonce: string; summary: WalletSummary; entri
         <form method="post" action={`${CONSOLE}/readers/${r.readerId}/move`} novalidate>
           <input type="hidden" name="key" value={props.move.key} />
           <label for="toReaderId">To reader id</label>
-          <input id="toReaderId" name="toReaderId" class="wide" value={props.move.toReaderId} placeholder="r_…" {...described('toReaderId')} />
+          <input
+            id="toReaderId"
+            name="toReaderId"
+            class="wide"
+            value={props.move.toReaderId}
+            placeholder="r_…"
+            {...described('toReaderId')}
+          />
           {e.toReaderId ? (
             <p class="field-error" id="toReaderId-error">
               {e.toReaderId}

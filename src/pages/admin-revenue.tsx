@@ -21,13 +21,35 @@ export function RevenuePage(props: {
       <form method="get" class="card preview-row" novalidate>
         <div>
           <label for="from">From (UTC day)</label>
-          <input type="date" id="from" name="from" value={props.from} aria-invalid={props.errors.from ? 'true' : undefined} aria-describedby={props.errors.from ? 'err-from' : undefined} />
-          {props.errors.from ? <p class="field-error" id="err-from">{props.errors.from}</p> : null}
+          <input
+            type="date"
+            id="from"
+            name="from"
+            value={props.from}
+            aria-invalid={props.errors.from ? 'true' : undefined}
+            aria-describedby={props.errors.from ? 'err-from' : undefined}
+          />
+          {props.errors.from ? (
+            <p class="field-error" id="err-from">
+              {props.errors.from}
+            </p>
+          ) : null}
         </div>
         <div>
           <label for="to">To (UTC day, included)</label>
-          <input type="date" id="to" name="to" value={props.to} aria-invalid={props.errors.to ? 'true' : undefined} aria-describedby={props.errors.to ? 'err-to' : undefined} />
-          {props.errors.to ? <p class="field-error" id="err-to">{props.errors.to}</p> : null}
+          <input
+            type="date"
+            id="to"
+            name="to"
+            value={props.to}
+            aria-invalid={props.errors.to ? 'true' : undefined}
+            aria-describedby={props.errors.to ? 'err-to' : undefined}
+          />
+          {props.errors.to ? (
+            <p class="field-error" id="err-to">
+              {props.errors.to}
+            </p>
+          ) : null}
         </div>
         <button type="submit" class="secondary">
           Show
@@ -57,13 +79,11 @@ export function RevenuePage(props: {
             </div>
             <UsageChart days={usage.days} />
             <p class="small muted">
-              Views count every page answered 2xx (free, paid and re-views); revenue is what paid views were charged. Summaries reach KV within 30
-              seconds of a view. A day without a summary had no views.
+              Views count every page answered 2xx (free, paid and re-views); revenue is what paid views were charged. Summaries reach KV
+              within 30 seconds of a view. A day without a summary had no views.
             </p>
             {usage.unreadableDays.length > 0 ? (
-              <p class="alert small">
-                The summaries of {usage.unreadableDays.join(', ')} could not be read and count as zero.
-              </p>
+              <p class="alert small">The summaries of {usage.unreadableDays.join(', ')} could not be read and count as zero.</p>
             ) : null}
           </div>
           <div class="card">

@@ -28,28 +28,32 @@ export function SignInPage(props: { nonce: string; next: string; error?: string 
         <p class="muted small">No passkey yet? Ask your publisher's owner, or the operator, for an invite link.</p>
         <details class="break-glass" open={props.error ? true : undefined}>
           <summary>Operator: sign in with the admin token</summary>
-        <p class="muted">Paste the admin token: the <code>ADMIN_TOKEN</code> secret of this worker (in the local demo, <code>demo-admin-token</code>).</p>
-        {props.error ? (
-          <p class="alert" role="alert" id="sign-in-error">
-            {props.error}
+          <p class="muted">
+            Paste the admin token: the <code>ADMIN_TOKEN</code> secret of this worker (in the local demo, <code>demo-admin-token</code>).
           </p>
-        ) : null}
-        <form method="post" action="/__paywall/admin/sign-in">
-          <input type="hidden" name="next" value={props.next} />
-          <label for="token">Admin token</label>
-          <input
-            class="wide"
-            id="token"
-            name="token"
-            type="password"
-            autocomplete="current-password"
-            aria-invalid={props.error ? 'true' : undefined}
-            aria-describedby={props.error ? 'sign-in-error' : undefined}
-          />
-          <div class="actions">
-            <button type="submit" class="secondary">Sign in with the token</button>
-          </div>
-        </form>
+          {props.error ? (
+            <p class="alert" role="alert" id="sign-in-error">
+              {props.error}
+            </p>
+          ) : null}
+          <form method="post" action="/__paywall/admin/sign-in">
+            <input type="hidden" name="next" value={props.next} />
+            <label for="token">Admin token</label>
+            <input
+              class="wide"
+              id="token"
+              name="token"
+              type="password"
+              autocomplete="current-password"
+              aria-invalid={props.error ? 'true' : undefined}
+              aria-describedby={props.error ? 'sign-in-error' : undefined}
+            />
+            <div class="actions">
+              <button type="submit" class="secondary">
+                Sign in with the token
+              </button>
+            </div>
+          </form>
         </details>
       </div>
     </AdminLayout>

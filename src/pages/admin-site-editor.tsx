@@ -26,7 +26,8 @@ function placeOf(path: string): { label: string; field: string | null } {
   const m = /^rules\.(\d+)\.(pattern|priceMicros|reviewWindowSeconds)$/.exec(path);
   if (m) {
     const n = Number(m[1]);
-    const [label, field] = m[2] === 'pattern' ? ['pattern', 'pattern'] : m[2] === 'priceMicros' ? ['price', 'price'] : ['re-view window', 'window'];
+    const [label, field] =
+      m[2] === 'pattern' ? ['pattern', 'pattern'] : m[2] === 'priceMicros' ? ['price', 'price'] : ['re-view window', 'window'];
     return { label: `Rule ${n + 1}, ${label}`, field: `${field}-${n}` };
   }
   if (path === 'origin') return { label: 'Origin', field: 'origin' };
@@ -80,24 +81,24 @@ function RuleRow(props: { rule: RuleDraft; index: number; count: number; errors:
       </td>
       <td data-col="Price per view">
         <span class="pair">
-        <input
-          class="price"
-          id={`price-${i}`}
-          name="price"
-          value={rule.price}
-          inputmode="decimal"
-          data-label="Price of rule #"
-          aria-label={`Price of rule ${n}`}
-          aria-invalid={priceErr ? 'true' : undefined}
-          aria-describedby={priceErr ? `err-price-${i}` : `hint-price-${i}`}
-        />{' '}
-        <select name="unit" data-label="Price unit of rule #" aria-label={`Price unit of rule ${n}`}>
-          {Object.entries(PRICE_UNITS).map(([unit, u]) => (
-            <option value={unit} selected={rule.unit === unit}>
-              {unit === 'usd' ? 'USD' : u.label}
-            </option>
-          ))}
-        </select>
+          <input
+            class="price"
+            id={`price-${i}`}
+            name="price"
+            value={rule.price}
+            inputmode="decimal"
+            data-label="Price of rule #"
+            aria-label={`Price of rule ${n}`}
+            aria-invalid={priceErr ? 'true' : undefined}
+            aria-describedby={priceErr ? `err-price-${i}` : `hint-price-${i}`}
+          />{' '}
+          <select name="unit" data-label="Price unit of rule #" aria-label={`Price unit of rule ${n}`}>
+            {Object.entries(PRICE_UNITS).map(([unit, u]) => (
+              <option value={unit} selected={rule.unit === unit}>
+                {unit === 'usd' ? 'USD' : u.label}
+              </option>
+            ))}
+          </select>
         </span>
         {priceErr ? (
           <FieldErrors id={`err-price-${i}`} messages={priceErr} />
@@ -109,36 +110,62 @@ function RuleRow(props: { rule: RuleDraft; index: number; count: number; errors:
       </td>
       <td data-col="Re-view window">
         <span class="pair">
-        <input
-          class="window"
-          id={`window-${i}`}
-          name="window"
-          value={rule.window}
-          inputmode="numeric"
-          placeholder="none"
-          data-label="Re-view window of rule #"
-          aria-label={`Re-view window of rule ${n}`}
-          aria-invalid={windowErr ? 'true' : undefined}
-          aria-describedby={windowErr ? `err-window-${i}` : undefined}
-        />{' '}
-        <select name="windowUnit" data-label="Re-view window unit of rule #" aria-label={`Re-view window unit of rule ${n}`}>
-          {Object.keys(WINDOW_UNITS).map((unit) => (
-            <option value={unit} selected={rule.windowUnit === unit}>
-              {unit}
-            </option>
-          ))}
-        </select>
+          <input
+            class="window"
+            id={`window-${i}`}
+            name="window"
+            value={rule.window}
+            inputmode="numeric"
+            placeholder="none"
+            data-label="Re-view window of rule #"
+            aria-label={`Re-view window of rule ${n}`}
+            aria-invalid={windowErr ? 'true' : undefined}
+            aria-describedby={windowErr ? `err-window-${i}` : undefined}
+          />{' '}
+          <select name="windowUnit" data-label="Re-view window unit of rule #" aria-label={`Re-view window unit of rule ${n}`}>
+            {Object.keys(WINDOW_UNITS).map((unit) => (
+              <option value={unit} selected={rule.windowUnit === unit}>
+                {unit}
+              </option>
+            ))}
+          </select>
         </span>
         <FieldErrors id={`err-window-${i}`} messages={windowErr} />
       </td>
       <td class="row-actions" data-col="Order">
-        <button type="submit" class="secondary small" name="action" value={`up:${i}`} data-verb="up" disabled={i === 0} aria-label={`Move rule ${n} up`} data-label="Move rule # up">
+        <button
+          type="submit"
+          class="secondary small"
+          name="action"
+          value={`up:${i}`}
+          data-verb="up"
+          disabled={i === 0}
+          aria-label={`Move rule ${n} up`}
+          data-label="Move rule # up"
+        >
           ↑
         </button>{' '}
-        <button type="submit" class="secondary small" name="action" value={`down:${i}`} data-verb="down" disabled={i === count - 1} aria-label={`Move rule ${n} down`} data-label="Move rule # down">
+        <button
+          type="submit"
+          class="secondary small"
+          name="action"
+          value={`down:${i}`}
+          data-verb="down"
+          disabled={i === count - 1}
+          aria-label={`Move rule ${n} down`}
+          data-label="Move rule # down"
+        >
           ↓
         </button>{' '}
-        <button type="submit" class="danger small" name="action" value={`remove:${i}`} data-verb="remove" aria-label={`Remove rule ${n}`} data-label="Remove rule #">
+        <button
+          type="submit"
+          class="danger small"
+          name="action"
+          value={`remove:${i}`}
+          data-verb="remove"
+          aria-label={`Remove rule ${n}`}
+          data-label="Remove rule #"
+        >
           Remove
         </button>
       </td>
@@ -183,9 +210,9 @@ export function SiteEditorPage(props: {
       </p>
       <h1>Price rules of {host}</h1>
       <p class="muted">
-        Rules are tried from the top; the first whose pattern matches the path sets the price, and a path no rule matches is free. Patterns use{' '}
-        <a href="https://developer.mozilla.org/en-US/docs/Web/API/URL_Pattern_API">URLPattern</a> syntax: <code>/articles/:slug</code>, <code>/premium/*</code>.
-        Case and one trailing slash are ignored.
+        Rules are tried from the top; the first whose pattern matches the path sets the price, and a path no rule matches is free. Patterns
+        use <a href="https://developer.mozilla.org/en-US/docs/Web/API/URL_Pattern_API">URLPattern</a> syntax: <code>/articles/:slug</code>,{' '}
+        <code>/premium/*</code>. Case and one trailing slash are ignored.
       </p>
       {props.saved ? (
         <p class="notice" role="status" data-testid="saved">
@@ -196,20 +223,23 @@ export function SiteEditorPage(props: {
       {props.issues.length > 0 ? (
         <div class="alert" role="alert" data-testid="issues">
           <p>
-            <strong>
-              {props.issues.length === 1 ? '1 problem' : `${props.issues.length} problems`}: nothing was saved.
-            </strong>
+            <strong>{props.issues.length === 1 ? '1 problem' : `${props.issues.length} problems`}: nothing was saved.</strong>
           </p>
           <ul>
             {props.issues.map((i) => {
               const place = placeOf(i.path);
-              return <li>{place.field ? <a href={`#${place.field}`}>{place.label}</a> : place.label}: {i.message}</li>;
+              return (
+                <li>
+                  {place.field ? <a href={`#${place.field}`}>{place.label}</a> : place.label}: {i.message}
+                </li>
+              );
             })}
           </ul>
         </div>
       ) : null}
       <form method="post" action={`/__paywall/admin/sites/${host}`} id="site-form" novalidate>
         {/* Enter in a field previews: the first submit button is the form's default. */}
+        {/* biome-ignore lint/a11y/noAriaHiddenOnFocusable: never reached by Tab (tabindex -1); only Enter in a field submits through it */}
         <button type="submit" name="action" value="preview" class="offscreen" tabindex={-1} aria-hidden="true">
           Preview
         </button>
@@ -247,7 +277,12 @@ export function SiteEditorPage(props: {
             </tbody>
           </table>
           <template id="rule-template">
-            <RuleRow rule={{ pattern: '', price: '', unit: 'usd', window: '', windowUnit: 'hours' }} index={0} count={1} errors={new Map()} />
+            <RuleRow
+              rule={{ pattern: '', price: '', unit: 'usd', window: '', windowUnit: 'hours' }}
+              index={0}
+              count={1}
+              errors={new Map()}
+            />
           </template>
           <p id="row-status" class="offscreen" aria-live="polite"></p>
           <div class="actions">
@@ -256,21 +291,28 @@ export function SiteEditorPage(props: {
             </button>
           </div>
           <p class="small muted">
-            Prices are kept as whole micros: $1 = 1,000,000 micros, so $0.002 (0.2 cents) is 2,000 micros. Type them in dollars or cents; leave the
-            re-view window empty to charge every view.
+            Prices are kept as whole micros: $1 = 1,000,000 micros, so $0.002 (0.2 cents) is 2,000 micros. Type them in dollars or cents;
+            leave the re-view window empty to charge every view.
           </p>
         </div>
         <CrawlerPolicyCard rows={draft.crawlers ?? []} issues={props.issues} />
         <div class="card">
           <h2>Receipt on the page</h2>
           <label class="check">
-            <input type="checkbox" id="receiptBar" name="receiptBar" value="on" checked={draft.receiptBar === true} aria-describedby="hint-receiptBar" />
+            <input
+              type="checkbox"
+              id="receiptBar"
+              name="receiptBar"
+              value="on"
+              checked={draft.receiptBar === true}
+              aria-describedby="hint-receiptBar"
+            />
             Show readers a receipt at the top of each paid page
           </label>
           <p class="small muted" id="hint-receiptBar">
-            A one-line bar first in the page: what the view cost, the reader's balance after it, and a link to the receipt, where the reader can take the
-            view back. It adds no script. Its own styles are added only where your page's Content-Security-Policy allows inline styles; elsewhere it takes
-            your page's styles. Free views and free re-views get no bar.
+            A one-line bar first in the page: what the view cost, the reader's balance after it, and a link to the receipt, where the reader
+            can take the view back. It adds no script. Its own styles are added only where your page's Content-Security-Policy allows inline
+            styles; elsewhere it takes your page's styles. Free views and free re-views get no bar.
           </p>
         </div>
         <div class="card">

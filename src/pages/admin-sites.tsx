@@ -4,7 +4,15 @@ import { AdminLayout } from './admin-layout';
 import { ViewerContext } from './admin-viewer';
 import { AuditTable } from './admin-audit';
 
-export function SitesPage(props: { nonce: string; hosts: string[]; truncated: boolean; recent: AuditEntry[]; hostError?: string; hostValue?: string; welcome?: boolean }) {
+export function SitesPage(props: {
+  nonce: string;
+  hosts: string[];
+  truncated: boolean;
+  recent: AuditEntry[];
+  hostError?: string;
+  hostValue?: string;
+  welcome?: boolean;
+}) {
   const viewer = useContext(ViewerContext);
   const person = viewer?.kind === 'person' ? viewer : null;
   return (
@@ -49,32 +57,34 @@ export function SitesPage(props: { nonce: string; hosts: string[]; truncated: bo
             </tbody>
           </table>
         )}
-        {props.truncated ? <p class="muted small">Only the first {props.hosts.length} sites are listed; open any other by its host below.</p> : null}
+        {props.truncated ? (
+          <p class="muted small">Only the first {props.hosts.length} sites are listed; open any other by its host below.</p>
+        ) : null}
       </div>
       {person ? null : (
-      <div class="card">
-        <h2>Open or create a site</h2>
-        <form method="get" action="/__paywall/admin/sites" novalidate>
-          <label for="host">Host name (as readers type it, e.g. news.example)</label>
-          <div class="preview-row">
-            <input
-              id="host"
-              name="host"
-              value={props.hostValue ?? ''}
-              aria-invalid={props.hostError ? 'true' : undefined}
-              aria-describedby={props.hostError ? 'host-error' : undefined}
-            />
-            <button type="submit" class="secondary">
-              Open
-            </button>
-          </div>
-          {props.hostError ? (
-            <p class="field-error" id="host-error">
-              {props.hostError}
-            </p>
-          ) : null}
-        </form>
-      </div>
+        <div class="card">
+          <h2>Open or create a site</h2>
+          <form method="get" action="/__paywall/admin/sites" novalidate>
+            <label for="host">Host name (as readers type it, e.g. news.example)</label>
+            <div class="preview-row">
+              <input
+                id="host"
+                name="host"
+                value={props.hostValue ?? ''}
+                aria-invalid={props.hostError ? 'true' : undefined}
+                aria-describedby={props.hostError ? 'host-error' : undefined}
+              />
+              <button type="submit" class="secondary">
+                Open
+              </button>
+            </div>
+            {props.hostError ? (
+              <p class="field-error" id="host-error">
+                {props.hostError}
+              </p>
+            ) : null}
+          </form>
+        </div>
       )}
       <div class="card">
         <h2>Recent changes</h2>

@@ -11,8 +11,8 @@ export function TakeBacksPage(props: { nonce: string; host: string; from: string
     <AdminLayout title={`Views taken back · ${props.host}`} nonce={props.nonce} signedIn>
       <h1>Views taken back on {props.host}</h1>
       <p class="muted">
-        {props.from} to {props.to} (UTC). A reader may take a view back within 10 minutes of paying, a few times a month; it
-        leaves the usage and revenue figures like any refund.
+        {props.from} to {props.to} (UTC). A reader may take a view back within 10 minutes of paying, a few times a month; it leaves the
+        usage and revenue figures like any refund.
       </p>
       {props.paths.length === 0 ? (
         <p data-testid="no-take-backs">No view was taken back in these days.</p>

@@ -21,8 +21,14 @@ export function UsageChart(props: { days: UsageDay[] }) {
     .paddingOuter(0.1);
   const maxViews = Math.max(5, ...days.map((d) => d.views));
   const maxRevenue = Math.max(10_000, ...days.map((d) => d.revenueMicros));
-  const yViews = scaleLinear().domain([0, maxViews]).nice().range([HEIGHT - M.bottom, M.top]);
-  const yRevenue = scaleLinear().domain([0, maxRevenue]).nice().range([HEIGHT - M.bottom, M.top]);
+  const yViews = scaleLinear()
+    .domain([0, maxViews])
+    .nice()
+    .range([HEIGHT - M.bottom, M.top]);
+  const yRevenue = scaleLinear()
+    .domain([0, maxRevenue])
+    .nice()
+    .range([HEIGHT - M.bottom, M.top]);
   const viewTicks = yViews.ticks(5).filter(Number.isInteger);
   const revenueTicks = yRevenue.ticks(5).filter(Number.isInteger);
   const middle = (d: UsageDay) => (x(d.date) ?? 0) + x.bandwidth() / 2;

@@ -26,9 +26,14 @@ export function ConnectConsentPage(props: ConnectProps) {
         </h2>
         <p>
           <strong>{props.site}</strong> may charge your wallet for the articles you open there,{' '}
-          {props.dailyCapMicros === null ? 'at the price each article shows.' : `within your daily cap of ${formatUsd(props.dailyCapMicros)}.`}
+          {props.dailyCapMicros === null
+            ? 'at the price each article shows.'
+            : `within your daily cap of ${formatUsd(props.dailyCapMicros)}.`}
         </p>
-        <p>It cannot top up, change your cap, see what you read elsewhere or move your money. You can disconnect it at any time from your wallet.</p>
+        <p>
+          It cannot top up, change your cap, see what you read elsewhere or move your money. You can disconnect it at any time from your
+          wallet.
+        </p>
         <p>
           Your balance: <strong data-testid="balance">{formatUsd(props.balanceMicros)}</strong>
         </p>

@@ -18,8 +18,8 @@ export function CrawlerLinksPage(p: CrawlerLinksProps) {
     <Layout title="Crawlers that pay from your wallet" back={{ href: '/__paywall/account', label: '← Your wallet' }}>
       <h1>Crawlers that pay from your wallet</h1>
       <p class="lead">
-        A crawler that signs its requests (Web Bot Auth) pays from this wallet by its signature alone, once its key is linked here. It states its price with{' '}
-        <code>crawler-max-price</code> and gets a receipt in <code>crawler-charged</code>.
+        A crawler that signs its requests (Web Bot Auth) pays from this wallet by its signature alone, once its key is linked here. It
+        states its price with <code>crawler-max-price</code> and gets a receipt in <code>crawler-charged</code>.
       </p>
       {p.notice && (
         <p class="notice" role="status" data-testid="notice">

@@ -15,9 +15,9 @@ export function CrawlerPolicyCard(props: { rows: CrawlerRowDraft[]; issues: Issu
     <div class="card" id="crawlers">
       <h2>Crawlers</h2>
       <p class="muted small">
-        People always pay the rules above. Crawlers that say who they are (a Web Bot Auth signature, or a bot Cloudflare verified) can be charged the rule's
-        price or a crawler price of their own, let in free, or blocked; automated traffic that cannot be named counts as unidentified. Without a row,
-        crawlers pay the rule's price. Leave the action empty to remove a row.
+        People always pay the rules above. Crawlers that say who they are (a Web Bot Auth signature, or a bot Cloudflare verified) can be
+        charged the rule's price or a crawler price of their own, let in free, or blocked; automated traffic that cannot be named counts as
+        unidentified. Without a row, crawlers pay the rule's price. Leave the action empty to remove a row.
       </p>
       {general.length > 0 ? (
         <p class="field-error" id="err-crawlers">
@@ -82,7 +82,14 @@ export function CrawlerPolicyCard(props: { rows: CrawlerRowDraft[]; issues: Issu
                 </td>
                 <td>
                   <span class="pair">
-                    <input class="price" name="crawlerPrice" value={row.price} inputmode="decimal" placeholder="rule's" aria-label={`Crawler price of row ${n}`} />{' '}
+                    <input
+                      class="price"
+                      name="crawlerPrice"
+                      value={row.price}
+                      inputmode="decimal"
+                      placeholder="rule's"
+                      aria-label={`Crawler price of row ${n}`}
+                    />{' '}
                     <select name="crawlerUnit" aria-label={`Crawler price unit of row ${n}`}>
                       {Object.entries(PRICE_UNITS).map(([unit, u]) => (
                         <option value={unit} selected={row.unit === unit}>

@@ -20,7 +20,8 @@ export function capResets(now = Date.now()): string {
   const m = minutes % 60;
   // No-break spaces: "10 h 25 min" never splits across lines.
   const nb = '\u00a0';
-  const left = minutes <= 1 ? 'in under a minute' : h === 0 ? `in ${m}${nb}min` : m === 0 ? `in ${h}${nb}h` : `in ${h}${nb}h${nb}${m}${nb}min`;
+  const left =
+    minutes <= 1 ? 'in under a minute' : h === 0 ? `in ${m}${nb}min` : m === 0 ? `in ${h}${nb}h` : `in ${h}${nb}h${nb}${m}${nb}min`;
   return `resets at 00:00 UTC, ${left}`;
 }
 
@@ -28,13 +29,15 @@ export function capResets(now = Date.now()): string {
 export function CapLine(props: { cap: CapStatus; now?: number }) {
   return (
     <p data-testid="cap-status">
-      Spent today <strong>{formatUsd(props.cap.spentTodayMicros)}</strong> of your <strong>{formatUsd(props.cap.dailyCapMicros)}</strong> daily cap; it{' '}
-      {capResets(props.now)}.
+      Spent today <strong>{formatUsd(props.cap.spentTodayMicros)}</strong> of your <strong>{formatUsd(props.cap.dailyCapMicros)}</strong>{' '}
+      daily cap; it {capResets(props.now)}.
     </p>
   );
 }
 
 /** Why the cap blocks this one: reached already, or this article would take it over. */
 export function capHeadline(cap: CapStatus | null): string {
-  return cap !== null && cap.spentTodayMicros < cap.dailyCapMicros ? 'This would exceed your daily cap' : 'You have reached your daily spending cap';
+  return cap !== null && cap.spentTodayMicros < cap.dailyCapMicros
+    ? 'This would exceed your daily cap'
+    : 'You have reached your daily spending cap';
 }

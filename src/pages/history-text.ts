@@ -46,7 +46,20 @@ export function readableReason(reason: string | undefined): string | undefined {
   return key && isTakeBackReason(key) ? `Taken back: ${TAKE_BACK_REASONS[key].toLowerCase()}` : reason;
 }
 
-const CSV_HEADER = ['date_utc', 'type', 'what', 'title', 'site', 'path', 'detail', 'amount_usd', 'balance_after_usd', 'amount_micros', 'balance_after_micros', 'id'];
+const CSV_HEADER = [
+  'date_utc',
+  'type',
+  'what',
+  'title',
+  'site',
+  'path',
+  'detail',
+  'amount_usd',
+  'balance_after_usd',
+  'amount_micros',
+  'balance_after_micros',
+  'id',
+];
 
 /**
  * The history as CSV (RFC 4180, CRLF), newest first: one row per ledger entry, amounts
@@ -75,7 +88,7 @@ export function historyCsv(entries: LedgerEntry[]): string {
       e.id,
     ]);
   }
-  return rows.map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
+  return `${rows.map((r) => r.map(csvCell).join(',')).join('\r\n')}\r\n`;
 }
 
 function usd(micros: number): string {
@@ -97,7 +110,10 @@ export function wantsCsv(accept: string | undefined): boolean {
 }
 
 /** The CSV as a download, never cached by anyone but the reader. */
-export function csvAnswer(c: { body: (data: string, status: 200, headers: Record<string, string>) => Response }, entries: LedgerEntry[]): Response {
+export function csvAnswer(
+  c: { body: (data: string, status: 200, headers: Record<string, string>) => Response },
+  entries: LedgerEntry[],
+): Response {
   const day = new Date().toISOString().slice(0, 10);
   return c.body(historyCsv(entries), 200, {
     'content-type': 'text/csv; charset=utf-8; header=present',

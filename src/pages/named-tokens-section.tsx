@@ -1,6 +1,13 @@
 import { RemovableRow } from './removable-row';
 
-export type NamedTokenRow = { id: string; name: string; dailyCapMicros: number | null; createdAt: number; spentTodayMicros: number; lastChargeAt: number | null };
+export type NamedTokenRow = {
+  id: string;
+  name: string;
+  dailyCapMicros: number | null;
+  createdAt: number;
+  spentTodayMicros: number;
+  lastChargeAt: number | null;
+};
 
 /** Bearer tokens for the reader's own scripts: each named, each with its own daily cap, each revocable. */
 export function NamedTokensSection(p: {
@@ -16,7 +23,10 @@ export function NamedTokensSection(p: {
       <p class="hint">
         A crawler that signs its requests (Web Bot Auth) needs no token: <a href="/__paywall/account/crawlers">link its key</a> instead.
       </p>
-      <p class="hint">For a script or agent of yours that reads for you: it sends the token as <code>Authorization: Bearer …</code>, pays from this wallet on every site, within its own daily cap, and can change nothing.</p>
+      <p class="hint">
+        For a script or agent of yours that reads for you: it sends the token as <code>Authorization: Bearer …</code>, pays from this wallet
+        on every site, within its own daily cap, and can change nothing.
+      </p>
       {p.newToken && (
         <div class="notice" role="status" data-testid="new-token">
           <p>

@@ -156,7 +156,12 @@ function Actions(props: PaywallPageProps & { account: string; price: string; cov
   return (
     <>
       <h2 id="top-up-heading">Top up to read</h2>
-      <TopUpButtons options={props.topUps} returnTo={props.returnTo} amounts={{ card: [5_000_000], dev: [1_000_000] }} idPrefix="paywall-topup" />
+      <TopUpButtons
+        options={props.topUps}
+        returnTo={props.returnTo}
+        amounts={{ card: [5_000_000], dev: [1_000_000] }}
+        idPrefix="paywall-topup"
+      />
       <p class="small">
         <a href={`${props.account}#top-up`}>Other amounts</a>
       </p>

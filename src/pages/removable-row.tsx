@@ -4,7 +4,16 @@ import type { Child } from 'hono/jsx';
  * One row of a list the reader manages (a connected site, a passkey, a token, a crawler
  * link): its name, a line of detail, and a button posting its id to remove it.
  */
-export function RemovableRow(p: { testId: string; action: string; field: string; value: string; name: string; detail: Child; button: string; label: string }) {
+export function RemovableRow(p: {
+  testId: string;
+  action: string;
+  field: string;
+  value: string;
+  name: string;
+  detail: Child;
+  button: string;
+  label: string;
+}) {
   return (
     <li data-testid={p.testId}>
       <form method="post" action={p.action} class="row-form">

@@ -11,13 +11,24 @@ export function topUpOptionsOf(env: Env): TopUpOptions {
  * One form per amount, so each top-up is a single click (and works without script).
  * Each kind of top-up is a labelled group, so "Add $1.00" is announced with its kind.
  */
-export function TopUpButtons(props: { options: TopUpOptions; returnTo: string | null; amounts: { card: number[]; dev: number[] }; idPrefix: string }) {
+export function TopUpButtons(props: {
+  options: TopUpOptions;
+  returnTo: string | null;
+  amounts: { card: number[]; dev: number[] };
+  idPrefix: string;
+}) {
   const { card, dev } = props.options;
   if (!card && !dev) return <p>Top-ups are not available on this site yet.</p>;
   return (
     <>
       {card && (
-        <Group id={`${props.idPrefix}-card`} label="With a card (Stripe Checkout)" action="/__paywall/account/topup" amounts={props.amounts.card} returnTo={props.returnTo} />
+        <Group
+          id={`${props.idPrefix}-card`}
+          label="With a card (Stripe Checkout)"
+          action="/__paywall/account/topup"
+          amounts={props.amounts.card}
+          returnTo={props.returnTo}
+        />
       )}
       {dev && (
         <Group
@@ -35,6 +46,7 @@ export function TopUpButtons(props: { options: TopUpOptions; returnTo: string | 
 
 function Group(props: { id: string; label: string; action: string; amounts: number[]; returnTo: string | null; secondary?: boolean }) {
   return (
+    // biome-ignore lint/a11y/useSemanticElements: a fieldset would bring its own border and legend layout to a row of buttons
     <div class="topup-group" role="group" aria-labelledby={props.id}>
       <p class="group-label" id={props.id}>
         {props.label}

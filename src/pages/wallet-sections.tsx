@@ -14,7 +14,7 @@ export type WalletSectionsProps = {
   formatUsd: (micros: number) => string;
 };
 
-const when = (ms: number | null) => (ms === null ? 'never' : new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC');
+const when = (ms: number | null) => (ms === null ? 'never' : `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`);
 
 /**
  * Shown above the top-up while the wallet has no passkey: a balance only one browser can reach is easy to lose.
@@ -26,11 +26,14 @@ export function ProtectBalance(props: { next: string | null; thisDevice?: boolea
     <section class={props.quiet ? 'card' : 'card highlight'} aria-labelledby="protect-heading" data-testid="protect-balance">
       <h2 id="protect-heading">{props.thisDevice ? 'Add a passkey for this device' : 'Protect your balance'}</h2>
       {props.thisDevice ? (
-        <p>Your passkeys are on your other devices. Add one here (your fingerprint, face or device PIN) to sign in on this device without a code next time.</p>
+        <p>
+          Your passkeys are on your other devices. Add one here (your fingerprint, face or device PIN) to sign in on this device without a
+          code next time.
+        </p>
       ) : (
         <p>
-          Right now only this browser can reach your wallet. Add a passkey (your fingerprint, face or device PIN) to sign in on your phone and
-          other computers, and to get your balance back if this browser forgets you.
+          Right now only this browser can reach your wallet. Add a passkey (your fingerprint, face or device PIN) to sign in on your phone
+          and other computers, and to get your balance back if this browser forgets you.
         </p>
       )}
       <p class="actions">

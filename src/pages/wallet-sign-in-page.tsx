@@ -51,7 +51,14 @@ export function WalletSignInPage(props: SignInProps) {
               The code you saved when you made your wallet. You will be asked for a new passkey, and given a new code.
             </p>
             <div class="field-row">
-              <input id="recovery-code" name="code" autocomplete="one-time-code" spellcheck={false} aria-describedby="recovery-code-hint" required />
+              <input
+                id="recovery-code"
+                name="code"
+                autocomplete="one-time-code"
+                spellcheck={false}
+                aria-describedby="recovery-code-hint"
+                required
+              />
               <button type="submit" class="secondary">
                 Use the code
               </button>
@@ -61,7 +68,10 @@ export function WalletSignInPage(props: SignInProps) {
       </section>
       <section class="card" aria-labelledby="create-heading">
         <h2 id="create-heading">I am new here</h2>
-        <p>Make a wallet in one click. You will then be offered a passkey, so that you can sign in on your other devices and never lose your balance.</p>
+        <p>
+          Make a wallet in one click. You will then be offered a passkey, so that you can sign in on your other devices and never lose your
+          balance.
+        </p>
         <form method="post" action="/__paywall/account/create" class="actions">
           {props.next && <input type="hidden" name="next" value={props.next} />}
           <button type="submit">Create a wallet</button>

@@ -5,15 +5,19 @@ import { formatUsd } from './format';
  * to the card through Stripe. Demo top-ups and credits cannot be withdrawn, and the
  * section says so rather than offering a button that would fail.
  */
-export function WithdrawSection(props: { withdrawableMicros: number; returnTo: string | null; error: string | null; typed?: string | undefined }) {
+export function WithdrawSection(props: {
+  withdrawableMicros: number;
+  returnTo: string | null;
+  error: string | null;
+  typed?: string | undefined;
+}) {
   const { withdrawableMicros: max } = props;
   return (
     <section class="card" id="withdraw" aria-labelledby="withdraw-heading">
       <h2 id="withdraw-heading">Withdraw unspent money</h2>
       {max === 0 ? (
         <p class="hint" data-testid="withdrawable">
-          Nothing to withdraw: only unspent money from card top-ups can go back to your card. Demo top-ups and credits stay in
-          your balance.
+          Nothing to withdraw: only unspent money from card top-ups can go back to your card. Demo top-ups and credits stay in your balance.
         </p>
       ) : (
         <form method="post" action="/__paywall/account/withdraw" novalidate>

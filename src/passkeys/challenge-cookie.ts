@@ -48,7 +48,8 @@ export async function sealChallenge(
 ): Promise<string> {
   if (!CHALLENGE.test(data.challenge)) throw new TypeError('not a WebAuthn challenge');
   const subject = (forConsole(data.purpose) ? data.personId : data.readerId) ?? '-';
-  if ((data.readerId !== undefined && data.personId !== undefined) || !subjectOk(data.purpose, subject)) throw new TypeError('not a reader id or person id for this purpose');
+  if ((data.readerId !== undefined && data.personId !== undefined) || !subjectOk(data.purpose, subject))
+    throw new TypeError('not a reader id or person id for this purpose');
   const payload = [TAG, data.purpose, data.challenge, subject, String(data.expiresAt ?? now + CHALLENGE_LIFETIME_MS)].join('.');
   return `${payload}.${await signPayload(env, payload)}`;
 }

@@ -34,11 +34,7 @@ export function newRecoveryCode(readerId: string): { code: string; secret: strin
 /** The wallet and secret a typed code names, or null when it is not a code (wrong length, typo, bad characters). */
 export function parseRecoveryCode(text: unknown): RecoveryCode | null {
   if (typeof text !== 'string' || text.length > 200) return null;
-  const chars = text
-    .toUpperCase()
-    .replace(/[\s-]/g, '')
-    .replace(/[IL]/g, '1')
-    .replace(/O/g, '0');
+  const chars = text.toUpperCase().replace(/[\s-]/g, '').replace(/[IL]/g, '1').replace(/O/g, '0');
   if (chars.length !== CODE_CHARS || ![...chars].every((c) => ALPHABET.includes(c))) return null;
   if (luhnSum(chars) % 32 !== 0) return null;
   const readerId = base32ToReaderId(chars.slice(0, READER_CHARS));
@@ -54,7 +50,7 @@ export async function hashRecoveryCode(secret: string): Promise<string> {
 
 function readerIdToBase32(readerId: string): string | null {
   if (!isReaderId(readerId)) return null;
-  const bin = atob(readerId.slice(2).replace(/-/g, '+').replace(/_/g, '/') + '==');
+  const bin = atob(`${readerId.slice(2).replace(/-/g, '+').replace(/_/g, '/')}==`);
   const bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0));
   const encoded = toBase32(bytes);
   // Only ids made by newReaderId (16 bytes, no stray low bits) come back the same from the code.

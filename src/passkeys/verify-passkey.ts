@@ -19,7 +19,13 @@ export type RegistrationRefusal =
   | 'no_such_reader';
 
 export type SignInResult = { ok: true; readerId: string } | { ok: false; reason: SignInRefusal };
-export type SignInRefusal = 'malformed' | 'bad_challenge' | 'unknown_credential' | 'not_verified' | 'challenge_used' | 'counter_not_increased';
+export type SignInRefusal =
+  | 'malformed'
+  | 'bad_challenge'
+  | 'unknown_credential'
+  | 'not_verified'
+  | 'challenge_used'
+  | 'counter_not_increased';
 
 export const MAX_PASSKEY_NAME = 60;
 
@@ -33,7 +39,12 @@ export async function verifyPasskeyRegistration(
   const sealed = await openChallenge(env, args.sealedChallenge, 'register', now);
   // The challenge was issued to this reader's session: another reader cannot finish it.
   if (!sealed || sealed.readerId !== args.readerId) return { ok: false, reason: 'bad_challenge' };
-  const info = await checkRegistration({ response: parsed, expectedChallenge: sealed.challenge, expectedOrigin: args.expectedOrigin, rpID: args.rpID });
+  const info = await checkRegistration({
+    response: parsed,
+    expectedChallenge: sealed.challenge,
+    expectedOrigin: args.expectedOrigin,
+    rpID: args.rpID,
+  });
   if (!info) return { ok: false, reason: 'not_verified' };
 
   const result = await walletOf(env, args.readerId).addPasskey({
@@ -66,8 +77,19 @@ export async function verifyPasskeySignIn(
   const wallet = walletOf(env, readerId);
   const stored = await wallet.passkeyFor(parsed.id);
   if (!stored) return { ok: false, reason: 'unknown_credential' };
-  const credential = { id: stored.id, publicKey: new Uint8Array(stored.publicKey), counter: stored.counter, transports: stored.transports ?? [] };
-  const checked = await checkAuthentication({ response: parsed, expectedChallenge: sealed.challenge, expectedOrigin: args.expectedOrigin, rpID: args.rpID, credential });
+  const credential = {
+    id: stored.id,
+    publicKey: new Uint8Array(stored.publicKey),
+    counter: stored.counter,
+    transports: stored.transports ?? [],
+  };
+  const checked = await checkAuthentication({
+    response: parsed,
+    expectedChallenge: sealed.challenge,
+    expectedOrigin: args.expectedOrigin,
+    rpID: args.rpID,
+    credential,
+  });
   if (!checked) return { ok: false, reason: 'not_verified' };
   const { newCounter, backedUp } = checked;
 
@@ -83,6 +105,9 @@ export async function verifyPasskeySignIn(
 
 function passkeyName(name: string | undefined): string {
   // Control characters would only confuse the list the reader manages passkeys from.
-  const clean = (name ?? '').replace(/[\p{Cc}\p{Cf}]/gu, '').trim().slice(0, MAX_PASSKEY_NAME);
+  const clean = (name ?? '')
+    .replace(/[\p{Cc}\p{Cf}]/gu, '')
+    .trim()
+    .slice(0, MAX_PASSKEY_NAME);
   return clean || 'Passkey';
 }

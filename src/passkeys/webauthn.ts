@@ -16,7 +16,12 @@ import { z } from 'zod';
  * Whatever the library throws on (bad base64, bad CBOR, wrong origin or RP ID, bad
  * signature) is a refusal, so that no request body can make a 500.
  */
-const b64url = (max: number) => z.string().min(1).max(max).regex(/^[A-Za-z0-9_-]+={0,2}$/);
+const b64url = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(/^[A-Za-z0-9_-]+={0,2}$/);
 // A credential id is at most 1023 bytes (WebAuthn §5.8.3), so at most 1364 base64url characters.
 const credentialId = b64url(1400);
 const common = {

@@ -112,15 +112,20 @@ export function addAgentRefusalHeaders(c: Context, reason: PaymentRequiredReason
   };
   c.header(
     PAYMENT_REQUIRED,
-    paymentRequiredHeader(priced?.reviewWindowSeconds === undefined ? input : { ...input, reviewWindowSeconds: priced.reviewWindowSeconds }),
+    paymentRequiredHeader(
+      priced?.reviewWindowSeconds === undefined ? input : { ...input, reviewWindowSeconds: priced.reviewWindowSeconds },
+    ),
   );
   if (priced?.x402 && c.req.method !== 'HEAD') {
     const { x402 } = priced;
     const errorReason =
-      x402.readerId === null ? 'invalid_prepaid_payload_token'
-      : reason === 'insufficient_balance' ? 'insufficient_funds'
-      : reason === 'price_above_max' && x402.maxMicros < priceMicros ? 'invalid_prepaid_payload_amount'
-      : reason;
+      x402.readerId === null
+        ? 'invalid_prepaid_payload_token'
+        : reason === 'insufficient_balance'
+          ? 'insufficient_funds'
+          : reason === 'price_above_max' && x402.maxMicros < priceMicros
+            ? 'invalid_prepaid_payload_amount'
+            : reason;
     c.header(PAYMENT_RESPONSE, paymentResponseHeader({ success: false, errorReason, ...(x402.readerId ? { payer: x402.readerId } : {}) }));
   }
 }

@@ -23,7 +23,16 @@ export type Charge = {
 };
 
 /** Headers that would let a shared cache keep or replay a paid answer. */
-const CACHE_HEADERS = ['cache-control', 'expires', 'age', 'etag', 'last-modified', 'surrogate-control', 'cdn-cache-control', 'cloudflare-cdn-cache-control'];
+const CACHE_HEADERS = [
+  'cache-control',
+  'expires',
+  'age',
+  'etag',
+  'last-modified',
+  'surrogate-control',
+  'cdn-cache-control',
+  'cloudflare-cdn-cache-control',
+];
 
 /**
  * The origin's answer as the reader gets it. A priced answer is marked private and
@@ -58,11 +67,18 @@ export function deliver(c: Context<AppEnv>, fetched: OriginResult, charge: Charg
         const { readerId, receipt, chargedMicros, balanceMicros } = charge;
         const rewriter = readTitle(new HTMLRewriter(), (title) =>
           c.executionCtx.waitUntil(
-            walletOf(c.env, readerId).setChargeTitle(receipt, title).catch((e) => console.error('title not kept', receipt, String(e))),
+            walletOf(c.env, readerId)
+              .setChargeTitle(receipt, title)
+              .catch((e) => console.error('title not kept', receipt, String(e))),
           ),
         );
         if (charge.receiptBar) {
-          addReceiptBar(rewriter, () => ({ chargedMicros, balanceMicros, receiptUrl: receiptUrl(c.env, c.req.url, receipt) }), headerPolicies(headers), Promise.resolve(true));
+          addReceiptBar(
+            rewriter,
+            () => ({ chargedMicros, balanceMicros, receiptUrl: receiptUrl(c.env, c.req.url, receipt) }),
+            headerPolicies(headers),
+            Promise.resolve(true),
+          );
         }
         // A rewritten page's length is the rewriter's (the bar makes it grow), no longer the origin's.
         headers.delete('content-length');
@@ -94,19 +110,25 @@ function readTitle(rewriter: HTMLRewriter, delivered: (title: string) => void): 
   let open = false;
   let inBody = false;
   // The document's title comes before its body (whose <svg> may hold titles of its own); the head's tag may be implied.
-  rewriter.on('body', { element: () => void (inBody = true) }).on('title', {
-    element(el) {
-      if (inBody) return;
-      seen += 1;
-      open = seen === 1;
-      el.onEndTag(() => {
-        open = false;
-      });
-    },
-    text(chunk) {
-      if (open && raw.length < TITLE_READ_CHARS) raw += chunk.text.slice(0, TITLE_READ_CHARS - raw.length);
-    },
-  });
+  rewriter
+    .on('body', {
+      element: () => {
+        inBody = true;
+      },
+    })
+    .on('title', {
+      element(el) {
+        if (inBody) return;
+        seen += 1;
+        open = seen === 1;
+        el.onEndTag(() => {
+          open = false;
+        });
+      },
+      text(chunk) {
+        if (open && raw.length < TITLE_READ_CHARS) raw += chunk.text.slice(0, TITLE_READ_CHARS - raw.length);
+      },
+    });
   // The document's end: every byte has passed (a body broken off never gets here).
   rewriter.onDocument({
     end() {
@@ -123,7 +145,21 @@ export function receiptUrl(env: Env, requestUrl: string, receipt: string): strin
   return `${origin}/__paywall/account/receipts/${encodeURIComponent(receipt)}`;
 }
 
-const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', mdash: '—', ndash: '–', hellip: '…', rsquo: '’', lsquo: '‘', rdquo: '”', ldquo: '“' };
+const NAMED: Record<string, string> = {
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: ' ',
+  mdash: '—',
+  ndash: '–',
+  hellip: '…',
+  rsquo: '’',
+  lsquo: '‘',
+  rdquo: '”',
+  ldquo: '“',
+};
 
 /** A title's character references as a person reads them (the common named ones, and every numeric one). */
 export function decodeEntities(text: string): string {

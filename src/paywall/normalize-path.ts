@@ -81,9 +81,7 @@ export function normalizePattern(pattern: string): string {
     } catch {
       return run.toUpperCase();
     }
-    return [...text.replace(/\p{Default_Ignorable_Code_Point}/gu, '')]
-      .map((ch) => (UNRESERVED.test(ch) ? ch : escapeUtf8(ch)))
-      .join('');
+    return [...text.replace(/\p{Default_Ignorable_Code_Point}/gu, '')].map((ch) => (UNRESERVED.test(ch) ? ch : escapeUtf8(ch))).join('');
   });
 }
 

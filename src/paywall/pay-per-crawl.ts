@@ -31,7 +31,9 @@ export type CrawlerTerms =
 /** Micros in the notation: `USD 0.0025`, at least two decimals, at most six, integer arithmetic only. */
 export function formatCrawlerPrice(micros: number): string {
   const whole = Math.floor(micros / MICROS_PER_USD);
-  const fraction = String(micros % MICROS_PER_USD).padStart(6, '0').replace(/0{1,4}$/, '');
+  const fraction = String(micros % MICROS_PER_USD)
+    .padStart(6, '0')
+    .replace(/0{1,4}$/, '');
   return `USD ${whole}.${fraction}`;
 }
 

@@ -49,10 +49,19 @@ export function paymentRequired(
   if (wantsJson(c)) return c.json({ error: reason, priceMicros, balanceMicros }, 402);
   const back = safeReturnPath(returnTo);
   const cap =
-    details.dailyCapMicros !== undefined ? { dailyCapMicros: details.dailyCapMicros, spentTodayMicros: details.spentTodayMicros ?? 0 } : null;
+    details.dailyCapMicros !== undefined
+      ? { dailyCapMicros: details.dailyCapMicros, spentTodayMicros: details.spentTodayMicros ?? 0 }
+      : null;
   const confirm = details.confirmPath !== undefined ? { path: details.confirmPath, askAboveMicros: details.askAboveMicros ?? null } : null;
   const page = PaywallPage({
-    reason, priceMicros, balanceMicros, returnTo: back, topUps: topUpOptionsOf(c.env), wallet: walletLinks(c, back ?? '/'), cap, confirm,
+    reason,
+    priceMicros,
+    balanceMicros,
+    returnTo: back,
+    topUps: topUpOptionsOf(c.env),
+    wallet: walletLinks(c, back ?? '/'),
+    cap,
+    confirm,
   });
   return withPageHeaders(c, () => c.html(page, 402));
 }

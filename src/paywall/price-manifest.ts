@@ -35,7 +35,11 @@ export type PriceManifest = {
     maxPriceHeader: 'Paywall-Max-Price-Micros';
     idempotencyHeader: 'Idempotency-Key';
     x402: { x402Version: 2; scheme: string; network: string; asset: string; payTo: string };
-    payPerCrawl: { priceHeader: 'crawler-price'; ceilingHeaders: ['crawler-max-price', 'crawler-exact-price']; chargedHeader: 'crawler-charged' };
+    payPerCrawl: {
+      priceHeader: 'crawler-price';
+      ceilingHeaders: ['crawler-max-price', 'crawler-exact-price'];
+      chargedHeader: 'crawler-charged';
+    };
   };
 };
 
@@ -88,7 +92,10 @@ const rendered = new WeakMap<CompiledRules, Map<string, { body: string; etag: st
 
 async function render(rules: CompiledRules, base: string): Promise<{ body: string; etag: string }> {
   let byBase = rendered.get(rules);
-  if (!byBase) rendered.set(rules, (byBase = new Map()));
+  if (!byBase) {
+    byBase = new Map();
+    rendered.set(rules, byBase);
+  }
   const cached = byBase.get(base);
   if (cached) return cached;
   const body = JSON.stringify(priceManifestOf(rules, base));
@@ -108,7 +115,7 @@ export async function servePriceManifest(c: Context, rules: CompiledRules): Prom
   const { body, etag } = await render(rules, new URL(c.req.url).origin);
   const headers = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'public, no-cache', etag };
   const inm = c.req.header('if-none-match');
-  if (inm && inm.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) return c.body(null, 304, headers);
+  if (inm?.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) return c.body(null, 304, headers);
   if (c.req.method === 'HEAD') return c.body(null, 200, headers);
   return c.body(body, 200, headers);
 }

@@ -3,17 +3,30 @@ import { originSecretFor } from './origin-secret';
 
 /** Headers that must not reach the origin: hop-by-hop ones, and ones some servers route by. */
 const DROPPED_REQUEST_HEADERS = [
-  'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade',
-  'x-original-url', 'x-rewrite-url', 'x-original-uri', 'x-envoy-original-path',
-  'x-http-method-override', 'x-http-method', 'x-method-override',
-  'paywall-origin-secret', 'paywall-reader', 'paywall-charged-micros', 'paywall-receipt',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'x-original-url',
+  'x-rewrite-url',
+  'x-original-uri',
+  'x-envoy-original-path',
+  'x-http-method-override',
+  'x-http-method',
+  'x-method-override',
+  'paywall-origin-secret',
+  'paywall-reader',
+  'paywall-charged-micros',
+  'paywall-receipt',
   // x402 payloads carry the reader's token, as Authorization does.
-  'payment-signature', 'x-payment',
+  'payment-signature',
+  'x-payment',
 ];
 
-export type OriginResult =
-  | { ok: true; response: Response }
-  | { ok: false; status: 502 | 504; error: string; message: string };
+export type OriginResult = { ok: true; response: Response } | { ok: false; status: 502 | 504; error: string; message: string };
 
 /**
  * Sends the view to the origin at exactly `path` (the normalised one that was priced),

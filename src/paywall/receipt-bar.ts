@@ -77,7 +77,11 @@ export function inlineStylesAllowed(policies: string[]): boolean {
       const [name, ...sources] = part.trim().split(/\s+/);
       if (!name) continue;
       const key = name.toLowerCase();
-      if (!directives.has(key)) directives.set(key, sources.map((s) => s.toLowerCase()));
+      if (!directives.has(key))
+        directives.set(
+          key,
+          sources.map((s) => s.toLowerCase()),
+        );
     }
     const sources = directives.get('style-src-elem') ?? directives.get('style-src') ?? directives.get('default-src');
     if (sources === undefined) continue;

@@ -87,12 +87,18 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
   }
 
   const agent = await readAgentPayment(c, {
-    host, path, priceMicros, reviewWindowSeconds: matched?.rule.reviewWindowSeconds, maxPriceMicros: maxPrice, idempotencyKey,
+    host,
+    path,
+    priceMicros,
+    reviewWindowSeconds: matched?.rule.reviewWindowSeconds,
+    maxPriceMicros: maxPrice,
+    idempotencyKey,
   });
   if (agent instanceof Response) return agent;
 
   const returnTo = path + url.search;
-  const payer = agent.readerId !== undefined ? { readerId: agent.readerId, grant: undefined, bySignature: false } : await payerOf(c, crawler);
+  const payer =
+    agent.readerId !== undefined ? { readerId: agent.readerId, grant: undefined, bySignature: false } : await payerOf(c, crawler);
   const readerId = payer.readerId;
   if (!readerId) return withLinkHelp(c, await paymentRequired(c, 'payment_required', priceMicros, null, returnTo), crawler.identity);
   if (payer.bySignature && c.req.method !== 'HEAD' && !statesCrawlerPrice(c)) {
@@ -107,7 +113,12 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
     if (!coverage) return walletUnavailable(c);
     const { covered, balanceMicros } = coverage;
     if (!covered) return paymentRequired(c, 'payment_required', priceMicros, balanceMicros, returnTo);
-    return deliver(c, await origin(), { readerId, host, path, chargedMicros: 0, balanceMicros, receipt: null, replay: false, receiptBar: site.receiptBar === true }, host);
+    return deliver(
+      c,
+      await origin(),
+      { readerId, host, path, chargedMicros: 0, balanceMicros, receipt: null, replay: false, receiptBar: site.receiptBar === true },
+      host,
+    );
   }
 
   const request: ReserveRequest = { host, path, windowKey, priceMicros };
@@ -152,16 +163,24 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
         confirmPath: returnTo,
       });
     }
-    const cap = reserved.dailyCapMicros === undefined ? {} : { dailyCapMicros: reserved.dailyCapMicros, spentTodayMicros: reserved.spentTodayMicros ?? 0 };
+    const cap =
+      reserved.dailyCapMicros === undefined
+        ? {}
+        : { dailyCapMicros: reserved.dailyCapMicros, spentTodayMicros: reserved.spentTodayMicros ?? 0 };
     return paymentRequired(c, reserved.reason, priceMicros, reserved.balanceMicros, returnTo, cap);
   }
   if (reserved.settled) {
     const { receipt, chargedMicros, balanceMicros, replay } = reserved;
-    return deliver(c, await (early?.result ?? origin()), { readerId, host, path, chargedMicros, balanceMicros, receipt, replay, receiptBar: site.receiptBar === true }, host);
+    return deliver(
+      c,
+      await (early?.result ?? origin()),
+      { readerId, host, path, chargedMicros, balanceMicros, receipt, replay, receiptBar: site.receiptBar === true },
+      host,
+    );
   }
 
   const { holdId } = reserved;
-  let fetched;
+  let fetched: Awaited<ReturnType<typeof origin>>;
   try {
     fetched = await (early?.result ?? origin());
   } catch (e) {

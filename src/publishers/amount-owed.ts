@@ -37,5 +37,8 @@ export async function amountOwed(env: Env, publisher: Publisher, bps: number, cu
   const payouts = await publisherRegistry(env).payouts(publisher.publisherId);
   const accruedMicros = months.reduce((n, m) => n + m.netOwedMicros, 0);
   const paidMicros = payouts.reduce((n, p) => n + p.amountMicros, 0);
-  return { ok: true, owed: { publisherId: publisher.publisherId, accruedMicros, paidMicros, owedMicros: accruedMicros - paidMicros, months, payouts } };
+  return {
+    ok: true,
+    owed: { publisherId: publisher.publisherId, accruedMicros, paidMicros, owedMicros: accruedMicros - paidMicros, months, payouts },
+  };
 }

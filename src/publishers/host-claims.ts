@@ -32,13 +32,20 @@ const refusal = (status: 400 | 403 | 404 | 409, error: string, message: string):
  */
 export async function claimHost(c: Context<AppEnv>, publisherId: string, host: string, skipCheck: boolean): Promise<ClaimOutcome> {
   if (!HOST.test(host)) return refusal(400, 'invalid_request', 'host: must be a lower-case host name, with :port if not the default');
-  if (hostKindOf(c.env, `http://${host}/`) !== 'publisher') return refusal(400, 'invalid_request', 'host: the wallet host and the admin host serve no publisher content');
+  if (hostKindOf(c.env, `http://${host}/`) !== 'publisher')
+    return refusal(400, 'invalid_request', 'host: the wallet host and the admin host serve no publisher content');
   const registry = publisherRegistry(c.env);
   if (skipCheck) {
     if (!isOperator(c.var.admin)) return refusal(403, 'forbidden', 'skipCheck: only the operator may add a host without proof');
     const added = await registry.addHost(publisherId, host);
     if (!added.ok) return refusalOf(added.reason, host);
-    await recordChange(c, { action: 'publisher.host.verify', publisherId, host, before: null, after: JSON.stringify({ host, checked: false }) });
+    await recordChange(c, {
+      action: 'publisher.host.verify',
+      publisherId,
+      host,
+      before: null,
+      after: JSON.stringify({ host, checked: false }),
+    });
     return { ok: true, status: 'added' };
   }
   const claimed = await registry.claimHost(publisherId, host, randomId('pv_') + randomId(''));
@@ -65,7 +72,13 @@ export async function verifyHost(c: Context<AppEnv>, publisherId: string, host: 
   const claim = HOST.test(host) ? await registry.claimOf(publisherId, host) : null;
   if (!claim) return { ok: false, status: 404, error: 'claim_not_found', message: `host: ${host} has no claim by this publisher` };
   const url = originUrl(origin);
-  if (!url) return { ok: false, status: 400, error: 'invalid_request', message: 'origin: must be an http: or https: URL without credentials, query or fragment' };
+  if (!url)
+    return {
+      ok: false,
+      status: 400,
+      error: 'invalid_request',
+      message: 'origin: must be an http: or https: URL without credentials, query or fragment',
+    };
   const answer = await fetchToken(url + VERIFICATION_PATH);
   if (answer !== claim.token) {
     const said = answer === null ? 'did not answer 200 in time' : 'answered something else than the token';
@@ -76,7 +89,13 @@ export async function verifyHost(c: Context<AppEnv>, publisherId: string, host: 
     const r = refusalOf(added.reason, host) as { status: 404 | 409; error: string; message: string };
     return { ok: false, status: r.status, error: r.error, message: r.message };
   }
-  await recordChange(c, { action: 'publisher.host.verify', publisherId, host, before: null, after: JSON.stringify({ host, checked: true, origin: url }) });
+  await recordChange(c, {
+    action: 'publisher.host.verify',
+    publisherId,
+    host,
+    before: null,
+    after: JSON.stringify({ host, checked: true, origin: url }),
+  });
   return { ok: true };
 }
 
@@ -107,7 +126,10 @@ async function fetchToken(url: string): Promise<string | null> {
     if (size > MAX_ANSWER_BYTES) return null;
     const bytes = new Uint8Array(size);
     let at = 0;
-    for (const chunk of chunks) (bytes.set(chunk, at), (at += chunk.length));
+    for (const chunk of chunks) {
+      bytes.set(chunk, at);
+      at += chunk.length;
+    }
     return new TextDecoder().decode(bytes).trim();
   } catch {
     return null;
@@ -125,20 +147,43 @@ export const hostClaimRoutes = new Hono<AppEnv>()
   })
   .post(
     '/publishers/:publisherId/hosts',
-    validated('json', z.strictObject({ host: z.string({ error: 'is required, as a host name' }).regex(HOST, { error: 'must be a lower-case host name, with :port if not the default' }), skipCheck: z.boolean().optional() })),
+    validated(
+      'json',
+      z.strictObject({
+        host: z
+          .string({ error: 'is required, as a host name' })
+          .regex(HOST, { error: 'must be a lower-case host name, with :port if not the default' }),
+        skipCheck: z.boolean().optional(),
+      }),
+    ),
     async (c) => {
       if (!PUBLISHER_ID.test(publisherParam(c))) return jsonError(c, 404, 'publisher_not_found', 'No publisher with this id.');
       const { host, skipCheck } = c.req.valid('json');
       const outcome = await claimHost(c, publisherParam(c), host, skipCheck ?? false);
-      if (!outcome.ok) return jsonError(c, outcome.status, outcome.error, outcome.message, outcome.status === 404 ? {} : { field: outcome.error === 'forbidden' ? 'skipCheck' : 'host' });
+      if (!outcome.ok)
+        return jsonError(
+          c,
+          outcome.status,
+          outcome.error,
+          outcome.message,
+          outcome.status === 404 ? {} : { field: outcome.error === 'forbidden' ? 'skipCheck' : 'host' },
+        );
       if (outcome.status === 'added') return c.json({ host, status: 'added' }, 201);
-      return c.json({ host, status: 'pending', token: outcome.claim.token, path: VERIFICATION_PATH, expiresAt: outcome.claim.expiresAt }, 202);
+      return c.json(
+        { host, status: 'pending', token: outcome.claim.token, path: VERIFICATION_PATH, expiresAt: outcome.claim.expiresAt },
+        202,
+      );
     },
   )
-  .post('/publishers/:publisherId/hosts/:host/verify', validated('json', z.strictObject({ origin: z.string({ error: 'is required, as the URL of the site\u2019s origin' }) })), async (c) => {
-    if (!PUBLISHER_ID.test(publisherParam(c))) return jsonError(c, 404, 'publisher_not_found', 'No publisher with this id.');
-    const host = c.req.param('host');
-    const outcome = await verifyHost(c, publisherParam(c), host, c.req.valid('json').origin);
-    if (!outcome.ok) return jsonError(c, outcome.status, outcome.error, outcome.message, outcome.error === 'invalid_request' ? { field: 'origin' } : {});
-    return c.json({ host, status: 'added' });
-  });
+  .post(
+    '/publishers/:publisherId/hosts/:host/verify',
+    validated('json', z.strictObject({ origin: z.string({ error: 'is required, as the URL of the site\u2019s origin' }) })),
+    async (c) => {
+      if (!PUBLISHER_ID.test(publisherParam(c))) return jsonError(c, 404, 'publisher_not_found', 'No publisher with this id.');
+      const host = c.req.param('host');
+      const outcome = await verifyHost(c, publisherParam(c), host, c.req.valid('json').origin);
+      if (!outcome.ok)
+        return jsonError(c, outcome.status, outcome.error, outcome.message, outcome.error === 'invalid_request' ? { field: 'origin' } : {});
+      return c.json({ host, status: 'added' });
+    },
+  );

@@ -1,6 +1,20 @@
 import { MigratedObject } from '../storage/migrated-object';
 import { publisherSchema } from './publisher-schema';
-import type { ApiKeyInfo, HostClaim, InviteInfo, KeyHolder, NewKey, OpenInvite, PasskeyInfo, Payout, Person, PersonHolder, PersonPasskey, Publisher, Role } from './publisher-types';
+import type {
+  ApiKeyInfo,
+  HostClaim,
+  InviteInfo,
+  KeyHolder,
+  NewKey,
+  OpenInvite,
+  PasskeyInfo,
+  Payout,
+  Person,
+  PersonHolder,
+  PersonPasskey,
+  Publisher,
+  Role,
+} from './publisher-types';
 
 /** A key's last use is written at most this often: it says "in use lately", not every call. */
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -22,18 +36,23 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
  * Expected refusals are answers (`ok: false`), never exceptions.
  */
 export class PublisherRegistry extends MigratedObject {
-
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env, publisherSchema);
   }
 
-  async createPublisher(input: { publisherId: string; name: string; hosts: string[]; key: NewKey }): Promise<{ ok: true } | { ok: false; reason: 'host_taken'; host: string }> {
+  async createPublisher(input: {
+    publisherId: string;
+    name: string;
+    hosts: string[];
+    key: NewKey;
+  }): Promise<{ ok: true } | { ok: false; reason: 'host_taken'; host: string }> {
     const taken = this.ownerOf(input.hosts);
     if (taken) return { ok: false, reason: 'host_taken', host: taken };
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
       this.sql.exec('INSERT INTO publishers (id, name, created_at) VALUES (?, ?, ?)', input.publisherId, input.name, now);
-      for (const host of input.hosts) this.sql.exec('INSERT INTO publisher_hosts (host, publisher_id, added_at) VALUES (?, ?, ?)', host, input.publisherId, now);
+      for (const host of input.hosts)
+        this.sql.exec('INSERT INTO publisher_hosts (host, publisher_id, added_at) VALUES (?, ?, ?)', host, input.publisherId, now);
       this.insertKey(input.publisherId, input.key, now);
     });
     return { ok: true };
@@ -54,14 +73,25 @@ export class PublisherRegistry extends MigratedObject {
     if (row.last_used_at === null || now - row.last_used_at >= LAST_USED_RESOLUTION_MS) {
       this.sql.exec('UPDATE api_keys SET last_used_at = ? WHERE id = ?', now, row.key_id);
     }
-    return { publisherId: row.publisher_id, publisherName: row.publisher_name, keyId: row.key_id, keyName: row.key_name, hosts: this.hostsOf(row.publisher_id) };
+    return {
+      publisherId: row.publisher_id,
+      publisherName: row.publisher_name,
+      keyId: row.key_id,
+      keyName: row.key_name,
+      hosts: this.hostsOf(row.publisher_id),
+    };
   }
 
   async get(publisherId: string): Promise<Publisher | null> {
-    const row = this.sql.exec<{ id: string; name: string; created_at: number }>('SELECT * FROM publishers WHERE id = ?', publisherId).toArray()[0];
+    const row = this.sql
+      .exec<{ id: string; name: string; created_at: number }>('SELECT * FROM publishers WHERE id = ?', publisherId)
+      .toArray()[0];
     if (!row) return null;
     const keys = this.sql
-      .exec<KeyRow>('SELECT id, name, created_at, last_used_at, revoked_at FROM api_keys WHERE publisher_id = ? ORDER BY created_at, id', publisherId)
+      .exec<KeyRow>(
+        'SELECT id, name, created_at, last_used_at, revoked_at FROM api_keys WHERE publisher_id = ? ORDER BY created_at, id',
+        publisherId,
+      )
       .toArray()
       .map(keyInfo);
     return { publisherId: row.id, name: row.name, createdAt: iso(row.created_at)!, hosts: this.hostsOf(row.id), keys };
@@ -76,7 +106,10 @@ export class PublisherRegistry extends MigratedObject {
 
   /** The publisher that owns `host`, or null. */
   async ownerOfHost(host: string): Promise<string | null> {
-    return this.sql.exec<{ publisher_id: string }>('SELECT publisher_id FROM publisher_hosts WHERE host = ?', host).toArray()[0]?.publisher_id ?? null;
+    return (
+      this.sql.exec<{ publisher_id: string }>('SELECT publisher_id FROM publisher_hosts WHERE host = ?', host).toArray()[0]?.publisher_id ??
+      null
+    );
   }
 
   async addKey(publisherId: string, key: NewKey): Promise<{ ok: true; key: ApiKeyInfo } | { ok: false; reason: 'no_such_publisher' }> {
@@ -88,7 +121,13 @@ export class PublisherRegistry extends MigratedObject {
 
   /** Revokes at once: the next authenticate() with this key finds nothing. Revoking twice changes nothing. */
   async revokeKey(publisherId: string, keyId: string): Promise<{ ok: true; key: ApiKeyInfo } | { ok: false; reason: 'no_such_key' }> {
-    const row = this.sql.exec<KeyRow>('SELECT id, name, created_at, last_used_at, revoked_at FROM api_keys WHERE id = ? AND publisher_id = ?', keyId, publisherId).toArray()[0];
+    const row = this.sql
+      .exec<KeyRow>(
+        'SELECT id, name, created_at, last_used_at, revoked_at FROM api_keys WHERE id = ? AND publisher_id = ?',
+        keyId,
+        publisherId,
+      )
+      .toArray()[0];
     if (!row) return { ok: false, reason: 'no_such_key' };
     if (row.revoked_at === null) {
       row.revoked_at = Date.now();
@@ -109,7 +148,12 @@ export class PublisherRegistry extends MigratedObject {
     const now = Date.now();
     this.sql.exec(
       'INSERT INTO payouts (id, publisher_id, amount_micros, paid_on, reference, recorded_at) VALUES (?, ?, ?, ?, ?, ?)',
-      p.payoutId, publisherId, p.amountMicros, p.paidOn, p.reference, now,
+      p.payoutId,
+      publisherId,
+      p.amountMicros,
+      p.paidOn,
+      p.reference,
+      now,
     );
     return { ok: true, payout: { ...p, recordedAt: iso(now)! } };
   }
@@ -121,7 +165,13 @@ export class PublisherRegistry extends MigratedObject {
         publisherId,
       )
       .toArray()
-      .map((r) => ({ payoutId: r.id, amountMicros: r.amount_micros, paidOn: r.paid_on, reference: r.reference, recordedAt: iso(r.recorded_at)! }));
+      .map((r) => ({
+        payoutId: r.id,
+        amountMicros: r.amount_micros,
+        paidOn: r.paid_on,
+        reference: r.reference,
+        recordedAt: iso(r.recorded_at)!,
+      }));
   }
 
   // ---- Hosts claimed, proved, or added by the operator ------------------------------
@@ -130,20 +180,33 @@ export class PublisherRegistry extends MigratedObject {
    * A claim on a host no publisher owns: a token its origin must serve. Claiming twice
    * answers the same token. Several publishers may claim one host; the first to prove it wins.
    */
-  async claimHost(publisherId: string, host: string, token: string): Promise<{ ok: true; claim: HostClaim } | { ok: false; reason: 'no_such_publisher' | 'host_taken' | 'already_yours' }> {
+  async claimHost(
+    publisherId: string,
+    host: string,
+    token: string,
+  ): Promise<{ ok: true; claim: HostClaim } | { ok: false; reason: 'no_such_publisher' | 'host_taken' | 'already_yours' }> {
     if (!this.exists(publisherId)) return { ok: false, reason: 'no_such_publisher' };
     const owner = await this.ownerOfHost(host);
     if (owner) return { ok: false, reason: owner === publisherId ? 'already_yours' : 'host_taken' };
     const now = Date.now();
     this.forgetExpiredClaims(now);
-    this.sql.exec('INSERT OR IGNORE INTO host_claims (publisher_id, host, token, created_at) VALUES (?, ?, ?, ?)', publisherId, host, token, now);
+    this.sql.exec(
+      'INSERT OR IGNORE INTO host_claims (publisher_id, host, token, created_at) VALUES (?, ?, ?, ?)',
+      publisherId,
+      host,
+      token,
+      now,
+    );
     return { ok: true, claim: this.claimRow(publisherId, host)! };
   }
 
   async claims(publisherId: string): Promise<HostClaim[]> {
     this.forgetExpiredClaims(Date.now());
     return this.sql
-      .exec<{ host: string; token: string; created_at: number }>('SELECT host, token, created_at FROM host_claims WHERE publisher_id = ? ORDER BY created_at, host', publisherId)
+      .exec<{ host: string; token: string; created_at: number }>(
+        'SELECT host, token, created_at FROM host_claims WHERE publisher_id = ? ORDER BY created_at, host',
+        publisherId,
+      )
       .toArray()
       .map((r) => claimInfo(r));
   }
@@ -159,7 +222,10 @@ export class PublisherRegistry extends MigratedObject {
   }
 
   /** The host becomes the publisher's (proved, or vouched for by the operator); every claim on it ends. */
-  async addHost(publisherId: string, host: string): Promise<{ ok: true } | { ok: false; reason: 'no_such_publisher' | 'host_taken' | 'already_yours' }> {
+  async addHost(
+    publisherId: string,
+    host: string,
+  ): Promise<{ ok: true } | { ok: false; reason: 'no_such_publisher' | 'host_taken' | 'already_yours' }> {
     if (!this.exists(publisherId)) return { ok: false, reason: 'no_such_publisher' };
     const owner = await this.ownerOfHost(host);
     if (owner) return { ok: false, reason: owner === publisherId ? 'already_yours' : 'host_taken' };
@@ -171,32 +237,74 @@ export class PublisherRegistry extends MigratedObject {
   }
 
   private claimRow(publisherId: string, host: string): HostClaim | null {
-    const r = this.sql.exec<{ host: string; token: string; created_at: number }>('SELECT host, token, created_at FROM host_claims WHERE publisher_id = ? AND host = ?', publisherId, host).toArray()[0];
+    const r = this.sql
+      .exec<{ host: string; token: string; created_at: number }>(
+        'SELECT host, token, created_at FROM host_claims WHERE publisher_id = ? AND host = ?',
+        publisherId,
+        host,
+      )
+      .toArray()[0];
     return r ? claimInfo(r) : null;
   }
 
   // ---- People, their passkeys and invites -------------------------------------------
 
   /** An invite for one person to join the publisher; only the code's digest is kept. */
-  async createInvite(input: { inviteId: string; digest: string; publisherId: string; name: string; role: Role; expiresAt: number }): Promise<{ ok: true; invite: InviteInfo } | { ok: false; reason: 'no_such_publisher' }> {
+  async createInvite(input: {
+    inviteId: string;
+    digest: string;
+    publisherId: string;
+    name: string;
+    role: Role;
+    expiresAt: number;
+  }): Promise<{ ok: true; invite: InviteInfo } | { ok: false; reason: 'no_such_publisher' }> {
     if (!this.exists(input.publisherId)) return { ok: false, reason: 'no_such_publisher' };
     const now = Date.now();
     this.sql.exec(
       'INSERT INTO invites (id, digest, publisher_id, name, role, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      input.inviteId, input.digest, input.publisherId, input.name, input.role, now, input.expiresAt,
+      input.inviteId,
+      input.digest,
+      input.publisherId,
+      input.name,
+      input.role,
+      now,
+      input.expiresAt,
     );
-    return { ok: true, invite: { inviteId: input.inviteId, name: input.name, role: input.role, createdAt: iso(now)!, expiresAt: iso(input.expiresAt)!, usedAt: null, revokedAt: null } };
+    return {
+      ok: true,
+      invite: {
+        inviteId: input.inviteId,
+        name: input.name,
+        role: input.role,
+        createdAt: iso(now)!,
+        expiresAt: iso(input.expiresAt)!,
+        usedAt: null,
+        revokedAt: null,
+      },
+    };
   }
 
   /** The invite with this digest while it is unused and unexpired, or null. Reading it does not use it. */
   async openInvite(digest: string): Promise<OpenInvite | null> {
     const row = this.openInviteRow(digest, Date.now());
-    return row ? { inviteId: row.id, publisherId: row.publisher_id, publisherName: row.publisher_name, name: row.name, role: row.role, expiresAt: iso(row.expires_at)! } : null;
+    return row
+      ? {
+          inviteId: row.id,
+          publisherId: row.publisher_id,
+          publisherName: row.publisher_name,
+          name: row.name,
+          role: row.role,
+          expiresAt: iso(row.expires_at)!,
+        }
+      : null;
   }
 
   async invites(publisherId: string): Promise<InviteInfo[]> {
     return this.sql
-      .exec<InviteRow>('SELECT id, name, role, created_at, expires_at, used_at, revoked_at FROM invites WHERE publisher_id = ? ORDER BY created_at DESC, id LIMIT 50', publisherId)
+      .exec<InviteRow>(
+        'SELECT id, name, role, created_at, expires_at, used_at, revoked_at FROM invites WHERE publisher_id = ? ORDER BY created_at DESC, id LIMIT 50',
+        publisherId,
+      )
       .toArray()
       .map(inviteInfo);
   }
@@ -216,16 +324,30 @@ export class PublisherRegistry extends MigratedObject {
     const now = Date.now();
     const invite = this.openInviteRow(input.digest, now);
     if (!invite) return { ok: false, reason: 'invite_invalid' };
-    if (this.sql.exec('SELECT 1 FROM person_passkeys WHERE id = ?', input.passkey.id).toArray().length) return { ok: false, reason: 'already_registered' };
+    if (this.sql.exec('SELECT 1 FROM person_passkeys WHERE id = ?', input.passkey.id).toArray().length)
+      return { ok: false, reason: 'already_registered' };
     // A challenge sealed for adding a passkey names a person who exists already: it cannot make a new one.
     if (this.sql.exec('SELECT 1 FROM people WHERE id = ?', input.personId).toArray().length) return { ok: false, reason: 'challenge_used' };
     if (!this.consumeChallenge(input.challenge, input.challengeExpiresAt, now)) return { ok: false, reason: 'challenge_used' };
     this.ctx.storage.transactionSync(() => {
-      this.sql.exec('INSERT INTO people (id, publisher_id, name, role, created_at) VALUES (?, ?, ?, ?, ?)', input.personId, invite.publisher_id, invite.name, invite.role, now);
+      this.sql.exec(
+        'INSERT INTO people (id, publisher_id, name, role, created_at) VALUES (?, ?, ?, ?, ?)',
+        input.personId,
+        invite.publisher_id,
+        invite.name,
+        invite.role,
+        now,
+      );
       const k = input.passkey;
       this.sql.exec(
         'INSERT INTO person_passkeys (id, person_id, public_key, counter, transports, backed_up, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-        k.id, input.personId, k.publicKey, k.counter, JSON.stringify(k.transports), k.backedUp ? 1 : 0, now,
+        k.id,
+        input.personId,
+        k.publicKey,
+        k.counter,
+        JSON.stringify(k.transports),
+        k.backedUp ? 1 : 0,
+        now,
       );
       this.sql.exec('UPDATE invites SET used_at = ?, person_id = ? WHERE id = ?', now, input.personId, invite.id);
     });
@@ -242,7 +364,15 @@ export class PublisherRegistry extends MigratedObject {
       )
       .toArray()[0];
     if (!row) return null;
-    return { personId: row.person_id, passkey: { id: row.id, publicKey: new Uint8Array(row.public_key), counter: row.counter, transports: JSON.parse(row.transports) as string[] } };
+    return {
+      personId: row.person_id,
+      passkey: {
+        id: row.id,
+        publicKey: new Uint8Array(row.public_key),
+        counter: row.counter,
+        transports: JSON.parse(row.transports) as string[],
+      },
+    };
   }
 
   /** A verified sign-in: the counter is recorded and the challenge consumed in one write. */
@@ -252,9 +382,13 @@ export class PublisherRegistry extends MigratedObject {
     newCounter: number;
     challenge: string;
     challengeExpiresAt: number;
-  }): Promise<{ ok: true; holder: PersonHolder } | { ok: false; reason: 'unknown_credential' | 'counter_not_increased' | 'challenge_used' }> {
+  }): Promise<
+    { ok: true; holder: PersonHolder } | { ok: false; reason: 'unknown_credential' | 'counter_not_increased' | 'challenge_used' }
+  > {
     const now = Date.now();
-    const key = this.sql.exec<{ counter: number }>('SELECT counter FROM person_passkeys WHERE id = ? AND person_id = ?', use.credentialId, use.personId).toArray()[0];
+    const key = this.sql
+      .exec<{ counter: number }>('SELECT counter FROM person_passkeys WHERE id = ? AND person_id = ?', use.credentialId, use.personId)
+      .toArray()[0];
     const holder = this.personHolderOf(use.personId);
     if (!key || !holder) return { ok: false, reason: 'unknown_credential' };
     if ((use.newCounter > 0 || key.counter > 0) && use.newCounter <= key.counter) return { ok: false, reason: 'counter_not_increased' };
@@ -268,7 +402,10 @@ export class PublisherRegistry extends MigratedObject {
    * (every console request asks personHolder, which no longer finds them) and their
    * passkeys sign nobody in. Their row stays, for the audit log's names.
    */
-  async removePerson(publisherId: string, personId: string): Promise<{ ok: true; person: Person } | { ok: false; reason: 'no_such_person' }> {
+  async removePerson(
+    publisherId: string,
+    personId: string,
+  ): Promise<{ ok: true; person: Person } | { ok: false; reason: 'no_such_person' }> {
     const person = (await this.people(publisherId)).find((p) => p.personId === personId);
     if (!person) return { ok: false, reason: 'no_such_person' };
     this.sql.exec('UPDATE people SET removed_at = ? WHERE id = ? AND publisher_id = ?', Date.now(), personId, publisherId);
@@ -276,9 +413,16 @@ export class PublisherRegistry extends MigratedObject {
   }
 
   /** Revokes an invite not yet used: its link then fails like a used one. */
-  async revokeInvite(publisherId: string, inviteId: string): Promise<{ ok: true; invite: InviteInfo } | { ok: false; reason: 'no_such_invite' }> {
+  async revokeInvite(
+    publisherId: string,
+    inviteId: string,
+  ): Promise<{ ok: true; invite: InviteInfo } | { ok: false; reason: 'no_such_invite' }> {
     const row = this.sql
-      .exec<InviteRow>('SELECT id, name, role, created_at, expires_at, used_at, revoked_at FROM invites WHERE id = ? AND publisher_id = ? AND used_at IS NULL AND revoked_at IS NULL', inviteId, publisherId)
+      .exec<InviteRow>(
+        'SELECT id, name, role, created_at, expires_at, used_at, revoked_at FROM invites WHERE id = ? AND publisher_id = ? AND used_at IS NULL AND revoked_at IS NULL',
+        inviteId,
+        publisherId,
+      )
       .toArray()[0];
     if (!row) return { ok: false, reason: 'no_such_invite' };
     row.revoked_at = Date.now();
@@ -289,7 +433,10 @@ export class PublisherRegistry extends MigratedObject {
   /** A person's passkeys, oldest first (ids and dates only). */
   async personPasskeys(personId: string): Promise<PasskeyInfo[]> {
     return this.sql
-      .exec<{ id: string; created_at: number; last_used_at: number | null }>('SELECT id, created_at, last_used_at FROM person_passkeys WHERE person_id = ? ORDER BY created_at, id', personId)
+      .exec<{ id: string; created_at: number; last_used_at: number | null }>(
+        'SELECT id, created_at, last_used_at FROM person_passkeys WHERE person_id = ? ORDER BY created_at, id',
+        personId,
+      )
       .toArray()
       .map((r) => ({ credentialId: r.id, createdAt: iso(r.created_at)!, lastUsedAt: iso(r.last_used_at) }));
   }
@@ -300,23 +447,35 @@ export class PublisherRegistry extends MigratedObject {
     passkey: PersonPasskey & { backedUp: boolean };
     challenge: string;
     challengeExpiresAt: number;
-  }): Promise<{ ok: true; passkey: PasskeyInfo } | { ok: false; reason: 'unknown_person' | 'already_registered' | 'too_many' | 'challenge_used' }> {
+  }): Promise<
+    { ok: true; passkey: PasskeyInfo } | { ok: false; reason: 'unknown_person' | 'already_registered' | 'too_many' | 'challenge_used' }
+  > {
     const now = Date.now();
     if (!this.personHolderOf(input.personId)) return { ok: false, reason: 'unknown_person' };
-    if (this.sql.exec('SELECT 1 FROM person_passkeys WHERE id = ?', input.passkey.id).toArray().length) return { ok: false, reason: 'already_registered' };
+    if (this.sql.exec('SELECT 1 FROM person_passkeys WHERE id = ?', input.passkey.id).toArray().length)
+      return { ok: false, reason: 'already_registered' };
     const count = this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM person_passkeys WHERE person_id = ?', input.personId).one().n;
     if (count >= MAX_PASSKEYS_PER_PERSON) return { ok: false, reason: 'too_many' };
     if (!this.consumeChallenge(input.challenge, input.challengeExpiresAt, now)) return { ok: false, reason: 'challenge_used' };
     const k = input.passkey;
     this.sql.exec(
       'INSERT INTO person_passkeys (id, person_id, public_key, counter, transports, backed_up, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      k.id, input.personId, k.publicKey, k.counter, JSON.stringify(k.transports), k.backedUp ? 1 : 0, now,
+      k.id,
+      input.personId,
+      k.publicKey,
+      k.counter,
+      JSON.stringify(k.transports),
+      k.backedUp ? 1 : 0,
+      now,
     );
     return { ok: true, passkey: { credentialId: k.id, createdAt: iso(now)!, lastUsedAt: null } };
   }
 
   /** Removes one of a person's own passkeys, never their last: they would be locked out. */
-  async removePersonPasskey(personId: string, credentialId: string): Promise<{ ok: true; passkey: PasskeyInfo } | { ok: false; reason: 'no_such_passkey' | 'last_passkey' }> {
+  async removePersonPasskey(
+    personId: string,
+    credentialId: string,
+  ): Promise<{ ok: true; passkey: PasskeyInfo } | { ok: false; reason: 'no_such_passkey' | 'last_passkey' }> {
     const keys = await this.personPasskeys(personId);
     const key = keys.find((k) => k.credentialId === credentialId);
     if (!key || !this.personHolderOf(personId)) return { ok: false, reason: 'no_such_passkey' };
@@ -338,7 +497,14 @@ export class PublisherRegistry extends MigratedObject {
         publisherId,
       )
       .toArray()
-      .map((r) => ({ personId: r.id, publisherId: r.publisher_id, name: r.name, role: r.role, createdAt: iso(r.created_at)!, passkeys: r.passkeys }));
+      .map((r) => ({
+        personId: r.id,
+        publisherId: r.publisher_id,
+        name: r.name,
+        role: r.role,
+        createdAt: iso(r.created_at)!,
+        passkeys: r.passkeys,
+      }));
   }
 
   private personHolderOf(personId: string): PersonHolder | null {
@@ -350,17 +516,27 @@ export class PublisherRegistry extends MigratedObject {
       )
       .toArray()[0];
     if (!row) return null;
-    return { personId: row.id, personName: row.name, role: row.role, publisherId: row.publisher_id, publisherName: row.publisher_name, hosts: this.hostsOf(row.publisher_id) };
+    return {
+      personId: row.id,
+      personName: row.name,
+      role: row.role,
+      publisherId: row.publisher_id,
+      publisherName: row.publisher_name,
+      hosts: this.hostsOf(row.publisher_id),
+    };
   }
 
   private openInviteRow(digest: string, now: number) {
-    return this.sql
-      .exec<{ id: string; publisher_id: string; publisher_name: string; name: string; role: Role; expires_at: number }>(
-        `SELECT i.id, i.publisher_id, u.name AS publisher_name, i.name, i.role, i.expires_at FROM invites i JOIN publishers u ON u.id = i.publisher_id
+    return (
+      this.sql
+        .exec<{ id: string; publisher_id: string; publisher_name: string; name: string; role: Role; expires_at: number }>(
+          `SELECT i.id, i.publisher_id, u.name AS publisher_name, i.name, i.role, i.expires_at FROM invites i JOIN publishers u ON u.id = i.publisher_id
          WHERE i.digest = ? AND i.used_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > ?`,
-        digest, now,
-      )
-      .toArray()[0] ?? null;
+          digest,
+          now,
+        )
+        .toArray()[0] ?? null
+    );
   }
 
   /** Each console challenge counts once; expired ones are forgotten (their cookies no longer open). */
@@ -372,7 +548,14 @@ export class PublisherRegistry extends MigratedObject {
   }
 
   private insertKey(publisherId: string, key: NewKey, now: number): void {
-    this.sql.exec('INSERT INTO api_keys (id, publisher_id, name, digest, created_at) VALUES (?, ?, ?, ?, ?)', key.keyId, publisherId, key.name, key.digest, now);
+    this.sql.exec(
+      'INSERT INTO api_keys (id, publisher_id, name, digest, created_at) VALUES (?, ?, ?, ?, ?)',
+      key.keyId,
+      publisherId,
+      key.name,
+      key.digest,
+      now,
+    );
   }
 
   private exists(publisherId: string): boolean {
@@ -380,7 +563,10 @@ export class PublisherRegistry extends MigratedObject {
   }
 
   private hostsOf(publisherId: string): string[] {
-    return this.sql.exec<{ host: string }>('SELECT host FROM publisher_hosts WHERE publisher_id = ? ORDER BY host', publisherId).toArray().map((r) => r.host);
+    return this.sql
+      .exec<{ host: string }>('SELECT host FROM publisher_hosts WHERE publisher_id = ? ORDER BY host', publisherId)
+      .toArray()
+      .map((r) => r.host);
   }
 
   private ownerOf(hosts: string[]): string | null {
@@ -389,10 +575,26 @@ export class PublisherRegistry extends MigratedObject {
   }
 }
 
-type InviteRow = { id: string; name: string; role: Role; created_at: number; expires_at: number; used_at: number | null; revoked_at: number | null };
+type InviteRow = {
+  id: string;
+  name: string;
+  role: Role;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  revoked_at: number | null;
+};
 
 function inviteInfo(r: InviteRow): InviteInfo {
-  return { inviteId: r.id, name: r.name, role: r.role, createdAt: iso(r.created_at)!, expiresAt: iso(r.expires_at)!, usedAt: iso(r.used_at), revokedAt: iso(r.revoked_at) };
+  return {
+    inviteId: r.id,
+    name: r.name,
+    role: r.role,
+    createdAt: iso(r.created_at)!,
+    expiresAt: iso(r.expires_at)!,
+    usedAt: iso(r.used_at),
+    revokedAt: iso(r.revoked_at),
+  };
 }
 
 /** A claim as the API shows it, with when it ends. */
@@ -401,5 +603,11 @@ function claimInfo(r: { host: string; token: string; created_at: number }): Host
 }
 
 function keyInfo(row: KeyRow): ApiKeyInfo {
-  return { keyId: row.id, name: row.name, createdAt: iso(row.created_at)!, lastUsedAt: iso(row.last_used_at), revokedAt: iso(row.revoked_at) };
+  return {
+    keyId: row.id,
+    name: row.name,
+    createdAt: iso(row.created_at)!,
+    lastUsedAt: iso(row.last_used_at),
+    revokedAt: iso(row.revoked_at),
+  };
 }

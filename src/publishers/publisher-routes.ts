@@ -11,8 +11,14 @@ export const PUBLISHER_ID = /^pub_[A-Za-z0-9_-]{16}$/;
 const KEY_ID = /^key_[A-Za-z0-9_-]{16}$/;
 export const MAX_HOSTS = 100;
 
-const name = z.string({ error: 'is required, as a string' }).trim().min(1, { error: 'must not be empty' }).max(200, { error: 'must be at most 200 characters' });
-const host = z.string({ error: 'must be a host name' }).regex(HOST, { error: 'must be a lower-case host name, with :port if not the default' });
+const name = z
+  .string({ error: 'is required, as a string' })
+  .trim()
+  .min(1, { error: 'must not be empty' })
+  .max(200, { error: 'must be at most 200 characters' });
+const host = z
+  .string({ error: 'must be a host name' })
+  .regex(HOST, { error: 'must be a lower-case host name, with :port if not the default' });
 
 export const newPublisher = z.strictObject({
   name,
@@ -36,7 +42,9 @@ async function newKey(keyName: string) {
  * Publishers and their API keys (the scope of each call is checked by admin-scope.ts
  * before these run). A key is shown once, when it is made; only its digest is kept.
  */
-export type CreatedPublisher = { ok: true; publisherId: string; apiKey: string; keyId: string } | { ok: false; status: 400 | 409; error: string; field: string; message: string };
+export type CreatedPublisher =
+  | { ok: true; publisherId: string; apiKey: string; keyId: string }
+  | { ok: false; status: 400 | 409; error: string; field: string; message: string };
 
 /** The operator makes a publisher with its hosts (no claim needed: the operator vouches) and its first key; the API and the console both. */
 export async function createPublisher(c: Context<AppEnv>, name: string, hosts: string[]): Promise<CreatedPublisher> {
@@ -50,7 +58,12 @@ export async function createPublisher(c: Context<AppEnv>, name: string, hosts: s
     const at = hosts.indexOf(created.host);
     return { ok: false, status: 409, error: 'host_taken', field: `hosts.${at}`, message: `${created.host} belongs to another publisher` };
   }
-  await recordChange(c, { action: 'publisher.create', publisherId, before: null, after: JSON.stringify({ publisherId, name, hosts, keyId: key.keyId }) });
+  await recordChange(c, {
+    action: 'publisher.create',
+    publisherId,
+    before: null,
+    after: JSON.stringify({ publisherId, name, hosts, keyId: key.keyId }),
+  });
   return { ok: true, publisherId, apiKey, keyId: key.keyId };
 }
 
@@ -81,7 +94,8 @@ export const publisherRoutes = new Hono<AppEnv>()
   })
   .delete('/publishers/:publisherId/keys/:keyId', async (c) => {
     const { publisherId, keyId } = c.req.param();
-    const revoked = PUBLISHER_ID.test(publisherId) && KEY_ID.test(keyId) ? await publisherRegistry(c.env).revokeKey(publisherId, keyId) : null;
+    const revoked =
+      PUBLISHER_ID.test(publisherId) && KEY_ID.test(keyId) ? await publisherRegistry(c.env).revokeKey(publisherId, keyId) : null;
     if (!revoked?.ok) return jsonError(c, 404, 'key_not_found', 'This publisher has no key with this id.');
     await recordChange(c, { action: 'publisher.key.revoke', publisherId, before: null, after: JSON.stringify(revoked.key) });
     return c.json(revoked.key);

@@ -15,9 +15,24 @@ export type Role = 'owner' | 'member';
 export type Person = { personId: string; publisherId: string; name: string; role: Role; createdAt: string; passkeys: number };
 
 /** A signed-in person, with the hosts their publisher owns at this moment: the scope of their console session. */
-export type PersonHolder = { personId: string; personName: string; role: Role; publisherId: string; publisherName: string; hosts: string[] };
+export type PersonHolder = {
+  personId: string;
+  personName: string;
+  role: Role;
+  publisherId: string;
+  publisherName: string;
+  hosts: string[];
+};
 
-export type InviteInfo = { inviteId: string; name: string; role: Role; createdAt: string; expiresAt: string; usedAt: string | null; revokedAt: string | null };
+export type InviteInfo = {
+  inviteId: string;
+  name: string;
+  role: Role;
+  createdAt: string;
+  expiresAt: string;
+  usedAt: string | null;
+  revokedAt: string | null;
+};
 
 /** What an unused invite says, before it is accepted. */
 export type OpenInvite = { inviteId: string; publisherId: string; publisherName: string; name: string; role: Role; expiresAt: string };

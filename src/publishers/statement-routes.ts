@@ -15,7 +15,11 @@ const PUBLISHER_ID = /^pub_[A-Za-z0-9_-]{16}$/;
 const newPayout = z.strictObject({
   amountMicros: micros.refine((n) => n > 0, { error: 'must be more than 0' }),
   paidOn: z.string({ error: 'is required, as YYYY-MM-DD' }).refine(isIsoDay, { error: 'must be a calendar date written YYYY-MM-DD' }),
-  reference: z.string({ error: 'is required, as a string' }).trim().min(1, { error: 'must not be empty' }).max(200, { error: 'must be at most 200 characters' }),
+  reference: z
+    .string({ error: 'is required, as a string' })
+    .trim()
+    .min(1, { error: 'must not be empty' })
+    .max(200, { error: 'must be at most 200 characters' }),
 });
 
 async function publisherOf(c: Context<AppEnv>) {
@@ -66,7 +70,9 @@ export const statementRoutes = new Hono<AppEnv>()
     if (!recorded.ok) {
       return recorded.reason === 'no_such_publisher'
         ? jsonError(c, 404, 'publisher_not_found', 'No publisher with this id.')
-        : jsonError(c, 409, 'duplicate_reference', 'reference: a payout with this reference is already recorded for this publisher', { field: 'reference' });
+        : jsonError(c, 409, 'duplicate_reference', 'reference: a payout with this reference is already recorded for this publisher', {
+            field: 'reference',
+          });
     }
     await recordChange(c, { action: 'publisher.payout', publisherId, before: null, after: JSON.stringify(recorded.payout) });
     return c.json(recorded.payout, 201);

@@ -53,13 +53,26 @@ export function platformFee(revenueMicros: number, bps: number): number {
  * charge's day as the summaries count them; net revenue is gross minus refunds, which is
  * the summaries' own `revenueMicros`, so a statement reconciles with the usage API to the micro.
  */
-export async function buildStatement(kv: KVNamespace, publisher: Publisher, month: string, platformFeeBps: number): Promise<StatementResult> {
+export async function buildStatement(
+  kv: KVNamespace,
+  publisher: Publisher,
+  month: string,
+  platformFeeBps: number,
+): Promise<StatementResult> {
   const { from, to } = monthDays(month);
   const hosts: StatementLine[] = [];
   for (const host of publisher.hosts) {
     const read = await readSummaries(kv, host, from, to);
     if (!read.ok) return { ok: false, reason: 'invalid_summary', host, date: read.date };
-    const line: StatementLine = { host, views: 0, paidViews: 0, grossRevenueMicros: 0, viewRefunds: 0, refundedMicros: 0, revenueMicros: 0 };
+    const line: StatementLine = {
+      host,
+      views: 0,
+      paidViews: 0,
+      grossRevenueMicros: 0,
+      viewRefunds: 0,
+      refundedMicros: 0,
+      revenueMicros: 0,
+    };
     for (const s of read.summaries.values()) {
       if (!s) continue;
       line.views += s.views;
@@ -98,18 +111,48 @@ export async function buildStatement(kv: KVNamespace, publisher: Publisher, mont
   };
 }
 
-const CSV_COLUMNS = ['host', 'views', 'paid_views', 'gross_revenue_micros', 'view_refunds', 'refunded_micros', 'revenue_micros', 'platform_fee_micros', 'net_owed_micros'];
+const CSV_COLUMNS = [
+  'host',
+  'views',
+  'paid_views',
+  'gross_revenue_micros',
+  'view_refunds',
+  'refunded_micros',
+  'revenue_micros',
+  'platform_fee_micros',
+  'net_owed_micros',
+];
 
 /** The statement as CSV: a line per host, then the total (the fee is taken on the total). Hosts are host names, so nothing needs quoting. */
 export function statementCsv(s: Statement): string {
-  const line = (l: StatementLine) => [l.host, l.views, l.paidViews, l.grossRevenueMicros, l.viewRefunds, l.refundedMicros, l.revenueMicros, '', ''];
+  const line = (l: StatementLine) => [
+    l.host,
+    l.views,
+    l.paidViews,
+    l.grossRevenueMicros,
+    l.viewRefunds,
+    l.refundedMicros,
+    l.revenueMicros,
+    '',
+    '',
+  ];
   const t = s.totals;
   const rows = [
     CSV_COLUMNS,
     ...s.hosts.map(line),
-    ['total', t.views, t.paidViews, t.grossRevenueMicros, t.viewRefunds, t.refundedMicros, t.revenueMicros, t.platformFeeMicros, t.netOwedMicros],
+    [
+      'total',
+      t.views,
+      t.paidViews,
+      t.grossRevenueMicros,
+      t.viewRefunds,
+      t.refundedMicros,
+      t.revenueMicros,
+      t.platformFeeMicros,
+      t.netOwedMicros,
+    ],
   ];
-  return rows.map((r) => r.join(',')).join('\r\n') + '\r\n';
+  return `${rows.map((r) => r.join(',')).join('\r\n')}\r\n`;
 }
 
 /** PLATFORM_FEE_BPS: an integer from 0 to 10,000 basis points; unset is no fee; anything else is a misconfiguration. */

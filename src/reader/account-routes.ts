@@ -29,7 +29,8 @@ import { stripeFor } from './stripe-client';
 import { MAX_TOPUP_MICROS, MIN_TOPUP_MICROS, topupMicros } from './topup-amount';
 
 const HISTORY_PAGE = 20;
-const WALLET_CREATED = 'Your wallet is ready. Add a passkey so that you can never lose it, then top up once: every site on this network is paid from it.';
+const WALLET_CREATED =
+  'Your wallet is ready. Add a passkey so that you can never lose it, then top up once: every site on this network is paid from it.';
 const signInLimit = limitPerClient((env) => env.READER_SIGNUP_LIMITER, 'sign-in attempts');
 /** The demo's free top-up, bounded so that a typo does not make a millionaire. */
 const MAX_DEV_TOPUP_MICROS = 100_000_000;
@@ -65,7 +66,8 @@ export const accountRoutes = new Hono<AppEnv>()
     if (!readerId) return c.html(CreateAccountPage({ returnTo: await returnInfo(c, returnTo), error: null }));
     const before = /^\d{1,15}$/.test(c.req.query('before') ?? '') ? Number(c.req.query('before')) : null;
     const key = c.req.query('notice') ?? c.req.query('topup');
-    const notice = key === 'created' && onWalletHost(c) ? WALLET_CREATED : key && Object.hasOwn(NOTICES, key) ? NOTICES[key as NoticeKey] : null;
+    const notice =
+      key === 'created' && onWalletHost(c) ? WALLET_CREATED : key && Object.hasOwn(NOTICES, key) ? NOTICES[key as NoticeKey] : null;
     return renderAccount(c, readerId, { returnTo, before, notice });
   })
   .get('/history.csv', async (c) => {
@@ -93,7 +95,10 @@ export const accountRoutes = new Hono<AppEnv>()
     const typed = field(form, 'dailyCap').trim();
     const cap = typed === '' ? null : parseUsd(typed);
     if (typed !== '' && cap === null) {
-      const error = { field: 'dailyCap' as const, message: 'Enter an amount in dollars, such as 0.50, or leave the field empty for no cap.' };
+      const error = {
+        field: 'dailyCap' as const,
+        message: 'Enter an amount in dollars, such as 0.50, or leave the field empty for no cap.',
+      };
       return renderAccount(c, readerId, { returnTo, error, typed: { dailyCap: typed } }, 400);
     }
     await walletOf(c.env, readerId).setDailyCap(cap);
@@ -107,7 +112,10 @@ export const accountRoutes = new Hono<AppEnv>()
     const typed = field(form, 'askAbove').trim();
     const limit = typed === '' ? null : parseUsd(typed);
     if (typed !== '' && limit === null) {
-      const error = { field: 'askAbove' as const, message: 'Enter an amount in dollars, such as 0.05, or leave the field empty to never be asked.' };
+      const error = {
+        field: 'askAbove' as const,
+        message: 'Enter an amount in dollars, such as 0.05, or leave the field empty to never be asked.',
+      };
       return renderAccount(c, readerId, { returnTo, error, typed: { askAbove: typed } }, 400);
     }
     await walletOf(c.env, readerId).setAskAbove(limit);
@@ -146,7 +154,12 @@ export const accountRoutes = new Hono<AppEnv>()
     const typed = field(form, 'amount');
     const done = await withdrawFromForm(c.env, readerId, typed);
     if ('notice' in done) return c.redirect(accountHref({ returnTo, notice: done.notice }), 303);
-    return renderAccount(c, readerId, { returnTo, error: { field: 'withdraw', message: done.error }, typed: { withdraw: typed } }, done.status);
+    return renderAccount(
+      c,
+      readerId,
+      { returnTo, error: { field: 'withdraw', message: done.error }, typed: { withdraw: typed } },
+      done.status,
+    );
   })
   .post('/recover', signInLimit, async (c) => {
     if (!onWalletHost(c)) return c.notFound();
@@ -166,7 +179,12 @@ export const accountRoutes = new Hono<AppEnv>()
     const fresh = newRecoveryCode(code.readerId);
     await walletOf(c.env, code.readerId).setRecoveryCodeHash(await hashRecoveryCode(fresh.secret));
     await signIn(c, code.readerId);
-    return renderAccount(c, code.readerId, { returnTo: next, newRecoveryCode: fresh.code, askForPasskey: true, notice: NOTICES['recovered'] });
+    return renderAccount(c, code.readerId, {
+      returnTo: next,
+      newRecoveryCode: fresh.code,
+      askForPasskey: true,
+      notice: NOTICES.recovered,
+    });
   })
   .post('/recovery-code', async (c) => {
     const readerId = await walletHostReader(c);
@@ -183,7 +201,7 @@ export const accountRoutes = new Hono<AppEnv>()
       const message = 'This is your only passkey: make a recovery code first, so that you can always get back in.';
       return renderAccount(c, readerId, { returnTo: null, error: { field: null, message } }, 400);
     }
-    return c.redirect(accountHref({ notice: 'passkey-removed' }) + '#passkeys', 303);
+    return c.redirect(`${accountHref({ notice: 'passkey-removed' })}#passkeys`, 303);
   })
   .post('/tokens', async (c) => {
     const readerId = await walletHostReader(c);
@@ -193,11 +211,14 @@ export const accountRoutes = new Hono<AppEnv>()
     const typedCap = field(form, 'dailyCap').trim();
     const cap = typedCap === '' ? null : parseUsd(typedCap);
     if (!name.success || (typedCap !== '' && cap === null)) {
-      const tokenError = !name.success ? 'Give the token a name of up to 60 characters, such as "news digest".' : 'Enter the cap in dollars, such as 0.50, or leave it empty.';
+      const tokenError = !name.success
+        ? 'Give the token a name of up to 60 characters, such as "news digest".'
+        : 'Enter the cap in dollars, such as 0.50, or leave it empty.';
       return renderAccount(c, readerId, { returnTo: null, tokenError }, 400);
     }
     const added = await walletOf(c.env, readerId).addNamedToken(name.data, cap);
-    if (!added.ok) return renderAccount(c, readerId, { returnTo: null, tokenError: 'This wallet has as many tokens as it may: revoke one first.' }, 409);
+    if (!added.ok)
+      return renderAccount(c, readerId, { returnTo: null, tokenError: 'This wallet has as many tokens as it may: revoke one first.' }, 409);
     const token = await issueNamedToken(c.env, readerId, added.tokenId);
     return renderAccount(c, readerId, { returnTo: null, newToken: { name: name.data, token } });
   })
@@ -206,14 +227,14 @@ export const accountRoutes = new Hono<AppEnv>()
     if (!readerId) return c.redirect(accountHref({}), 303);
     const id = field(await c.req.parseBody(), 'id');
     if (isGrantId(id)) await walletOf(c.env, readerId).revokeNamedToken(id);
-    return c.redirect(accountHref({ notice: 'token-revoked' }) + '#tokens', 303);
+    return c.redirect(`${accountHref({ notice: 'token-revoked' })}#tokens`, 303);
   })
   .post('/disconnect', async (c) => {
     const readerId = await walletHostReader(c);
     if (!readerId) return c.redirect(accountHref({}), 303);
     const host = field(await c.req.parseBody(), 'host');
     if (host) await walletOf(c.env, readerId).disconnect(host);
-    return c.redirect(accountHref({ notice: 'disconnected' }) + '#sites', 303);
+    return c.redirect(`${accountHref({ notice: 'disconnected' })}#sites`, 303);
   })
   .post('/sign-out', async (c) => {
     await signOut(c);
@@ -260,7 +281,14 @@ function siteOfNext(next: string | null): string | null {
 async function createWallet(c: Context<AppEnv>, next: string | null): Promise<Response> {
   if (await currentReader(c)) return c.redirect(next ?? '/__paywall/account', 303);
   if (!signingSecretsConfigured(c.env)) {
-    return c.html(WalletSignInPage({ next, site: siteOfNext(next), error: 'Wallets cannot be created here yet: the service is not fully set up (TOKEN_SECRET).' }), 503);
+    return c.html(
+      WalletSignInPage({
+        next,
+        site: siteOfNext(next),
+        error: 'Wallets cannot be created here yet: the service is not fully set up (TOKEN_SECRET).',
+      }),
+      503,
+    );
   }
   const readerId = newReaderId();
   await walletOf(c.env, readerId).open(readerId);

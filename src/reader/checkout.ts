@@ -55,4 +55,3 @@ export async function createTopupCheckout(stripe: Stripe, req: CheckoutRequest):
     return { ok: false, message: 'The payment provider could not start a checkout; nothing was charged. Please try again.' };
   }
 }
-

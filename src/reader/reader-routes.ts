@@ -31,7 +31,12 @@ export const requireWalletOwner = createMiddleware<AppEnv>(async (c, next) => {
   if (!presented) return jsonError(c, 401, 'unauthorized', UNAUTHORIZED);
   if (!mayManageWallet(c, presented)) {
     const where = hasWalletHost(c.env) ? ` on ${walletOrigin(c.env, c.req.url)}` : '';
-    return jsonError(c, 403, 'wallet_host_only', `This credential can only view and pay. Settings, top-ups and history are managed in the wallet${where}.`);
+    return jsonError(
+      c,
+      403,
+      'wallet_host_only',
+      `This credential can only view and pay. Settings, top-ups and history are managed in the wallet${where}.`,
+    );
   }
   c.set('readerId', presented.credential.readerId);
   await next();
@@ -44,11 +49,8 @@ export const readerRoutes = new Hono<AppEnv>()
     return c.json(reader, 201);
   })
   .get('/me', requireReader, async (c) => c.json(await walletOf(c.env, c.var.readerId).summary()))
-  .put(
-    '/me/settings',
-    requireWalletOwner,
-    validated('json', z.strictObject({ dailyCapMicros: micros.nullable() })),
-    async (c) => c.json(await walletOf(c.env, c.var.readerId).setDailyCap(c.req.valid('json').dailyCapMicros)),
+  .put('/me/settings', requireWalletOwner, validated('json', z.strictObject({ dailyCapMicros: micros.nullable() })), async (c) =>
+    c.json(await walletOf(c.env, c.var.readerId).setDailyCap(c.req.valid('json').dailyCapMicros)),
   )
   .get(
     '/me/ledger',
@@ -71,7 +73,10 @@ export const readerRoutes = new Hono<AppEnv>()
       return c.json(await walletOf(c.env, c.var.readerId).ledger(limit, before));
     },
   )
-  .post('/dev/topup', async (c, next) => (c.env.DEV_TOPUP === 'true' ? next() : c.notFound()), requireWalletOwner,
+  .post(
+    '/dev/topup',
+    async (c, next) => (c.env.DEV_TOPUP === 'true' ? next() : c.notFound()),
+    requireWalletOwner,
     validated('json', z.strictObject({ amountMicros: micros })),
     async (c) => {
       const result = await walletOf(c.env, c.var.readerId).credit({
@@ -79,7 +84,8 @@ export const readerRoutes = new Hono<AppEnv>()
         amountMicros: c.req.valid('json').amountMicros,
         reason: 'dev top-up',
       });
-      if (!result.ok) return jsonError(c, 400, result.reason, 'The top-up would take the balance over its limit.', { field: 'amountMicros' });
+      if (!result.ok)
+        return jsonError(c, 400, result.reason, 'The top-up would take the balance over its limit.', { field: 'amountMicros' });
       return c.json({ balanceMicros: result.balanceMicros });
     },
   );

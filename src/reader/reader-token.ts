@@ -99,7 +99,13 @@ export async function verifyToken(env: Env, token: string, now = Date.now()): Pr
   return (await verifyPayload(env, `${readerId}.${exp}`, sig)) ? readerId : null;
 }
 
-export async function issueSessionToken(env: Env, readerId: string, sessionId: string, walletHost: string, now = Date.now()): Promise<string> {
+export async function issueSessionToken(
+  env: Env,
+  readerId: string,
+  sessionId: string,
+  walletHost: string,
+  now = Date.now(),
+): Promise<string> {
   const payload = `s1.${readerId}.${sessionId}.${Math.floor(now / 1000) + SESSION_LIFETIME_S}`;
   return `${payload}.${await signPayload(env, `${payload}.${walletHost}`)}`;
 }
@@ -146,6 +152,6 @@ export function base64url(bytes: Uint8Array): string {
 
 function fromBase64url(text: string): Uint8Array | null {
   if (!/^[A-Za-z0-9_-]{43}$/.test(text)) return null;
-  const bin = atob(text.replace(/-/g, '+').replace(/_/g, '/') + '=');
+  const bin = atob(`${text.replace(/-/g, '+').replace(/_/g, '/')}=`);
   return Uint8Array.from(bin, (c) => c.charCodeAt(0));
 }

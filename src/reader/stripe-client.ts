@@ -31,7 +31,13 @@ export async function stripeFor(env: Env): Promise<Stripe | null> {
       maxNetworkRetries: 2,
       timeout: 10_000,
       telemetry: false,
-      ...(api ? { host: api.hostname, port: api.port || (api.protocol === 'http:' ? 80 : 443), protocol: api.protocol === 'http:' ? 'http' : 'https' } : {}),
+      ...(api
+        ? {
+            host: api.hostname,
+            port: api.port || (api.protocol === 'http:' ? 80 : 443),
+            protocol: api.protocol === 'http:' ? 'http' : 'https',
+          }
+        : {}),
     });
     clients.set(cacheKey, client);
   }
@@ -43,5 +49,6 @@ let subtleProvider: CryptoProvider | null = null;
 
 /** Web Crypto for webhook signatures (Node's crypto is not what a Worker has). */
 export async function webhookCrypto(): Promise<CryptoProvider> {
-  return (subtleProvider ??= (await loadStripe()).createSubtleCryptoProvider());
+  subtleProvider ??= (await loadStripe()).createSubtleCryptoProvider();
+  return subtleProvider;
 }

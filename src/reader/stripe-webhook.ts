@@ -18,7 +18,12 @@ const STRIPE_SIGNATURE = /^(?=(?:.*,)?t=\d+(?:,|$))(?=(?:.*,)?v1=[0-9a-f]+(?:,|$
 const paidSession = z.object({
   id: z.string().min(1).max(255),
   client_reference_id: z.string().nullable().optional(),
-  amount_total: z.number().int().nonnegative().max(Math.floor(Number.MAX_SAFE_INTEGER / MICROS_PER_CENT)).nullable(),
+  amount_total: z
+    .number()
+    .int()
+    .nonnegative()
+    .max(Math.floor(Number.MAX_SAFE_INTEGER / MICROS_PER_CENT))
+    .nullable(),
   currency: z.string().nullable().optional(),
   payment_status: z.string(),
   payment_intent: z.string().min(1).max(255).nullable().optional(),
@@ -68,7 +73,13 @@ export const stripeWebhook = new Hono<AppEnv>().post(
 
     if (isTakeBackEvent(event.type)) {
       const read = factOf(event.type, event.data?.object);
-      if (!read.ok) return jsonError(c, 400, 'invalid_event', `The event carries no readable ${event.type.startsWith('charge.dispute') ? 'dispute' : 'charge'}.`);
+      if (!read.ok)
+        return jsonError(
+          c,
+          400,
+          'invalid_event',
+          `The event carries no readable ${event.type.startsWith('charge.dispute') ? 'dispute' : 'charge'}.`,
+        );
       if (!read.fact) return c.json({ received: true, handled: false, reason: read.note });
       return c.json({ received: true, ...(await applyFact(c.env, read.fact)) });
     }
@@ -99,7 +110,13 @@ async function creditSession(env: Env, eventId: string, session: z.infer<typeof 
   }
   // Only cents Stripe says are US cents are credited: a missing currency is not taken for dollars.
   if (session.currency?.toLowerCase() !== 'usd') {
-    console.error('stripe webhook: NOT CREDITED, session not in USD; refund it', session.id, readerId, session.currency, session.amount_total);
+    console.error(
+      'stripe webhook: NOT CREDITED, session not in USD; refund it',
+      session.id,
+      readerId,
+      session.currency,
+      session.amount_total,
+    );
     return { handled: true, credited: false, reason: 'unsupported_currency' };
   }
   const cents = session.amount_total ?? 0;

@@ -32,6 +32,11 @@ export const takeBackRoutes = new Hono<AppEnv>()
       case 'too_late':
         return jsonError(c, 409, 'too_late', 'A view can be taken back only within 10 minutes of its charge.');
       case 'limit_reached':
-        return jsonError(c, 409, 'limit_reached', `You have taken back ${result.used} views this month, the most allowed (${result.allowed}).`);
+        return jsonError(
+          c,
+          409,
+          'limit_reached',
+          `You have taken back ${result.used} views this month, the most allowed (${result.allowed}).`,
+        );
     }
   });

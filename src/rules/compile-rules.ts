@@ -46,12 +46,9 @@ export class CompiledRules {
   private search(path: string): MatchedRule | null {
     const variants = [path];
     if (path.length > 1 && path.endsWith('/')) variants.push(path.slice(0, -1));
-    else variants.push(path + '/');
+    else variants.push(`${path}/`);
 
-    const candidates = mergeByIndex(
-      this.bySegment.get(firstSegment(variants[0]!).toLowerCase()) ?? [],
-      this.open,
-    );
+    const candidates = mergeByIndex(this.bySegment.get(firstSegment(variants[0]!).toLowerCase()) ?? [], this.open);
     for (const c of candidates) {
       if (variants.some((p) => c.pattern.test({ pathname: p }))) return { index: c.index, rule: c.rule };
     }

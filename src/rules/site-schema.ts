@@ -40,14 +40,15 @@ export const priceRuleSchema = z.strictObject({
 
 export const siteSchema = z.strictObject({
   host: hostname,
-  origin: z
-    .url({ protocol: /^https?$/, error: 'must be an http: or https: URL' })
-    .refine((u) => {
+  origin: z.url({ protocol: /^https?$/, error: 'must be an http: or https: URL' }).refine(
+    (u) => {
       // Not a URL at all is reported by z.url above; this check is for URLs only.
       if (!URL.canParse(u)) return true;
       const url = new URL(u);
       return url.username === '' && url.password === '' && url.search === '' && url.hash === '';
-    }, { error: 'must not carry credentials, a query or a fragment' }),
+    },
+    { error: 'must not carry credentials, a query or a fragment' },
+  ),
   rules: z.array(priceRuleSchema).max(20_000),
   /** What each kind of crawler gets: src/crawlers/crawler-policy-schema.ts. */
   crawlers: crawlerPolicySchema.optional(),

@@ -2,7 +2,6 @@ import { lastGoodSiteKey, siteKey } from '../storage/kv-keys';
 import { CompiledRules } from './compile-rules';
 import { siteSchema, type Site } from './site-schema';
 
-
 /** How long an isolate serves its copy before looking at KV again (in the background). */
 const FRESH_MS = 20_000;
 /** KV's own edge cache; together with FRESH_MS a change is seen within 60 s. */
@@ -91,11 +90,7 @@ const cache = {
  * The compiled rules of a host's site, or null when it has none. Warm requests never
  * wait on KV: a stale entry is served while a refresh runs in `waitUntil`.
  */
-export async function getSiteRules(
-  env: Env,
-  host: string,
-  waitUntil: (p: Promise<unknown>) => void,
-): Promise<SiteRules> {
+export async function getSiteRules(env: Env, host: string, waitUntil: (p: Promise<unknown>) => void): Promise<SiteRules> {
   const entry = cache.get(host);
   if (entry) {
     if (Date.now() - entry.loadedAt > FRESH_MS && !entry.refreshing) {

@@ -51,6 +51,7 @@ export function migrate(storage: DurableObjectStorage, schema: DurableObjectSche
 
 function checkOrder(schema: DurableObjectSchema): void {
   schema.migrations.forEach((m, i) => {
-    if (m.version !== i + 1) throw new Error(`${schema.name}: migration ${i + 1} is numbered ${m.version}; versions go 1, 2, 3, … in order`);
+    if (m.version !== i + 1)
+      throw new Error(`${schema.name}: migration ${i + 1} is numbered ${m.version}; versions go 1, 2, 3, … in order`);
   });
 }

@@ -14,7 +14,6 @@ export type RouteResult = { linked: true; readerId: string } | { linked: false }
  * handed over by it) or routed after it: never lost in between.
  */
 export class PaymentIndex extends MigratedObject {
-
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env, paymentIndexSchema);
   }

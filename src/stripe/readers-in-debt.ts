@@ -26,7 +26,10 @@ export async function readersInDebt(env: Env): Promise<ReaderInDebt[]> {
   } while (cursor && marks.length < MAX_LISTED);
   const found = await Promise.all(
     marks.map(async ({ readerId }) => {
-      const [summary, mark] = await Promise.all([walletOf(env, readerId).summary(), env.KV.get<{ since: string }>(debtKey(readerId), 'json')]);
+      const [summary, mark] = await Promise.all([
+        walletOf(env, readerId).summary(),
+        env.KV.get<{ since: string }>(debtKey(readerId), 'json'),
+      ]);
       if (summary.balanceMicros >= 0) {
         await env.KV.delete(debtKey(readerId));
         return null;

@@ -19,7 +19,9 @@ export const withdrawRoutes = new Hono<AppEnv>()
   .post('/me/withdraw', requireWalletOwner, validated('json', z.strictObject({ amountMicros: micros })), async (c) => {
     const { amountMicros } = c.req.valid('json');
     if (amountMicros === 0 || amountMicros % 10_000 !== 0) {
-      return jsonError(c, 400, 'invalid_request', 'amountMicros: a withdrawal is a whole number of cents, more than zero.', { field: 'amountMicros' });
+      return jsonError(c, 400, 'invalid_request', 'amountMicros: a withdrawal is a whole number of cents, more than zero.', {
+        field: 'amountMicros',
+      });
     }
     const result = await withdraw(c.env, c.var.readerId, amountMicros);
     if (result.ok) return c.json(result);

@@ -31,7 +31,9 @@ export async function withdraw(env: Env, readerId: string, amountMicros: number)
   await finishPendingWithdrawals(env, readerId);
   const begun = await wallet.beginWithdrawal(amountMicros);
   if (!begun.ok) return begun;
-  const outcomes = await Promise.all(begun.parts.map(async (part) => [part, await refundPart(env, stripe, readerId, part, false)] as const));
+  const outcomes = await Promise.all(
+    begun.parts.map(async (part) => [part, await refundPart(env, stripe, readerId, part, false)] as const),
+  );
   const sum = (want: PartOutcome) => outcomes.filter(([, o]) => o === want).reduce((s, [p]) => s + p.amountMicros, 0);
   return {
     ok: true,

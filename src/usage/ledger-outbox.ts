@@ -52,7 +52,10 @@ export class LedgerOutbox {
   /** The wallet's alarm: deliver what is pending, and come back if anything is left. */
   async flush(readerId: string | null): Promise<void> {
     this.flushes += 1;
-    const run = (this.flushing ??= this.deliver(readerId).finally(() => (this.flushing = null)));
+    this.flushing ??= this.deliver(readerId).finally(() => {
+      this.flushing = null;
+    });
+    const run = this.flushing;
     let outcome: Delivery = 'failed';
     try {
       outcome = await run;
@@ -82,7 +85,10 @@ export class LedgerOutbox {
       );
       const failed = results.filter((r) => r.status === 'rejected' || !r.value.ok);
       if (failed.length > 0) {
-        console.error('usage: delivery failed; the rows stay pending', failed.map((r) => (r.status === 'rejected' ? String(r.reason) : JSON.stringify(r.value))));
+        console.error(
+          'usage: delivery failed; the rows stay pending',
+          failed.map((r) => (r.status === 'rejected' ? String(r.reason) : JSON.stringify(r.value))),
+        );
         return 'failed';
       }
       this.ledger.acknowledge(rows[rows.length - 1]!.usage.seq);

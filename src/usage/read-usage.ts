@@ -19,7 +19,10 @@ export async function readSummaries(kv: KVNamespace, host: string, from: string,
   const summaries = new Map<string, UsageSummary | null>();
   for (let i = 0; i < dates.length; i += KEYS_PER_READ) {
     const batch = dates.slice(i, i + KEYS_PER_READ);
-    const texts = await kv.get(batch.map((date) => usageKey(host, date)), 'text');
+    const texts = await kv.get(
+      batch.map((date) => usageKey(host, date)),
+      'text',
+    );
     for (const date of batch) {
       const text = texts.get(usageKey(host, date)) ?? null;
       if (text === null) {
@@ -46,7 +49,9 @@ export async function readUsage(kv: KVNamespace, host: string, from: string, to:
   const days: UsageDay[] = [];
   const totals: UsageCounts = { views: 0, paidViews: 0, revenueMicros: 0 };
   for (const [date, summary] of read.summaries) {
-    const counts: UsageCounts = summary ? { views: summary.views, paidViews: summary.paidViews, revenueMicros: summary.revenueMicros } : { views: 0, paidViews: 0, revenueMicros: 0 };
+    const counts: UsageCounts = summary
+      ? { views: summary.views, paidViews: summary.paidViews, revenueMicros: summary.revenueMicros }
+      : { views: 0, paidViews: 0, revenueMicros: 0 };
     days.push({ date, ...counts });
     totals.views += counts.views;
     totals.paidViews += counts.paidViews;

@@ -10,7 +10,6 @@ export type PathTakeBacks = { path: string; count: number; amountMicros: number;
  * row), exactly once; this is the why, recorded once per receipt.
  */
 export class TakeBackLog extends MigratedObject {
-
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env, takeBackLogSchema);
   }
@@ -18,7 +17,11 @@ export class TakeBackLog extends MigratedObject {
   record(t: TakeBack): { recorded: boolean } {
     const cursor = this.sql.exec(
       'INSERT OR IGNORE INTO take_backs (receipt, day, path, reason, amount) VALUES (?, ?, ?, ?, ?)',
-      t.receipt, t.day, t.path, t.reason, t.amountMicros,
+      t.receipt,
+      t.day,
+      t.path,
+      t.reason,
+      t.amountMicros,
     );
     return { recorded: cursor.rowsWritten > 0 };
   }
@@ -28,7 +31,8 @@ export class TakeBackLog extends MigratedObject {
     const rows = this.sql
       .exec<{ path: string; reason: string; n: number; amount: number }>(
         'SELECT path, reason, COUNT(*) AS n, SUM(amount) AS amount FROM take_backs WHERE day >= ? AND day <= ? GROUP BY path, reason',
-        from, to,
+        from,
+        to,
       )
       .toArray();
     const paths = new Map<string, PathTakeBacks>();

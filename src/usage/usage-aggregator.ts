@@ -12,7 +12,16 @@ const PATH_RETENTION_DAYS = 35;
 /** Days written to KV per flush, far below a Worker's subrequest limit. */
 const DAYS_PER_FLUSH = 50;
 
-type DayRow = { day: string; views: number; paid_views: number; revenue: number; refunds: number; refunded: number; version: number; top: string | null };
+type DayRow = {
+  day: string;
+  views: number;
+  paid_views: number;
+  revenue: number;
+  refunds: number;
+  refunded: number;
+  version: number;
+  top: string | null;
+};
 type TopPath = UsageSummary['topPaths'][number];
 
 /**
@@ -73,17 +82,22 @@ export class UsageAggregator extends MigratedObject {
           this.db.all(
             `INSERT INTO day_paths (day, path, paid_views, revenue) VALUES (?, ?, ?, ?)
              ON CONFLICT (day, path) DO UPDATE SET paid_views = paid_views + excluded.paid_views, revenue = revenue + excluded.revenue`,
-            day, path, p.views, p.revenue,
+            day,
+            path,
+            p.views,
+            p.revenue,
           );
         }
       }
       // Refunds are also kept apart, for statements (their day row exists: addToDay made it).
       for (const e of fresh) {
-        if (e.kind === 'refund') this.db.all('UPDATE days SET refunds = refunds + 1, refunded = refunded + ? WHERE day = ?', e.amountMicros, e.day);
+        if (e.kind === 'refund')
+          this.db.all('UPDATE days SET refunds = refunds + 1, refunded = refunded + ? WHERE day = ?', e.amountMicros, e.day);
       }
       this.db.all(
         'INSERT INTO reader_seqs (reader_id, seq) VALUES (?, ?) ON CONFLICT (reader_id) DO UPDATE SET seq = excluded.seq',
-        readerId, fresh[fresh.length - 1]!.seq,
+        readerId,
+        fresh[fresh.length - 1]!.seq,
       );
       applied = fresh.length;
       this.flushAlarm.arm();
@@ -141,7 +155,10 @@ export class UsageAggregator extends MigratedObject {
   private async flush(): Promise<void> {
     const host = this.host;
     if (host === null) return;
-    const dirty = this.db.all<DayRow>('SELECT day, views, paid_views, revenue, refunds, refunded, version, top FROM days WHERE version > flushed ORDER BY day LIMIT ?', DAYS_PER_FLUSH);
+    const dirty = this.db.all<DayRow>(
+      'SELECT day, views, paid_views, revenue, refunds, refunded, version, top FROM days WHERE version > flushed ORDER BY day LIMIT ?',
+      DAYS_PER_FLUSH,
+    );
     const updatedAt = new Date().toISOString();
     const writes = dirty.map(async (row) => {
       const summary: UsageSummary = {
@@ -162,7 +179,11 @@ export class UsageAggregator extends MigratedObject {
     });
     const results = await Promise.allSettled(writes);
     const failed = results.filter((r) => r.status === 'rejected');
-    if (failed.length > 0) throw new AggregateError(failed.map((r) => (r as PromiseRejectedResult).reason), `${failed.length} day(s) not written`);
+    if (failed.length > 0)
+      throw new AggregateError(
+        failed.map((r) => (r as PromiseRejectedResult).reason),
+        `${failed.length} day(s) not written`,
+      );
   }
 
   /**
@@ -175,7 +196,10 @@ export class UsageAggregator extends MigratedObject {
     if (this.prunedOn === today) return;
     this.prunedOn = today;
     this.db.all('DELETE FROM view_events WHERE day < ?', addDays(today, -1));
-    const old = this.db.all<{ day: string }>('SELECT day FROM days WHERE day < ? AND top IS NULL AND version = flushed LIMIT 10', addDays(today, -PATH_RETENTION_DAYS));
+    const old = this.db.all<{ day: string }>(
+      'SELECT day FROM days WHERE day < ? AND top IS NULL AND version = flushed LIMIT 10',
+      addDays(today, -PATH_RETENTION_DAYS),
+    );
     for (const { day } of old) {
       this.ctx.storage.transactionSync(() => {
         this.db.all('UPDATE days SET top = ? WHERE day = ?', JSON.stringify(this.topPaths(day)), day);
@@ -188,21 +212,24 @@ export class UsageAggregator extends MigratedObject {
     return this.db
       .all<{ path: string; paid_views: number; revenue: number }>(
         'SELECT path, paid_views, revenue FROM day_paths WHERE day = ? AND revenue > 0 ORDER BY revenue DESC, path LIMIT ?',
-        day, TOP_PATHS,
+        day,
+        TOP_PATHS,
       )
       .map((r) => ({ path: r.path, paidViews: r.paid_views, revenueMicros: r.revenue }));
   }
 
   /** Adds to a day's counts and marks it dirty; true when the day's paths are already folded away. */
   private addToDay(day: string, views: number, paidViews: number, revenue: number): boolean {
-    const row = this.db
-      .all<{ top: string | null }>(
-        `INSERT INTO days (day, views, paid_views, revenue, version) VALUES (?, ?, ?, ?, 1)
+    const row = this.db.all<{ top: string | null }>(
+      `INSERT INTO days (day, views, paid_views, revenue, version) VALUES (?, ?, ?, ?, 1)
          ON CONFLICT (day) DO UPDATE SET views = views + excluded.views, paid_views = paid_views + excluded.paid_views,
            revenue = revenue + excluded.revenue, version = version + 1
          RETURNING top`,
-        day, views, paidViews, revenue,
-      )[0];
+      day,
+      views,
+      paidViews,
+      revenue,
+    )[0];
     return row?.top != null;
   }
 

@@ -36,7 +36,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
     },
     {
       version: 2,
-      description: 'view refunds per day, for publishers\' statements',
+      description: "view refunds per day, for publishers' statements",
       up: `
 ALTER TABLE days ADD COLUMN refunds INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE days ADD COLUMN refunded INTEGER NOT NULL DEFAULT 0;

@@ -79,7 +79,11 @@ export function mergeFact(exec: Exec, fact: PaymentFact): void {
        amount = MAX(amount, excluded.amount),
        status = CASE WHEN closed = 1 AND excluded.closed = 0 THEN status ELSE excluded.status END,
        closed = MAX(closed, excluded.closed)`,
-    fact.disputeId, fact.paymentIntent, fact.amountMicros, fact.status, fact.closed ? 1 : 0,
+    fact.disputeId,
+    fact.paymentIntent,
+    fact.amountMicros,
+    fact.status,
+    fact.closed ? 1 : 0,
   );
 }
 
@@ -88,7 +92,10 @@ export function recordPayment(exec: Exec, paymentIntent: string, topupId: string
   exec(
     `INSERT INTO card_payments (payment_intent, topup_id, paid, at) VALUES (?, ?, ?, ?)
      ON CONFLICT (payment_intent) DO UPDATE SET topup_id = excluded.topup_id, paid = excluded.paid, at = excluded.at`,
-    paymentIntent, topupId, paidMicros, at,
+    paymentIntent,
+    topupId,
+    paidMicros,
+    at,
   );
 }
 
@@ -143,7 +150,12 @@ export function standingOf(sql: SqlStorage, paymentIntent: string): PaymentStand
 }
 
 export function setTaken(exec: Exec, paymentIntent: string, standing: PaymentStanding): void {
-  exec('UPDATE card_payments SET taken = ?, refund_taken = ? WHERE payment_intent = ?', standing.target, standing.refundTaken, paymentIntent);
+  exec(
+    'UPDATE card_payments SET taken = ?, refund_taken = ? WHERE payment_intent = ?',
+    standing.target,
+    standing.refundTaken,
+    paymentIntent,
+  );
 }
 
 /** Card payments that can still be refunded to, newest first, with what is left of each. */

@@ -19,7 +19,9 @@ export function grantActive(sql: SqlStorage, grant: Grant): boolean {
 }
 
 export function activeConnectionFor(sql: SqlStorage, host: string): string | null {
-  return sql.exec<{ id: string }>('SELECT id FROM connections WHERE host = ? AND revoked_at IS NULL LIMIT 1', host).toArray()[0]?.id ?? null;
+  return (
+    sql.exec<{ id: string }>('SELECT id FROM connections WHERE host = ? AND revoked_at IS NULL LIMIT 1', host).toArray()[0]?.id ?? null
+  );
 }
 
 export function startSession(exec: Exec, id: string, now: number): void {
@@ -60,7 +62,11 @@ export function issueConnectCode(
   exec('DELETE FROM connect_codes WHERE expires_at <= ?', now);
   exec(
     'INSERT INTO connect_codes (id, connection_id, host, return_path, expires_at) VALUES (?, ?, ?, ?, ?)',
-    req.codeId, connectionId, req.host, req.returnPath, now + CONNECT_CODE_TTL_MS,
+    req.codeId,
+    connectionId,
+    req.host,
+    req.returnPath,
+    now + CONNECT_CODE_TTL_MS,
   );
   return { ok: true };
 }
@@ -103,11 +109,23 @@ export function connections(sql: SqlStorage, dayStart: number): ConnectionView[]
     .map((r) => ({ host: r.host, connectedAt: r.created_at, spentTodayMicros: r.spent, lastChargeAt: r.last_at }));
 }
 
-export type NamedTokenView = { id: string; name: string; dailyCapMicros: number | null; createdAt: number; spentTodayMicros: number; lastChargeAt: number | null };
+export type NamedTokenView = {
+  id: string;
+  name: string;
+  dailyCapMicros: number | null;
+  createdAt: number;
+  spentTodayMicros: number;
+  lastChargeAt: number | null;
+};
 
 export const MAX_NAMED_TOKENS = 20;
 
-export function addNamedToken(sql: SqlStorage, exec: Exec, t: { id: string; name: string; dailyCapMicros: number | null }, now: number): boolean {
+export function addNamedToken(
+  sql: SqlStorage,
+  exec: Exec,
+  t: { id: string; name: string; dailyCapMicros: number | null },
+  now: number,
+): boolean {
   const live = sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM api_tokens WHERE revoked_at IS NULL').one().n;
   if (live >= MAX_NAMED_TOKENS) return false;
   exec('INSERT INTO api_tokens (id, name, daily_cap, created_at) VALUES (?, ?, ?, ?)', t.id, t.name, t.dailyCapMicros, now);
@@ -135,5 +153,12 @@ export function namedTokens(sql: SqlStorage, dayStart: number): NamedTokenView[]
       dayStart,
     )
     .toArray()
-    .map((r) => ({ id: r.id, name: r.name, dailyCapMicros: r.daily_cap, createdAt: r.created_at, spentTodayMicros: r.spent, lastChargeAt: r.last_at }));
+    .map((r) => ({
+      id: r.id,
+      name: r.name,
+      dailyCapMicros: r.daily_cap,
+      createdAt: r.created_at,
+      spentTodayMicros: r.spent,
+      lastChargeAt: r.last_at,
+    }));
 }

@@ -1,6 +1,13 @@
 export type LedgerType =
-  | 'topup' | 'credit' | 'refund' | 'transfer_in' | 'reinstated'
-  | 'charge' | 'reversal' | 'withdrawal' | 'transfer_out';
+  | 'topup'
+  | 'credit'
+  | 'refund'
+  | 'transfer_in'
+  | 'reinstated'
+  | 'charge'
+  | 'reversal'
+  | 'withdrawal'
+  | 'transfer_out';
 
 export type LedgerEntry = {
   id: string;

@@ -44,7 +44,9 @@ export type UsePasskey = {
   backedUp?: boolean;
 };
 
-export type AddPasskeyResult = { ok: true } | { ok: false; reason: 'no_such_reader' | 'challenge_used' | 'already_registered' | 'too_many_passkeys' };
+export type AddPasskeyResult =
+  | { ok: true }
+  | { ok: false; reason: 'no_such_reader' | 'challenge_used' | 'already_registered' | 'too_many_passkeys' };
 export type UsePasskeyResult = { ok: true } | { ok: false; reason: 'challenge_used' | 'unknown_credential' | 'counter_not_increased' };
 export type RemovePasskeyResult = { ok: true } | { ok: false; reason: 'not_found' | 'last_passkey' };
 export type RecoveryCheckResult = { ok: true } | { ok: false; reason: 'wrong_code' | 'too_many_attempts' };
@@ -121,7 +123,10 @@ export function usePasskey(sql: SqlStorage, exec: Exec, use: UsePasskey, now: nu
   if (!consumeChallenge(sql, exec, use.challenge, use.challengeExpiresAt, now)) return { ok: false, reason: 'challenge_used' };
   exec(
     'UPDATE passkeys SET counter = ?, last_used_at = ?, backed_up = COALESCE(?, backed_up) WHERE id = ?',
-    use.newCounter, now, use.backedUp === undefined ? null : use.backedUp ? 1 : 0, use.credentialId,
+    use.newCounter,
+    now,
+    use.backedUp === undefined ? null : use.backedUp ? 1 : 0,
+    use.credentialId,
   );
   return { ok: true };
 }
@@ -163,7 +168,9 @@ export function setRecoveryCodeHash(exec: Exec, hash: string, now: number): { ok
  */
 export function checkRecoveryCode(sql: SqlStorage, exec: Exec, hash: string, now: number): RecoveryCheckResult {
   const row = sql
-    .exec<{ hash: string; failed_attempts: number; window_start: number }>('SELECT hash, failed_attempts, window_start FROM recovery WHERE id = 1')
+    .exec<{ hash: string; failed_attempts: number; window_start: number }>(
+      'SELECT hash, failed_attempts, window_start FROM recovery WHERE id = 1',
+    )
     .toArray()[0];
   if (!row) return { ok: false, reason: 'wrong_code' };
   const windowOver = now - row.window_start >= RECOVERY_WINDOW_MS;

@@ -73,7 +73,15 @@ export function transferRow(sql: SqlStorage, transferId: string): TransferRow | 
 }
 
 export function recordTransfer(exec: Exec, row: TransferRow): void {
-  exec('INSERT INTO transfers (id, direction, peer, amount, state, at) VALUES (?, ?, ?, ?, ?, ?)', row.id, row.direction, row.peer, row.amount, row.state, row.at);
+  exec(
+    'INSERT INTO transfers (id, direction, peer, amount, state, at) VALUES (?, ?, ?, ?, ?, ?)',
+    row.id,
+    row.direction,
+    row.peer,
+    row.amount,
+    row.state,
+    row.at,
+  );
 }
 
 export function markTransferDone(exec: Exec, transferId: string): void {

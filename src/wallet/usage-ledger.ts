@@ -2,7 +2,15 @@ import type { PendingUsage, UsageLedger } from '../usage/ledger-outbox';
 import { utcDay } from '../usage/utc-days';
 import { refundedReceiptOf } from '../storage/kv-keys';
 
-type UsageRow = { seq: number; type: 'charge' | 'refund'; amount: number; at: number; host: string; path: string | null; idem: string | null };
+type UsageRow = {
+  seq: number;
+  type: 'charge' | 'refund';
+  amount: number;
+  at: number;
+  host: string;
+  path: string | null;
+  idem: string | null;
+};
 
 const CURSOR_KEY = 'usage_cursor';
 
@@ -21,7 +29,8 @@ export class WalletUsageLedger implements UsageLedger {
     return this.sql
       .exec<UsageRow>(
         "SELECT seq, type, amount, at, host, path, idem FROM ledger WHERE seq > ? AND type IN ('charge','refund') AND host IS NOT NULL ORDER BY seq LIMIT ?",
-        this.cursor(), limit,
+        this.cursor(),
+        limit,
       )
       .toArray()
       .map((row) => ({

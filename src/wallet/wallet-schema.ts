@@ -49,20 +49,27 @@ CREATE TABLE IF NOT EXISTS idem_fingerprints (idem TEXT PRIMARY KEY, fingerprint
       description: 'the method of a view charged under an Idempotency-Key',
       up: (sql) => {
         // A replay must be the same method (the contract); the charge row says which it was.
-        const columns = sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('ledger')").toArray().map((c) => c.name);
+        const columns = sql
+          .exec<{ name: string }>("SELECT name FROM pragma_table_info('ledger')")
+          .toArray()
+          .map((c) => c.name);
         if (!columns.includes('method')) sql.exec('ALTER TABLE ledger ADD COLUMN method TEXT');
       },
     },
     {
       version: 5,
-      description: 'one wallet everywhere: wallet-host sessions, publisher connections and their codes, passkeys, recovery code, named tokens, transfers between wallets',
+      description:
+        'one wallet everywhere: wallet-host sessions, publisher connections and their codes, passkeys, recovery code, named tokens, transfers between wallets',
       up: READER_IDENTITY_MIGRATION,
     },
     {
       version: 6,
       description: "a charge's article title, read from the paid page's <title> as it was delivered",
       up: (sql) => {
-        const columns = sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('ledger')").toArray().map((c) => c.name);
+        const columns = sql
+          .exec<{ name: string }>("SELECT name FROM pragma_table_info('ledger')")
+          .toArray()
+          .map((c) => c.name);
         if (!columns.includes('title')) sql.exec('ALTER TABLE ledger ADD COLUMN title TEXT');
       },
     },

@@ -4,14 +4,7 @@ import { MICROS_PER_CENT } from '../money';
 import { CountedSql } from '../storage/counted-sql';
 import { refundIdempotencyKey, viewIdempotencyKey, withdrawalIdempotencyKey, withdrawalVoidIdempotencyKey } from '../storage/kv-keys';
 import { LedgerOutbox } from '../usage/ledger-outbox';
-import {
-  mergeFact,
-  recordPayment,
-  refundableRemainders,
-  setTaken,
-  standingOf,
-  type PaymentFact,
-} from './card-payments';
+import { mergeFact, recordPayment, refundableRemainders, setTaken, standingOf, type PaymentFact } from './card-payments';
 import * as passkeyStore from './passkey-store';
 import type {
   AddPasskeyResult,
@@ -237,7 +230,13 @@ export class Wallet extends MigratedObject {
     this.write(() => {
       this.exec(
         'INSERT INTO ledger (id, type, amount, balance_after, at, reason, idem) VALUES (?, ?, ?, ?, ?, ?, ?)',
-        id, req.type, req.amountMicros, balanceAfter, now, req.reason ?? null, req.idempotencyKey ?? null,
+        id,
+        req.type,
+        req.amountMicros,
+        balanceAfter,
+        now,
+        req.reason ?? null,
+        req.idempotencyKey ?? null,
       );
       if (req.paymentIntent !== undefined) {
         // Stripe may have told us of a refund or dispute before the payment itself.
@@ -287,7 +286,12 @@ export class Wallet extends MigratedObject {
     const balanceAfter = balance - delta;
     this.exec(
       'INSERT INTO ledger (id, type, amount, balance_after, at, reason) VALUES (?, ?, ?, ?, ?, ?)',
-      newId(), type, Math.abs(delta), balanceAfter, at, delta > 0 ? why : `Dispute closed in the reader's favour (${paymentIntent})`,
+      newId(),
+      type,
+      Math.abs(delta),
+      balanceAfter,
+      at,
+      delta > 0 ? why : `Dispute closed in the reader's favour (${paymentIntent})`,
     );
     setTaken((q, ...p) => this.exec(q, ...p), paymentIntent, standing);
     return balanceAfter;
@@ -331,11 +335,22 @@ export class Wallet extends MigratedObject {
         balance -= part.amountMicros;
         this.exec(
           'INSERT INTO withdrawal_parts (id, withdrawal_id, payment_intent, amount, state, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-          part.partId, withdrawalId, part.paymentIntent, part.amountMicros, 'pending', now,
+          part.partId,
+          withdrawalId,
+          part.paymentIntent,
+          part.amountMicros,
+          'pending',
+          now,
         );
         this.exec(
           'INSERT INTO ledger (id, type, amount, balance_after, at, reason, idem) VALUES (?, ?, ?, ?, ?, ?, ?)',
-          part.partId, 'withdrawal', part.amountMicros, balance, now, 'Refunded to your card', withdrawalIdempotencyKey(part.partId),
+          part.partId,
+          'withdrawal',
+          part.amountMicros,
+          balance,
+          now,
+          'Refunded to your card',
+          withdrawalIdempotencyKey(part.partId),
         );
       }
     });
@@ -345,23 +360,34 @@ export class Wallet extends MigratedObject {
 
   /** Stripe made the refund: the part is done (the money left with the `withdrawal` entry). */
   confirmWithdrawalPart(partId: string, refundId: string): { ok: boolean; state: string | null } {
-    this.write(() => this.exec("UPDATE withdrawal_parts SET state = 'done', refund_id = ? WHERE id = ? AND state = 'pending'", refundId, partId));
+    this.write(() =>
+      this.exec("UPDATE withdrawal_parts SET state = 'done', refund_id = ? WHERE id = ? AND state = 'pending'", refundId, partId),
+    );
     return { ok: true, state: this.partState(partId) };
   }
 
   /** Stripe refused the refund for good: the part's money comes back to the balance, once. */
   voidWithdrawalPart(partId: string, why: string): { ok: boolean; state: string | null; balanceMicros: number } {
     const part = this.sql
-      .exec<{ amount: number; payment_intent: string; state: string }>('SELECT amount, payment_intent, state FROM withdrawal_parts WHERE id = ?', partId)
+      .exec<{ amount: number; payment_intent: string; state: string }>(
+        'SELECT amount, payment_intent, state FROM withdrawal_parts WHERE id = ?',
+        partId,
+      )
       .toArray()[0];
-    if (!part || part.state !== 'pending') return { ok: false, state: part?.state ?? null, balanceMicros: this.balance };
+    if (part?.state !== 'pending') return { ok: false, state: part?.state ?? null, balanceMicros: this.balance };
     const now = Date.now();
     let balance = this.balance + part.amount;
     this.write(() => {
       this.exec("UPDATE withdrawal_parts SET state = 'void' WHERE id = ?", partId);
       this.exec(
         'INSERT INTO ledger (id, type, amount, balance_after, at, reason, idem) VALUES (?, ?, ?, ?, ?, ?, ?)',
-        newId(), 'credit', part.amount, balance, now, `Withdrawal not made, money returned: ${why}`.slice(0, 500), withdrawalVoidIdempotencyKey(partId),
+        newId(),
+        'credit',
+        part.amount,
+        balance,
+        now,
+        `Withdrawal not made, money returned: ${why}`.slice(0, 500),
+        withdrawalVoidIdempotencyKey(partId),
       );
       balance = this.settlePayment(part.payment_intent, balance, now, 'Card payment refunded in Stripe');
     });
@@ -460,18 +486,30 @@ export class Wallet extends MigratedObject {
       if (req.idempotencyKey !== undefined) this.releaseViewKey(viewIdempotencyKey(req.idempotencyKey));
       this.exec(
         'INSERT INTO ledger (id, type, amount, balance_after, at, host, path, idem, method, grant_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        holdId, 'charge', req.priceMicros, balanceAfter, now, req.host, req.path,
+        holdId,
+        'charge',
+        req.priceMicros,
+        balanceAfter,
+        now,
+        req.host,
+        req.path,
         req.idempotencyKey === undefined ? null : viewIdempotencyKey(req.idempotencyKey),
         req.idempotencyKey === undefined ? null : (req.method ?? 'GET'),
         req.grant?.kind === 'connection' || req.grant?.kind === 'token' ? req.grant.id : null,
       );
       if (req.idempotencyKey !== undefined && req.idempotencyFingerprint !== undefined) {
-        this.exec('INSERT INTO idem_fingerprints (idem, fingerprint) VALUES (?, ?)', viewIdempotencyKey(req.idempotencyKey), req.idempotencyFingerprint);
+        this.exec(
+          'INSERT INTO idem_fingerprints (idem, fingerprint) VALUES (?, ?)',
+          viewIdempotencyKey(req.idempotencyKey),
+          req.idempotencyFingerprint,
+        );
       }
       if (req.reviewWindowSeconds !== undefined) {
         this.exec(
           'INSERT OR REPLACE INTO windows (key, until, receipt) VALUES (?, ?, ?)',
-          req.windowKey, now + req.reviewWindowSeconds * 1000, holdId,
+          req.windowKey,
+          now + req.reviewWindowSeconds * 1000,
+          holdId,
         );
       }
     });
@@ -554,12 +592,19 @@ export class Wallet extends MigratedObject {
 
   private chargeRow(receipt: string): LedgerRow | undefined {
     return this.sql
-      .exec<LedgerRow>("SELECT seq, id, type, amount, balance_after, at, host, path, reason, title FROM ledger WHERE id = ? AND type = 'charge'", receipt)
+      .exec<LedgerRow>(
+        "SELECT seq, id, type, amount, balance_after, at, host, path, reason, title FROM ledger WHERE id = ? AND type = 'charge'",
+        receipt,
+      )
       .toArray()[0];
   }
 
   /** Gives a charge back, once; `also` writes in the same transaction. */
-  private refundCharge(charge: LedgerRow, reason: string, also?: () => void): { ok: true; balanceMicros: number; entryId: string; duplicate: boolean } {
+  private refundCharge(
+    charge: LedgerRow,
+    reason: string,
+    also?: () => void,
+  ): { ok: true; balanceMicros: number; entryId: string; duplicate: boolean } {
     const receipt = charge.id;
     const idem = refundIdempotencyKey(receipt);
     const prior = this.byIdem(idem);
@@ -571,7 +616,16 @@ export class Wallet extends MigratedObject {
       this.exec(
         // The refund names the credential the charge did, so that a named token's own cap gets it back.
         "INSERT INTO ledger (id, type, amount, balance_after, at, host, path, reason, idem, grant_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT grant_id FROM ledger WHERE id = ? AND type = 'charge'))",
-        id, 'refund', charge.amount, balanceAfter, now, charge.host, charge.path, reason, idem, receipt,
+        id,
+        'refund',
+        charge.amount,
+        balanceAfter,
+        now,
+        charge.host,
+        charge.path,
+        reason,
+        idem,
+        receipt,
       );
       this.exec('DELETE FROM windows WHERE receipt = ?', receipt);
       // A refunded view was never delivered: its idempotency key must not replay it free.
@@ -689,7 +743,10 @@ export class Wallet extends MigratedObject {
   }
 
   /** A bearer token for one of the reader's scripts, with its own daily cap; the caller signs it. */
-  addNamedToken(name: string, dailyCapMicros: number | null): { ok: true; tokenId: string } | { ok: false; reason: 'no_such_reader' | 'too_many_tokens' } {
+  addNamedToken(
+    name: string,
+    dailyCapMicros: number | null,
+  ): { ok: true; tokenId: string } | { ok: false; reason: 'no_such_reader' | 'too_many_tokens' } {
     if (this.readerId === null) return { ok: false, reason: 'no_such_reader' };
     const tokenId = newGrantId();
     let added = false;
@@ -726,7 +783,8 @@ export class Wallet extends MigratedObject {
     if (req.toReaderId === this.readerId) return { ok: false, reason: 'same_reader', balanceMicros: this.balance };
     const prior = transferRow(this.sql, req.transferId);
     if (prior) {
-      if (prior.direction !== 'out' || prior.peer !== req.toReaderId) return { ok: false, reason: 'transfer_conflict', balanceMicros: this.balance };
+      if (prior.direction !== 'out' || prior.peer !== req.toReaderId)
+        return { ok: false, reason: 'transfer_conflict', balanceMicros: this.balance };
       return { ok: true, amountMicros: prior.amount, state: senderStateOf(this.sql, prior), duplicate: true, balanceMicros: this.balance };
     }
     const free = Math.max(0, this.available());
@@ -735,11 +793,23 @@ export class Wallet extends MigratedObject {
     const state = amount > 0 ? 'pending' : 'done';
     const balanceAfter = this.balance - amount;
     this.write(() => {
-      recordTransfer((q, ...p) => this.exec(q, ...p), { id: req.transferId, direction: 'out', peer: req.toReaderId, amount, state, at: now });
+      recordTransfer((q, ...p) => this.exec(q, ...p), {
+        id: req.transferId,
+        direction: 'out',
+        peer: req.toReaderId,
+        amount,
+        state,
+        at: now,
+      });
       if (amount > 0) {
         this.exec(
           'INSERT INTO ledger (id, type, amount, balance_after, at, reason) VALUES (?, ?, ?, ?, ?, ?)',
-          req.transferId, 'transfer_out', amount, balanceAfter, now, `Moved to reader ${req.toReaderId}`,
+          req.transferId,
+          'transfer_out',
+          amount,
+          balanceAfter,
+          now,
+          `Moved to reader ${req.toReaderId}`,
         );
       }
     });
@@ -755,13 +825,19 @@ export class Wallet extends MigratedObject {
    * safely take its money back.
    */
   transferIn(req: TransferInRequest): TransferInResult {
-    if (!isTransferId(req.transferId) || typeof req.fromReaderId !== 'string' || typeof req.amountMicros !== 'number' || !isTransferAmount(req.amountMicros)) {
+    if (
+      !isTransferId(req.transferId) ||
+      typeof req.fromReaderId !== 'string' ||
+      typeof req.amountMicros !== 'number' ||
+      !isTransferAmount(req.amountMicros)
+    ) {
       return { ok: false, reason: 'invalid_request', balanceMicros: this.balance };
     }
     if (req.fromReaderId === this.readerId) return { ok: false, reason: 'same_reader', balanceMicros: this.balance };
     const prior = transferRow(this.sql, req.transferId);
     if (prior) {
-      if (prior.direction !== 'in' || prior.peer !== req.fromReaderId) return { ok: false, reason: 'transfer_conflict', balanceMicros: this.balance };
+      if (prior.direction !== 'in' || prior.peer !== req.fromReaderId)
+        return { ok: false, reason: 'transfer_conflict', balanceMicros: this.balance };
       if (prior.amount === req.amountMicros) return { ok: true, amountMicros: prior.amount, duplicate: true, balanceMicros: this.balance };
       if (prior.amount === 0) return { ok: false, reason: 'refused', balanceMicros: this.balance };
       return { ok: false, reason: 'transfer_conflict', balanceMicros: this.balance };
@@ -769,7 +845,11 @@ export class Wallet extends MigratedObject {
     const now = Date.now();
     const row = { id: req.transferId, direction: 'in' as const, peer: req.fromReaderId, state: 'done' as const, at: now };
     const refusal =
-      this.readerId === null ? ('no_such_reader' as const) : this.balance + req.amountMicros > MAX_BALANCE_MICROS ? ('balance_limit' as const) : null;
+      this.readerId === null
+        ? ('no_such_reader' as const)
+        : this.balance + req.amountMicros > MAX_BALANCE_MICROS
+          ? ('balance_limit' as const)
+          : null;
     if (refusal !== null || req.amountMicros === 0) {
       this.write(() => recordTransfer((q, ...p) => this.exec(q, ...p), { ...row, amount: 0 }));
       return refusal === null
@@ -781,7 +861,12 @@ export class Wallet extends MigratedObject {
       recordTransfer((q, ...p) => this.exec(q, ...p), { ...row, amount: req.amountMicros });
       this.exec(
         'INSERT INTO ledger (id, type, amount, balance_after, at, reason) VALUES (?, ?, ?, ?, ?, ?)',
-        req.transferId, 'transfer_in', req.amountMicros, balanceAfter, now, `Moved from reader ${req.fromReaderId}`,
+        req.transferId,
+        'transfer_in',
+        req.amountMicros,
+        balanceAfter,
+        now,
+        `Moved from reader ${req.fromReaderId}`,
       );
     });
     this.balance = balanceAfter;
@@ -815,16 +900,22 @@ export class Wallet extends MigratedObject {
 
   private finishOutgoing(transferId: string, returned: boolean): TransferFinish {
     const row = transferRow(this.sql, transferId);
-    if (!row || row.direction !== 'out') return { ok: false, reason: 'no_such_transfer', state: null, balanceMicros: this.balance };
-    if (row.state !== 'pending') return { ok: false, reason: 'not_pending', state: senderStateOf(this.sql, row), balanceMicros: this.balance };
+    if (row?.direction !== 'out') return { ok: false, reason: 'no_such_transfer', state: null, balanceMicros: this.balance };
+    if (row.state !== 'pending')
+      return { ok: false, reason: 'not_pending', state: senderStateOf(this.sql, row), balanceMicros: this.balance };
     const balanceAfter = returned ? this.balance + row.amount : this.balance;
     this.write(() => {
       markTransferDone((q, ...p) => this.exec(q, ...p), transferId);
       if (returned) {
         this.exec(
           'INSERT INTO ledger (id, type, amount, balance_after, at, reason, idem) VALUES (?, ?, ?, ?, ?, ?, ?)',
-          newId(), 'transfer_in', row.amount, balanceAfter, Date.now(),
-          `Move to reader ${row.peer} refused, money returned (transfer ${transferId})`, transferReturnKey(transferId),
+          newId(),
+          'transfer_in',
+          row.amount,
+          balanceAfter,
+          Date.now(),
+          `Move to reader ${row.peer} refused, money returned (transfer ${transferId})`,
+          transferReturnKey(transferId),
         );
       }
     });
@@ -840,7 +931,11 @@ export class Wallet extends MigratedObject {
     if (this.readerId === null) return;
     for (const t of pendingOutgoing(this.sql, TRANSFER_RETRY_AFTER_MS, Date.now())) {
       try {
-        const done = await finishTransfer(this, walletOf(this.env, t.toReaderId), { transferId: t.transferId, fromReaderId: this.readerId, amountMicros: t.amountMicros });
+        const done = await finishTransfer(this, walletOf(this.env, t.toReaderId), {
+          transferId: t.transferId,
+          fromReaderId: this.readerId,
+          amountMicros: t.amountMicros,
+        });
         if (!done.ok) console.error('transfers: the receiver will not take this transfer as recorded', t.transferId, done.reason);
       } catch (e) {
         console.error('transfers: delivery failed; the transfer stays pending', t.transferId, String(e));
@@ -876,13 +971,12 @@ export class Wallet extends MigratedObject {
   private async sweepExpired(): Promise<void> {
     const now = Date.now();
     const keyCutoff = now - VIEW_IDEMPOTENCY_MS;
-    const windows = this.sql
-      .exec<{ key: string }>('SELECT key FROM windows WHERE until <= ? LIMIT ?', now, SWEEP_BATCH)
-      .toArray();
+    const windows = this.sql.exec<{ key: string }>('SELECT key FROM windows WHERE until <= ? LIMIT ?', now, SWEEP_BATCH).toArray();
     const fingerprints = this.sql
       .exec<{ idem: string }>(
         'SELECT f.idem FROM idem_fingerprints f WHERE NOT EXISTS (SELECT 1 FROM ledger l WHERE l.idem = f.idem AND l.at > ?) LIMIT ?',
-        keyCutoff, SWEEP_BATCH,
+        keyCutoff,
+        SWEEP_BATCH,
       )
       .toArray();
     if (windows.length > 0 || fingerprints.length > 0) {
@@ -890,7 +984,12 @@ export class Wallet extends MigratedObject {
         // `until <= now` again: a window renewed since the select is kept.
         for (const { key } of windows) this.exec('DELETE FROM windows WHERE key = ? AND until <= ?', key, now);
         for (const { idem } of fingerprints) {
-          this.exec('DELETE FROM idem_fingerprints WHERE idem = ? AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.idem = ? AND l.at > ?)', idem, idem, keyCutoff);
+          this.exec(
+            'DELETE FROM idem_fingerprints WHERE idem = ? AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.idem = ? AND l.at > ?)',
+            idem,
+            idem,
+            keyCutoff,
+          );
         }
       });
     }
@@ -933,7 +1032,8 @@ export class Wallet extends MigratedObject {
     const { capMicros, spentMicros } = grants.namedTokenToday(this.sql, tokenId, utcDayStart(Date.now()));
     if (capMicros === null) return false;
     let held = 0;
-    for (const hold of this.holds.values()) if (hold.req.grant?.kind === 'token' && hold.req.grant.id === tokenId) held += hold.req.priceMicros;
+    for (const hold of this.holds.values())
+      if (hold.req.grant?.kind === 'token' && hold.req.grant.id === tokenId) held += hold.req.priceMicros;
     return spentMicros + held + priceMicros > capMicros;
   }
 
@@ -988,11 +1088,14 @@ export class Wallet extends MigratedObject {
   }
 
   /** The charge that used a view's idempotency key within the last 24 hours, if any. */
-  private viewByIdem(idem: string): { id: string; amount: number; host: string | null; path: string | null; method: string | null } | undefined {
+  private viewByIdem(
+    idem: string,
+  ): { id: string; amount: number; host: string | null; path: string | null; method: string | null } | undefined {
     return this.sql
       .exec<{ id: string; amount: number; host: string | null; path: string | null; method: string | null }>(
         'SELECT id, amount, host, path, method FROM ledger WHERE idem = ? AND at > ?',
-        idem, Date.now() - VIEW_IDEMPOTENCY_MS,
+        idem,
+        Date.now() - VIEW_IDEMPOTENCY_MS,
       )
       .toArray()[0];
   }
@@ -1004,7 +1107,10 @@ export class Wallet extends MigratedObject {
   }
 
   private fingerprintOf(idem: string): string | null {
-    return this.sql.exec<{ fingerprint: string }>('SELECT fingerprint FROM idem_fingerprints WHERE idem = ?', idem).toArray()[0]?.fingerprint ?? null;
+    return (
+      this.sql.exec<{ fingerprint: string }>('SELECT fingerprint FROM idem_fingerprints WHERE idem = ?', idem).toArray()[0]?.fingerprint ??
+      null
+    );
   }
 
   /** Spent today, as `spentSince` (spent-today.ts) reads it from the ledger: today's charges less their refunds. */
@@ -1049,7 +1155,10 @@ export class Wallet extends MigratedObject {
 /** A title as a person reads it: whitespace collapsed, control characters gone, bounded. */
 export function cleanTitle(raw: string): string {
   // eslint-disable-next-line no-control-regex
-  const flat = raw.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
+  const flat = raw
+    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return [...flat].slice(0, MAX_TITLE_CHARS).join('');
 }
 

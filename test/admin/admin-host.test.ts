@@ -55,7 +55,11 @@ describe('ADMIN_HOST', () => {
     await putSite(doc);
     const reader = await newReader();
     for (const [method, path, body] of adminRoutes(reader.readerId)) {
-      const res = await withEnv(`http://unknown.test${path}`, { method, headers: { ...ADMIN, 'content-type': 'application/json' }, body }, { DEFAULT_SITE: HOST });
+      const res = await withEnv(
+        `http://unknown.test${path}`,
+        { method, headers: { ...ADMIN, 'content-type': 'application/json' }, body },
+        { DEFAULT_SITE: HOST },
+      );
       expect(res.status, `${method} ${path}`).toBe(404);
     }
     // The fallback host does serve the default site's pages.
@@ -88,7 +92,11 @@ describe('ADMIN_HOST', () => {
     const reader = await newReader();
     for (const host of [ADMIN_HOST, HOST]) {
       for (const [method, path, body] of adminRoutes(reader.readerId)) {
-        const res = await withEnv(`http://${host}${path}`, { method, headers: { ...ADMIN, 'content-type': 'application/json' }, body }, { ADMIN_HOST: undefined });
+        const res = await withEnv(
+          `http://${host}${path}`,
+          { method, headers: { ...ADMIN, 'content-type': 'application/json' }, body },
+          { ADMIN_HOST: undefined },
+        );
         expect(res.status, `${host} ${method} ${path}`).toBe(404);
       }
     }
@@ -102,7 +110,9 @@ describe('ADMIN_HOST', () => {
       const created = await call('/__paywall/api/readers', { method: 'POST' }, host);
       expect(created.status).toBe(201);
       const { token } = await created.json<{ token: string }>();
-      expect((await call('/__paywall/api/dev/topup', json({ amountMicros: 5 }, { authorization: `Bearer ${token}` }), host)).status).toBe(200);
+      expect((await call('/__paywall/api/dev/topup', json({ amountMicros: 5 }, { authorization: `Bearer ${token}` }), host)).status).toBe(
+        200,
+      );
     }
   });
 });

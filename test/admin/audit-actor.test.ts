@@ -19,14 +19,23 @@ it('the audit log names the actor: the operator by token or console, or which pu
   await putSite(siteDoc(STANDARD_RULES, 'news.test'), 'news.test');
   const cookie = await signIn();
   await adminCall('/__paywall/api/admin/sites/news.test', { method: 'DELETE', headers: { cookie, origin: 'http://admin.test' } });
-  const made = await adminCall(`/__paywall/api/admin/publishers/${news.publisherId}/keys`, json({ name: 'deploy bot' }, keyAuth(news.apiKey)));
+  const made = await adminCall(
+    `/__paywall/api/admin/publishers/${news.publisherId}/keys`,
+    json({ name: 'deploy bot' }, keyAuth(news.apiKey)),
+  );
   const bot = await made.json<{ apiKey: string; keyId: string }>();
   await adminCall('/__paywall/api/admin/sites/news.test', { ...json(siteDoc([], 'news.test'), keyAuth(bot.apiKey)), method: 'PUT' });
 
   const entries = await auditAs(ADMIN);
   expect(entries.map((e) => [e.action, e.actor])).toEqual([
-    ['site.put', { type: 'publisher_key', publisherId: news.publisherId, publisherName: 'News Co', keyId: bot.keyId, keyName: 'deploy bot' }],
-    ['publisher.key.create', { type: 'publisher_key', publisherId: news.publisherId, publisherName: 'News Co', keyId: news.keyId, keyName: 'first key' }],
+    [
+      'site.put',
+      { type: 'publisher_key', publisherId: news.publisherId, publisherName: 'News Co', keyId: bot.keyId, keyName: 'deploy bot' },
+    ],
+    [
+      'publisher.key.create',
+      { type: 'publisher_key', publisherId: news.publisherId, publisherName: 'News Co', keyId: news.keyId, keyName: 'first key' },
+    ],
     ['site.delete', { type: 'operator', via: 'console' }],
     ['site.put', { type: 'operator', via: 'api' }],
     ['publisher.create', { type: 'operator', via: 'api' }],

@@ -31,10 +31,16 @@ it("the operator moves a reader's balance from the reader page: once per form, a
   expect(await balanceOf(from)).toBe(0);
   expect(await balanceOf(to)).toBe(3_500_000);
 
-  const audit = await (await adminCall('/__paywall/api/admin/audit?limit=20', { headers: ADMIN })).json<{ entries: { action: string; via: string; actor: unknown; detail: Record<string, unknown> | null }[] }>();
+  const audit = await (await adminCall('/__paywall/api/admin/audit?limit=20', { headers: ADMIN })).json<{
+    entries: { action: string; via: string; actor: unknown; detail: Record<string, unknown> | null }[];
+  }>();
   const moves = audit.entries.filter((e) => e.action === 'reader.move');
   expect(moves).toHaveLength(1);
-  expect(moves[0]).toMatchObject({ via: 'console', actor: { type: 'operator', via: 'console' }, detail: { toReaderId: to.readerId, movedMicros: 3_000_000, reason: 'same person, two wallets' } });
+  expect(moves[0]).toMatchObject({
+    via: 'console',
+    actor: { type: 'operator', via: 'console' },
+    detail: { toReaderId: to.readerId, movedMicros: 3_000_000, reason: 'same person, two wallets' },
+  });
   expect(audit.entries.some((e) => e.action === 'reader.lookup')).toBe(true);
 });
 
@@ -62,7 +68,11 @@ it("a publisher's person has no reader pages", async () => {
   const news = await createPublisher('News', ['news.test']);
   const ada = await join(await invite(await signIn(), news.publisherId, 'Ada', 'owner'));
   expect((await page(`${CONSOLE}/readers/${from.readerId}`, ada.cookie!)).status).toBe(404);
-  const res = await postForm(`${CONSOLE}/readers/${from.readerId}/move`, { toReaderId: to.readerId, reason: 'mine now' }, { cookie: ada.cookie! });
+  const res = await postForm(
+    `${CONSOLE}/readers/${from.readerId}/move`,
+    { toReaderId: to.readerId, reason: 'mine now' },
+    { cookie: ada.cookie! },
+  );
   expect(res.status).toBe(404);
   expect(await balanceOf(from)).toBe(1_000_000);
 });

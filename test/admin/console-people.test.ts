@@ -75,7 +75,15 @@ describe("a publisher's people in the console", () => {
     expect(home.html).toContain('Edit rules of news.test');
     expect(home.html).not.toContain('other.test');
     expect((await page(`${CONSOLE}/sites/news.test`, cookie)).status).toBe(200);
-    for (const path of [`/sites/other.test`, `/sites/other.test/revenue`, `/publishers/${other.publisherId}`, `/publishers/${other.publisherId}/statements/2026-01.csv`, '/debts', '/readers', `/audit?host=other.test`]) {
+    for (const path of [
+      `/sites/other.test`,
+      `/sites/other.test/revenue`,
+      `/publishers/${other.publisherId}`,
+      `/publishers/${other.publisherId}/statements/2026-01.csv`,
+      '/debts',
+      '/readers',
+      `/audit?host=other.test`,
+    ]) {
       const res = await page(`${CONSOLE}${path}`, cookie);
       expect(res.status, path).toBe(404);
       expect(res.html, path).not.toContain('Other Co');
@@ -85,7 +93,8 @@ describe("a publisher's people in the console", () => {
     expect(home.html).toContain(`/__paywall/admin/publishers/${news.publisherId}`);
 
     // The same cookie on the admin API is scoped like the publisher's key.
-    const api = (path: string, init: RequestInit = {}) => adminCall(`/__paywall/api/admin${path}`, { ...init, headers: { cookie, ...SAME_ORIGIN, ...(init.headers ?? {}) } });
+    const api = (path: string, init: RequestInit = {}) =>
+      adminCall(`/__paywall/api/admin${path}`, { ...init, headers: { cookie, ...SAME_ORIGIN, ...(init.headers ?? {}) } });
     expect((await api('/sites/news.test')).status).toBe(200);
     expect((await api('/sites/other.test')).status).toBe(403);
     const before = await (await adminCall('/__paywall/api/admin/sites/other.test', { headers: ADMIN })).text();
@@ -99,14 +108,27 @@ describe("a publisher's people in the console", () => {
     const ada = await join(await invite(operator, news.publisherId, 'Ada', 'member'));
     const saved = await postForm(
       `${CONSOLE}/sites/news.test`,
-      [['origin', env.TEST_ORIGIN], ['pattern', '/*'], ['price', '0.05'], ['window', ''], ['action', 'save']],
+      [
+        ['origin', env.TEST_ORIGIN],
+        ['pattern', '/*'],
+        ['price', '0.05'],
+        ['window', ''],
+        ['action', 'save'],
+      ],
       { cookie: ada.cookie! },
     );
     expect(saved.status).toBe(303);
 
     const res = await adminCall('/__paywall/api/admin/audit?limit=10', { headers: ADMIN });
     const entries = (await res.json<{ entries: { action: string; via: string; actor: Record<string, string> }[] }>()).entries;
-    const person = { type: 'person', publisherId: news.publisherId, publisherName: 'News Co', personName: 'Ada', role: 'member', personId: expect.stringMatching(/^per_/) };
+    const person = {
+      type: 'person',
+      publisherId: news.publisherId,
+      publisherName: 'News Co',
+      personName: 'Ada',
+      role: 'member',
+      personId: expect.stringMatching(/^per_/),
+    };
     expect(entries.slice(0, 3).map((e) => [e.action, e.via, e.actor])).toEqual([
       ['site.put', 'console', person],
       ['publisher.person.join', 'console', person],
@@ -138,8 +160,12 @@ describe("a publisher's people in the console", () => {
     const member = await join(await invite(operator, news.publisherId, 'Max', 'member'));
     const link = await invite(owner.cookie!, news.publisherId, 'New hire');
     expect(codeOf(link)).toMatch(/^inv_/);
-    expect((await postForm(`${CONSOLE}/publishers/${news.publisherId}/invites`, { name: 'X' }, { cookie: member.cookie! })).status).toBe(403);
-    expect((await postForm(`${CONSOLE}/publishers/${other.publisherId}/invites`, { name: 'X' }, { cookie: owner.cookie! })).status).toBe(404);
+    expect((await postForm(`${CONSOLE}/publishers/${news.publisherId}/invites`, { name: 'X' }, { cookie: member.cookie! })).status).toBe(
+      403,
+    );
+    expect((await postForm(`${CONSOLE}/publishers/${other.publisherId}/invites`, { name: 'X' }, { cookie: owner.cookie! })).status).toBe(
+      404,
+    );
     const ownersPage = await page(`${CONSOLE}/publishers/${news.publisherId}`, owner.cookie!);
     expect(ownersPage.html).toContain('Make an invite link');
     expect((await page(`${CONSOLE}/publishers/${news.publisherId}`, member.cookie!)).html).not.toContain('Make an invite link');
@@ -149,11 +175,20 @@ describe("a publisher's people in the console", () => {
     const { news, operator } = await twoPublishers();
     const ada = await join(await invite(operator, news.publisherId, 'Ada'));
     for (const cookie of [ada.cookie!, operator]) {
-      for (const path of [CONSOLE, `${CONSOLE}/sites/news.test`, '/__paywall/api/admin/sites/news.test', `${CONSOLE}/passkeys/sign-in-options`]) {
+      for (const path of [
+        CONSOLE,
+        `${CONSOLE}/sites/news.test`,
+        '/__paywall/api/admin/sites/news.test',
+        `${CONSOLE}/passkeys/sign-in-options`,
+      ]) {
         const res = await call(path, { headers: { cookie } }, 'news.test');
         expect(res.status, path).toBe(404);
       }
-      const put = await call('/__paywall/api/admin/sites/news.test', { method: 'PUT', ...json(siteDoc([], 'news.test'), { cookie, origin: 'http://news.test' }) }, 'news.test');
+      const put = await call(
+        '/__paywall/api/admin/sites/news.test',
+        { method: 'PUT', ...json(siteDoc([], 'news.test'), { cookie, origin: 'http://news.test' }) },
+        'news.test',
+      );
       expect(put.status).toBe(404);
     }
   });
@@ -178,7 +213,8 @@ type Entry = { action: string; publisherId: string | null; actor: { type: string
 async function lastAudit(n = 5): Promise<Entry[]> {
   return (await (await adminCall(`/__paywall/api/admin/audit?limit=${n}`, { headers: ADMIN })).json<{ entries: Entry[] }>()).entries;
 }
-const personIdOf = async (publisherId: string, name: string) => (await publisherRegistry(env).people(publisherId)).find((p) => p.name === name)!.personId;
+const personIdOf = async (publisherId: string, name: string) =>
+  (await publisherRegistry(env).people(publisherId)).find((p) => p.name === name)!.personId;
 
 describe('managing people in the console', () => {
   it('an owner removes a person: their session is refused at once, on the console and the API, their passkey signs nobody in, and it is audited', async () => {
@@ -206,7 +242,11 @@ describe('managing people in the console', () => {
     expect(after.html).not.toContain('>Max<');
 
     const [entry] = await lastAudit(1);
-    expect(entry).toMatchObject({ action: 'publisher.person.remove', publisherId: news.publisherId, actor: { type: 'person', personName: 'Olive' } });
+    expect(entry).toMatchObject({
+      action: 'publisher.person.remove',
+      publisherId: news.publisherId,
+      actor: { type: 'person', personName: 'Olive' },
+    });
     expect(entry!.after).toEqual({ personId: maxId, name: 'Max', role: 'member' });
     expect((await page(`${CONSOLE}/audit`, owner.cookie!)).html).toContain('removed Max (member)');
   });
@@ -216,8 +256,13 @@ describe('managing people in the console', () => {
     const owner = await join(await invite(operator, news.publisherId, 'Olive', 'owner'));
     const member = await join(await invite(operator, news.publisherId, 'Max', 'member'));
     const stranger = await join(await invite(operator, other.publisherId, 'Otto', 'owner'));
-    const [oliveId, maxId, ottoId] = [await personIdOf(news.publisherId, 'Olive'), await personIdOf(news.publisherId, 'Max'), await personIdOf(other.publisherId, 'Otto')];
-    const remove = (cookie: string, publisherId: string, personId: string) => postForm(`${CONSOLE}/publishers/${publisherId}/people/${personId}/remove`, {}, { cookie });
+    const [oliveId, maxId, ottoId] = [
+      await personIdOf(news.publisherId, 'Olive'),
+      await personIdOf(news.publisherId, 'Max'),
+      await personIdOf(other.publisherId, 'Otto'),
+    ];
+    const remove = (cookie: string, publisherId: string, personId: string) =>
+      postForm(`${CONSOLE}/publishers/${publisherId}/people/${personId}/remove`, {}, { cookie });
     const auditBefore = JSON.stringify(await lastAudit(20));
 
     expect((await remove(member.cookie!, news.publisherId, oliveId)).status).toBe(403);
@@ -244,7 +289,8 @@ describe('managing people in the console', () => {
     const stranger = await join(await invite(operator, other.publisherId, 'Otto', 'owner'));
     const link = await invite(owner.cookie!, news.publisherId, 'Newcomer');
     const inviteId = (await publisherRegistry(env).invites(news.publisherId)).find((i) => i.name === 'Newcomer')!.inviteId;
-    const revoke = (cookie: string, publisherId = news.publisherId) => postForm(`${CONSOLE}/publishers/${publisherId}/invites/${inviteId}/revoke`, {}, { cookie });
+    const revoke = (cookie: string, publisherId = news.publisherId) =>
+      postForm(`${CONSOLE}/publishers/${publisherId}/invites/${inviteId}/revoke`, {}, { cookie });
 
     const shown = await page(`${CONSOLE}/publishers/${news.publisherId}`, owner.cookie!);
     expect(shown.html).toContain(`/invites/${inviteId}/revoke`);
@@ -261,7 +307,11 @@ describe('managing people in the console', () => {
     expect((await publisherRegistry(env).people(news.publisherId)).map((p) => p.name)).toEqual(['Olive', 'Max']);
     expect((await page(`${CONSOLE}/publishers/${news.publisherId}`, owner.cookie!)).html).not.toContain(`invite-${inviteId}`);
     const [entry] = await lastAudit(1);
-    expect(entry).toMatchObject({ action: 'publisher.invite.revoke', publisherId: news.publisherId, actor: { type: 'person', personName: 'Olive' } });
+    expect(entry).toMatchObject({
+      action: 'publisher.invite.revoke',
+      publisherId: news.publisherId,
+      actor: { type: 'person', personName: 'Olive' },
+    });
     expect((await page(`${CONSOLE}/audit`, owner.cookie!)).html).toContain('revoked the invite for Newcomer');
     // A used or revoked invite cannot be revoked again.
     expect((await revoke(operator)).status).toBe(404);
@@ -309,7 +359,9 @@ describe('managing people in the console', () => {
     const bob = await join(await invite(operator, news.publisherId, 'Bob'));
     await addPasskey(bob.cookie!);
     const bobsKey = (await publisherRegistry(env).personPasskeys(await personIdOf(news.publisherId, 'Bob')))[0]!.credentialId;
-    expect((await postForm(`${CONSOLE}/publishers/${news.publisherId}/passkeys/${bobsKey}/remove`, {}, { cookie: ada.cookie! })).status).toBe(404);
+    expect(
+      (await postForm(`${CONSOLE}/publishers/${news.publisherId}/passkeys/${bobsKey}/remove`, {}, { cookie: ada.cookie! })).status,
+    ).toBe(404);
     expect(await publisherRegistry(env).personPasskeys(await personIdOf(news.publisherId, 'Bob'))).toHaveLength(2);
     expect((await addPasskey('')).status).toBe(401);
     expect((await addPasskey(operator)).status).toBe(401);
@@ -323,7 +375,11 @@ it("the console's passkey buttons say what a cancel means for the console; the s
   const signInPage = await page(CONSOLE, '');
   const ada = await join(await invite(operator, news.publisherId, 'Bea'));
   const own = await page(`${CONSOLE}/publishers/${news.publisherId}`, ada.cookie!);
-  for (const [name, shown] of [['join', joinPage], ['sign-in', signInPage], ['publisher', own]] as const) {
+  for (const [name, shown] of [
+    ['join', joinPage],
+    ['sign-in', signInPage],
+    ['publisher', own],
+  ] as const) {
     const buttons = [...shown.html.matchAll(/<button[^>]*data-passkey-action[^>]*>/g)].map((m) => m[0]);
     expect(buttons.length, name).toBe(1);
     expect(buttons[0], name).toMatch(/data-passkey-cancelled="[^"]+"/);
@@ -333,4 +389,3 @@ it("the console's passkey buttons say what a cancel means for the console; the s
   expect(script).toContain('dataset.passkeyCancelled');
   expect(script.toLowerCase()).not.toContain('wallet');
 });
-

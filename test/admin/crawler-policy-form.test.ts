@@ -6,7 +6,10 @@ import { CONSOLE, inputValues, page, postForm, signIn } from '../support/admin-c
 
 afterEach(() => reset());
 
-const RULES = [{ pattern: '/premium/*', priceMicros: 10_000 }, { pattern: '/*', priceMicros: 0 }];
+const RULES = [
+  { pattern: '/premium/*', priceMicros: 10_000 },
+  { pattern: '/*', priceMicros: 0 },
+];
 const CRAWLERS = {
   signatureAgents: { 'https://crawler.example': { action: 'charge', priceMicros: 2_500 } },
   verifiedBotCategories: { 'Search Engine Crawler': { action: 'allow' } },
@@ -23,11 +26,20 @@ beforeEach(async () => {
 type CrawlerRow = { who: string; name?: string; action: string; price?: string; unit?: string };
 
 function form(crawlers: CrawlerRow[]): [string, string][] {
-  const fields: [string, string][] = [['action', 'save'], ['origin', env.TEST_ORIGIN]];
+  const fields: [string, string][] = [
+    ['action', 'save'],
+    ['origin', env.TEST_ORIGIN],
+  ];
   fields.push(['pattern', '/premium/*'], ['price', '0.01'], ['unit', 'usd'], ['window', ''], ['windowUnit', 'hours']);
   fields.push(['pattern', '/*'], ['price', '0'], ['unit', 'usd'], ['window', ''], ['windowUnit', 'hours']);
   for (const c of crawlers) {
-    fields.push(['crawlerWho', c.who], ['crawlerName', c.name ?? ''], ['crawlerAction', c.action], ['crawlerPrice', c.price ?? ''], ['crawlerUnit', c.unit ?? 'usd']);
+    fields.push(
+      ['crawlerWho', c.who],
+      ['crawlerName', c.name ?? ''],
+      ['crawlerAction', c.action],
+      ['crawlerPrice', c.price ?? ''],
+      ['crawlerUnit', c.unit ?? 'usd'],
+    );
   }
   return fields;
 }
@@ -52,7 +64,10 @@ describe('the console’s crawler policy', () => {
     expect((await postForm(editor, form(same), { cookie })).status).toBe(303);
     expect((await stored()).crawlers).toEqual(CRAWLERS);
 
-    const changed = [{ who: 'signed', action: 'charge', price: '0.5', unit: 'cents' }, { who: 'verified', action: 'allow' }];
+    const changed = [
+      { who: 'signed', action: 'charge', price: '0.5', unit: 'cents' },
+      { who: 'verified', action: 'allow' },
+    ];
     expect((await postForm(editor, form(changed), { cookie })).status).toBe(303);
     expect((await stored()).crawlers).toEqual({ signed: { action: 'charge', priceMicros: 5_000 }, verifiedBots: { action: 'allow' } });
 

@@ -14,14 +14,17 @@ type Moved = { movedMicros: number; fromBalanceMicros: number; toBalanceMicros: 
 
 async function auditOf(readerId: string) {
   const res = await adminCall('/__paywall/api/admin/audit?limit=100', { headers: ADMIN });
-  const { entries } = await res.json<{ entries: { action: string; readerId: string | null; before: unknown; after: unknown; detail: Record<string, unknown> }[] }>();
+  const { entries } = await res.json<{
+    entries: { action: string; readerId: string | null; before: unknown; after: unknown; detail: Record<string, unknown> }[];
+  }>();
   return entries.filter((e) => e.action === 'reader.move' && e.readerId === readerId);
 }
 
 describe('POST /admin/readers/:readerId/move', () => {
   it('moves everything the reader has to the other reader, once per Idempotency-Key, and audits it once', async () => {
     const [a, b] = [await newReader(4_000), await newReader(500)];
-    const send = () => move(a.readerId, { toReaderId: b.readerId, reason: 'merging two accounts' }, { ...ADMIN, 'idempotency-key': 'merge-1' });
+    const send = () =>
+      move(a.readerId, { toReaderId: b.readerId, reason: 'merging two accounts' }, { ...ADMIN, 'idempotency-key': 'merge-1' });
     const res = await send();
     expect(res.status).toBe(200);
     const moved = await res.json<Moved>();
@@ -40,7 +43,13 @@ describe('POST /admin/readers/:readerId/move', () => {
     expect(audited[0]).toMatchObject({
       before: { fromBalanceMicros: 4_000, toBalanceMicros: 500 },
       after: { fromBalanceMicros: 0, toBalanceMicros: 4_500 },
-      detail: { toReaderId: b.readerId, movedMicros: 4_000, reason: 'merging two accounts', transferId: moved.transferId, idempotencyKey: 'merge-1' },
+      detail: {
+        toReaderId: b.readerId,
+        movedMicros: 4_000,
+        reason: 'merging two accounts',
+        transferId: moved.transferId,
+        idempotencyKey: 'merge-1',
+      },
     });
   });
 
@@ -97,7 +106,11 @@ describe('POST /admin/readers/:readerId/move', () => {
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect((await res.json<{ field: string }>()).field, JSON.stringify(body)).toBe(field);
     }
-    const notJson = await adminCall(`/__paywall/api/admin/readers/${a.readerId}/move`, { method: 'POST', headers: { ...ADMIN, 'content-type': 'application/json' }, body: '{' });
+    const notJson = await adminCall(`/__paywall/api/admin/readers/${a.readerId}/move`, {
+      method: 'POST',
+      headers: { ...ADMIN, 'content-type': 'application/json' },
+      body: '{',
+    });
     expect(notJson.status).toBe(400);
     const badKey = await move(a.readerId, { toReaderId: b.readerId, reason: 'r' }, { ...ADMIN, 'idempotency-key': 'bad key' });
     expect(badKey.status).toBe(400);

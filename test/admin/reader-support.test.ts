@@ -9,13 +9,21 @@ it('the operator looks a reader up by id and reads their ledger, and each look i
   const reader = await newReader(5000);
   const summary = await adminCall(`/__paywall/api/admin/readers/${reader.readerId}`, { headers: ADMIN });
   expect(summary.status).toBe(200);
-  expect(await summary.json()).toEqual({ readerId: reader.readerId, balanceMicros: 5000, dailyCapMicros: null, spentTodayMicros: 0, askAboveMicros: null });
+  expect(await summary.json()).toEqual({
+    readerId: reader.readerId,
+    balanceMicros: 5000,
+    dailyCapMicros: null,
+    spentTodayMicros: 0,
+    askAboveMicros: null,
+  });
 
   const ledger = await adminCall(`/__paywall/api/admin/readers/${reader.readerId}/ledger?limit=10`, { headers: ADMIN });
   expect(ledger.status).toBe(200);
   expect((await ledger.json<{ entries: unknown[] }>()).entries).toEqual(await ledgerOf(reader));
 
-  const { entries } = await (await adminCall('/__paywall/api/admin/audit', { headers: ADMIN })).json<{ entries: { action: string; readerId: string; detail: { looked_at: string } }[] }>();
+  const { entries } = await (await adminCall('/__paywall/api/admin/audit', { headers: ADMIN })).json<{
+    entries: { action: string; readerId: string; detail: { looked_at: string } }[];
+  }>();
   expect(entries.map((e) => [e.action, e.readerId, e.detail.looked_at])).toEqual([
     ['reader.lookup', reader.readerId, 'ledger'],
     ['reader.lookup', reader.readerId, 'balance'],

@@ -8,7 +8,10 @@ import { CONSOLE, page, postForm, signIn } from '../support/admin-console';
 
 afterEach(() => reset());
 
-const RULES = [{ pattern: '/premium/*', priceMicros: 10_000 }, { pattern: '/*', priceMicros: 0 }];
+const RULES = [
+  { pattern: '/premium/*', priceMicros: 10_000 },
+  { pattern: '/*', priceMicros: 0 },
+];
 const editor = `${CONSOLE}/sites/${HOST}`;
 let cookie: string;
 
@@ -19,9 +22,18 @@ beforeEach(async () => {
 
 function form(action: string, extra: [string, string][] = []): [string, string][] {
   return [
-    ['action', action], ['origin', env.TEST_ORIGIN],
-    ['pattern', '/premium/*'], ['price', '0.01'], ['unit', 'usd'], ['window', ''], ['windowUnit', 'hours'],
-    ['pattern', '/*'], ['price', '0'], ['unit', 'usd'], ['window', ''], ['windowUnit', 'hours'],
+    ['action', action],
+    ['origin', env.TEST_ORIGIN],
+    ['pattern', '/premium/*'],
+    ['price', '0.01'],
+    ['unit', 'usd'],
+    ['window', ''],
+    ['windowUnit', 'hours'],
+    ['pattern', '/*'],
+    ['price', '0'],
+    ['unit', 'usd'],
+    ['window', ''],
+    ['windowUnit', 'hours'],
     ...extra,
   ];
 }

@@ -11,16 +11,52 @@ const day = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toI
 function kvPut(key: string, value: unknown) {
   const r = spawnSync(
     process.execPath,
-    ['node_modules/wrangler/bin/wrangler.js', 'kv', 'key', 'put', '--binding', 'KV', '--local', '--persist-to', harness.demo.persistDir, key, JSON.stringify(value)],
+    [
+      'node_modules/wrangler/bin/wrangler.js',
+      'kv',
+      'key',
+      'put',
+      '--binding',
+      'KV',
+      '--local',
+      '--persist-to',
+      harness.demo.persistDir,
+      key,
+      JSON.stringify(value),
+    ],
     { encoding: 'utf8' },
   );
   expect(r.status, r.stderr).toBe(0);
 }
 
 const SEEDED = [
-  { daysAgo: 3, views: 40, paidViews: 12, revenueMicros: 24_000, topPaths: [{ path: '/articles/edge-ledgers', paidViews: 12, revenueMicros: 24_000 }] },
-  { daysAgo: 2, views: 25, paidViews: 9, revenueMicros: 48_000, topPaths: [{ path: '/premium/annual-report', paidViews: 4, revenueMicros: 40_000 }, { path: '/articles/card-fees', paidViews: 4, revenueMicros: 8_000 }] },
-  { daysAgo: 1, views: 60, paidViews: 20, revenueMicros: 52_000, topPaths: [{ path: '/articles/edge-ledgers', paidViews: 16, revenueMicros: 32_000 }, { path: '/premium/annual-report', paidViews: 2, revenueMicros: 20_000 }] },
+  {
+    daysAgo: 3,
+    views: 40,
+    paidViews: 12,
+    revenueMicros: 24_000,
+    topPaths: [{ path: '/articles/edge-ledgers', paidViews: 12, revenueMicros: 24_000 }],
+  },
+  {
+    daysAgo: 2,
+    views: 25,
+    paidViews: 9,
+    revenueMicros: 48_000,
+    topPaths: [
+      { path: '/premium/annual-report', paidViews: 4, revenueMicros: 40_000 },
+      { path: '/articles/card-fees', paidViews: 4, revenueMicros: 8_000 },
+    ],
+  },
+  {
+    daysAgo: 1,
+    views: 60,
+    paidViews: 20,
+    revenueMicros: 52_000,
+    topPaths: [
+      { path: '/articles/edge-ledgers', paidViews: 16, revenueMicros: 32_000 },
+      { path: '/premium/annual-report', paidViews: 2, revenueMicros: 20_000 },
+    ],
+  },
 ];
 
 function watchCsp(page: Page): string[] {
@@ -34,7 +70,13 @@ function watchCsp(page: Page): string[] {
 
 it('an admin signs in, changes the article price, the demo charges it, and the revenue chart shows the usage', async () => {
   for (const s of SEEDED) {
-    kvPut(`usage:demo.localhost:${day(s.daysAgo)}`, { host: 'demo.localhost', date: day(s.daysAgo), ...s, daysAgo: undefined, updatedAt: new Date().toISOString() });
+    kvPut(`usage:demo.localhost:${day(s.daysAgo)}`, {
+      host: 'demo.localhost',
+      date: day(s.daysAgo),
+      ...s,
+      daysAgo: undefined,
+      updatedAt: new Date().toISOString(),
+    });
   }
 
   const page = await harness.browser.newPage({ viewport: { width: 1200, height: 900 } });
@@ -91,7 +133,15 @@ it('an admin signs in, changes the article price, the demo charges it, and the r
   expect(created.status).toBe(201);
   const { token } = (await created.json()) as { token: string };
   const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-  expect((await fetch(`${harness.demo.baseUrl}/__paywall/api/dev/topup`, { method: 'POST', headers: auth, body: JSON.stringify({ amountMicros: 100_000 }) })).status).toBe(200);
+  expect(
+    (
+      await fetch(`${harness.demo.baseUrl}/__paywall/api/dev/topup`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ amountMicros: 100_000 }),
+      })
+    ).status,
+  ).toBe(200);
   const viewed = await fetch(`${harness.demo.baseUrl}/articles/prepaid-reading`, { headers: { authorization: auth.authorization } });
   expect(viewed.status).toBe(200);
   expect(viewed.headers.get('paywall-charged-micros')).toBe('3000');
@@ -117,10 +167,13 @@ it('an admin signs in, changes the article price, the demo charges it, and the r
   // The reader's view reaches today's summary through the usage aggregator (the demo flushes every 2 s).
   const today = page.getByTestId(`day-${day(0)}`);
   await expect
-    .poll(async () => {
-      await page.reload();
-      return today.locator('td').allTextContents();
-    }, { timeout: 30_000, interval: 1000 })
+    .poll(
+      async () => {
+        await page.reload();
+        return today.locator('td').allTextContents();
+      },
+      { timeout: 30_000, interval: 1000 },
+    )
     .toEqual([day(0), '1', '1', '$0.003']);
   await page.screenshot({ path: screenshotPath('admin-revenue-chart'), fullPage: true });
 

@@ -19,7 +19,14 @@ async function virtualAuthenticator(page: Page): Promise<{ cdp: CDPSession; auth
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('WebAuthn.enable');
   const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
   });
   return { cdp, authenticatorId };
 }
@@ -37,7 +44,10 @@ it('the operator makes a publisher and invites a person, who signs in with a pas
   await operator.getByRole('button', { name: 'Sign in with the token' }).click();
   await operator.getByRole('heading', { name: 'Sites', exact: true }).waitFor();
   await operator.getByRole('link', { name: 'Publishers' }).click();
-  for (const [name, host] of [['Newsroom Ltd', 'news.localhost'], ['Demo Press', 'demo.localhost']]) {
+  for (const [name, host] of [
+    ['Newsroom Ltd', 'news.localhost'],
+    ['Demo Press', 'demo.localhost'],
+  ]) {
     await operator.getByLabel('Name').fill(name!);
     await operator.getByLabel('Hosts, one a line').fill(host!);
     await operator.getByRole('button', { name: 'Create publisher' }).click();
@@ -102,7 +112,9 @@ it('the operator makes a publisher and invites a person, who signs in with a pas
   await expect.poll(() => operator.getByTestId('audit').textContent()).toContain('Ada Lovelace of Demo Press (owner), console');
 
   // On a phone, the join page and her publisher page fit the screen.
-  const phone = await (await harness.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })).newPage();
+  const phone = await (
+    await harness.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })
+  ).newPage();
   await phone.context().addCookies(await ada.context().cookies());
   await phone.goto(`${admin}/__paywall/admin/publishers`);
   expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
@@ -113,7 +125,15 @@ it('the operator makes a publisher and invites a person, who signs in with a pas
   expect(created.status).toBe(201);
   const { token } = (await created.json()) as { token: string };
   const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-  expect((await fetch(`${harness.demo.baseUrl}/__paywall/api/dev/topup`, { method: 'POST', headers: auth, body: JSON.stringify({ amountMicros: 100_000 }) })).status).toBe(200);
+  expect(
+    (
+      await fetch(`${harness.demo.baseUrl}/__paywall/api/dev/topup`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ amountMicros: 100_000 }),
+      })
+    ).status,
+  ).toBe(200);
   const paid = await fetch(`${harness.demo.baseUrl}/articles/prepaid-reading`, { headers: { authorization: auth.authorization } });
   expect(paid.status).toBe(200);
   expect(paid.headers.get('paywall-charged-micros')).toBe('4000');
@@ -125,10 +145,13 @@ it('the operator makes a publisher and invites a person, who signs in with a pas
   const lastDay = new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
   await ada.goto(`${admin}/__paywall/admin/sites/demo.localhost/revenue?from=${month}-01&to=${lastDay}`);
   await expect
-    .poll(async () => {
-      await ada.reload();
-      return ada.getByTestId('total-paid-views').textContent();
-    }, { timeout: 30_000, interval: 1000 })
+    .poll(
+      async () => {
+        await ada.reload();
+        return ada.getByTestId('total-paid-views').textContent();
+      },
+      { timeout: 30_000, interval: 1000 },
+    )
     .not.toBe('0');
   const micros = (usd: string) => Math.round(Number(usd.replace(/[$,]/g, '')) * 1_000_000);
   const chart = {
@@ -145,7 +168,10 @@ it('the operator makes a publisher and invites a person, who signs in with a pas
   const [download] = await Promise.all([ada.waitForEvent('download'), ada.getByRole('link', { name: `Statement ${month} (CSV)` }).click()]);
   expect(download.suggestedFilename()).toMatch(new RegExp(`^statement-pub_[A-Za-z0-9_-]{16}-${month}\\.csv$`));
   const csv = readFileSync((await download.path())!, 'utf8');
-  const rows = csv.trim().split(/\r\n/).map((line) => line.split(','));
+  const rows = csv
+    .trim()
+    .split(/\r\n/)
+    .map((line) => line.split(','));
   const header = rows[0]!;
   const total = Object.fromEntries(header.map((name, i) => [name, rows.find((r) => r[0] === 'total')![i]!]));
   expect(rows.map((r) => r[0])).toEqual(['host', 'demo.localhost', 'total']);

@@ -5,7 +5,7 @@ const harness = useDemoInBrowser();
 
 it('a new visitor reads the free front page and meets the paywall on an article', async () => {
   const page = await harness.browser.newPage();
-  await page.goto(harness.demo.baseUrl + '/');
+  await page.goto(`${harness.demo.baseUrl}/`);
   await expect(page.getByRole('heading', { name: 'The Demo Gazette' })).toBeTruthy();
   expect(await page.title()).toBe('The Demo Gazette');
   await page.getByRole('link', { name: 'Ledgers at the edge' }).click();

@@ -35,10 +35,16 @@ it('the cap reached and raised, ask before paying then one click, and a readable
   await page.goto(`${demoUrl}/premium/annual-report`);
   await Promise.all([page.waitForURL(/wallet\.localhost/), page.getByTestId('continue-with-wallet').click()]);
   await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Create a wallet' }).click()]);
-  await Promise.all([page.waitForURL(`${demoUrl}/premium/annual-report`), page.getByRole('button', { name: 'Allow and continue' }).click()]);
+  await Promise.all([
+    page.waitForURL(`${demoUrl}/premium/annual-report`),
+    page.getByRole('button', { name: 'Allow and continue' }).click(),
+  ]);
   expect(await h1(page)).toBe('Your balance does not cover this article');
   await Promise.all([page.waitForURL(/wallet\.localhost.*#top-up$/), page.getByRole('link', { name: 'Top up your wallet' }).click()]);
-  await page.getByRole('group', { name: /^Demo top-up/ }).getByRole('button', { name: 'Add $1.00' }).click();
+  await page
+    .getByRole('group', { name: /^Demo top-up/ })
+    .getByRole('button', { name: 'Add $1.00' })
+    .click();
   await page.waitForLoadState();
   expect(await text(page, 'balance')).toBe('$1.00');
 
@@ -53,7 +59,9 @@ it('the cap reached and raised, ask before paying then one click, and a readable
   // The next one would go over: the paywall says so, with today's spending and the reset, and offers no pay link.
   await page.goto(`${demoUrl}/premium/second-look`);
   expect(await h1(page)).toBe('This would exceed your daily cap');
-  expect(await text(page, 'cap-status')).toMatch(/^Spent today \$0\.01 of your \$0\.015 daily cap; it resets at 00:00 UTC, in (\d+\u00a0h(\u00a0\d+\u00a0min)?|\d+\u00a0min|under a minute)\.$/);
+  expect(await text(page, 'cap-status')).toMatch(
+    /^Spent today \$0\.01 of your \$0\.015 daily cap; it resets at 00:00 UTC, in (\d+\u00a0h(\u00a0\d+\u00a0min)?|\d+\u00a0min|under a minute)\.$/,
+  );
   expect(await page.getByRole('link', { name: /and read/ }).count()).toBe(0);
   await page.screenshot({ path: screenshotPath('cap-exceeded'), fullPage: true });
 
@@ -103,7 +111,10 @@ it('the cap reached and raised, ask before paying then one click, and a readable
   ]);
   expect(await page.getByTestId('entry-topup').textContent()).toContain('Demo top-up');
   expect(await page.getByRole('columnheader', { name: /^When/ }).textContent()).toBe('When (Europe/Paris)');
-  const shown = await page.locator('time').first().evaluate((t) => ({ iso: t.getAttribute('datetime')!, text: t.textContent! }));
+  const shown = await page
+    .locator('time')
+    .first()
+    .evaluate((t) => ({ iso: t.getAttribute('datetime')!, text: t.textContent! }));
   const paris = new Date(shown.iso).toLocaleString('sv-SE', { timeZone: 'Europe/Paris' }).slice(0, 16);
   expect(shown.text.replace(/\s+/g, ' ')).toBe(paris);
   await page.screenshot({ path: screenshotPath('history-readable'), fullPage: true });

@@ -35,11 +35,16 @@ async function fitsPhone(page: Page) {
 // The reader's first visit, from a laptop with a keyboard, is walked in wallet-journey.test.ts;
 // this one is the phone, on the demo's plain address (127.0.0.1, served as DEMO_SITE).
 it('the paywall and the wallet fit a phone, and a view paid by mistake is taken back from the wallet history', async () => {
-  const context = await harness.browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+  const context = await harness.browser.newContext({
+    viewport: { width: 390, height: 844 },
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+  });
   const page = await context.newPage();
   const csp = watchCsp(page);
   const { baseUrl, walletUrl } = harness.demo;
-  const premium = baseUrl + '/premium/annual-report';
+  const premium = `${baseUrl}/premium/annual-report`;
 
   // No wallet yet: the paywall, with the price and the way to a wallet.
   await page.goto(premium);
@@ -48,7 +53,10 @@ it('the paywall and the wallet fit a phone, and a view paid by mistake is taken 
   await fitsPhone(page);
 
   // A wallet in two taps, and the consent for this site.
-  await Promise.all([page.waitForURL(walletUrl + '/__paywall/connect?site=127.0.0.1&return=%2Fpremium%2Fannual-report'), page.getByTestId('continue-with-wallet').tap()]);
+  await Promise.all([
+    page.waitForURL(`${walletUrl}/__paywall/connect?site=127.0.0.1&return=%2Fpremium%2Fannual-report`),
+    page.getByTestId('continue-with-wallet').tap(),
+  ]);
   await fitsPhone(page);
   await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Create a wallet' }).tap()]);
   expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Allow 127.0.0.1 to charge your wallet?');
@@ -69,7 +77,7 @@ it('the paywall and the wallet fit a phone, and a view paid by mistake is taken 
   expect(await page.getByTestId('article-title').textContent()).toBe('Premium: the annual report');
 
   // The wallet history shows the charge, which can still be taken back: the money returns.
-  await page.goto(walletUrl + '/__paywall/account');
+  await page.goto(`${walletUrl}/__paywall/account`);
   expect(await page.getByTestId('balance').textContent()).toBe('$0.99');
   const charge = page.getByTestId('entry-charge');
   expect(await charge.count()).toBe(1);

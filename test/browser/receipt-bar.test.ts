@@ -68,8 +68,15 @@ it('a paid article starts with its receipt, styled where the page allows it and 
   // The demo publisher turns the bar on (the document as it is, plus the field); a strict publisher joins with it on.
   const current = await admin('GET', '/__paywall/api/admin/sites/demo.localhost');
   expect(current.status).toBe(200);
-  expect((await admin('PUT', '/__paywall/api/admin/sites/demo.localhost', { ...JSON.parse(current.body), receiptBar: true })).status).toBe(200);
-  const strict = { host: 'strict.localhost', origin: `http://127.0.0.1:${(strictOrigin.address() as AddressInfo).port}`, rules: [{ pattern: '/stories/*', priceMicros: 5000 }], receiptBar: true };
+  expect((await admin('PUT', '/__paywall/api/admin/sites/demo.localhost', { ...JSON.parse(current.body), receiptBar: true })).status).toBe(
+    200,
+  );
+  const strict = {
+    host: 'strict.localhost',
+    origin: `http://127.0.0.1:${(strictOrigin.address() as AddressInfo).port}`,
+    rules: [{ pattern: '/stories/*', priceMicros: 5000 }],
+    receiptBar: true,
+  };
   expect((await admin('PUT', '/__paywall/api/admin/sites/strict.localhost', strict)).status).toBe(200);
 
   const context = await harness.browser.newContext({ viewport: { width: 1024, height: 700 } });
@@ -83,14 +90,22 @@ it('a paid article starts with its receipt, styled where the page allows it and 
   await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Create a wallet' }).click()]);
   await Promise.all([page.waitForURL(article), page.getByRole('button', { name: 'Allow and continue' }).click()]);
   await Promise.all([page.waitForURL(/wallet\.localhost.*#top-up$/), page.getByRole('link', { name: 'Top up your wallet' }).click()]);
-  await Promise.all([page.waitForEvent('load'), page.getByRole('group', { name: /^Demo top-up/ }).getByRole('button', { name: 'Add $1.00' }).click()]);
+  await Promise.all([
+    page.waitForEvent('load'),
+    page
+      .getByRole('group', { name: /^Demo top-up/ })
+      .getByRole('button', { name: 'Add $1.00' })
+      .click(),
+  ]);
   await Promise.all([page.waitForURL(article), page.getByTestId('pay-and-read').click()]);
   expect(await page.getByTestId('article-title').textContent()).toBe('Ledgers at the edge');
 
   // The bar: a named landmark, first in the body, styled (the demo sends no CSP), above the publisher's header.
   await expect.poll(() => bar(page).isVisible()).toBe(true);
   // Styled, the items stand apart by a gap (the unstyled dots are hidden), and wrap as wholes.
-  expect((await bar(page).innerText()).replace(/\s+/g, ' ').trim()).toBe('Paid $0.002 for this page Balance $0.998 Receipt, or take this view back');
+  expect((await bar(page).innerText()).replace(/\s+/g, ' ').trim()).toBe(
+    'Paid $0.002 for this page Balance $0.998 Receipt, or take this view back',
+  );
   expect(await page.evaluate(() => document.body.firstElementChild?.tagName)).toBe('STYLE');
   const styled = await bar(page).evaluate((el) => ({ bg: getComputedStyle(el).backgroundColor, font: getComputedStyle(el).fontSize }));
   expect(styled).toEqual({ bg: 'rgb(244, 246, 243)', font: '14px' });
@@ -117,7 +132,9 @@ it('a paid article starts with its receipt, styled where the page allows it and 
   await page.goto(`${demoUrl}/premium/annual-report`);
   expect(await bar(page).innerText()).toContain('Balance $0.988');
   const link = bar(page).getByRole('link', { name: 'Receipt, or take this view back' });
-  expect(await link.getAttribute('href')).toMatch(new RegExp(`^${walletUrl.replace(/\./g, '\\.')}/__paywall/account/receipts/[0-9a-f-]{36}$`));
+  expect(await link.getAttribute('href')).toMatch(
+    new RegExp(`^${walletUrl.replace(/\./g, '\\.')}/__paywall/account/receipts/[0-9a-f-]{36}$`),
+  );
   await link.focus();
   await page.screenshot({ path: screenshotPath('receipt-bar-focus'), clip: { x: 0, y: 0, width: 1024, height: 160 } });
   await Promise.all([page.waitForURL(/^http:\/\/wallet\.localhost:\d+\/__paywall\/account\/receipts\/[0-9a-f-]{36}$/), link.click()]);
@@ -135,7 +152,9 @@ it('a paid article starts with its receipt, styled where the page allows it and 
   await Promise.all([page.waitForURL(story), page.getByRole('button', { name: 'Allow and continue' }).click()]);
   expect(await page.getByTestId('article-title').textContent()).toBe('A locked-down page');
   await expect.poll(() => bar(page).isVisible()).toBe(true);
-  expect((await bar(page).innerText()).replace(/\s+/g, ' ').trim()).toBe('Paid $0.005 for this page · Balance $0.993 · Receipt, or take this view back');
+  expect((await bar(page).innerText()).replace(/\s+/g, ' ').trim()).toBe(
+    'Paid $0.005 for this page · Balance $0.993 · Receipt, or take this view back',
+  );
   expect(await page.locator('style').count()).toBe(0);
   expect(await bar(page).evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgba(0, 0, 0, 0)');
   expect(await page.evaluate(() => document.body.firstElementChild?.tagName)).toBe('ASIDE');

@@ -4,7 +4,14 @@ import { screenshotPath, useDemoInBrowser } from './support/demo';
 
 const harness = useDemoInBrowser();
 
-type Credential = { credentialId: string; isResidentCredential: boolean; rpId?: string; privateKey: string; userHandle?: string; signCount: number };
+type Credential = {
+  credentialId: string;
+  isResidentCredential: boolean;
+  rpId?: string;
+  privateKey: string;
+  userHandle?: string;
+  signCount: number;
+};
 
 /**
  * Any CSP violation means a page relies on something its own policy blocks; a script
@@ -87,7 +94,7 @@ async function fitsPhone(page: Page, name: string) {
 
 it('one wallet, made on one publisher, pays on two, survives lost cookies and follows the reader to a second device', async () => {
   const { demoUrl, newsUrl, walletUrl } = harness.demo;
-  const article = demoUrl + '/articles/edge-ledgers';
+  const article = `${demoUrl}/articles/edge-ledgers`;
   const connectDemo = `${walletUrl}/__paywall/connect?site=demo.localhost&return=%2Farticles%2Fedge-ledgers`;
 
   // ── The first device: a laptop. ──────────────────────────────────────────────
@@ -97,7 +104,7 @@ it('one wallet, made on one publisher, pays on two, survives lost cookies and fo
   const authenticator = await virtualAuthenticator(page);
 
   // A priced article with no cookie: the paywall, with the price and the way to a wallet.
-  await page.goto(demoUrl + '/');
+  await page.goto(`${demoUrl}/`);
   await page.getByRole('link', { name: 'Ledgers at the edge' }).click();
   await page.waitForLoadState();
   expect(page.url()).toBe(article);
@@ -113,7 +120,12 @@ it('one wallet, made on one publisher, pays on two, survives lost cookies and fo
   expect(await h1(page)).toBe('Continue to demo.localhost with your wallet');
   await page.screenshot({ path: screenshotPath('wallet-sign-in'), fullPage: true });
   // First the way back to the article, for a reader who changes their mind.
-  expect(await tabTo(page, 'Create a wallet')).toEqual(['← Back to demo.localhost', 'Sign in with a passkey', 'Use a recovery code instead', 'Create a wallet']);
+  expect(await tabTo(page, 'Create a wallet')).toEqual([
+    '← Back to demo.localhost',
+    'Sign in with a passkey',
+    'Use a recovery code instead',
+    'Create a wallet',
+  ]);
   // The sign-in page is served at the connect step's own address: the wallet is made, and the same address answers with the consent.
   await Promise.all([page.waitForEvent('load'), page.keyboard.press('Enter')]);
   expect(page.url()).toBe(connectDemo);
@@ -167,7 +179,7 @@ it('one wallet, made on one publisher, pays on two, survives lost cookies and fo
   expect(await text(page, 'article-title')).toBe('Ledgers at the edge');
 
   // The second publisher, its own origin: one consent, then the same balance pays.
-  await page.goto(newsUrl + '/stories/night-trains');
+  await page.goto(`${newsUrl}/stories/night-trains`);
   expect(await h1(page)).toBe('This article is part of the paywall');
   expect(await text(page, 'price')).toBe('$0.003');
   await Promise.all([page.waitForURL(/wallet\.localhost.*site=news\.localhost/), page.getByTestId('continue-with-wallet').click()]);
@@ -175,11 +187,11 @@ it('one wallet, made on one publisher, pays on two, survives lost cookies and fo
   expect(await text(page, 'balance')).toBe('$0.998');
   // The wallet has a passkey now, so the consent asks for nothing more.
   expect(await page.getByTestId('protect-balance').count()).toBe(0);
-  await Promise.all([page.waitForURL(newsUrl + '/stories/night-trains'), page.getByRole('button', { name: 'Allow and continue' }).click()]);
+  await Promise.all([page.waitForURL(`${newsUrl}/stories/night-trains`), page.getByRole('button', { name: 'Allow and continue' }).click()]);
   expect(await text(page, 'article-title')).toBe('The night trains are back');
 
   // The wallet: both charges from the one balance, both sites, the passkey; and a recovery code.
-  await page.goto(walletUrl + '/__paywall/account');
+  await page.goto(`${walletUrl}/__paywall/account`);
   expect(await text(page, 'balance')).toBe('$0.995');
   const charges = page.getByTestId('entry-charge');
   expect(await charges.count()).toBe(2);
@@ -198,7 +210,7 @@ it('one wallet, made on one publisher, pays on two, survives lost cookies and fo
   const recoveryCode = (await text(page, 'recovery-code-value'))!;
   expect(recoveryCode.replace(/-/g, '')).toMatch(/^[0-9A-Z]{48}$/);
   await page.screenshot({ path: screenshotPath('wallet-account'), fullPage: true });
-  await page.goto(walletUrl + '/__paywall/account');
+  await page.goto(`${walletUrl}/__paywall/account`);
   expect(await page.getByTestId('recovery-code').count()).toBe(0);
   expect(await page.getByRole('button', { name: 'Make a new recovery code' }).count()).toBe(1);
 
@@ -210,7 +222,7 @@ it('one wallet, made on one publisher, pays on two, survives lost cookies and fo
   // demo.localhost is still connected: the passkey leads straight back to the article, inside its re-view window.
   await Promise.all([page.waitForURL(article), page.getByRole('button', { name: 'Sign in with a passkey' }).click()]);
   expect(await text(page, 'article-title')).toBe('Ledgers at the edge');
-  await page.goto(walletUrl + '/__paywall/account');
+  await page.goto(`${walletUrl}/__paywall/account`);
   expect(await text(page, 'balance')).toBe('$0.995');
   expect(await page.getByTestId('entry-charge').count()).toBe(2);
   expect(await page.getByTestId('passkey').textContent()).not.toContain('last used never');
@@ -218,22 +230,30 @@ it('one wallet, made on one publisher, pays on two, survives lost cookies and fo
   expect(laptopSeen).toEqual({ csp: [], errors: [] });
 
   // ── A second device, a phone: the passkey synced to it (copied between virtual authenticators). ──
-  const phone = await harness.browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+  const phone = await harness.browser.newContext({
+    viewport: { width: 390, height: 844 },
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+  });
   const phoneSeen = watch(phone);
   const phonePage = await phone.newPage();
   const phoneAuthenticator = await virtualAuthenticator(phonePage);
   const [synced] = await credentialsOf(authenticator);
   await phoneAuthenticator.cdp.send('WebAuthn.addCredential', { authenticatorId: phoneAuthenticator.authenticatorId, credential: synced! });
 
-  await phonePage.goto(newsUrl + '/stories/city-budget');
+  await phonePage.goto(`${newsUrl}/stories/city-budget`);
   expect(await h1(phonePage)).toBe('This article is part of the paywall');
   await fitsPhone(phonePage, 'wallet-paywall-phone');
   await Promise.all([phonePage.waitForURL(/wallet\.localhost.*site=news\.localhost/), phonePage.getByTestId('continue-with-wallet').tap()]);
   expect(await h1(phonePage)).toBe('Continue to news.localhost with your wallet');
   await fitsPhone(phonePage, 'wallet-sign-in-phone');
-  await Promise.all([phonePage.waitForURL(newsUrl + '/stories/city-budget'), phonePage.getByRole('button', { name: 'Sign in with a passkey' }).tap()]);
+  await Promise.all([
+    phonePage.waitForURL(`${newsUrl}/stories/city-budget`),
+    phonePage.getByRole('button', { name: 'Sign in with a passkey' }).tap(),
+  ]);
   expect(await text(phonePage, 'article-title')).toBe('What the city budget pays for');
-  await phonePage.goto(walletUrl + '/__paywall/account');
+  await phonePage.goto(`${walletUrl}/__paywall/account`);
   expect(await text(phonePage, 'balance')).toBe('$0.992');
   await historyFits(phonePage);
   await fitsPhone(phonePage, 'wallet-account-phone');
@@ -243,7 +263,7 @@ it('one wallet, made on one publisher, pays on two, survives lost cookies and fo
   const borrowed = await harness.browser.newContext({ viewport: { width: 1024, height: 800 } });
   const borrowedSeen = watch(borrowed);
   const other = await borrowed.newPage();
-  await other.goto(demoUrl + '/articles/card-fees');
+  await other.goto(`${demoUrl}/articles/card-fees`);
   await Promise.all([other.waitForURL(/wallet\.localhost/), other.getByTestId('continue-with-wallet').click()]);
   await other.getByText('Use a recovery code instead').click();
   // Typed by hand: lower case, spaces instead of dashes.
@@ -258,11 +278,11 @@ it('one wallet, made on one publisher, pays on two, survives lost cookies and fo
   expect(await other.getByRole('heading', { name: 'Add a passkey for this device' }).isVisible()).toBe(true);
   expect(await text(other, 'balance')).toBe('$0.992');
   await other.screenshot({ path: screenshotPath('wallet-recovered'), fullPage: true });
-  await Promise.all([other.waitForURL(demoUrl + '/articles/card-fees'), other.getByRole('link', { name: 'Pay $0.002 and read' }).click()]);
+  await Promise.all([other.waitForURL(`${demoUrl}/articles/card-fees`), other.getByRole('link', { name: 'Pay $0.002 and read' }).click()]);
   expect(await text(other, 'article-title')).toBe('The arithmetic of card fees');
 
   // The code used is spent: signed out, it no longer opens the wallet.
-  await other.goto(walletUrl + '/__paywall/account');
+  await other.goto(`${walletUrl}/__paywall/account`);
   expect(await text(other, 'balance')).toBe('$0.99');
   await Promise.all([other.waitForEvent('load'), other.getByRole('button', { name: 'Sign out of this browser' }).click()]);
   await other.getByText('Use a recovery code instead').click();

@@ -19,7 +19,10 @@ let stripeBase: string;
 beforeAll(async () => {
   stripe = await startStripeStandin();
   stripeBase = `http://127.0.0.1:${(stripe.address() as AddressInfo).port}`;
-  [demo, browser] = await Promise.all([startDemo({ STRIPE_SECRET_KEY: STANDIN_SECRET_KEY, STRIPE_API_BASE: stripeBase }), launchChromium()]);
+  [demo, browser] = await Promise.all([
+    startDemo({ STRIPE_SECRET_KEY: STANDIN_SECRET_KEY, STRIPE_API_BASE: stripeBase }),
+    launchChromium(),
+  ]);
 });
 afterAll(async () => {
   await browser?.close();
@@ -31,7 +34,10 @@ afterAll(async () => {
 async function stripePays(sessionId: string, paymentIntent: string): Promise<void> {
   const seen = (await (await fetch(`${stripeBase}/__standin/sessions/${sessionId}`)).json()) as { params: Record<string, string> };
   const cents = Number(seen.params['line_items[0][price_data][unit_amount]']);
-  await fetch(`${stripeBase}/__standin/charges`, { method: 'POST', body: JSON.stringify({ payment_intent: paymentIntent, amount: cents }) });
+  await fetch(`${stripeBase}/__standin/charges`, {
+    method: 'POST',
+    body: JSON.stringify({ payment_intent: paymentIntent, amount: cents }),
+  });
   const payload = JSON.stringify({
     id: `evt_${sessionId}`,
     object: 'event',
@@ -78,12 +84,18 @@ it('a reader tops up $5 by card, reads, and withdraws the unspent money back to 
   let checkoutUrl = '';
   await page.route('https://checkout.stripe.com/**', (route) => {
     checkoutUrl = route.request().url();
-    return route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>Stripe Checkout</title><h1>Stripe Checkout (stand-in)</h1>' });
+    return route.fulfill({
+      contentType: 'text/html',
+      body: '<!doctype html><title>Stripe Checkout</title><h1>Stripe Checkout (stand-in)</h1>',
+    });
   });
 
   await page.goto(`${demo.walletUrl}/__paywall/account`);
   await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Create a wallet' }).click()]);
-  await page.getByRole('group', { name: /With a card/ }).getByRole('button', { name: 'Add $5.00' }).click();
+  await page
+    .getByRole('group', { name: /With a card/ })
+    .getByRole('button', { name: 'Add $5.00' })
+    .click();
   await page.waitForURL(/checkout\.stripe\.com/);
   const sessionId = /\/c\/pay\/([\w-]+)/.exec(checkoutUrl)![1]!;
   const seen = (await (await fetch(`${stripeBase}/__standin/sessions/${sessionId}`)).json()) as { params: Record<string, string> };
@@ -91,15 +103,20 @@ it('a reader tops up $5 by card, reads, and withdraws the unspent money back to 
   // Paid: Stripe tells the worker, then sends the reader back.
   await stripePays(sessionId, `pi_${sessionId}`);
   await page.goto(seen.params.success_url!);
-  await expect.poll(async () => {
-    await page.reload();
-    return page.getByTestId('balance').first().textContent();
-  }).toBe('$5.00');
+  await expect
+    .poll(async () => {
+      await page.reload();
+      return page.getByTestId('balance').first().textContent();
+    })
+    .toBe('$5.00');
   expect(await page.getByTestId('withdrawable').textContent()).toContain('Up to $5.00 can be refunded');
 
   // Some of it is spent on an article.
   await page.goto(`${demo.walletUrl}/__paywall/connect?site=demo.localhost&return=%2Farticles%2Fedge-ledgers`);
-  await Promise.all([page.waitForURL(`${demo.demoUrl}/articles/edge-ledgers`), page.getByRole('button', { name: 'Allow and continue' }).click()]);
+  await Promise.all([
+    page.waitForURL(`${demo.demoUrl}/articles/edge-ledgers`),
+    page.getByRole('button', { name: 'Allow and continue' }).click(),
+  ]);
   expect(await page.getByTestId('article-title').textContent()).toBe('Ledgers at the edge');
 
   // What is left goes back to the card, in one click: whole cents, as a card refund is.
@@ -113,7 +130,9 @@ it('a reader tops up $5 by card, reads, and withdraws the unspent money back to 
   await page.screenshot({ path: screenshotPath('withdraw-done'), fullPage: false });
 
   // Stripe holds one refund for that payment, of what was unspent.
-  const refunds = (await (await fetch(`${stripeBase}/v1/refunds?payment_intent=pi_${sessionId}`, { headers: { authorization: `Bearer ${STANDIN_SECRET_KEY}` } })).json()) as { data: { amount: number }[] };
+  const refunds = (await (
+    await fetch(`${stripeBase}/v1/refunds?payment_intent=pi_${sessionId}`, { headers: { authorization: `Bearer ${STANDIN_SECRET_KEY}` } })
+  ).json()) as { data: { amount: number }[] };
   expect(refunds.data.map((r) => r.amount)).toEqual([499]);
   expect(csp).toEqual([]);
   await context.close();

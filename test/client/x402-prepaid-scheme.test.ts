@@ -74,7 +74,16 @@ describe('the official x402 client (@x402/fetch) with the prepaid scheme', () =>
   });
 
   it('its spend controls read our asset through findDefaultAsset: a price above the cap is refused before anything is sent', async () => {
-    expect((await putSite(siteDoc([{ pattern: '/dear/*', priceMicros: 2_000_000 }, { pattern: '/cheap/*', priceMicros: 10_000 }]))).status).toBe(200);
+    expect(
+      (
+        await putSite(
+          siteDoc([
+            { pattern: '/dear/*', priceMicros: 2_000_000 },
+            { pattern: '/cheap/*', priceMicros: 10_000 },
+          ]),
+        )
+      ).status,
+    ).toBe(200);
     const reader = await newReader(5_000_000);
     // The default cap is $1 a payment: 2,000,000 micros is above it.
     await expect(wrapFetchWithPayment(worker, officialClient(reader))(url('/dear/x'))).rejects.toThrow(/spendControls/);
@@ -92,7 +101,10 @@ describe('the official x402 client (@x402/fetch) with the prepaid scheme', () =>
     const reader = await newReader(5_000);
     const res = await wrapFetchWithPayment(worker, officialClient(reader))(url('/premium/short'));
     expect(res.status).toBe(402);
-    expect(decodePaymentResponseHeader(res.headers.get('payment-response')!)).toMatchObject({ success: false, errorReason: 'insufficient_funds' });
+    expect(decodePaymentResponseHeader(res.headers.get('payment-response')!)).toMatchObject({
+      success: false,
+      errorReason: 'insufficient_funds',
+    });
     expect(await balanceOf(reader)).toBe(5_000);
   });
 });

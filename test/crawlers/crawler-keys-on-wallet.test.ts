@@ -13,13 +13,21 @@ const MAX = { 'crawler-max-price': 'USD 0.05' };
 const crawl = async (path: string, key: CrawlerKey, options: SignOptions = {}) =>
   readToEnd(await exports.default.fetch(await signedRequest(`http://${HOST}${path}`, key, options)));
 const walletBalance = async (session: string) =>
-  (await (await exports.default.fetch(new Request(`http://${WALLET}/__paywall/api/me`, { headers: { cookie: session } }))).json<{ balanceMicros: number }>()).balanceMicros;
+  (
+    await (
+      await exports.default.fetch(new Request(`http://${WALLET}/__paywall/api/me`, { headers: { cookie: session } }))
+    ).json<{ balanceMicros: number }>()
+  ).balanceMicros;
 
 describe('linking a crawler on the wallet host', () => {
   it('a signed-in reader links a key with the page form; the crawler then pays from that wallet; unlinking stops it', async () => {
     const { session } = await newWallet(100_000);
     const key = await newCrawlerKey();
-    const linked = await walletForm('/__paywall/account/crawlers/link', { jwk: JSON.stringify(key.jwk), directory: '', label: 'my crawler' }, session);
+    const linked = await walletForm(
+      '/__paywall/account/crawlers/link',
+      { jwk: JSON.stringify(key.jwk), directory: '', label: 'my crawler' },
+      session,
+    );
     expect(linked.status).toBe(303);
     const page = await (await get('/__paywall/account/crawlers?notice=linked', WALLET, session)).text();
     expect(page).toContain('my crawler');
@@ -89,7 +97,8 @@ describe('caches and clean-up', () => {
     const id = crypto.randomUUID();
     const agent = `${env.TEST_ORIGIN}/counted/${id}/directory/${Buffer.from(JSON.stringify({ keys: [key.jwk] })).toString('base64url')}`;
     expect((await linkKey(reader, { directory: agent })).status).toBe(201);
-    for (const path of ['/premium/a', '/premium/b', '/premium/c']) expect((await crawl(path, key, { agent, headers: MAX })).status).toBe(200);
+    for (const path of ['/premium/a', '/premium/b', '/premium/c'])
+      expect((await crawl(path, key, { agent, headers: MAX })).status).toBe(200);
     const { count } = await (await fetch(`${env.TEST_ORIGIN}/count/${id}`)).json<{ count: number }>();
     expect(count).toBe(1);
   });

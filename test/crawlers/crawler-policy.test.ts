@@ -75,7 +75,11 @@ describe('crawler policy per site', () => {
         ),
         fc.array(
           fc.oneof(
-            fc.record({ kind: fc.constant('person' as const), score: fc.option(fc.integer({ min: 30, max: 99 }), { nil: undefined }), crawlerHeader: fc.boolean() }),
+            fc.record({
+              kind: fc.constant('person' as const),
+              score: fc.option(fc.integer({ min: 30, max: 99 }), { nil: undefined }),
+              crawlerHeader: fc.boolean(),
+            }),
             fc.constant({ kind: 'signed' as const }),
             fc.record({ kind: fc.constant('verified_bot' as const), category: fc.constantFrom('Search Engine Crawler', 'AI Crawler') }),
             fc.record({ kind: fc.constant('unidentified' as const), score: fc.integer({ min: 1, max: 29 }) }),
@@ -89,7 +93,13 @@ describe('crawler policy per site', () => {
           if (drawn.verifiedBotCategories) policy.verifiedBotCategories = { 'Search Engine Crawler': drawn.verifiedBotCategories };
           if (drawn.verifiedBots) policy.verifiedBots = drawn.verifiedBots;
           if (drawn.unidentified) policy.unidentified = drawn.unidentified;
-          const put = await putSite({ ...siteDoc([{ pattern: '/p/*', priceMicros: rulePrice }, { pattern: '/*', priceMicros: 0 }]), crawlers: policy });
+          const put = await putSite({
+            ...siteDoc([
+              { pattern: '/p/*', priceMicros: rulePrice },
+              { pattern: '/*', priceMicros: 0 },
+            ]),
+            crawlers: policy,
+          });
           expect(put.status).toBe(200);
           for (const who of askers) {
             const before = await balanceOf(reader);
@@ -132,7 +142,9 @@ describe('crawler policy per site', () => {
   });
 
   it('a crawler let in free on a priced path gets a private answer, which no shared cache keeps for people', async () => {
-    expect((await putSite({ ...siteDoc([{ pattern: '/p/*', priceMicros: 1000 }]), crawlers: { verifiedBots: { action: 'allow' } } })).status).toBe(200);
+    expect(
+      (await putSite({ ...siteDoc([{ pattern: '/p/*', priceMicros: 1000 }]), crawlers: { verifiedBots: { action: 'allow' } } })).status,
+    ).toBe(200);
     const res = await send(new Request(URL_OF('/p/x'), { cf: { verifiedBotCategory: 'Search Engine Crawler' } } as RequestInit));
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('private, no-store');
@@ -153,7 +165,10 @@ describe('crawler policy per site', () => {
       const res = await adminCall(`/__paywall/api/admin/sites/${HOST}`, { ...json({ ...siteDoc([]), crawlers }, ADMIN), method: 'PUT' });
       expect(res.status, JSON.stringify(crawlers)).toBe(400);
       const body = await res.json<{ issues: { path: string }[] }>();
-      expect(body.issues.map((i) => i.path), JSON.stringify(crawlers)).toContain(path);
+      expect(
+        body.issues.map((i) => i.path),
+        JSON.stringify(crawlers),
+      ).toContain(path);
     }
   });
 });

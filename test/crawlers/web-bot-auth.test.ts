@@ -1,7 +1,20 @@
 import { reset } from 'cloudflare:test';
 import { exports } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ADMIN, adminCall, balanceOf, call, HOST, json, ledgerOf, newReader, readToEnd, useStandardSite, WALLET_HOST, type Reader } from '../support/paywall';
+import {
+  ADMIN,
+  adminCall,
+  balanceOf,
+  call,
+  HOST,
+  json,
+  ledgerOf,
+  newReader,
+  readToEnd,
+  useStandardSite,
+  WALLET_HOST,
+  type Reader,
+} from '../support/paywall';
 import { directoryUrl, linkKey, newCrawlerKey, signedRequest, type CrawlerKey, type SignOptions } from '../support/crawler';
 
 afterEach(() => reset());
@@ -160,7 +173,9 @@ describe('linking a crawler to a wallet', () => {
     const reader = await newReader();
     const key = await newCrawlerKey();
     expect((await call('/__paywall/api/me/crawler-keys', json({ jwk: key.jwk }))).status).toBe(401);
-    expect((await call('/__paywall/api/me/crawler-keys', json({ jwk: key.jwk }, { cookie: `paywall_token=${reader.token}` }))).status).toBe(401);
+    expect((await call('/__paywall/api/me/crawler-keys', json({ jwk: key.jwk }, { cookie: `paywall_token=${reader.token}` }))).status).toBe(
+      401,
+    );
     const bad: [Record<string, unknown>, string][] = [
       [{ jwk: { ...key.jwk, d: 'A'.repeat(43) } }, 'jwk'],
       [{ jwk: { kty: 'RSA', n: 'x', e: 'AQAB' } }, 'jwk'],
@@ -200,7 +215,10 @@ describe('linking a crawler to a wallet', () => {
     expect(await made.json()).toMatchObject({ readerId: reader.readerId, linkedBy: 'operator' });
     expect((await adminCall(`/__paywall/api/admin/crawler-keys/lookup?keyid=${key.keyid}`, { headers: ADMIN })).status).toBe(200);
     expect((await crawl('/premium/a', key, { headers: MAX })).status).toBe(200);
-    expect((await adminCall(`/__paywall/api/admin/readers/${reader.readerId}/crawler-keys/${key.keyid}`, { method: 'DELETE', headers: ADMIN })).status).toBe(204);
+    expect(
+      (await adminCall(`/__paywall/api/admin/readers/${reader.readerId}/crawler-keys/${key.keyid}`, { method: 'DELETE', headers: ADMIN }))
+        .status,
+    ).toBe(204);
     expect((await crawl('/premium/b', key, { headers: MAX })).status).toBe(402);
     expect(await balanceOf(reader)).toBe(90_000);
     expect((await adminCall('/__paywall/api/admin/crawler-keys', json({ readerId: reader.readerId, jwk: key.jwk }))).status).toBe(401);

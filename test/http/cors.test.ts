@@ -6,19 +6,32 @@ afterEach(() => reset());
 beforeEach(() => useStandardSite());
 
 const AGENT = 'https://agent.example';
-const get = async (path: string, headers: Record<string, string>) => readToEnd(await call(path, { headers: { origin: AGENT, accept: 'application/json', ...headers } }));
+const get = async (path: string, headers: Record<string, string>) =>
+  readToEnd(await call(path, { headers: { origin: AGENT, accept: 'application/json', ...headers } }));
 
 describe('CORS for browser agents', () => {
   it('a preflight on a priced path is answered by the Worker itself (204, empty): the protocol headers allowed, nothing charged', async () => {
     const reader = await newReader(50_000);
     const res = await call('/premium/x', {
       method: 'OPTIONS',
-      headers: { origin: AGENT, 'access-control-request-method': 'GET', 'access-control-request-headers': 'payment-signature,access-control-expose-headers', ...reader.auth },
+      headers: {
+        origin: AGENT,
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': 'payment-signature,access-control-expose-headers',
+        ...reader.auth,
+      },
     });
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
     const allowed = res.headers.get('access-control-allow-headers')!.toLowerCase();
-    for (const h of ['payment-signature', 'authorization', 'paywall-max-price-micros', 'crawler-max-price', 'access-control-expose-headers', 'signature-input']) {
+    for (const h of [
+      'payment-signature',
+      'authorization',
+      'paywall-max-price-micros',
+      'crawler-max-price',
+      'access-control-expose-headers',
+      'signature-input',
+    ]) {
       expect(allowed).toContain(h);
     }
     expect(res.headers.get('access-control-allow-credentials')).toBeNull();
@@ -32,7 +45,8 @@ describe('CORS for browser agents', () => {
     expect(unpaid.status).toBe(402);
     expect(unpaid.headers.get('access-control-allow-origin')).toBe('*');
     const exposed = unpaid.headers.get('access-control-expose-headers')!.toLowerCase();
-    for (const h of ['payment-required', 'payment-response', 'paywall-price-micros', 'paywall-receipt', 'crawler-price', 'crawler-charged']) expect(exposed).toContain(h);
+    for (const h of ['payment-required', 'payment-response', 'paywall-price-micros', 'paywall-receipt', 'crawler-price', 'crawler-charged'])
+      expect(exposed).toContain(h);
 
     const reader = await newReader(50_000);
     const paid = await get('/premium/x', reader.auth);
@@ -46,7 +60,10 @@ describe('CORS for browser agents', () => {
     const manifest = await get('/.well-known/paywall.json', {});
     expect(manifest.status).toBe(200);
     expect(manifest.headers.get('access-control-allow-origin')).toBe('*');
-    const pre = await call('/.well-known/paywall.json', { method: 'OPTIONS', headers: { origin: AGENT, 'access-control-request-method': 'GET' } });
+    const pre = await call('/.well-known/paywall.json', {
+      method: 'OPTIONS',
+      headers: { origin: AGENT, 'access-control-request-method': 'GET' },
+    });
     expect(pre.status).toBe(204);
     expect(pre.headers.get('access-control-allow-origin')).toBe('*');
   });
@@ -66,7 +83,9 @@ describe('CORS for browser agents', () => {
     }
     expect(await balanceOf(reader)).toBe(50_000);
     const navigated = await readToEnd(
-      await call('/premium/x', { headers: { cookie, 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', accept: 'application/json' } }),
+      await call('/premium/x', {
+        headers: { cookie, 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', accept: 'application/json' },
+      }),
     );
     expect(navigated.status).toBe(200);
     expect(await balanceOf(reader)).toBe(40_000);

@@ -9,7 +9,8 @@ beforeEach(() => twoPublishers());
 
 const viewJson = async (path: string, host: string, cookie: string) =>
   readToEnd(await call(path, { headers: { accept: 'application/json', cookie } }, host));
-const balance = async (session: string) => (await (await call('/__paywall/api/me', { headers: { cookie: session } }, WALLET)).json<{ balanceMicros: number }>()).balanceMicros;
+const balance = async (session: string) =>
+  (await (await call('/__paywall/api/me', { headers: { cookie: session } }, WALLET)).json<{ balanceMicros: number }>()).balanceMicros;
 
 describe('one wallet, every publisher', () => {
   it('a reader signed in on the wallet host connects two publishers once each and reads on both from one balance', async () => {
@@ -134,7 +135,11 @@ describe('a publisher host can only spend', () => {
 
   it('the wallet host changes settings with its session, and a session cookie is worth nothing on a publisher host', async () => {
     const { session } = await newWallet(100_000);
-    const put = await call('/__paywall/api/me/settings', { ...json({ dailyCapMicros: 5000 }, { cookie: session, origin: `http://${WALLET}` }), method: 'PUT' }, WALLET);
+    const put = await call(
+      '/__paywall/api/me/settings',
+      { ...json({ dailyCapMicros: 5000 }, { cookie: session, origin: `http://${WALLET}` }), method: 'PUT' },
+      WALLET,
+    );
     expect(put.status).toBe(200);
     const onPublisher = session.replace(SESSION, 'paywall_token');
     expect((await viewJson('/articles/hello', NEWS, onPublisher)).status).toBe(402);
@@ -153,7 +158,9 @@ describe('a publisher host can only spend', () => {
     expect(attackerBalance.balanceMicros).toBe(100_000);
     // Nor can a planted session cookie on the wallet host pick the wallet a top-up lands in.
     const two = `${SESSION}=${attacker.token}; ${session}`;
-    expect((await call('/__paywall/api/dev/topup', json({ amountMicros: 1000 }, { cookie: two, origin: `http://${WALLET}` }), WALLET)).status).toBe(401);
+    expect(
+      (await call('/__paywall/api/dev/topup', json({ amountMicros: 1000 }, { cookie: two, origin: `http://${WALLET}` }), WALLET)).status,
+    ).toBe(401);
   });
 });
 
@@ -204,8 +211,14 @@ describe('a wallet made on a publisher host before', () => {
     expect(await balance(session)).toBe(60_000);
     const oldNow = await (await call('/__paywall/api/me', { headers: old.auth })).json<{ balanceMicros: number }>();
     expect(oldNow.balanceMicros).toBe(0);
-    const entries = (await (await call('/__paywall/api/me/ledger', { headers: { cookie: session } }, WALLET)).json<{ entries: { type: string; id: string }[] }>()).entries;
-    const oldEntries = (await (await call('/__paywall/api/me/ledger', { headers: old.auth })).json<{ entries: { type: string; id: string }[] }>()).entries;
+    const entries = (
+      await (
+        await call('/__paywall/api/me/ledger', { headers: { cookie: session } }, WALLET)
+      ).json<{ entries: { type: string; id: string }[] }>()
+    ).entries;
+    const oldEntries = (
+      await (await call('/__paywall/api/me/ledger', { headers: old.auth })).json<{ entries: { type: string; id: string }[] }>()
+    ).entries;
     const into = entries.find((e) => e.type === 'transfer_in')!;
     const out = oldEntries.find((e) => e.type === 'transfer_out')!;
     expect(into.id).toBe(out.id);
@@ -220,7 +233,11 @@ describe('with DEFAULT_SITE set (the demo)', () => {
     const { session } = await newWallet(0);
     const fetchWith = async (path: string) => {
       const ctx = createExecutionContext();
-      const res = await app.fetch(new Request(`http://${WALLET}${path}`, { headers: { cookie: session }, redirect: 'manual' }), { ...env, DEFAULT_SITE: NEWS }, ctx);
+      const res = await app.fetch(
+        new Request(`http://${WALLET}${path}`, { headers: { cookie: session }, redirect: 'manual' }),
+        { ...env, DEFAULT_SITE: NEWS },
+        ctx,
+      );
       await waitOnExecutionContext(ctx);
       return res;
     };

@@ -6,7 +6,8 @@ import { get, newWallet, NEWS, OTHER, twoPublishers, WALLET, walletForm } from '
 afterEach(() => reset());
 beforeEach(() => twoPublishers());
 
-const mint = (session: string, body: unknown) => call('/__paywall/api/me/tokens', json(body, { cookie: session, origin: `http://${WALLET}` }), WALLET);
+const mint = (session: string, body: unknown) =>
+  call('/__paywall/api/me/tokens', json(body, { cookie: session, origin: `http://${WALLET}` }), WALLET);
 const viewWith = async (token: string, path: string, host: string) =>
   readToEnd(await call(path, { headers: { accept: 'application/json', authorization: `Bearer ${token}` } }, host));
 
@@ -24,10 +25,20 @@ describe('named tokens for a reader’s own scripts', () => {
     // What is left under its cap still pays.
     expect((await viewWith(token, '/articles/a', OTHER)).status).toBe(200);
 
-    const listed = await (await call('/__paywall/api/me/tokens', { headers: { cookie: session } }, WALLET)).json<{ tokens: { name: string; spentTodayMicros: number }[] }>();
+    const listed = await (await call('/__paywall/api/me/tokens', { headers: { cookie: session } }, WALLET)).json<{
+      tokens: { name: string; spentTodayMicros: number }[];
+    }>();
     expect(listed.tokens).toEqual([expect.objectContaining({ name: 'digest bot', spentTodayMicros: 12_500 })]);
 
-    expect((await call(`/__paywall/api/me/tokens/${tokenId}`, { method: 'DELETE', headers: { cookie: session, origin: `http://${WALLET}` } }, WALLET)).status).toBe(204);
+    expect(
+      (
+        await call(
+          `/__paywall/api/me/tokens/${tokenId}`,
+          { method: 'DELETE', headers: { cookie: session, origin: `http://${WALLET}` } },
+          WALLET,
+        )
+      ).status,
+    ).toBe(204);
     const revoked = await viewWith(token, '/articles/b', NEWS);
     expect(revoked.status).toBe(402);
     const me = await (await call('/__paywall/api/me', { headers: { cookie: session } }, WALLET)).json<{ balanceMicros: number }>();
@@ -47,7 +58,13 @@ describe('named tokens for a reader’s own scripts', () => {
 
   it('bad input is a 400 naming the field, and makes no token', async () => {
     const { session } = await newWallet(0);
-    for (const body of [{ name: '', dailyCapMicros: null }, { name: 'x', dailyCapMicros: 1.5 }, { name: 'x' }, { name: 'a\u0000b', dailyCapMicros: null }, { name: 'x', dailyCapMicros: null, extra: 1 }]) {
+    for (const body of [
+      { name: '', dailyCapMicros: null },
+      { name: 'x', dailyCapMicros: 1.5 },
+      { name: 'x' },
+      { name: 'a\u0000b', dailyCapMicros: null },
+      { name: 'x', dailyCapMicros: null, extra: 1 },
+    ]) {
       expect((await mint(session, body)).status, JSON.stringify(body)).toBe(400);
     }
     const listed = await (await call('/__paywall/api/me/tokens', { headers: { cookie: session } }, WALLET)).json<{ tokens: unknown[] }>();
@@ -77,7 +94,16 @@ describe('a named token on the wallet host’s own pages', () => {
     const { token } = await (await mint(session, { name: 'script', dailyCapMicros: 1000 })).json<{ token: string }>();
     const bearer = { authorization: `Bearer ${token}`, origin: `http://${WALLET}` };
     const form = (path: string, fields: Record<string, string>) =>
-      call(path, { method: 'POST', redirect: 'manual', headers: { ...bearer, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() }, WALLET);
+      call(
+        path,
+        {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { ...bearer, 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams(fields).toString(),
+        },
+        WALLET,
+      );
 
     expect((await call('/__paywall/account/passkeys/register-options', { method: 'POST', headers: bearer }, WALLET)).status).toBe(401);
     await form('/__paywall/account/cap', { dailyCap: '' });
@@ -90,7 +116,9 @@ describe('a named token on the wallet host’s own pages', () => {
     expect(me.dailyCapMicros).toBeNull();
     const tokens = await (await call('/__paywall/api/me/tokens', { headers: { cookie: session } }, WALLET)).json<{ tokens: unknown[] }>();
     expect(tokens.tokens).toHaveLength(1);
-    const links = await (await call('/__paywall/api/me/crawler-keys', { headers: { cookie: session } }, WALLET)).json<{ links: unknown[] }>();
+    const links = await (await call('/__paywall/api/me/crawler-keys', { headers: { cookie: session } }, WALLET)).json<{
+      links: unknown[];
+    }>();
     expect(links.links).toEqual([]);
     expect(await (await get('/__paywall/account', WALLET, session)).text()).not.toContain(`data-testid="site-${NEWS}"`);
   });

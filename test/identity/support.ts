@@ -38,7 +38,11 @@ export async function newWallet(topUpMicros = 0): Promise<{ session: string; rea
   expect(me.status).toBe(200);
   const { readerId } = await me.json<{ readerId: string }>();
   if (topUpMicros > 0) {
-    const res = await call('/__paywall/api/dev/topup', json({ amountMicros: topUpMicros }, { cookie: session, origin: `http://${WALLET}` }), WALLET);
+    const res = await call(
+      '/__paywall/api/dev/topup',
+      json({ amountMicros: topUpMicros }, { cookie: session, origin: `http://${WALLET}` }),
+      WALLET,
+    );
     expect(res.status).toBe(200);
   }
   return { session, readerId };

@@ -24,12 +24,23 @@ type Action =
 const site = fc.constantFrom(...SITES);
 const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('connect' as const), site, merge: fc.option(fc.nat(1), { nil: null }) }) },
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant('view' as const), site, path: fc.constantFrom('/articles/a', '/articles/b', '/premium/x', '/premium/y', '/free'), cookie: fc.constantFrom('latest' as const, 'revoked' as const) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant('view' as const),
+      site,
+      path: fc.constantFrom('/articles/a', '/articles/b', '/premium/x', '/premium/y', '/free'),
+      cookie: fc.constantFrom('latest' as const, 'revoked' as const),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('disconnect' as const), site }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('replayCode' as const) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('codeElsewhere' as const), site }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('expiredCode' as const), site }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('topUpOld' as const), old: fc.nat(1), amount: fc.integer({ min: 1, max: 20_000 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('topUpOld' as const), old: fc.nat(1), amount: fc.integer({ min: 1, max: 20_000 }) }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('evict' as const) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('abortAll' as const) }) },
 );
@@ -55,8 +66,11 @@ it('connects, views on two publishers, merges of old cookie wallets, disconnects
             const oldCookie = a.merge === null ? null : `paywall_token=${olds[a.merge]!.token}`;
             const res = await get(url.pathname + url.search, a.site, oldCookie);
             expect(res.status).toBe(303);
-            usedCodes.push(url.pathname + url.search + `#${a.site}`);
-            const cookie = res.headers.getSetCookie().find((c) => c.startsWith('paywall_token='))!.split(';')[0]!;
+            usedCodes.push(`${url.pathname + url.search}#${a.site}`);
+            const cookie = res.headers
+              .getSetCookie()
+              .find((c) => c.startsWith('paywall_token='))!
+              .split(';')[0]!;
             live[a.site] = cookie;
             break;
           }
@@ -75,7 +89,16 @@ it('connects, views on two publishers, merges of old cookie wallets, disconnects
           }
           case 'disconnect': {
             const form = new URLSearchParams({ host: a.site }).toString();
-            const res = await call('/__paywall/account/disconnect', { method: 'POST', redirect: 'manual', headers: { cookie: session, origin: `http://${WALLET}`, 'content-type': 'application/x-www-form-urlencoded' }, body: form }, WALLET);
+            const res = await call(
+              '/__paywall/account/disconnect',
+              {
+                method: 'POST',
+                redirect: 'manual',
+                headers: { cookie: session, origin: `http://${WALLET}`, 'content-type': 'application/x-www-form-urlencoded' },
+                body: form,
+              },
+              WALLET,
+            );
             expect(res.status).toBe(303);
             if (live[a.site]) revoked.push(live[a.site]!);
             delete live[a.site];

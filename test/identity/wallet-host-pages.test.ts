@@ -87,13 +87,19 @@ describe("a publisher host's account pages", () => {
     }
     const back = await call(`${ACCOUNT}?return=%2Farticles%2Fhello%3Fpage%3D2&topup=paid`, { redirect: 'manual' });
     expect(back.status).toBe(302);
-    expect(back.headers.get('location')).toBe(`${WALLET}${ACCOUNT}?return=%2F__paywall%2Fconnect%3Fsite%3Dnews.test%26return%3D%252Farticles%252Fhello%253Fpage%253D2`);
+    expect(back.headers.get('location')).toBe(
+      `${WALLET}${ACCOUNT}?return=%2F__paywall%2Fconnect%3Fsite%3Dnews.test%26return%3D%252Farticles%252Fhello%253Fpage%253D2`,
+    );
   });
 
   it("refuse a cap change with the reader's cookie (403 wallet_host_only), and the cap is unchanged", async () => {
     await useStandardSite();
     const reader = await newReader(100_000);
-    const settings = await call('/__paywall/api/me/settings', { method: 'PUT', headers: { ...reader.auth, 'content-type': 'application/json' }, body: '{"dailyCapMicros":50000}' });
+    const settings = await call('/__paywall/api/me/settings', {
+      method: 'PUT',
+      headers: { ...reader.auth, 'content-type': 'application/json' },
+      body: '{"dailyCapMicros":50000}',
+    });
     expect(settings.status).toBe(200);
     const spend = await connectWallet(reader, HOST, '/articles/hello');
     // A browser's cookie here: the spend token this host was given, or a full reader token (an older cookie wallet).
@@ -111,7 +117,7 @@ describe("a publisher host's account pages", () => {
     await paid.arrayBuffer();
   });
 
-  it("refuse every other account form too: nothing made, credited, withdrawn or disconnected, no cookie set", async () => {
+  it('refuse every other account form too: nothing made, credited, withdrawn or disconnected, no cookie set', async () => {
     await useStandardSite();
     const reader = await newReader(100_000);
     const spend = await connectWallet(reader, HOST, '/articles/hello');
@@ -141,7 +147,15 @@ describe("a publisher host's account pages", () => {
   it("the API refuses the publisher host's cookie a change too, while a bearer token may make it on any host", async () => {
     const reader = await newReader();
     const put = (headers: Record<string, string>, host: string) =>
-      call('/__paywall/api/me/settings', { method: 'PUT', headers: { 'content-type': 'application/json', origin: `http://${host}`, ...headers }, body: '{"dailyCapMicros":1000}' }, host);
+      call(
+        '/__paywall/api/me/settings',
+        {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json', origin: `http://${host}`, ...headers },
+          body: '{"dailyCapMicros":1000}',
+        },
+        host,
+      );
     const refused = await put({ cookie: `paywall_token=${reader.token}` }, HOST);
     expect(refused.status).toBe(403);
     expect(await refused.json()).toMatchObject({ error: 'wallet_host_only' });

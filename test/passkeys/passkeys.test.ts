@@ -17,7 +17,10 @@ async function newWallet(): Promise<string> {
   return readerId;
 }
 
-async function register(readerId: string, opts: { authenticator?: SoftwareAuthenticator; origin?: string; rpID?: string; name?: string } = {}) {
+async function register(
+  readerId: string,
+  opts: { authenticator?: SoftwareAuthenticator; origin?: string; rpID?: string; name?: string } = {},
+) {
   const options = await registrationOptions({ rpID: RP_ID, rpName: 'Paywall', readerId, existingCredentialIds: [] });
   const sealedChallenge = await sealChallenge(env, { challenge: options.challenge, purpose: 'register', readerId });
   const authenticator = opts.authenticator ?? (await SoftwareAuthenticator.create());
@@ -40,12 +43,20 @@ async function register(readerId: string, opts: { authenticator?: SoftwareAuthen
 
 async function signInChallenge(now = Date.now()) {
   const options = await authenticationOptions({ rpID: RP_ID });
-  return { challenge: options.challenge, sealedChallenge: await sealChallenge(env, { challenge: options.challenge, purpose: 'sign-in' }, now) };
+  return {
+    challenge: options.challenge,
+    sealedChallenge: await sealChallenge(env, { challenge: options.challenge, purpose: 'sign-in' }, now),
+  };
 }
 
 async function signIn(authenticator: SoftwareAuthenticator, opts: { origin?: string; rpID?: string; counter?: number } = {}) {
   const { challenge, sealedChallenge } = await signInChallenge();
-  const response = await authenticator.signIn({ challenge, origin: opts.origin ?? ORIGIN, rpID: opts.rpID ?? RP_ID, counter: opts.counter });
+  const response = await authenticator.signIn({
+    challenge,
+    origin: opts.origin ?? ORIGIN,
+    rpID: opts.rpID ?? RP_ID,
+    counter: opts.counter,
+  });
   const result = await verifyPasskeySignIn(env, { response, sealedChallenge, expectedOrigin: ORIGIN, rpID: RP_ID });
   return { response, sealedChallenge, result };
 }
@@ -85,8 +96,15 @@ describe('sealed challenge', () => {
     expect(await openChallenge(env, sealed, 'register', now + 120_000)).toBeNull();
     expect(await openChallenge(env, sealed.replace('.register.', '.sign-in.'), 'sign-in', now)).toBeNull();
     expect(await openChallenge(env, sealed.replace(`${now + 120_000}`, `${now + 999_999}`), 'register', now)).toBeNull();
-    expect(await openChallenge(env, sealed.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')), 'register', now)).toBeNull();
-    for (const junk of [undefined, null, 7, {}, '', '.....', 'a.b.c.d.e.f', sealed + '.x', 'x'.repeat(10_000)]) {
+    expect(
+      await openChallenge(
+        env,
+        sealed.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')),
+        'register',
+        now,
+      ),
+    ).toBeNull();
+    for (const junk of [undefined, null, 7, {}, '', '.....', 'a.b.c.d.e.f', `${sealed}.x`, 'x'.repeat(10_000)]) {
       expect(await openChallenge(env, junk, 'register', now)).toBeNull();
     }
   });
@@ -114,7 +132,12 @@ describe('passkey sign-in', () => {
     const { authenticator } = await register(readerId);
     const first = await signIn(authenticator, { counter: 0 });
     expect(first.result).toEqual({ ok: true, readerId });
-    const replay = await verifyPasskeySignIn(env, { response: first.response, sealedChallenge: first.sealedChallenge, expectedOrigin: ORIGIN, rpID: RP_ID });
+    const replay = await verifyPasskeySignIn(env, {
+      response: first.response,
+      sealedChallenge: first.sealedChallenge,
+      expectedOrigin: ORIGIN,
+      rpID: RP_ID,
+    });
     expect(replay).toEqual({ ok: false, reason: 'challenge_used' });
     expect((await signIn(authenticator, { counter: 0 })).result).toEqual({ ok: true, readerId });
 
@@ -122,7 +145,12 @@ describe('passkey sign-in', () => {
     const counting = await register(readerId, { authenticator: await SoftwareAuthenticator.create({ synced: false }) });
     const once = await signIn(counting.authenticator);
     expect(once.result.ok).toBe(true);
-    const again = await verifyPasskeySignIn(env, { response: once.response, sealedChallenge: once.sealedChallenge, expectedOrigin: ORIGIN, rpID: RP_ID });
+    const again = await verifyPasskeySignIn(env, {
+      response: once.response,
+      sealedChallenge: once.sealedChallenge,
+      expectedOrigin: ORIGIN,
+      rpID: RP_ID,
+    });
     expect(again.ok).toBe(false);
     const [, listed] = await walletOf(env, readerId).passkeys();
     expect(listed!.backedUp).toBe(false);
@@ -182,10 +210,12 @@ describe('passkey sign-in', () => {
 
     const old = await signInChallenge(Date.now() - 3 * 60_000);
     const response = await authenticator.signIn({ challenge: old.challenge, origin: ORIGIN, rpID: RP_ID });
-    expect(await verifyPasskeySignIn(env, { response, sealedChallenge: old.sealedChallenge, expectedOrigin: ORIGIN, rpID: RP_ID })).toEqual({
-      ok: false,
-      reason: 'bad_challenge',
-    });
+    expect(await verifyPasskeySignIn(env, { response, sealedChallenge: old.sealedChallenge, expectedOrigin: ORIGIN, rpID: RP_ID })).toEqual(
+      {
+        ok: false,
+        reason: 'bad_challenge',
+      },
+    );
 
     const fresh = await signInChallenge();
     const signed = await authenticator.signIn({ challenge: fresh.challenge, origin: ORIGIN, rpID: RP_ID });
@@ -199,7 +229,10 @@ describe('passkey sign-in', () => {
     expect(await verifyPasskeySignIn(env, { ...args, sealedChallenge: forged })).toEqual({ ok: false, reason: 'bad_challenge' });
     // A valid seal of another challenge than the one signed.
     const other = await signInChallenge();
-    expect(await verifyPasskeySignIn(env, { ...args, sealedChallenge: other.sealedChallenge })).toEqual({ ok: false, reason: 'not_verified' });
+    expect(await verifyPasskeySignIn(env, { ...args, sealedChallenge: other.sealedChallenge })).toEqual({
+      ok: false,
+      reason: 'not_verified',
+    });
     // A registration's seal cannot finish a sign-in.
     const asRegister = await sealChallenge(env, { challenge: fresh.challenge, purpose: 'register', readerId });
     expect(await verifyPasskeySignIn(env, { ...args, sealedChallenge: asRegister })).toEqual({ ok: false, reason: 'bad_challenge' });
@@ -220,15 +253,23 @@ describe('passkey sign-in', () => {
     const tampered = [
       { ...good.response, signature: flip(good.response.signature, good.response.signature.length > 60 ? 40 : 10) },
       { ...good.response, authenticatorData: flip(good.response.authenticatorData, 36) },
-      { ...good.response, clientDataJSON: b64url(new TextEncoder().encode(JSON.stringify({ type: 'webauthn.get', challenge, origin: ORIGIN, x: 1 }))) },
+      {
+        ...good.response,
+        clientDataJSON: b64url(new TextEncoder().encode(JSON.stringify({ type: 'webauthn.get', challenge, origin: ORIGIN, x: 1 }))),
+      },
     ];
     for (const response of tampered) {
-      expect(await verifyPasskeySignIn(env, { response: { ...good, response }, sealedChallenge, expectedOrigin: ORIGIN, rpID: RP_ID })).toEqual({
+      expect(
+        await verifyPasskeySignIn(env, { response: { ...good, response }, sealedChallenge, expectedOrigin: ORIGIN, rpID: RP_ID }),
+      ).toEqual({
         ok: false,
         reason: 'not_verified',
       });
     }
-    expect(await verifyPasskeySignIn(env, { response: good, sealedChallenge, expectedOrigin: ORIGIN, rpID: RP_ID })).toEqual({ ok: true, readerId });
+    expect(await verifyPasskeySignIn(env, { response: good, sealedChallenge, expectedOrigin: ORIGIN, rpID: RP_ID })).toEqual({
+      ok: true,
+      readerId,
+    });
   });
 
   it('refuses a credential the wallet does not have, and a user handle that names no reader', async () => {
@@ -252,10 +293,26 @@ describe('passkey sign-in', () => {
     const notJson = b64url(new TextEncoder().encode('{"type":'));
 
     const shapes: unknown[] = [
-      undefined, null, 0, 1.5, true, 'string', [], [good], {}, { id: 1 },
-      { ...good, id: 42 }, { ...good, id: '' }, { ...good, id: 'not base64!' }, { ...good, id: 'A'.repeat(5000) },
-      { ...good, rawId: randomB64 }, { ...good, type: 'password' }, { ...good, response: null }, { ...good, response: 'x' },
-      { ...good, clientExtensionResults: null }, { ...good, authenticatorAttachment: 'toaster' },
+      undefined,
+      null,
+      0,
+      1.5,
+      true,
+      'string',
+      [],
+      [good],
+      {},
+      { id: 1 },
+      { ...good, id: 42 },
+      { ...good, id: '' },
+      { ...good, id: 'not base64!' },
+      { ...good, id: 'A'.repeat(5000) },
+      { ...good, rawId: randomB64 },
+      { ...good, type: 'password' },
+      { ...good, response: null },
+      { ...good, response: 'x' },
+      { ...good, clientExtensionResults: null },
+      { ...good, authenticatorAttachment: 'toaster' },
       ...(['clientDataJSON', 'authenticatorData', 'signature', 'userHandle'] as const).flatMap((field) => [
         { ...good, response: { ...good.response, [field]: undefined } },
         { ...good, response: { ...good.response, [field]: 7 } },
@@ -273,15 +330,30 @@ describe('passkey sign-in', () => {
       const result = await verifyPasskeySignIn(env, { response, sealedChallenge, expectedOrigin: ORIGIN, rpID: RP_ID });
       expect(result.ok, JSON.stringify(response)?.slice(0, 200)).toBe(false);
     }
-    for (const sealed of [undefined, null, 5, {}, '', 'x.y', sealedChallenge + 'x']) {
-      expect((await verifyPasskeySignIn(env, { response: good, sealedChallenge: sealed, expectedOrigin: ORIGIN, rpID: RP_ID })).ok).toBe(false);
+    for (const sealed of [undefined, null, 5, {}, '', 'x.y', `${sealedChallenge}x`]) {
+      expect((await verifyPasskeySignIn(env, { response: good, sealedChallenge: sealed, expectedOrigin: ORIGIN, rpID: RP_ID })).ok).toBe(
+        false,
+      );
     }
 
     const options = await registrationOptions({ rpID: RP_ID, rpName: 'Paywall', readerId, existingCredentialIds: [] });
     const regSealed = await sealChallenge(env, { challenge: options.challenge, purpose: 'register', readerId });
-    const fresh = await (await SoftwareAuthenticator.create()).register({ challenge: options.challenge, origin: ORIGIN, rpID: RP_ID, userId: options.user.id });
+    const fresh = await (await SoftwareAuthenticator.create()).register({
+      challenge: options.challenge,
+      origin: ORIGIN,
+      rpID: RP_ID,
+      userId: options.user.id,
+    });
     const regShapes: unknown[] = [
-      undefined, null, 'x', [], {}, good, { ...fresh, type: 'other' }, { ...fresh, id: 5 }, { ...fresh, rawId: randomB64 },
+      undefined,
+      null,
+      'x',
+      [],
+      {},
+      good,
+      { ...fresh, type: 'other' },
+      { ...fresh, id: 5 },
+      { ...fresh, rawId: randomB64 },
       ...(['clientDataJSON', 'attestationObject'] as const).flatMap((field) => [
         { ...fresh, response: { ...fresh.response, [field]: undefined } },
         { ...fresh, response: { ...fresh.response, [field]: '***' } },
@@ -295,13 +367,23 @@ describe('passkey sign-in', () => {
       { ...fresh, response: { ...fresh.response, attestationObject: b64url(new Uint8Array([0xff])) } },
     ];
     for (const response of regShapes) {
-      const result = await verifyPasskeyRegistration(env, { response, sealedChallenge: regSealed, expectedOrigin: ORIGIN, rpID: RP_ID, readerId });
+      const result = await verifyPasskeyRegistration(env, {
+        response,
+        sealedChallenge: regSealed,
+        expectedOrigin: ORIGIN,
+        rpID: RP_ID,
+        readerId,
+      });
       expect(result.ok, JSON.stringify(response)?.slice(0, 200)).toBe(false);
     }
     // None of it used up the challenges: the real responses still go through.
-    expect(await verifyPasskeySignIn(env, { response: good, sealedChallenge, expectedOrigin: ORIGIN, rpID: RP_ID })).toEqual({ ok: true, readerId });
+    expect(await verifyPasskeySignIn(env, { response: good, sealedChallenge, expectedOrigin: ORIGIN, rpID: RP_ID })).toEqual({
+      ok: true,
+      readerId,
+    });
     expect(
-      (await verifyPasskeyRegistration(env, { response: fresh, sealedChallenge: regSealed, expectedOrigin: ORIGIN, rpID: RP_ID, readerId })).ok,
+      (await verifyPasskeyRegistration(env, { response: fresh, sealedChallenge: regSealed, expectedOrigin: ORIGIN, rpID: RP_ID, readerId }))
+        .ok,
     ).toBe(true);
   });
 });
@@ -319,8 +401,21 @@ describe('passkey registration', () => {
     const other = await newWallet();
     const options = await registrationOptions({ rpID: RP_ID, rpName: 'Paywall', readerId, existingCredentialIds: [] });
     const sealed = await sealChallenge(env, { challenge: options.challenge, purpose: 'register', readerId });
-    const made = await (await SoftwareAuthenticator.create()).register({ challenge: options.challenge, origin: ORIGIN, rpID: RP_ID, userId: options.user.id });
-    expect(await verifyPasskeyRegistration(env, { response: made, sealedChallenge: sealed, expectedOrigin: ORIGIN, rpID: RP_ID, readerId: other })).toEqual({
+    const made = await (await SoftwareAuthenticator.create()).register({
+      challenge: options.challenge,
+      origin: ORIGIN,
+      rpID: RP_ID,
+      userId: options.user.id,
+    });
+    expect(
+      await verifyPasskeyRegistration(env, {
+        response: made,
+        sealedChallenge: sealed,
+        expectedOrigin: ORIGIN,
+        rpID: RP_ID,
+        readerId: other,
+      }),
+    ).toEqual({
       ok: false,
       reason: 'bad_challenge',
     });
@@ -338,10 +433,10 @@ describe('passkey registration', () => {
 
   it('keeps a clean name', async () => {
     const readerId = await newWallet();
-    await register(readerId, { name: '  Work\u0000 phone\u202e ' + 'x'.repeat(100) });
+    await register(readerId, { name: `  Work\u0000 phone\u202e ${'x'.repeat(100)}` });
     await register(readerId, { name: '   ' });
     const names = (await walletOf(env, readerId).passkeys()).map((p) => p.name);
-    expect(names).toContain('Work phone ' + 'x'.repeat(49));
+    expect(names).toContain(`Work phone ${'x'.repeat(49)}`);
     expect(names).toContain('Passkey');
   });
 });

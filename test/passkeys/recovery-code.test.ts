@@ -59,7 +59,18 @@ describe('recovery code format', () => {
 
   it('is null for anything that is not a code', () => {
     const { code } = newRecoveryCode(newReaderId());
-    for (const junk of [undefined, null, 42, {}, '', code.slice(0, -1), code + 'A', code.replace(/.$/, 'U'), code.replace(/^./, '!'), 'x'.repeat(1000)]) {
+    for (const junk of [
+      undefined,
+      null,
+      42,
+      {},
+      '',
+      code.slice(0, -1),
+      `${code}A`,
+      code.replace(/.$/, 'U'),
+      code.replace(/^./, '!'),
+      'x'.repeat(1000),
+    ]) {
       expect(parseRecoveryCode(junk)).toBeNull();
     }
     expect(() => newRecoveryCode('not a reader')).toThrow();

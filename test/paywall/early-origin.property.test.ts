@@ -20,13 +20,12 @@ const RULES = [
   { pattern: '/*', priceMicros: 0 },
 ];
 
-type Op =
-  | { kind: 'burst'; paths: string[] }
-  | { kind: 'topup'; amount: number }
-  | { kind: 'evict' }
-  | { kind: 'lie' };
+type Op = { kind: 'burst'; paths: string[] } | { kind: 'topup'; amount: number } | { kind: 'evict' } | { kind: 'lie' };
 
-const path = fc.oneof(fc.nat(4).map((i) => `/p/${i}`), fc.constantFrom('/status/500/x', '/status/404/x', '/reset/x', '/status/200/x'));
+const path = fc.oneof(
+  fc.nat(4).map((i) => `/p/${i}`),
+  fc.constantFrom('/status/500/x', '/status/404/x', '/reset/x', '/status/200/x'),
+);
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('burst' as const), paths: fc.array(path, { minLength: 1, maxLength: 8 }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('topup' as const), amount: fc.integer({ min: 0, max: 3_000 }) }) },

@@ -18,8 +18,7 @@ const RULES = [
   { pattern: '/*', priceMicros: 0 },
 ];
 
-const originFetches = async (id: string) =>
-  (await (await fetch(`${env.TEST_ORIGIN}/count/${id}`)).json<{ count: number }>()).count;
+const originFetches = async (id: string) => (await (await fetch(`${env.TEST_ORIGIN}/count/${id}`)).json<{ count: number }>()).count;
 
 const ok = (): Promise<OriginResult> => Promise.resolve({ ok: true, response: new Response('page') });
 

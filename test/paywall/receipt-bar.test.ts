@@ -58,7 +58,9 @@ describe('the receipt bar on a paid HTML answer', () => {
     expect(page).toContain('<title>A &amp; B</title>');
     expect(page).toContain(`<h1>Story</h1><p>${'Words. '.repeat(200)}</p></body></html>`);
     expect(page.match(/paywall-receipt"/g)).toHaveLength(1);
-    await expect.poll(async () => (await walletOf(env, reader.readerId).ledger(10)).entries.find((e) => e.type === 'charge')?.title).toBe('A & B');
+    await expect
+      .poll(async () => (await walletOf(env, reader.readerId).ledger(10)).entries.find((e) => e.type === 'charge')?.title)
+      .toBe('A & B');
   });
 
   it('is not added by a site that has not opted in, nor for a free view, a free re-view, an idempotent replay, or an answer that is not HTML', async () => {
@@ -119,14 +121,19 @@ describe('the receipt bar on a paid HTML answer', () => {
     const res = await call('/broken-html/x', { headers: { ...reader.auth, accept: 'text/html' } }, HOST);
     expect(res.status).toBe(200);
     await res.text().catch(() => null);
-    await expect.poll(async () => (await walletOf(env, reader.readerId).ledger(50)).entries.map((e) => e.type)).toEqual(['refund', 'charge', 'topup']);
+    await expect
+      .poll(async () => (await walletOf(env, reader.readerId).ledger(50)).entries.map((e) => e.type))
+      .toEqual(['refund', 'charge', 'topup']);
     expect((await walletOf(env, reader.readerId).summary()).balanceMicros).toBe(1_000_000);
   });
 });
 
 describe('the receipt bar, piece by piece', () => {
   it('escapes every text it writes', () => {
-    const bar = receiptBarHtml({ chargedMicros: 2000, balanceMicros: -1_000_000, receiptUrl: 'http://w.test/r/"><script>x</script>&\'' }, false);
+    const bar = receiptBarHtml(
+      { chargedMicros: 2000, balanceMicros: -1_000_000, receiptUrl: 'http://w.test/r/"><script>x</script>&\'' },
+      false,
+    );
     expect(bar).toContain('href="http://w.test/r/&quot;&gt;&lt;script&gt;x&lt;/script&gt;&amp;&#39;"');
     // Beyond ASCII as references: the bar reads the same in a page of any charset.
     expect(bar).toContain('<span>Balance <strong>&#x2212;$1.00</strong></span>');
@@ -136,8 +143,12 @@ describe('the receipt bar, piece by piece', () => {
 
   it('links the receipt on the wallet host, or on the publisher host when there is none', () => {
     const r = '0b8c5a9e-1f2d-4c3b-9a8e-7d6c5b4a3f21';
-    expect(receiptUrl({ WALLET_HOST: 'wallet.example' } as Env, 'https://news.example/a', r)).toBe(`https://wallet.example/__paywall/account/receipts/${r}`);
-    expect(receiptUrl({ WALLET_HOST: 'wallet.localhost' } as Env, 'http://demo.localhost:8787/a', r)).toBe(`http://wallet.localhost:8787/__paywall/account/receipts/${r}`);
+    expect(receiptUrl({ WALLET_HOST: 'wallet.example' } as Env, 'https://news.example/a', r)).toBe(
+      `https://wallet.example/__paywall/account/receipts/${r}`,
+    );
+    expect(receiptUrl({ WALLET_HOST: 'wallet.localhost' } as Env, 'http://demo.localhost:8787/a', r)).toBe(
+      `http://wallet.localhost:8787/__paywall/account/receipts/${r}`,
+    );
     expect(receiptUrl({} as Env, 'https://news.example/a?b=c', r)).toBe(`https://news.example/__paywall/account/receipts/${r}`);
   });
 
@@ -161,7 +172,12 @@ describe('the receipt bar, piece by piece', () => {
   it('streams: the bar reaches the reader while the origin is still sending the page', async () => {
     let feed!: ReadableStreamDefaultController<Uint8Array>;
     const origin = new ReadableStream<Uint8Array>({ start: (c) => void (feed = c) });
-    const rewriter = addReceiptBar(new HTMLRewriter(), () => ({ chargedMicros: 2000, balanceMicros: 998_000, receiptUrl: 'http://w.test/r' }), [], Promise.resolve(true));
+    const rewriter = addReceiptBar(
+      new HTMLRewriter(),
+      () => ({ chargedMicros: 2000, balanceMicros: 998_000, receiptUrl: 'http://w.test/r' }),
+      [],
+      Promise.resolve(true),
+    );
     const out = rewriter.transform(new Response(origin)).body!.getReader();
     feed.enqueue(new TextEncoder().encode(`<!doctype html><html><head><title>T</title></head><body><p>${'Start. '.repeat(500)}`));
     let seen = '';
@@ -180,7 +196,12 @@ describe('the receipt bar, piece by piece', () => {
   });
 
   it('leaves the page as it was when the setting cannot be read', async () => {
-    const rewriter = addReceiptBar(new HTMLRewriter(), () => ({ chargedMicros: 1, balanceMicros: 1, receiptUrl: 'x' }), [], Promise.reject(new Error('KV down')));
+    const rewriter = addReceiptBar(
+      new HTMLRewriter(),
+      () => ({ chargedMicros: 1, balanceMicros: 1, receiptUrl: 'x' }),
+      [],
+      Promise.reject(new Error('KV down')),
+    );
     const page = '<html><body><p>x</p></body></html>';
     expect(await rewriter.transform(new Response(page)).text()).toBe(page);
   });

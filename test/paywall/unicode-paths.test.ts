@@ -24,9 +24,33 @@ const RULES = [
 
 /** A selection of Unicode's Default_Ignorable_Code_Point set, including every one the issue names. */
 const IGNORABLES = [
-  '\u00AD', '\u034F', '\u061C', '\u115F', '\u17B4', '\u180B', '\u180E', '\u200B', '\u200C', '\u200D', '\u200E',
-  '\u202A', '\u202E', '\u2060', '\u2064', '\u2066', '\u3164', '\uFE00', '\uFE0F', '\uFEFF', '\uFFA0',
-  '\u{1BCA0}', '\u{1D173}', '\u{E0001}', '\u{E0020}', '\u{E01EF}', '\u{E0FFF}',
+  '\u00AD',
+  '\u034F',
+  '\u061C',
+  '\u115F',
+  '\u17B4',
+  '\u180B',
+  '\u180E',
+  '\u200B',
+  '\u200C',
+  '\u200D',
+  '\u200E',
+  '\u202A',
+  '\u202E',
+  '\u2060',
+  '\u2064',
+  '\u2066',
+  '\u3164',
+  '\uFE00',
+  '\uFE0F',
+  '\uFEFF',
+  '\uFFA0',
+  '\u{1BCA0}',
+  '\u{1D173}',
+  '\u{E0001}',
+  '\u{E0020}',
+  '\u{E01EF}',
+  '\u{E0FFF}',
 ];
 
 let reader: Reader;
@@ -39,8 +63,7 @@ afterEach(async () => {
   await reset();
 });
 
-const get = (path: string, who: Reader | null) =>
-  call(path, { headers: { accept: 'application/json', ...(who?.auth ?? {}) } });
+const get = (path: string, who: Reader | null) => call(path, { headers: { accept: 'application/json', ...(who?.auth ?? {}) } });
 
 async function expectPriced(path: string, received: string, price: number) {
   const unpaid = await get(path, null);
@@ -85,7 +108,13 @@ describe('default-ignorable code points', () => {
   it('in a request path are refused, wherever they are, before the origin is asked', async () => {
     for (const ch of IGNORABLES) {
       const encoded = encodeURIComponent(ch);
-      for (const path of [`/pre${encoded}mium/x`, `/premium${encoded}/x`, `/${encoded}premium/x`, `/articles/a${encoded}`, `/free/${encoded}`]) {
+      for (const path of [
+        `/pre${encoded}mium/x`,
+        `/premium${encoded}/x`,
+        `/${encoded}premium/x`,
+        `/articles/a${encoded}`,
+        `/free/${encoded}`,
+      ]) {
         for (const who of [null, reader]) await expectError(await get(path, who), 400, 'invalid_path');
       }
       // Written raw, the URL parser encodes them: the same refusal.

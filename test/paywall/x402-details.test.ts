@@ -44,7 +44,10 @@ describe('x402: errors in the order the spec reads a payload', () => {
     const exact = {
       ...good,
       accepted: { ...good.accepted, scheme: 'exact', network: 'eip155:8453', asset: '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913' },
-      payload: { signature: '0xabc', authorization: { from: '0x1', to: '0x2', value: '10000', validAfter: '0', validBefore: '9', nonce: '0x3' } },
+      payload: {
+        signature: '0xabc',
+        authorization: { from: '0x1', to: '0x2', value: '10000', validAfter: '0', validBefore: '9', nonce: '0x3' },
+      },
     };
     const v1 = { x402Version: 1, scheme: 'exact', network: 'base', payload: { signature: '0xabc' } };
     const cases: [unknown, string][] = [

@@ -9,11 +9,15 @@ import { publisherRegistry } from '../../src/publishers/publisher-stub';
 afterEach(() => reset());
 
 const api = (path: string, init: RequestInit = {}) => adminCall(`/__paywall/api/admin${path}`, init);
-const putSiteAs = (auth: Record<string, string>, host: string) => api(`/sites/${host}`, { ...json(siteDoc(STANDARD_RULES, host), auth), method: 'PUT' });
+const putSiteAs = (auth: Record<string, string>, host: string) =>
+  api(`/sites/${host}`, { ...json(siteDoc(STANDARD_RULES, host), auth), method: 'PUT' });
 
 async function claim(publisherId: string, auth: Record<string, string>, host: string) {
   const res = await api(`/publishers/${publisherId}/hosts`, json({ host }, auth));
-  return { status: res.status, body: await res.json<{ token?: string; status?: string; error?: string; path?: string; expiresAt?: string }>() };
+  return {
+    status: res.status,
+    body: await res.json<{ token?: string; status?: string; error?: string; path?: string; expiresAt?: string }>(),
+  };
 }
 const verify = (publisherId: string, auth: Record<string, string>, host: string, origin: string) =>
   api(`/publishers/${publisherId}/hosts/${host}/verify`, json({ origin }, auth));
@@ -23,7 +27,11 @@ it('a new host takes effect only once its origin serves the claim token', async 
   const auth = keyAuth(news.apiKey);
   const claimed = await claim(news.publisherId, auth, 'blog.test');
   expect(claimed.status).toBe(202);
-  expect(claimed.body).toMatchObject({ status: 'pending', path: '/.well-known/paywall-verification', token: expect.stringMatching(/^pv_[A-Za-z0-9_-]{32}$/) });
+  expect(claimed.body).toMatchObject({
+    status: 'pending',
+    path: '/.well-known/paywall-verification',
+    token: expect.stringMatching(/^pv_[A-Za-z0-9_-]{32}$/),
+  });
   const token = claimed.body.token!;
   // The same claim again answers the same token.
   expect((await claim(news.publisherId, auth, 'blog.test')).body.token).toBe(token);
@@ -47,7 +55,10 @@ it('a new host takes effect only once its origin serves the claim token', async 
 
   const audit = await (await api('/audit?limit=5', { headers: ADMIN })).json<{ entries: { action: string; host: string }[] }>();
   expect(audit.entries.map((e) => [e.action, e.host])).toEqual(
-    expect.arrayContaining([['publisher.host.claim', 'blog.test'], ['publisher.host.verify', 'blog.test']]),
+    expect.arrayContaining([
+      ['publisher.host.claim', 'blog.test'],
+      ['publisher.host.verify', 'blog.test'],
+    ]),
   );
 });
 
@@ -71,7 +82,10 @@ it('the operator may skip the check; a publisher may not', async () => {
   const refused = await api(`/publishers/${news.publisherId}/hosts`, json({ host: 'fast.test', skipCheck: true }, keyAuth(news.apiKey)));
   expect(refused.status).toBe(403);
   expect((await api(`/publishers/${news.publisherId}/hosts`, { headers: ADMIN })).status).toBe(200);
-  expect(await (await api(`/publishers/${news.publisherId}/hosts`, { headers: ADMIN })).json()).toEqual({ hosts: ['news.test'], claims: [] });
+  expect(await (await api(`/publishers/${news.publisherId}/hosts`, { headers: ADMIN })).json()).toEqual({
+    hosts: ['news.test'],
+    claims: [],
+  });
   const added = await api(`/publishers/${news.publisherId}/hosts`, json({ host: 'fast.test', skipCheck: true }, ADMIN));
   expect(added.status).toBe(201);
   expect((await putSiteAs(keyAuth(news.apiKey), 'fast.test')).status).toBe(200);

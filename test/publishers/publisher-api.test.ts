@@ -42,10 +42,16 @@ describe('POST /__paywall/api/admin/publishers', () => {
       if (field) expect(error.field, JSON.stringify(body)).toBe(field);
     }
     for (const text of ['{', 'null', '[]', '"x"']) {
-      const res = await adminCall('/__paywall/api/admin/publishers', { method: 'POST', headers: { ...ADMIN, 'content-type': 'application/json' }, body: text });
+      const res = await adminCall('/__paywall/api/admin/publishers', {
+        method: 'POST',
+        headers: { ...ADMIN, 'content-type': 'application/json' },
+        body: text,
+      });
       expect(res.status, text).toBe(400);
     }
-    expect((await (await adminCall('/__paywall/api/admin/publishers', { headers: ADMIN })).json<{ publishers: unknown[] }>()).publishers).toEqual([]);
+    expect(
+      (await (await adminCall('/__paywall/api/admin/publishers', { headers: ADMIN })).json<{ publishers: unknown[] }>()).publishers,
+    ).toEqual([]);
   });
 
   it('refuses a host that another publisher owns with a 409, and creates nothing', async () => {
@@ -53,7 +59,9 @@ describe('POST /__paywall/api/admin/publishers', () => {
     const res = await adminCall('/__paywall/api/admin/publishers', json({ name: 'Second', hosts: ['other.test', 'news.test'] }, ADMIN));
     expect(res.status).toBe(409);
     expect(await res.json()).toMatchObject({ error: 'host_taken', field: 'hosts.1' });
-    const { publishers } = await (await adminCall('/__paywall/api/admin/publishers', { headers: ADMIN })).json<{ publishers: { name: string }[] }>();
+    const { publishers } = await (await adminCall('/__paywall/api/admin/publishers', { headers: ADMIN })).json<{
+      publishers: { name: string }[];
+    }>();
     expect(publishers.map((p) => p.name)).toEqual(['First']);
   });
 
@@ -101,15 +109,23 @@ describe('a publisher API key', () => {
     const other = await createPublisher('Other', ['other.test']);
     const reader = await newReader();
     const mine = keyAuth(news.apiKey);
-    const credit = await adminCall(`/__paywall/api/admin/readers/${reader.readerId}/credit`, json({ amountMicros: 400_000_000, reason: 'mine' }, mine));
+    const credit = await adminCall(
+      `/__paywall/api/admin/readers/${reader.readerId}/credit`,
+      json({ amountMicros: 400_000_000, reason: 'mine' }, mine),
+    );
     expect(credit.status).toBe(403);
     expect(await balanceOf(reader)).toBe(0);
     expect((await adminCall(`/__paywall/api/admin/publishers/${other.publisherId}`, { headers: mine })).status).toBe(403);
     expect((await adminCall(`/__paywall/api/admin/publishers/${other.publisherId}/keys`, json({ name: 'stolen' }, mine))).status).toBe(403);
-    expect((await adminCall(`/__paywall/api/admin/publishers/${other.publisherId}/keys/${other.keyId}`, { method: 'DELETE', headers: mine })).status).toBe(403);
+    expect(
+      (await adminCall(`/__paywall/api/admin/publishers/${other.publisherId}/keys/${other.keyId}`, { method: 'DELETE', headers: mine }))
+        .status,
+    ).toBe(403);
     // The other publisher's key still works.
     expect((await adminCall(`/__paywall/api/admin/publishers/${other.publisherId}`, { headers: keyAuth(other.apiKey) })).status).toBe(200);
-    const { keys } = await (await adminCall(`/__paywall/api/admin/publishers/${other.publisherId}/keys`, { headers: ADMIN })).json<{ keys: unknown[] }>();
+    const { keys } = await (await adminCall(`/__paywall/api/admin/publishers/${other.publisherId}/keys`, { headers: ADMIN })).json<{
+      keys: unknown[];
+    }>();
     expect(keys).toHaveLength(1);
   });
 
@@ -129,7 +145,10 @@ describe('a publisher API key', () => {
     expect(keys.every((k) => k.lastUsedAt !== null)).toBe(true);
     expect(JSON.stringify(keys)).not.toContain(second.apiKey);
 
-    const revoked = await adminCall(`/__paywall/api/admin/publishers/${news.publisherId}/keys/${second.keyId}`, { method: 'DELETE', headers: first });
+    const revoked = await adminCall(`/__paywall/api/admin/publishers/${news.publisherId}/keys/${second.keyId}`, {
+      method: 'DELETE',
+      headers: first,
+    });
     expect(revoked.status).toBe(200);
     expect((await revoked.json<{ revokedAt: string | null }>()).revokedAt).not.toBeNull();
     const refused = await adminCall(sites('news.test'), { headers: keyAuth(second.apiKey) });

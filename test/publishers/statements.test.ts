@@ -8,8 +8,24 @@ import { flushAll, today, usageOk, visit } from '../support/usage';
 
 afterEach(() => reset());
 
-type Totals = { views: number; paidViews: number; grossRevenueMicros: number; viewRefunds: number; refundedMicros: number; revenueMicros: number; platformFeeMicros: number; netOwedMicros: number };
-type Statement = { month: string; from: string; to: string; platformFeeBps: number; hosts: ({ host: string } & Omit<Totals, 'platformFeeMicros' | 'netOwedMicros'>)[]; totals: Totals };
+type Totals = {
+  views: number;
+  paidViews: number;
+  grossRevenueMicros: number;
+  viewRefunds: number;
+  refundedMicros: number;
+  revenueMicros: number;
+  platformFeeMicros: number;
+  netOwedMicros: number;
+};
+type Statement = {
+  month: string;
+  from: string;
+  to: string;
+  platformFeeBps: number;
+  hosts: ({ host: string } & Omit<Totals, 'platformFeeMicros' | 'netOwedMicros'>)[];
+  totals: Totals;
+};
 
 const statementUrl = (publisherId: string, month: string) => `/__paywall/api/admin/publishers/${publisherId}/statements/${month}`;
 
@@ -71,35 +87,83 @@ describe('statements', () => {
     const csv = await adminCall(statementUrl(news.publisherId, month), { headers: { ...ADMIN, accept: 'text/csv' } });
     expect(csv.headers.get('content-type')).toContain('text/csv');
     expect(csv.headers.get('content-disposition')).toContain(`statement-${news.publisherId}-${month}.csv`);
-    const rows = (await csv.text()).trim().split('\r\n').map((r) => r.split(','));
-    expect(rows[0]).toEqual(['host', 'views', 'paid_views', 'gross_revenue_micros', 'view_refunds', 'refunded_micros', 'revenue_micros', 'platform_fee_micros', 'net_owed_micros']);
+    const rows = (await csv.text())
+      .trim()
+      .split('\r\n')
+      .map((r) => r.split(','));
+    expect(rows[0]).toEqual([
+      'host',
+      'views',
+      'paid_views',
+      'gross_revenue_micros',
+      'view_refunds',
+      'refunded_micros',
+      'revenue_micros',
+      'platform_fee_micros',
+      'net_owed_micros',
+    ]);
     const t = s.totals;
-    expect(rows.at(-1)).toEqual(['total', t.views, t.paidViews, t.grossRevenueMicros, t.viewRefunds, t.refundedMicros, t.revenueMicros, t.platformFeeMicros, t.netOwedMicros].map(String));
+    expect(rows.at(-1)).toEqual(
+      [
+        'total',
+        t.views,
+        t.paidViews,
+        t.grossRevenueMicros,
+        t.viewRefunds,
+        t.refundedMicros,
+        t.revenueMicros,
+        t.platformFeeMicros,
+        t.netOwedMicros,
+      ].map(String),
+    );
   });
 
   it('property: for any summaries over three months, each month\u2019s statement equals the usage API over that month, and the fee is rounded down', async () => {
     const news = await createPublisher('News', ['a.test', 'b.test']);
     const days = ['2026-09-30', '2026-10-01', '2026-10-15', '2026-10-31', '2026-11-01'];
-    const summary = fc.record({ paidViews: fc.nat(50), freeViews: fc.nat(50), revenueMicros: fc.nat(10_000_000), refunds: fc.nat(5), refundedMicros: fc.nat(50_000) });
+    const summary = fc.record({
+      paidViews: fc.nat(50),
+      freeViews: fc.nat(50),
+      revenueMicros: fc.nat(10_000_000),
+      refunds: fc.nat(5),
+      refundedMicros: fc.nat(50_000),
+    });
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.record({ host: fc.constantFrom('a.test', 'b.test'), day: fc.constantFrom(...days), s: summary }), { maxLength: 8 }), async (written) => {
-        for (const host of ['a.test', 'b.test']) for (const day of days) await env.KV.delete(`usage:${host}:${day}`);
-        for (const { host, day, s } of written) {
-          await env.KV.put(
-            `usage:${host}:${day}`,
-            JSON.stringify({ host, date: day, views: s.paidViews + s.freeViews, paidViews: s.paidViews, revenueMicros: s.revenueMicros, refunds: s.refunds, refundedMicros: s.refundedMicros, topPaths: [], updatedAt: new Date().toISOString() }),
-          );
-        }
-        for (const month of ['2026-09', '2026-10', '2026-11']) {
-          const st = await statementOf(news.publisherId, month);
-          const usage = await usageOfMonth(['a.test', 'b.test'], st.from, st.to);
-          expect([st.totals.views, st.totals.paidViews, st.totals.revenueMicros]).toEqual([usage.views, usage.paidViews, usage.revenueMicros]);
-          expect(st.totals.grossRevenueMicros - st.totals.refundedMicros).toBe(st.totals.revenueMicros);
-          expect(st.totals.platformFeeMicros * 10_000).toBeLessThanOrEqual(st.totals.revenueMicros * st.platformFeeBps);
-          expect((st.totals.platformFeeMicros + 1) * 10_000).toBeGreaterThan(st.totals.revenueMicros * st.platformFeeBps);
-          expect(st.totals.netOwedMicros).toBe(st.totals.revenueMicros - st.totals.platformFeeMicros);
-        }
-      }),
+      fc.asyncProperty(
+        fc.array(fc.record({ host: fc.constantFrom('a.test', 'b.test'), day: fc.constantFrom(...days), s: summary }), { maxLength: 8 }),
+        async (written) => {
+          for (const host of ['a.test', 'b.test']) for (const day of days) await env.KV.delete(`usage:${host}:${day}`);
+          for (const { host, day, s } of written) {
+            await env.KV.put(
+              `usage:${host}:${day}`,
+              JSON.stringify({
+                host,
+                date: day,
+                views: s.paidViews + s.freeViews,
+                paidViews: s.paidViews,
+                revenueMicros: s.revenueMicros,
+                refunds: s.refunds,
+                refundedMicros: s.refundedMicros,
+                topPaths: [],
+                updatedAt: new Date().toISOString(),
+              }),
+            );
+          }
+          for (const month of ['2026-09', '2026-10', '2026-11']) {
+            const st = await statementOf(news.publisherId, month);
+            const usage = await usageOfMonth(['a.test', 'b.test'], st.from, st.to);
+            expect([st.totals.views, st.totals.paidViews, st.totals.revenueMicros]).toEqual([
+              usage.views,
+              usage.paidViews,
+              usage.revenueMicros,
+            ]);
+            expect(st.totals.grossRevenueMicros - st.totals.refundedMicros).toBe(st.totals.revenueMicros);
+            expect(st.totals.platformFeeMicros * 10_000).toBeLessThanOrEqual(st.totals.revenueMicros * st.platformFeeBps);
+            expect((st.totals.platformFeeMicros + 1) * 10_000).toBeGreaterThan(st.totals.revenueMicros * st.platformFeeBps);
+            expect(st.totals.netOwedMicros).toBe(st.totals.revenueMicros - st.totals.platformFeeMicros);
+          }
+        },
+      ),
       { numRuns: 15 },
     );
   }, 120_000);
@@ -121,7 +185,18 @@ describe('payouts', () => {
   it('the operator records payouts; what is owed is the statements\u2019 net owed less the payouts', async () => {
     const news = await createPublisher('News', ['news.test']);
     const month = today().slice(0, 7);
-    await env.KV.put(`usage:news.test:${today()}`, JSON.stringify({ host: 'news.test', date: today(), views: 10, paidViews: 10, revenueMicros: 1_000_000, topPaths: [], updatedAt: new Date().toISOString() }));
+    await env.KV.put(
+      `usage:news.test:${today()}`,
+      JSON.stringify({
+        host: 'news.test',
+        date: today(),
+        views: 10,
+        paidViews: 10,
+        revenueMicros: 1_000_000,
+        topPaths: [],
+        updatedAt: new Date().toISOString(),
+      }),
+    );
     const s = await statementOf(news.publisherId, month);
     const payoutsUrl = `/__paywall/api/admin/publishers/${news.publisherId}/payouts`;
 
@@ -133,7 +208,11 @@ describe('payouts', () => {
     const again = await adminCall(payoutsUrl, json({ amountMicros: 300_000, paidOn: today(), reference: 'wire 2026-001' }, ADMIN));
     expect(again.status).toBe(409);
 
-    const after = await (await adminCall(payoutsUrl, { headers: keyAuth(news.apiKey) })).json<{ owedMicros: number; paidMicros: number; payouts: { reference: string }[] }>();
+    const after = await (await adminCall(payoutsUrl, { headers: keyAuth(news.apiKey) })).json<{
+      owedMicros: number;
+      paidMicros: number;
+      payouts: { reference: string }[];
+    }>();
     expect(after).toMatchObject({ paidMicros: 300_000, owedMicros: s.totals.netOwedMicros - 300_000 });
     expect(after.payouts.map((p) => p.reference)).toEqual(['wire 2026-001']);
   });
@@ -141,7 +220,9 @@ describe('payouts', () => {
   it('only the operator records them; bad bodies are a 400 naming the field; nothing changes', async () => {
     const news = await createPublisher('News', ['news.test']);
     const payoutsUrl = `/__paywall/api/admin/publishers/${news.publisherId}/payouts`;
-    expect((await adminCall(payoutsUrl, json({ amountMicros: 5, paidOn: '2026-11-01', reference: 'mine' }, keyAuth(news.apiKey)))).status).toBe(403);
+    expect(
+      (await adminCall(payoutsUrl, json({ amountMicros: 5, paidOn: '2026-11-01', reference: 'mine' }, keyAuth(news.apiKey)))).status,
+    ).toBe(403);
     for (const [body, field] of [
       [{ paidOn: '2026-11-01', reference: 'r' }, 'amountMicros'],
       [{ amountMicros: 0, paidOn: '2026-11-01', reference: 'r' }, 'amountMicros'],
@@ -164,7 +245,18 @@ describe('the console', () => {
   it('lists what each publisher is owed and serves a month\u2019s statement as the same CSV as the API', async () => {
     const { signIn, page } = await import('../support/admin-console');
     const news = await createPublisher('News', ['news.test']);
-    await env.KV.put(`usage:news.test:${today()}`, JSON.stringify({ host: 'news.test', date: today(), views: 3, paidViews: 2, revenueMicros: 123_456, topPaths: [], updatedAt: new Date().toISOString() }));
+    await env.KV.put(
+      `usage:news.test:${today()}`,
+      JSON.stringify({
+        host: 'news.test',
+        date: today(),
+        views: 3,
+        paidViews: 2,
+        revenueMicros: 123_456,
+        topPaths: [],
+        updatedAt: new Date().toISOString(),
+      }),
+    );
     const cookie = await signIn();
     const { status, html } = await page('/__paywall/admin/publishers', cookie);
     expect(status).toBe(200);

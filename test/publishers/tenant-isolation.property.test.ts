@@ -60,9 +60,15 @@ async function sliceOf(w: World, p: number): Promise<string> {
   const registry = publisherRegistry(env);
   const pid = w.publisherIds[p]!;
   const parts: unknown[] = [];
-  for (const host of [...w.hostsOf[p]!, w.claimable[p]!]) parts.push(host, await (await adminCall(`/__paywall/api/admin/sites/${host}`, { headers: ADMIN })).text());
+  for (const host of [...w.hostsOf[p]!, w.claimable[p]!])
+    parts.push(host, await (await adminCall(`/__paywall/api/admin/sites/${host}`, { headers: ADMIN })).text());
   const publisher = (await registry.get(pid))!;
-  parts.push({ ...publisher, keys: withoutLastUse(publisher.keys) }, await registry.people(pid), await registry.invites(pid), await registry.claims(pid));
+  parts.push(
+    { ...publisher, keys: withoutLastUse(publisher.keys) },
+    await registry.people(pid),
+    await registry.invites(pid),
+    await registry.claims(pid),
+  );
   return JSON.stringify(parts);
 }
 
@@ -70,7 +76,9 @@ async function sliceOf(w: World, p: number): Promise<string> {
 async function snapshot(w: World): Promise<{ slices: string[]; rest: string }> {
   const slices: string[] = [];
   for (let p = 0; p < w.publisherIds.length; p++) slices.push(await sliceOf(w, p));
-  const { publishers } = await (await adminCall('/__paywall/api/admin/publishers', { headers: ADMIN })).json<{ publishers: { publisherId: string }[] }>();
+  const { publishers } = await (await adminCall('/__paywall/api/admin/publishers', { headers: ADMIN })).json<{
+    publishers: { publisherId: string }[];
+  }>();
   const rest = [
     await (await adminCall(`/__paywall/api/admin/sites/${w.unowned}`, { headers: ADMIN })).text(),
     publishers.map((p) => p.publisherId),
@@ -80,7 +88,15 @@ async function snapshot(w: World): Promise<{ slices: string[]; rest: string }> {
   return { slices, rest: JSON.stringify(rest) };
 }
 
-type Req = { method: string; path: string; body?: unknown; form?: Record<string, string>; host?: string; publisher?: number; console?: boolean };
+type Req = {
+  method: string;
+  path: string;
+  body?: unknown;
+  form?: Record<string, string>;
+  host?: string;
+  publisher?: number;
+  console?: boolean;
+};
 
 async function request(w: World, o: Op): Promise<Req> {
   const hosts = allHosts(w);
@@ -89,17 +105,28 @@ async function request(w: World, o: Op): Promise<Req> {
   const pid = w.publisherIds[p]!;
   const api = '/__paywall/api/admin';
   switch (o.kind) {
-    case 'getSite': return { method: 'GET', path: `${api}/sites/${host}`, host };
-    case 'putSite': return { method: 'PUT', path: `${api}/sites/${host}`, body: siteDoc([{ pattern: '/*', priceMicros: 77 }], host), host };
-    case 'deleteSite': return { method: 'DELETE', path: `${api}/sites/${host}`, host };
-    case 'usage': return { method: 'GET', path: `${api}/usage/${host}?from=2026-01-01&to=2026-01-03`, host };
-    case 'originSecret': return { method: 'GET', path: `${api}/sites/${host}/origin-secret`, host };
-    case 'auditByHost': return { method: 'GET', path: `${api}/audit?host=${host}&limit=100`, host };
-    case 'getPublisher': return { method: 'GET', path: `${api}/publishers/${pid}`, publisher: p };
-    case 'listKeys': return { method: 'GET', path: `${api}/publishers/${pid}/keys`, publisher: p };
-    case 'addKey': return { method: 'POST', path: `${api}/publishers/${pid}/keys`, body: { name: 'extra' }, publisher: p };
-    case 'listHosts': return { method: 'GET', path: `${api}/publishers/${pid}/hosts`, publisher: p };
-    case 'claimHost': return { method: 'POST', path: `${api}/publishers/${pid}/hosts`, body: { host: w.claimable[p] }, publisher: p };
+    case 'getSite':
+      return { method: 'GET', path: `${api}/sites/${host}`, host };
+    case 'putSite':
+      return { method: 'PUT', path: `${api}/sites/${host}`, body: siteDoc([{ pattern: '/*', priceMicros: 77 }], host), host };
+    case 'deleteSite':
+      return { method: 'DELETE', path: `${api}/sites/${host}`, host };
+    case 'usage':
+      return { method: 'GET', path: `${api}/usage/${host}?from=2026-01-01&to=2026-01-03`, host };
+    case 'originSecret':
+      return { method: 'GET', path: `${api}/sites/${host}/origin-secret`, host };
+    case 'auditByHost':
+      return { method: 'GET', path: `${api}/audit?host=${host}&limit=100`, host };
+    case 'getPublisher':
+      return { method: 'GET', path: `${api}/publishers/${pid}`, publisher: p };
+    case 'listKeys':
+      return { method: 'GET', path: `${api}/publishers/${pid}/keys`, publisher: p };
+    case 'addKey':
+      return { method: 'POST', path: `${api}/publishers/${pid}/keys`, body: { name: 'extra' }, publisher: p };
+    case 'listHosts':
+      return { method: 'GET', path: `${api}/publishers/${pid}/hosts`, publisher: p };
+    case 'claimHost':
+      return { method: 'POST', path: `${api}/publishers/${pid}/hosts`, body: { host: w.claimable[p] }, publisher: p };
     case 'verifyHost': {
       // The origin serves the claim's true token: only scope decides.
       const claim = await publisherRegistry(env).claimOf(pid, w.claimable[p]!);
@@ -111,20 +138,47 @@ async function request(w: World, o: Op): Promise<Req> {
       const key = ofP[(o.key ?? 0) % ofP.length]!;
       return { method: 'DELETE', path: `${api}/publishers/${pid}/keys/${key.keyId}`, publisher: p };
     }
-    case 'invitePerson': return { method: 'POST', path: `${CONSOLE}/publishers/${pid}/invites`, form: { name: 'Newcomer', role: 'member' }, publisher: p, console: true };
+    case 'invitePerson':
+      return {
+        method: 'POST',
+        path: `${CONSOLE}/publishers/${pid}/invites`,
+        form: { name: 'Newcomer', role: 'member' },
+        publisher: p,
+        console: true,
+      };
     case 'revokeInvite': {
       const pending = (await publisherRegistry(env).invites(pid)).find((i) => i.usedAt === null && i.revokedAt === null);
-      return { method: 'POST', path: `${CONSOLE}/publishers/${pid}/invites/${pending?.inviteId ?? 'ivt_none'}/revoke`, form: {}, publisher: p, console: true };
+      return {
+        method: 'POST',
+        path: `${CONSOLE}/publishers/${pid}/invites/${pending?.inviteId ?? 'ivt_none'}/revoke`,
+        form: {},
+        publisher: p,
+        console: true,
+      };
     }
     case 'removePerson': {
       const ofP = w.actors.filter((a): a is PersonActor => a.kind === 'person' && a.publisher === p);
       const target = ofP[(o.person ?? 0) % ofP.length]!;
-      return { method: 'POST', path: `${CONSOLE}/publishers/${pid}/people/${target.personId}/remove`, form: {}, publisher: p, console: true };
+      return {
+        method: 'POST',
+        path: `${CONSOLE}/publishers/${pid}/people/${target.personId}/remove`,
+        form: {},
+        publisher: p,
+        console: true,
+      };
     }
-    case 'credit': return { method: 'POST', path: `${api}/readers/${w.reader.readerId}/credit`, body: { amountMicros: 5, reason: 'x' } };
-    case 'createPublisher': return { method: 'POST', path: `${api}/publishers`, body: { name: 'Sneaky', hosts: [`sneaky-${Math.random().toString(36).slice(2)}.test`] } };
-    case 'listPublishers': return { method: 'GET', path: `${api}/publishers` };
-    case 'auditAll': return { method: 'GET', path: `${api}/audit?limit=100` };
+    case 'credit':
+      return { method: 'POST', path: `${api}/readers/${w.reader.readerId}/credit`, body: { amountMicros: 5, reason: 'x' } };
+    case 'createPublisher':
+      return {
+        method: 'POST',
+        path: `${api}/publishers`,
+        body: { name: 'Sneaky', hosts: [`sneaky-${Math.random().toString(36).slice(2)}.test`] },
+      };
+    case 'listPublishers':
+      return { method: 'GET', path: `${api}/publishers` };
+    case 'auditAll':
+      return { method: 'GET', path: `${api}/audit?limit=100` };
     default: {
       const id = w.auditIds.length ? w.auditIds[(o.entry ?? 0) % w.auditIds.length]! : 1;
       return { method: 'GET', path: `${api}/audit/${id}` };
@@ -160,7 +214,15 @@ it('property: a person or key of one publisher never reads or changes another pu
       async (hostCounts, calls) => {
         run++;
         const operator = await signIn('test-admin-token', `198.19.1.${run}`);
-        const w: World = { publisherIds: [], hostsOf: [], claimable: [], actors: [], unowned: `free-${run}.test`, reader: await newReader(), auditIds: [] };
+        const w: World = {
+          publisherIds: [],
+          hostsOf: [],
+          claimable: [],
+          actors: [],
+          unowned: `free-${run}.test`,
+          reader: await newReader(),
+          auditIds: [],
+        };
         for (const [p, n] of hostCounts.entries()) {
           const hosts = Array.from({ length: n }, (_, i) => `p${p}h${i}-${run}.test`);
           const made = await createPublisher(`Publisher ${p}`, hosts);
@@ -176,7 +238,11 @@ it('property: a person or key of one publisher never reads or changes another pu
           }
           await invite(operator, made.publisherId, `pending ${p}`);
           // A claim waiting for its proof, so that proving (or trying another's) is often in reach.
-          await adminCall(`/__paywall/api/admin/publishers/${made.publisherId}/hosts`, { method: 'POST', headers: { ...keyAuth(made.apiKey), 'content-type': 'application/json' }, body: JSON.stringify({ host: `new-p${p}-${run}.test` }) });
+          await adminCall(`/__paywall/api/admin/publishers/${made.publisherId}/hosts`, {
+            method: 'POST',
+            headers: { ...keyAuth(made.apiKey), 'content-type': 'application/json' },
+            body: JSON.stringify({ host: `new-p${p}-${run}.test` }),
+          });
           await putSite(siteDoc([{ pattern: '/*', priceMicros: p }], hosts[0]), hosts[0]);
         }
         await putSite(siteDoc([], w.unowned), w.unowned);
@@ -201,7 +267,10 @@ it('property: a person or key of one publisher never reads or changes another pu
             res = await adminCall(r.path, init);
           }
           const text = await res.text();
-          const by = a.kind === 'key' ? `key of publisher ${me}${a.revoked ? ' (revoked)' : ''}` : `${a.role} of publisher ${me}${a.removed ? ' (removed)' : ''}`;
+          const by =
+            a.kind === 'key'
+              ? `key of publisher ${me}${a.revoked ? ' (revoked)' : ''}`
+              : `${a.role} of publisher ${me}${a.removed ? ' (removed)' : ''}`;
           const what = `${o.kind} ${r.method} ${r.path} by ${by}: ${res.status} ${text.slice(0, 200)}`;
           const after = await snapshot(w);
 
@@ -224,7 +293,8 @@ it('property: a person or key of one publisher never reads or changes another pu
               for (const c of listed.claims) expect(c.host, what).toBe(w.claimable[me]);
             }
             // An allowed call changes nothing of any other publisher's.
-            for (let q = 0; q < w.publisherIds.length; q++) if (q !== me) expect(after.slices[q], `${what} changed publisher ${q}`).toBe(before.slices[q]);
+            for (let q = 0; q < w.publisherIds.length; q++)
+              if (q !== me) expect(after.slices[q], `${what} changed publisher ${q}`).toBe(before.slices[q]);
             expect(await balanceOf(w.reader), what).toBe(0);
             if (o.kind === 'revokeKey' && res.status === 200) {
               const revokedId = (JSON.parse(text) as { keyId: string }).keyId;

@@ -50,7 +50,9 @@ describe('the article title, read as the paid page streams', () => {
     const res = await call('/broken-html/x', { headers: { cookie, accept: 'text/html' } }, NEWS);
     expect(res.status).toBe(200);
     await res.text().catch(() => null);
-    await expect.poll(async () => (await walletOf(env, readerId).ledger(50)).entries.map((e) => e.type)).toEqual(['refund', 'charge', 'topup']);
+    await expect
+      .poll(async () => (await walletOf(env, readerId).ledger(50)).entries.map((e) => e.type))
+      .toEqual(['refund', 'charge', 'topup']);
     expect((await charges(readerId))[0]?.title ?? null).toBeNull();
     expect((await walletOf(env, readerId).summary()).balanceMicros).toBe(1_000_000);
   });
@@ -75,14 +77,19 @@ describe('the history, as a person reads it', () => {
     const { session, readerId, cookie } = await reader();
     await read(`/html/tide?title=${encodeURIComponent('The Tide')}`, cookie);
     await read('/premium/untitled-story', cookie);
-    const credited = await adminCall(`/__paywall/api/admin/readers/${readerId}/credit`, json({ amountMicros: 5000, reason: 'Sorry about the outage' }, ADMIN));
+    const credited = await adminCall(
+      `/__paywall/api/admin/readers/${readerId}/credit`,
+      json({ amountMicros: 5000, reason: 'Sorry about the outage' }, ADMIN),
+    );
     expect(credited.status).toBe(200);
     await expect.poll(async () => (await charges(readerId)).some((e) => e.title === 'The Tide')).toBe(true);
 
     const page = await (await get('/__paywall/account', WALLET, session)).text();
     expect(page).toContain('<span class="tag">Demo top-up</span>');
     expect(page).toContain('<span class="tag">Credit from support</span> Sorry about the outage');
-    expect(page).toMatch(/<span class="title" data-testid="entry-title">The Tide<\/span> <span class="hint where">news\.test<wbr\/>\/html<wbr\/>\/tide<\/span>/);
+    expect(page).toMatch(
+      /<span class="title" data-testid="entry-title">The Tide<\/span> <span class="hint where">news\.test<wbr\/>\/html<wbr\/>\/tide<\/span>/,
+    );
     expect(page).toMatch(/<span class="tag">Article<\/span> news\.test<wbr\/>\/premium<wbr\/>\/untitled-story/);
     // Times: UTC in the page, labelled, and the same-origin script that shows them in the reader's zone.
     expect(page).toContain('data-local-heading="true">When (UTC)</th>');
@@ -107,7 +114,9 @@ describe('the CSV export', () => {
     expect(res.headers.get('cache-control')).toBe('private, no-store');
     const lines = (await res.text()).split('\r\n');
     expect(lines[0]).toBe('date_utc,type,what,title,site,path,detail,amount_usd,balance_after_usd,amount_micros,balance_after_micros,id');
-    expect(lines[1]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z,charge,Article,"The Tide, ""part 1""",news\.test,\/html\/tide,,-0\.003,0\.997,-3000,997000,[0-9a-f-]{36}$/);
+    expect(lines[1]).toMatch(
+      /^\d{4}-\d\d-\d\dT[\d:.]+Z,charge,Article,"The Tide, ""part 1""",news\.test,\/html\/tide,,-0\.003,0\.997,-3000,997000,[0-9a-f-]{36}$/,
+    );
     expect(lines[2]).toMatch(/,topup,Demo top-up,,,,,1\.00,1\.00,1000000,1000000,/);
     expect(lines[3]).toBe('');
 
@@ -126,7 +135,16 @@ describe('the CSV export', () => {
 
   it('defuses cells a spreadsheet would run as formulas', () => {
     const csv = historyCsv([
-      { id: 'x', type: 'charge', amountMicros: 1, balanceAfterMicros: 0, at: '2025-01-01T00:00:00.000Z', host: 'a.test', path: '/p', title: '=HYPERLINK("http://evil")' },
+      {
+        id: 'x',
+        type: 'charge',
+        amountMicros: 1,
+        balanceAfterMicros: 0,
+        at: '2025-01-01T00:00:00.000Z',
+        host: 'a.test',
+        path: '/p',
+        title: '=HYPERLINK("http://evil")',
+      },
       { id: 'y', type: 'credit', amountMicros: 1, balanceAfterMicros: 1, at: '2025-01-01T00:00:00.000Z', reason: '@SUM(A1)' },
     ]);
     expect(csv).toContain(`"'=HYPERLINK(""http://evil"")"`);

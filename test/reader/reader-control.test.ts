@@ -46,7 +46,9 @@ describe('the daily cap, finished', () => {
     expect(refused.status).toBe(402);
     const page = await refused.text();
     expect(page).toContain('This would exceed your daily cap');
-    expect(page).toMatch(/Spent today <strong>\$0\.01<\/strong> of your <strong>\$0\.015<\/strong> daily cap; it resets at 00:00 UTC, in \d/);
+    expect(page).toMatch(
+      /Spent today <strong>\$0\.01<\/strong> of your <strong>\$0\.015<\/strong> daily cap; it resets at 00:00 UTC, in \d/,
+    );
     expect(page).not.toMatch(/and read/);
     expect(page).toContain('Change my daily cap');
 
@@ -180,23 +182,37 @@ describe('ask before paying more than $X a view', () => {
     await twoPublishers();
     const res = await call(
       '/__paywall/confirm',
-      { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: `http://${NEWS}` }, body: 'path=%2Fpremium%2Fx', redirect: 'manual' },
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: `http://${NEWS}` },
+        body: 'path=%2Fpremium%2Fx',
+        redirect: 'manual',
+      },
       NEWS,
     );
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/premium/x');
     const bad = await call(
       '/__paywall/confirm',
-      { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: `http://${NEWS}` }, body: 'path=https%3A%2F%2Fevil.test%2F', redirect: 'manual' },
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: `http://${NEWS}` },
+        body: 'path=https%3A%2F%2Fevil.test%2F',
+        redirect: 'manual',
+      },
       NEWS,
     );
     expect(bad.status).toBe(400);
     const onWallet = await call(
       '/__paywall/confirm',
-      { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: `http://${WALLET}` }, body: 'path=%2Fx', redirect: 'manual' },
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: `http://${WALLET}` },
+        body: 'path=%2Fx',
+        redirect: 'manual',
+      },
       WALLET,
     );
     expect(onWallet.status).toBe(404);
   });
 });
-

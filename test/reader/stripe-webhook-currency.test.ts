@@ -29,7 +29,12 @@ describe('a paid Checkout session that does not say it is in dollars', () => {
 
   it('in USD, written in any case, is credited', async () => {
     const reader = await newReader();
-    const event = checkoutCompleted({ id: `cs_test_${crypto.randomUUID()}`, client_reference_id: reader.readerId, amount_total: 500, currency: 'USD' });
+    const event = checkoutCompleted({
+      id: `cs_test_${crypto.randomUUID()}`,
+      client_reference_id: reader.readerId,
+      amount_total: 500,
+      currency: 'USD',
+    });
     expect((await deliverEvent(event)).status).toBe(200);
     expect(await balanceOf(reader)).toBe(5_000_000);
   });

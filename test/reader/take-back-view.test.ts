@@ -2,7 +2,22 @@ import { reset, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CONSOLE, page, signIn } from '../support/admin-console';
-import { ADMIN, adminCall, balanceOf, call, HOST, json, ledgerOf, newReader, useStandardSite, view, WALLET_HOST, walletCall, walletCookie, type Reader } from '../support/paywall';
+import {
+  ADMIN,
+  adminCall,
+  balanceOf,
+  call,
+  HOST,
+  json,
+  ledgerOf,
+  newReader,
+  useStandardSite,
+  view,
+  WALLET_HOST,
+  walletCall,
+  walletCookie,
+  type Reader,
+} from '../support/paywall';
 import { flushAll, today } from '../support/usage';
 
 afterEach(() => reset());
@@ -23,7 +38,10 @@ async function age(reader: Reader, receipt: string, ms: number) {
   });
 }
 
-const usageToday = async () => (await adminCall(`/__paywall/api/admin/usage/${HOST}?from=${today()}&to=${today()}`, { headers: ADMIN })).json<{ totals: { views: number; paidViews: number; revenueMicros: number } }>();
+const usageToday = async () =>
+  (await adminCall(`/__paywall/api/admin/usage/${HOST}?from=${today()}&to=${today()}`, { headers: ADMIN })).json<{
+    totals: { views: number; paidViews: number; revenueMicros: number };
+  }>();
 
 describe('taking back a view', () => {
   it('refunds it in one call with a reason, once, and it leaves the usage like any refund', async () => {
@@ -67,7 +85,11 @@ describe('taking back a view', () => {
     const refused = await takeBack(reader, receipts[3]!);
     expect(refused.status).toBe(409);
     expect(await refused.json()).toMatchObject({ error: 'limit_reached' });
-    expect(await (await call('/__paywall/api/me/take-backs', { headers: reader.auth })).json()).toMatchObject({ used: 3, allowed: 3, left: 0 });
+    expect(await (await call('/__paywall/api/me/take-backs', { headers: reader.auth })).json()).toMatchObject({
+      used: 3,
+      allowed: 3,
+      left: 0,
+    });
 
     // 80 paid views this month: 5% is 4, so one more is allowed.
     for (let i = 5; i < 80; i++) await paidView(reader, `/premium/${i}`);

@@ -15,12 +15,17 @@ type MasterRow = { type: string; name: string; tbl_name: string; sql: string | n
 /** The object's own tables and indexes, as SQLite stores their DDL (Cloudflare's `_cf_` tables left out). */
 function ddl(sql: SqlStorage): MasterRow[] {
   return sql
-    .exec<MasterRow>("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY type, name")
+    .exec<MasterRow>(
+      "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY type, name",
+    )
     .toArray();
 }
 
 function versions(sql: SqlStorage): number[] {
-  return sql.exec<{ version: number }>(`SELECT version FROM ${SCHEMA_MIGRATIONS_TABLE} ORDER BY version`).toArray().map((r) => r.version);
+  return sql
+    .exec<{ version: number }>(`SELECT version FROM ${SCHEMA_MIGRATIONS_TABLE} ORDER BY version`)
+    .toArray()
+    .map((r) => r.version);
 }
 
 /** `predatesMigrations`: objects of this class were made before migrations existed, with version 1's tables. */
@@ -43,29 +48,32 @@ describe('each Durable Object’s schema', () => {
       });
     });
 
-    it.runIf(predatesMigrations)(`${schema.name}: an object made before migrations existed upgrades in place and keeps its rows`, async () => {
-      await runInDurableObject(stub(`old-${schema.name}`), (_object, state) => {
-        const sql = state.storage.sql;
-        const before = ddl(sql).filter((r) => r.name !== SCHEMA_MIGRATIONS_TABLE);
-        // What such an object holds: version 1's tables (the ones made before migrations
-        // existed) and some rows, and no record of a version.
-        for (const r of ddl(sql)) if (r.type === 'table') sql.exec(`DROP TABLE ${r.name}`);
-        const v1 = schema.migrations[0]!.up;
-        if (typeof v1 === 'string') sql.exec(v1);
-        else v1(sql);
-        const table = schema === auditSchema ? 'documents' : 'meta';
-        const column = schema === auditSchema ? 'hash' : 'key';
-        sql.exec(
-          schema === auditSchema
-            ? "INSERT INTO documents (hash, seq, bytes, chunk) VALUES ('kept', 0, 42, x'00')"
-            : "INSERT INTO meta (key, value) VALUES ('kept', 42)",
-        );
-        expect(migrate(state.storage, schema)).toEqual({ from: 0, to: latestVersion(schema) });
-        expect(ddl(sql).filter((r) => r.name !== SCHEMA_MIGRATIONS_TABLE)).toEqual(before);
-        expect(versions(sql)).toEqual(schema.migrations.map((m) => m.version));
-        expect(sql.exec(`SELECT COUNT(*) AS n FROM ${table} WHERE ${column} = 'kept'`).one().n).toBe(1);
-      });
-    });
+    it.runIf(predatesMigrations)(
+      `${schema.name}: an object made before migrations existed upgrades in place and keeps its rows`,
+      async () => {
+        await runInDurableObject(stub(`old-${schema.name}`), (_object, state) => {
+          const sql = state.storage.sql;
+          const before = ddl(sql).filter((r) => r.name !== SCHEMA_MIGRATIONS_TABLE);
+          // What such an object holds: version 1's tables (the ones made before migrations
+          // existed) and some rows, and no record of a version.
+          for (const r of ddl(sql)) if (r.type === 'table') sql.exec(`DROP TABLE ${r.name}`);
+          const v1 = schema.migrations[0]!.up;
+          if (typeof v1 === 'string') sql.exec(v1);
+          else v1(sql);
+          const table = schema === auditSchema ? 'documents' : 'meta';
+          const column = schema === auditSchema ? 'hash' : 'key';
+          sql.exec(
+            schema === auditSchema
+              ? "INSERT INTO documents (hash, seq, bytes, chunk) VALUES ('kept', 0, 42, x'00')"
+              : "INSERT INTO meta (key, value) VALUES ('kept', 42)",
+          );
+          expect(migrate(state.storage, schema)).toEqual({ from: 0, to: latestVersion(schema) });
+          expect(ddl(sql).filter((r) => r.name !== SCHEMA_MIGRATIONS_TABLE)).toEqual(before);
+          expect(versions(sql)).toEqual(schema.migrations.map((m) => m.version));
+          expect(sql.exec(`SELECT COUNT(*) AS n FROM ${table} WHERE ${column} = 'kept'`).one().n).toBe(1);
+        });
+      },
+    );
   }
 });
 

@@ -44,7 +44,9 @@ describe('STORAGE.md', () => {
     it(`names every table of ${schema.name}, under its own heading`, async () => {
       const tables = await runInDurableObject(ns.get(ns.idFromName(`storage-doc-${schema.name}`)) as DurableObjectStub, (_o, state) =>
         state.storage.sql
-          .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")
+          .exec<{ name: string }>(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+          )
           .toArray()
           .map((r) => r.name)
           .filter((name) => name !== SCHEMA_MIGRATIONS_TABLE),

@@ -2,7 +2,18 @@ import { reset } from 'cloudflare:test';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CONSOLE, page, signIn } from '../support/admin-console';
-import { ADMIN, adminCall, balanceOf, ledgerOf, newReader, topUp, useStandardSite, view, type Entry, type Reader } from '../support/paywall';
+import {
+  ADMIN,
+  adminCall,
+  balanceOf,
+  ledgerOf,
+  newReader,
+  topUp,
+  useStandardSite,
+  view,
+  type Entry,
+  type Reader,
+} from '../support/paywall';
 import { chargeRefunded, checkoutCompleted, deliverEvent, disputeEvent } from '../support/stripe-events';
 
 afterEach(() => reset());
@@ -15,7 +26,12 @@ type Payment = { reader: Reader; pi: string; cents: number; session: ReturnType<
 
 function cardTopUp(reader: Reader, cents: number): Payment {
   const pi = uid('pi');
-  return { reader, pi, cents, session: checkoutCompleted({ id: uid('cs'), client_reference_id: reader.readerId, amount_total: cents, payment_intent: pi }) };
+  return {
+    reader,
+    pi,
+    cents,
+    session: checkoutCompleted({ id: uid('cs'), client_reference_id: reader.readerId, amount_total: cents, payment_intent: pi }),
+  };
 }
 
 async function ok(event: unknown) {
@@ -262,7 +278,12 @@ describe("the operator's list of wallets in debt", () => {
     expect((await view('/premium/a', debtor)).status).toBe(200);
     await ok(chargeRefunded(p.pi, 500, 500));
 
-    const listed = async () => (await (await adminCall('/__paywall/api/admin/readers-in-debt', { headers: ADMIN })).json<{ readers: { readerId: string; balanceMicros: number }[] }>()).readers;
+    const listed = async () =>
+      (
+        await (
+          await adminCall('/__paywall/api/admin/readers-in-debt', { headers: ADMIN })
+        ).json<{ readers: { readerId: string; balanceMicros: number }[] }>()
+      ).readers;
     expect(await listed()).toEqual([expect.objectContaining({ readerId: debtor.readerId, balanceMicros: -10_000 })]);
     expect((await adminCall('/__paywall/api/admin/readers-in-debt')).status).toBe(401);
     const { html } = await page(`${CONSOLE}/debts`, await signIn());

@@ -4,7 +4,20 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { finishPendingWithdrawals, refundIdempotencyKey } from '../../src/stripe/withdraw';
 import { walletOf } from '../../src/wallet/wallet-stub';
-import { balanceOf, call, HOST, json, ledgerOf, newReader, useStandardSite, view, WALLET_HOST, walletCall, walletCookie, type Reader } from '../support/paywall';
+import {
+  balanceOf,
+  call,
+  HOST,
+  json,
+  ledgerOf,
+  newReader,
+  useStandardSite,
+  view,
+  WALLET_HOST,
+  walletCall,
+  walletCookie,
+  type Reader,
+} from '../support/paywall';
 import type { RefundFault } from '../support/stripe-standin';
 import { chargeRefunded, checkoutCompleted, deliverEvent } from '../support/stripe-events';
 
@@ -20,27 +33,36 @@ type StandinRefund = { id: string; amount: number; payment_intent: string; metad
 async function cardTopUp(reader: Reader, cents: number): Promise<string> {
   const pi = uid('pi');
   await standin('/__standin/charges', { payment_intent: pi, amount: cents });
-  const res = await deliverEvent(checkoutCompleted({ id: uid('cs'), client_reference_id: reader.readerId, amount_total: cents, payment_intent: pi }));
+  const res = await deliverEvent(
+    checkoutCompleted({ id: uid('cs'), client_reference_id: reader.readerId, amount_total: cents, payment_intent: pi }),
+  );
   expect(res.status).toBe(200);
   return pi;
 }
 
 async function standin(path: string, body: unknown) {
-  const res = await fetch(`${env.STRIPE_API_BASE}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${env.STRIPE_API_BASE}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   expect(res.status).toBe(200);
 }
 
 const fail = (pi: string, ...faults: RefundFault[]) => standin('/__standin/faults', { payment_intent: pi, faults });
 
 async function refundsAtStripe(pi: string): Promise<StandinRefund[]> {
-  const res = await fetch(`${env.STRIPE_API_BASE}/v1/refunds?payment_intent=${pi}`, { headers: { authorization: `Bearer ${env.STRIPE_SECRET_KEY}` } });
+  const res = await fetch(`${env.STRIPE_API_BASE}/v1/refunds?payment_intent=${pi}`, {
+    headers: { authorization: `Bearer ${env.STRIPE_SECRET_KEY}` },
+  });
   return (await res.json<{ data: StandinRefund[] }>()).data;
 }
 const refundedCents = async (pi: string) => (await refundsAtStripe(pi)).reduce((s, r) => s + r.amount, 0);
 
 const withdraw = (reader: Reader, amountMicros: unknown) => call('/__paywall/api/me/withdraw', json({ amountMicros }, reader.auth));
 const withdrawable = async (reader: Reader) =>
-  (await (await call('/__paywall/api/me/withdrawable', { headers: reader.auth })).json<{ withdrawableMicros: number }>()).withdrawableMicros;
+  (await (await call('/__paywall/api/me/withdrawable', { headers: reader.auth })).json<{ withdrawableMicros: number }>())
+    .withdrawableMicros;
 
 /** For the reader: what is left plus what went to the card equals what came in minus what was spent. */
 async function expectConserved(reader: Reader, pis: string[], cameIn: number, spent: number) {
@@ -60,7 +82,13 @@ describe('withdrawing unspent money', () => {
 
     const res = await withdraw(reader, 4_000_000);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ ok: true, withdrawnMicros: 4_000_000, pendingMicros: 0, returnedMicros: 0, balanceMicros: 5_990_000 });
+    expect(await res.json()).toMatchObject({
+      ok: true,
+      withdrawnMicros: 4_000_000,
+      pendingMicros: 0,
+      returnedMicros: 0,
+      balanceMicros: 5_990_000,
+    });
     expect(await refundedCents(newer)).toBe(300);
     expect(await refundedCents(older)).toBe(100);
     const [refund] = await refundsAtStripe(older);
@@ -122,12 +150,16 @@ describe('withdrawing unspent money', () => {
 
 describe("the account page's withdraw form, on the wallet host", () => {
   const postWithdraw = (reader: Reader, amount: string, host = WALLET_HOST, cookie = walletCookie(reader)) =>
-    call('/__paywall/account/withdraw', {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: `http://${host}`, ...cookie },
-      body: new URLSearchParams({ amount }),
-      redirect: 'manual',
-    }, host);
+    call(
+      '/__paywall/account/withdraw',
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: `http://${host}`, ...cookie },
+        body: new URLSearchParams({ amount }),
+        redirect: 'manual',
+      },
+      host,
+    );
   const accountHtml = async (reader: Reader, query = '') =>
     (await walletCall(`/__paywall/account${query}`, { headers: { accept: 'text/html', ...walletCookie(reader) } })).text();
 
@@ -184,7 +216,11 @@ describe('withdrawals under faults', () => {
     const reader = await newReader();
     const pi = await cardTopUp(reader, 500);
     await fail(pi, 'before', 'before', 'before');
-    expect(await (await withdraw(reader, 2_000_000)).json()).toMatchObject({ withdrawnMicros: 0, pendingMicros: 2_000_000, balanceMicros: 3_000_000 });
+    expect(await (await withdraw(reader, 2_000_000)).json()).toMatchObject({
+      withdrawnMicros: 0,
+      pendingMicros: 2_000_000,
+      balanceMicros: 3_000_000,
+    });
     expect(await refundsAtStripe(pi)).toEqual([]);
     expect(await withdrawable(reader)).toBe(3_000_000);
     expect(await finishPendingWithdrawals(env, reader.readerId, 0)).toEqual(['done']);
@@ -223,7 +259,11 @@ describe('withdrawals under faults', () => {
     const part = second.parts[0]!;
     const made = await fetch(`${env.STRIPE_API_BASE}/v1/refunds`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${env.STRIPE_SECRET_KEY}`, 'content-type': 'application/x-www-form-urlencoded', 'idempotency-key': refundIdempotencyKey(part.partId) },
+      headers: {
+        authorization: `Bearer ${env.STRIPE_SECRET_KEY}`,
+        'content-type': 'application/x-www-form-urlencoded',
+        'idempotency-key': refundIdempotencyKey(part.partId),
+      },
       body: new URLSearchParams({ payment_intent: pi, amount: '200', 'metadata[paywall_withdrawal_part]': part.partId }),
     });
     expect(made.status).toBe(200);
@@ -239,10 +279,13 @@ describe('withdrawals under faults', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(fc.integer({ min: 50, max: 2_000 }), { minLength: 1, maxLength: 3 }),
-        fc.array(fc.record({ cents: fc.integer({ min: 1, max: 1_500 }), faults: fc.array(faultArb, { maxLength: 2 }), finish: fc.boolean() }), {
-          minLength: 1,
-          maxLength: 4,
-        }),
+        fc.array(
+          fc.record({ cents: fc.integer({ min: 1, max: 1_500 }), faults: fc.array(faultArb, { maxLength: 2 }), finish: fc.boolean() }),
+          {
+            minLength: 1,
+            maxLength: 4,
+          },
+        ),
         async (topups, steps) => {
           const reader = await newReader(1_000_000);
           const pis: string[] = [];

@@ -31,7 +31,9 @@ export async function page(path: string, cookie: string): Promise<{ status: numb
 
 /** The values of the inputs named `name`, in document order (the blank row's <template> is not part of the form). */
 export function inputValues(html: string, name: string): string[] {
-  return [...html.replace(/<template[\s\S]*?<\/template>/g, '').matchAll(new RegExp(`<input[^>]*name="${name}"[^>]*>`, 'g'))].map((m) => /value="([^"]*)"/.exec(m[0])?.[1] ?? '');
+  return [...html.replace(/<template[\s\S]*?<\/template>/g, '').matchAll(new RegExp(`<input[^>]*name="${name}"[^>]*>`, 'g'))].map(
+    (m) => /value="([^"]*)"/.exec(m[0])?.[1] ?? '',
+  );
 }
 
 /** The text of the element with this id, tags stripped. */

@@ -25,22 +25,39 @@ export async function invite(cookie: string, publisherId: string, name: string, 
 export const codeOf = (joinPath: string) => joinPath.split('/').pop()!;
 
 function postJson(path: string, body: unknown, headers: Record<string, string> = {}) {
-  return adminCall(path, { method: 'POST', headers: { 'content-type': 'application/json', origin: ORIGIN, ...headers }, body: JSON.stringify(body) });
+  return adminCall(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: ORIGIN, ...headers },
+    body: JSON.stringify(body),
+  });
 }
 
 const cookieOf = (res: Response, name: string) =>
-  res.headers.getSetCookie().find((c) => c.startsWith(`${name}=`) && !c.startsWith(`${name}=;`))?.split(';')[0] ?? null;
+  res.headers
+    .getSetCookie()
+    .find((c) => c.startsWith(`${name}=`) && !c.startsWith(`${name}=;`))
+    ?.split(';')[0] ?? null;
 
 /** Accepts an invite as the join page's script does: options, a new passkey, then the registration. */
 export async function join(joinPath: string, client = freshClient(), authenticator?: SoftwareAuthenticator) {
   const key = authenticator ?? (await SoftwareAuthenticator.create());
   const ip = { 'cf-connecting-ip': client };
   const started = await postJson(`${PASSKEYS}/register-options`, { invite: codeOf(joinPath) }, ip);
-  if (started.status !== 200) return { status: started.status, body: await started.json<{ error: string }>(), cookie: null, authenticator: key };
+  if (started.status !== 200)
+    return { status: started.status, body: await started.json<{ error: string }>(), cookie: null, authenticator: key };
   const { options } = await started.json<{ options: { challenge: string; user: { id: string } } }>();
   const response = await key.register({ challenge: options.challenge, origin: ORIGIN, rpID: ADMIN_HOST, userId: options.user.id });
-  const done = await postJson(`${PASSKEYS}/register`, { invite: codeOf(joinPath), response }, { ...ip, cookie: cookieOf(started, 'console_passkey_challenge')! });
-  return { status: done.status, body: await done.json<{ error?: string; next?: string }>(), cookie: cookieOf(done, 'paywall_admin'), authenticator: key };
+  const done = await postJson(
+    `${PASSKEYS}/register`,
+    { invite: codeOf(joinPath), response },
+    { ...ip, cookie: cookieOf(started, 'console_passkey_challenge')! },
+  );
+  return {
+    status: done.status,
+    body: await done.json<{ error?: string; next?: string }>(),
+    cookie: cookieOf(done, 'paywall_admin'),
+    authenticator: key,
+  };
 }
 
 /** Signs in with a passkey made by join(): answers the console cookie, or null. */
@@ -50,7 +67,11 @@ export async function passkeySignIn(authenticator: SoftwareAuthenticator, client
   expect(started.status).toBe(200);
   const { options } = await started.json<{ options: { challenge: string } }>();
   const response = await authenticator.signIn({ challenge: options.challenge, origin: ORIGIN, rpID: ADMIN_HOST });
-  const done = await postJson(`${PASSKEYS}/sign-in`, { response, next: `${CONSOLE}/audit` }, { ...ip, cookie: cookieOf(started, 'console_passkey_challenge')! });
+  const done = await postJson(
+    `${PASSKEYS}/sign-in`,
+    { response, next: `${CONSOLE}/audit` },
+    { ...ip, cookie: cookieOf(started, 'console_passkey_challenge')! },
+  );
   return { status: done.status, body: await done.json<{ error?: string; next?: string }>(), cookie: cookieOf(done, 'paywall_admin') };
 }
 
@@ -59,7 +80,8 @@ export async function addPasskey(cookie: string, authenticator?: SoftwareAuthent
   const key = authenticator ?? (await SoftwareAuthenticator.create());
   const ip = { 'cf-connecting-ip': client };
   const started = await postJson(`${PASSKEYS}/mine/register-options`, {}, { ...ip, cookie });
-  if (started.status !== 200) return { status: started.status, body: await started.json<{ error?: string; next?: string }>(), authenticator: key };
+  if (started.status !== 200)
+    return { status: started.status, body: await started.json<{ error?: string; next?: string }>(), authenticator: key };
   const { options } = await started.json<{ options: { challenge: string; user: { id: string } } }>();
   const response = await key.register({ challenge: options.challenge, origin: ORIGIN, rpID: ADMIN_HOST, userId: options.user.id });
   const challenge = cookieOf(started, 'console_passkey_challenge')!;

@@ -45,10 +45,14 @@ export async function signedRequest(url: string, key: CrawlerKey, options: SignO
   const headers = new Headers({ accept: 'application/json', ...(options.headers ?? {}) });
   if (options.agent !== undefined) headers.set('signature-agent', `"${options.agent}"`);
   const now = Date.now();
-  const signed = await signatureHeaders({ method: options.method ?? 'GET', url: options.signedUrl ?? url, headers }, options.signer ?? key.signer, {
-    created: new Date(now + (options.created ?? -1) * 1000),
-    expires: new Date(now + (options.expires ?? 60) * 1000),
-  });
+  const signed = await signatureHeaders(
+    { method: options.method ?? 'GET', url: options.signedUrl ?? url, headers },
+    options.signer ?? key.signer,
+    {
+      created: new Date(now + (options.created ?? -1) * 1000),
+      expires: new Date(now + (options.expires ?? 60) * 1000),
+    },
+  );
   headers.set('signature', signed.Signature);
   headers.set('signature-input', signed['Signature-Input']);
   return new Request(url, { method: options.method ?? 'GET', headers });

@@ -122,7 +122,9 @@ export function startOrigin(port = 0): Promise<Server> {
           ? {
               'crawler-charged': 'USD 9.99',
               'crawler-price': 'USD 9.99',
-              'payment-response': Buffer.from(JSON.stringify({ success: true, transaction: 'forged', network: 'paywall:ledger' })).toString('base64'),
+              'payment-response': Buffer.from(JSON.stringify({ success: true, transaction: 'forged', network: 'paywall:ledger' })).toString(
+                'base64',
+              ),
             }
           : {}),
         ...cacheable,

@@ -154,7 +154,9 @@ export async function readToEnd(res: Response): Promise<Response> {
  * publisher would be told to: HMAC-SHA256(ORIGIN_SECRET, "paywall-origin-secret:v1:<host>"), base64url.
  */
 export async function expectedOriginSecret(host = HOST): Promise<string> {
-  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(env.ORIGIN_SECRET!), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(env.ORIGIN_SECRET!), { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'sign',
+  ]);
   const mac = await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`paywall-origin-secret:v1:${host}`));
   return Buffer.from(mac).toString('base64url');
 }

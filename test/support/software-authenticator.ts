@@ -46,7 +46,13 @@ export class SoftwareAuthenticator {
     const attested = concat(new Uint8Array(16), u16(credId.length), credId, cose);
     const authData = concat(await rpIdHash(args.rpID), new Uint8Array([this.flags() | AT]), u32(this.counter), attested);
     const clientDataJSON = JSON.stringify({ type: 'webauthn.create', challenge: args.challenge, origin: args.origin, crossOrigin: false });
-    const attestationObject = cbor(new Map<string, unknown>([['fmt', 'none'], ['attStmt', new Map()], ['authData', authData]]));
+    const attestationObject = cbor(
+      new Map<string, unknown>([
+        ['fmt', 'none'],
+        ['attStmt', new Map()],
+        ['authData', authData],
+      ]),
+    );
     return {
       id: this.credentialId,
       rawId: this.credentialId,
@@ -65,9 +71,13 @@ export class SoftwareAuthenticator {
   async signIn(args: { challenge: string; origin: string; rpID: string; counter?: number }): Promise<AuthenticationResponseJSON> {
     this.counter = args.counter ?? this.counter + 1;
     const authData = concat(await rpIdHash(args.rpID), new Uint8Array([this.flags()]), u32(this.counter));
-    const clientData = new TextEncoder().encode(JSON.stringify({ type: 'webauthn.get', challenge: args.challenge, origin: args.origin, crossOrigin: false }));
+    const clientData = new TextEncoder().encode(
+      JSON.stringify({ type: 'webauthn.get', challenge: args.challenge, origin: args.origin, crossOrigin: false }),
+    );
     const clientDataHash = new Uint8Array(await crypto.subtle.digest('SHA-256', clientData));
-    const raw = new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, this.keys.privateKey, concat(authData, clientDataHash)));
+    const raw = new Uint8Array(
+      await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, this.keys.privateKey, concat(authData, clientDataHash)),
+    );
     return {
       id: this.credentialId,
       rawId: this.credentialId,

@@ -18,7 +18,16 @@ export type RefundFault =
   /** A 400 card/charge error: Stripe refuses for good, nothing made. */
   | 'decline';
 
-type Refund = { id: string; object: 'refund'; amount: number; currency: string; payment_intent: string; status: string; metadata: Record<string, string>; created: number };
+type Refund = {
+  id: string;
+  object: 'refund';
+  amount: number;
+  currency: string;
+  payment_intent: string;
+  status: string;
+  metadata: Record<string, string>;
+  created: number;
+};
 
 /**
  * A local stand-in for the part of Stripe's API the Worker calls, so no test reaches
@@ -76,14 +85,20 @@ export function startStripeStandin(port = 0): Promise<Server> {
       const params = Object.fromEntries(new URLSearchParams(await readBody(req)));
       const pi = params.payment_intent ?? '';
       const fault = faults.get(pi)?.shift();
-      if (fault === 'before') return send(500, { error: { type: 'api_error', message: 'An unknown error occurred (stand-in fault before)' } });
+      if (fault === 'before')
+        return send(500, { error: { type: 'api_error', message: 'An unknown error occurred (stand-in fault before)' } });
       const key = req.headers['idempotency-key'];
       const replay = typeof key === 'string' ? idempotent.get(key) : undefined;
       let answer = replay;
       // Stripe answers a retried idempotency key with the result it saved, so a decline can
       // only meet a request it has not seen; it is saved under the key like any answer.
       if (!answer && fault === 'decline') {
-        answer = { status: 400, body: { error: { type: 'invalid_request_error', code: 'charge_disputed', message: 'This charge has been disputed (stand-in decline).' } } };
+        answer = {
+          status: 400,
+          body: {
+            error: { type: 'invalid_request_error', code: 'charge_disputed', message: 'This charge has been disputed (stand-in decline).' },
+          },
+        };
         if (typeof key === 'string') idempotent.set(key, answer);
       }
       if (!answer) {
@@ -92,11 +107,21 @@ export function startStripeStandin(port = 0): Promise<Server> {
         const already = list.reduce((sum, r) => sum + r.amount, 0);
         const paid = charges.get(pi);
         if (!Number.isInteger(amount) || amount <= 0) {
-          answer = { status: 400, body: { error: { type: 'invalid_request_error', param: 'amount', message: 'Invalid positive integer' } } };
+          answer = {
+            status: 400,
+            body: { error: { type: 'invalid_request_error', param: 'amount', message: 'Invalid positive integer' } },
+          };
         } else if (paid !== undefined && already + amount > paid) {
           answer = {
             status: 400,
-            body: { error: { type: 'invalid_request_error', code: 'amount_too_large', param: 'amount', message: `Refund amount ($${amount / 100}) is greater than unrefunded amount on charge` } },
+            body: {
+              error: {
+                type: 'invalid_request_error',
+                code: 'amount_too_large',
+                param: 'amount',
+                message: `Refund amount ($${amount / 100}) is greater than unrefunded amount on charge`,
+              },
+            },
           };
         } else {
           const metadata = Object.fromEntries(
@@ -107,14 +132,21 @@ export function startStripeStandin(port = 0): Promise<Server> {
           );
           const refund: Refund = {
             id: `re_standin_${++counter}_${Math.random().toString(36).slice(2, 10)}`,
-            object: 'refund', amount, currency: 'usd', payment_intent: pi, status: 'succeeded', metadata, created: Math.floor(Date.now() / 1000),
+            object: 'refund',
+            amount,
+            currency: 'usd',
+            payment_intent: pi,
+            status: 'succeeded',
+            metadata,
+            created: Math.floor(Date.now() / 1000),
           };
           refunds.set(pi, [...list, refund]);
           answer = { status: 200, body: refund };
         }
         if (typeof key === 'string') idempotent.set(key, answer);
       }
-      if (fault === 'after') return send(500, { error: { type: 'api_error', message: 'An unknown error occurred (stand-in fault after)' } });
+      if (fault === 'after')
+        return send(500, { error: { type: 'api_error', message: 'An unknown error occurred (stand-in fault after)' } });
       if (fault === 'drop-after') return void req.socket.destroy();
       return send(answer.status, answer.body);
     }

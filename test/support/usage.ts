@@ -36,7 +36,8 @@ export async function visit(
 export const chargedMicros = (v: Visit) => Number(v.headers.get('paywall-charged-micros') ?? '0');
 
 /** Views answered 2xx and charged nothing (free, or inside a re-view window). */
-export const unchargedViews = (visits: Visit[]) => visits.filter((v) => v.status >= 200 && v.status <= 299 && chargedMicros(v) === 0).length;
+export const unchargedViews = (visits: Visit[]) =>
+  visits.filter((v) => v.status >= 200 && v.status <= 299 && chargedMicros(v) === 0).length;
 
 export const walletStub = (readerId: string) => env.WALLET.get(env.WALLET.idFromName(readerId));
 export const usageStub = (host = HOST) => env.USAGE.get(env.USAGE.idFromName(host));
@@ -102,7 +103,11 @@ export type UsageAnswer = {
 };
 
 export async function usageApi(query: string, host = HOST): Promise<Response> {
-  return worker.fetch(new Request(`http://${ADMIN_HOST}/__paywall/api/admin/usage/${host}${query}`, { headers: ADMIN }), env, createExecutionContext());
+  return worker.fetch(
+    new Request(`http://${ADMIN_HOST}/__paywall/api/admin/usage/${host}${query}`, { headers: ADMIN }),
+    env,
+    createExecutionContext(),
+  );
 }
 
 export async function usageOk(query: string, host = HOST): Promise<UsageAnswer> {

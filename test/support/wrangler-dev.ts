@@ -37,12 +37,25 @@ async function startWrangler(): Promise<{ url: string; child: ChildProcess; stat
   const [port, inspector] = [await freePort(), await freePort()];
   const state = mkdtempSync(join(tmpdir(), 'paywall-wrangler-'));
   const args = [
-    'node_modules/wrangler/bin/wrangler.js', 'dev', '--ip', '127.0.0.1', '--port', String(port),
-    '--inspector-port', String(inspector), '--persist-to', state, '--show-interactive-dev-session=false',
+    'node_modules/wrangler/bin/wrangler.js',
+    'dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--inspector-port',
+    String(inspector),
+    '--persist-to',
+    state,
+    '--show-interactive-dev-session=false',
     ...Object.entries(VARS).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
   ];
   // Its own process group, so that stopping it stops wrangler's children and workerd too.
-  const child = spawn(process.execPath, args, { cwd: process.cwd(), detached: true, env: { ...process.env, CI: '1', WRANGLER_SEND_METRICS: 'false' } });
+  const child = spawn(process.execPath, args, {
+    cwd: process.cwd(),
+    detached: true,
+    env: { ...process.env, CI: '1', WRANGLER_SEND_METRICS: 'false' },
+  });
   let output = '';
   const url = `http://127.0.0.1:${port}`;
   await new Promise<void>((resolve, reject) => {

@@ -33,7 +33,14 @@ export type PaymentPayload = {
   payload: Record<string, unknown>;
   extensions?: Record<string, Extension>;
 };
-export type SettlementResponse = { success: boolean; errorReason?: string; payer?: string; transaction: string; network: string; amount?: string };
+export type SettlementResponse = {
+  success: boolean;
+  errorReason?: string;
+  payer?: string;
+  transaction: string;
+  network: string;
+  amount?: string;
+};
 
 /** CAIP-2 `namespace:reference`, which the spec asks of every network identifier. */
 const CAIP2 = /^[-a-z0-9]{3,8}:[-_a-zA-Z0-9]{1,32}$/;
@@ -90,9 +97,12 @@ function resourceInfo(v: unknown, where: string): ResourceInfo {
 }
 
 export function paymentRequirements(v: unknown, where: string): PaymentRequirements {
-  const o = object(v, where, ['scheme', 'network', 'amount', 'asset', 'payTo', 'maxTimeoutSeconds', 'extra'], [
-    'scheme', 'network', 'amount', 'asset', 'payTo', 'maxTimeoutSeconds',
-  ]);
+  const o = object(
+    v,
+    where,
+    ['scheme', 'network', 'amount', 'asset', 'payTo', 'maxTimeoutSeconds', 'extra'],
+    ['scheme', 'network', 'amount', 'asset', 'payTo', 'maxTimeoutSeconds'],
+  );
   const network = string(o.network, `${where}.network`);
   if (!CAIP2.test(network)) fail(`${where}.network`, 'not CAIP-2');
   const amount = string(o.amount, `${where}.amount`);
@@ -131,9 +141,12 @@ function version(v: unknown, where: string): 2 {
 
 /** §5.1, from a PAYMENT-REQUIRED header. */
 export function decodePaymentRequired(header: string | null): PaymentRequired {
-  const o = object(decodeBase64Header(header, 'PAYMENT-REQUIRED'), 'PaymentRequired', ['x402Version', 'error', 'resource', 'accepts', 'extensions'], [
-    'x402Version', 'resource', 'accepts',
-  ]);
+  const o = object(
+    decodeBase64Header(header, 'PAYMENT-REQUIRED'),
+    'PaymentRequired',
+    ['x402Version', 'error', 'resource', 'accepts', 'extensions'],
+    ['x402Version', 'resource', 'accepts'],
+  );
   if (!Array.isArray(o.accepts) || o.accepts.length === 0) fail('PaymentRequired.accepts', 'not a non-empty array');
   const out: PaymentRequired = {
     x402Version: version(o.x402Version, 'PaymentRequired.x402Version'),
@@ -150,9 +163,12 @@ export function decodePaymentRequired(header: string | null): PaymentRequired {
 
 /** §5.2, from a PAYMENT-SIGNATURE header (what a client sends). */
 export function decodePaymentPayload(header: string | null): PaymentPayload {
-  const o = object(decodeBase64Header(header, 'PAYMENT-SIGNATURE'), 'PaymentPayload', ['x402Version', 'resource', 'accepted', 'payload', 'extensions'], [
-    'x402Version', 'accepted', 'payload',
-  ]);
+  const o = object(
+    decodeBase64Header(header, 'PAYMENT-SIGNATURE'),
+    'PaymentPayload',
+    ['x402Version', 'resource', 'accepted', 'payload', 'extensions'],
+    ['x402Version', 'accepted', 'payload'],
+  );
   const out: PaymentPayload = {
     x402Version: version(o.x402Version, 'PaymentPayload.x402Version'),
     accepted: paymentRequirements(o.accepted, 'PaymentPayload.accepted'),
@@ -170,13 +186,20 @@ export function decodePaymentPayload(header: string | null): PaymentPayload {
 /** §5.3, from a PAYMENT-RESPONSE header. */
 export function decodeSettlementResponse(header: string | null): SettlementResponse {
   // `amount` (atomic units, as a string) is SettleResponse's field for a settlement below `accepted.amount` (@x402/core's types).
-  const o = object(decodeBase64Header(header, 'PAYMENT-RESPONSE'), 'SettlementResponse', ['success', 'errorReason', 'payer', 'transaction', 'network', 'amount'], [
-    'success', 'transaction', 'network',
-  ]);
+  const o = object(
+    decodeBase64Header(header, 'PAYMENT-RESPONSE'),
+    'SettlementResponse',
+    ['success', 'errorReason', 'payer', 'transaction', 'network', 'amount'],
+    ['success', 'transaction', 'network'],
+  );
   if (typeof o.success !== 'boolean') fail('SettlementResponse.success', 'not a boolean');
   const network = string(o.network, 'SettlementResponse.network');
   if (!CAIP2.test(network)) fail('SettlementResponse.network', 'not CAIP-2');
-  const out: SettlementResponse = { success: o.success as boolean, transaction: string(o.transaction, 'SettlementResponse.transaction'), network };
+  const out: SettlementResponse = {
+    success: o.success as boolean,
+    transaction: string(o.transaction, 'SettlementResponse.transaction'),
+    network,
+  };
   if (o.success === true && o.errorReason !== undefined) fail('SettlementResponse.errorReason', 'present on success');
   if (o.success === false) {
     out.errorReason = string(o.errorReason, 'SettlementResponse.errorReason');

@@ -27,7 +27,15 @@ const stub = () => env.WALLET.get(env.WALLET.idFromName(reader.readerId));
 /** A charged view under an Idempotency-Key with an x402 fingerprint, as an x402 payment makes it. */
 async function fingerprintedCharge(key: string): Promise<string> {
   return runInDurableObject(stub(), async (wallet: Wallet) => {
-    const held = await wallet.reserve({ host: 'news.test', path: `/premium/${key}`, windowKey: `w-${key}`, priceMicros: 10_000, idempotencyKey: key, idempotencyFingerprint: `fp-${key}`, method: 'GET' });
+    const held = await wallet.reserve({
+      host: 'news.test',
+      path: `/premium/${key}`,
+      windowKey: `w-${key}`,
+      priceMicros: 10_000,
+      idempotencyKey: key,
+      idempotencyFingerprint: `fp-${key}`,
+      method: 'GET',
+    });
     if (!held.ok || held.settled) throw new Error(`not held: ${JSON.stringify(held)}`);
     const done = wallet.commit(held.holdId);
     if (!done.ok) throw new Error('not committed');
@@ -37,8 +45,14 @@ async function fingerprintedCharge(key: string): Promise<string> {
 
 async function rows(): Promise<{ windows: string[]; fingerprints: string[] }> {
   return runInDurableObject(stub(), (_w, state) => ({
-    windows: state.storage.sql.exec<{ key: string }>('SELECT key FROM windows ORDER BY key').toArray().map((r) => r.key),
-    fingerprints: state.storage.sql.exec<{ idem: string }>('SELECT idem FROM idem_fingerprints ORDER BY idem').toArray().map((r) => r.idem),
+    windows: state.storage.sql
+      .exec<{ key: string }>('SELECT key FROM windows ORDER BY key')
+      .toArray()
+      .map((r) => r.key),
+    fingerprints: state.storage.sql
+      .exec<{ idem: string }>('SELECT idem FROM idem_fingerprints ORDER BY idem')
+      .toArray()
+      .map((r) => r.idem),
   }));
 }
 
@@ -80,7 +94,8 @@ describe('expired rows', () => {
 
   it('a wallet with more expired rows than one batch deletes them all over its next alarms', async () => {
     await runInDurableObject(stub(), (_w, state) => {
-      for (let i = 0; i < 450; i++) state.storage.sql.exec('INSERT INTO windows (key, until, receipt) VALUES (?, ?, ?)', `k${i}`, Date.now() - 1000, `r${i}`);
+      for (let i = 0; i < 450; i++)
+        state.storage.sql.exec('INSERT INTO windows (key, until, receipt) VALUES (?, ?, ?)', `k${i}`, Date.now() - 1000, `r${i}`);
     });
     for (let round = 0; round < 5 && (await rows()).windows.length > 0; round++) await alarmNow();
     expect((await rows()).windows).toEqual([]);

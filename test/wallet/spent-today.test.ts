@@ -31,7 +31,12 @@ async function capState(prices: number[]): Promise<{ spent: number; allowed: Rec
     const spent = (wallet as unknown as { spent(): number }).spent();
     const allowed: Record<number, boolean | string> = {};
     for (const priceMicros of prices) {
-      const r = await wallet.reserve({ host: 'news.test', path: `/premium/probe-${priceMicros}`, windowKey: `probe-${priceMicros}`, priceMicros });
+      const r = await wallet.reserve({
+        host: 'news.test',
+        path: `/premium/probe-${priceMicros}`,
+        windowKey: `probe-${priceMicros}`,
+        priceMicros,
+      });
       allowed[priceMicros] = r.ok ? true : r.reason;
       if (r.ok && !r.settled) wallet.void(r.holdId);
     }

@@ -18,7 +18,14 @@ const amount = fc.oneof(fc.constant('all' as const), fc.integer({ min: 0, max: 1
 
 const action = fc.oneof(
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('topup' as const), reader, amount: fc.integer({ min: 0, max: 20_000 }) }) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('view' as const), reader, path: fc.constantFrom('/premium/a', '/articles/x', '/status/500/paid', '/broken-body/paid', '/free') }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('view' as const),
+      reader,
+      path: fc.constantFrom('/premium/a', '/articles/x', '/status/500/paid', '/broken-body/paid', '/free'),
+    }),
+  },
   {
     weight: 5,
     arbitrary: fc.record({
@@ -32,7 +39,10 @@ const action = fc.oneof(
     }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('viewDuringTransfer' as const), from: reader, to: reader, slot }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('transferWhileHeld' as const), from: reader, to: reader, slot, commit: fc.boolean() }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ kind: fc.constant('transferWhileHeld' as const), from: reader, to: reader, slot, commit: fc.boolean() }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('retry' as const), pick: fc.nat() }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('alarm' as const), reader, aged: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('evict' as const), reader }) },
@@ -117,19 +127,31 @@ it('top-ups, views, transfers stopped at any step, retries, alarms and evictions
           case 'transfer': {
             const transferId = `${id(a.from)}-${a.slot}`;
             if (a.from === a.to) {
-              expect(await transferBalance(env, { fromReaderId: id(a.from), toReaderId: id(a.to), transferId })).toMatchObject({ ok: false, reason: 'same_reader' });
+              expect(await transferBalance(env, { fromReaderId: id(a.from), toReaderId: id(a.to), transferId })).toMatchObject({
+                ok: false,
+                reason: 'same_reader',
+              });
               break;
             }
             const first = begun.get(transferId);
             if (!first) begun.set(transferId, { from: a.from, to: a.to });
             if (a.stop === 'none') {
-              const moved = await transferBalance(env, { fromReaderId: id(a.from), toReaderId: id(a.to), transferId, amountMicros: a.amount });
+              const moved = await transferBalance(env, {
+                fromReaderId: id(a.from),
+                toReaderId: id(a.to),
+                transferId,
+                amountMicros: a.amount,
+              });
               expect(moved.ok).toBe(!first || first.to === a.to);
               break;
             }
             const out = await walletStub(id(a.from)).transferOut({ transferId, toReaderId: id(a.to), amountMicros: a.amount });
             if (out.ok && out.state === 'pending' && a.stop === 'in') {
-              const received = await walletStub(id(a.to)).transferIn({ transferId, fromReaderId: id(a.from), amountMicros: out.amountMicros });
+              const received = await walletStub(id(a.to)).transferIn({
+                transferId,
+                fromReaderId: id(a.from),
+                amountMicros: out.amountMicros,
+              });
               expect(received.ok || received.reason === 'balance_limit').toBe(true);
             }
             break;
@@ -222,7 +244,9 @@ it('top-ups, views, transfers stopped at any step, retries, alarms and evictions
         const sent = await walletStub(id(from)).transfer(transferId);
         expect(outs.length).toBeLessThanOrEqual(1);
         expect(ins.length).toBeLessThanOrEqual(1);
-        const back = ledgers[from]!.filter((e) => e.type === 'transfer_in' && (e as Entry & { reason?: string }).reason?.includes(`(transfer ${transferId})`));
+        const back = ledgers[from]!.filter(
+          (e) => e.type === 'transfer_in' && (e as Entry & { reason?: string }).reason?.includes(`(transfer ${transferId})`),
+        );
         // Whatever left the sender reached the receiver, or came back to the sender: once.
         if (sent?.senderState === 'returned') {
           expect(ins).toEqual([]);

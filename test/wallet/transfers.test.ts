@@ -10,7 +10,8 @@ import { walletStub } from '../support/usage';
 afterEach(() => reset());
 
 const balance = async (r: Reader) => (await walletStub(r.readerId).summary()).balanceMicros;
-const transfersIn = (entries: Entry[], id: string) => entries.filter((e) => e.id === id && (e.type === 'transfer_out' || e.type === 'transfer_in'));
+const transfersIn = (entries: Entry[], id: string) =>
+  entries.filter((e) => e.id === id && (e.type === 'transfer_out' || e.type === 'transfer_in'));
 
 /** Oldest first, each balanceAfter the previous one plus or minus its amount. */
 function expectChained(entries: Entry[]): void {
@@ -40,11 +41,20 @@ describe('transferBalance', () => {
     expect([await balance(a), await balance(b)]).toEqual([0, 6_000]);
 
     const [la, lb] = [await ledgerOf(a), await ledgerOf(b)];
-    expect(transfersIn(la, 't1')).toMatchObject([{ type: 'transfer_out', amountMicros: 5_000, balanceAfterMicros: 0, reason: `Moved to reader ${b.readerId}` }]);
-    expect(transfersIn(lb, 't1')).toMatchObject([{ type: 'transfer_in', amountMicros: 5_000, balanceAfterMicros: 6_000, reason: `Moved from reader ${a.readerId}` }]);
+    expect(transfersIn(la, 't1')).toMatchObject([
+      { type: 'transfer_out', amountMicros: 5_000, balanceAfterMicros: 0, reason: `Moved to reader ${b.readerId}` },
+    ]);
+    expect(transfersIn(lb, 't1')).toMatchObject([
+      { type: 'transfer_in', amountMicros: 5_000, balanceAfterMicros: 6_000, reason: `Moved from reader ${a.readerId}` },
+    ]);
     expectChained(la);
     expectChained(lb);
-    expect(await walletStub(a.readerId).transfer('t1')).toMatchObject({ direction: 'out', state: 'done', senderState: 'done', amount: 5_000 });
+    expect(await walletStub(a.readerId).transfer('t1')).toMatchObject({
+      direction: 'out',
+      state: 'done',
+      senderState: 'done',
+      amount: 5_000,
+    });
     expect(await walletStub(b.readerId).transfer('t1')).toMatchObject({ direction: 'in', state: 'done', amount: 5_000 });
   });
 
@@ -53,8 +63,12 @@ describe('transferBalance', () => {
     const wallet = walletStub(a.readerId);
     const hold = await wallet.reserve({ host: 'news.test', path: '/p', windowKey: 'news.test/p', priceMicros: 1_500 });
     expect(hold).toMatchObject({ ok: true, settled: false });
-    expect(await transferBalance(env, { fromReaderId: a.readerId, toReaderId: b.readerId, transferId: 'part', amountMicros: 1_000 })).toMatchObject({ movedMicros: 1_000 });
-    expect(await transferBalance(env, { fromReaderId: a.readerId, toReaderId: b.readerId, transferId: 'rest', amountMicros: 1_000_000 })).toMatchObject({ movedMicros: 2_500 });
+    expect(
+      await transferBalance(env, { fromReaderId: a.readerId, toReaderId: b.readerId, transferId: 'part', amountMicros: 1_000 }),
+    ).toMatchObject({ movedMicros: 1_000 });
+    expect(
+      await transferBalance(env, { fromReaderId: a.readerId, toReaderId: b.readerId, transferId: 'rest', amountMicros: 1_000_000 }),
+    ).toMatchObject({ movedMicros: 2_500 });
     // The view still commits: its price was kept back.
     expect(await wallet.commit((hold as { holdId: string }).holdId)).toMatchObject({ ok: true, balanceMicros: 0 });
     expect([await balance(a), await balance(b)]).toEqual([0, 3_500]);
@@ -64,14 +78,23 @@ describe('transferBalance', () => {
   it('moves nothing out of an empty wallet or one in debt, and records it done without a ledger entry', async () => {
     const [a, b] = [await newReader(), await newReader()];
     const wallet = walletStub(a.readerId);
-    expect(await transferBalance(env, { fromReaderId: a.readerId, toReaderId: b.readerId, transferId: 'empty' })).toEqual({ ok: true, transferId: 'empty', movedMicros: 0, state: 'done', duplicate: false });
+    expect(await transferBalance(env, { fromReaderId: a.readerId, toReaderId: b.readerId, transferId: 'empty' })).toEqual({
+      ok: true,
+      transferId: 'empty',
+      movedMicros: 0,
+      state: 'done',
+      duplicate: false,
+    });
 
     // In debt: a card top-up refunded in Stripe after part of it was moved away.
     await wallet.credit({ type: 'topup', amountMicros: 1_000, paymentIntent: 'pi_debt' });
     await transferBalance(env, { fromReaderId: a.readerId, toReaderId: b.readerId, transferId: 'before', amountMicros: 600 });
     await wallet.takeBack({ kind: 'refunded', paymentIntent: 'pi_debt', refundedMicros: 1_000 });
     expect(await balance(a)).toBe(-600);
-    expect(await transferBalance(env, { fromReaderId: a.readerId, toReaderId: b.readerId, transferId: 'debt' })).toMatchObject({ ok: true, movedMicros: 0 });
+    expect(await transferBalance(env, { fromReaderId: a.readerId, toReaderId: b.readerId, transferId: 'debt' })).toMatchObject({
+      ok: true,
+      movedMicros: 0,
+    });
     expect(await balance(a)).toBe(-600);
     expect((await ledgerOf(a)).filter((e) => e.type === 'transfer_out')).toHaveLength(1);
     expect(await balance(b)).toBe(600);
@@ -79,10 +102,19 @@ describe('transferBalance', () => {
 
   it('refuses to move a reader’s money to itself, and a transfer id reused for another receiver', async () => {
     const [a, b, c] = [await newReader(1_000), await newReader(), await newReader()];
-    expect(await transferBalance(env, { fromReaderId: a.readerId, toReaderId: a.readerId, transferId: 'self' })).toMatchObject({ ok: false, reason: 'same_reader' });
-    expect(await walletStub(a.readerId).transferOut({ transferId: 'self', toReaderId: a.readerId, amountMicros: 'all' })).toMatchObject({ ok: false, reason: 'same_reader' });
+    expect(await transferBalance(env, { fromReaderId: a.readerId, toReaderId: a.readerId, transferId: 'self' })).toMatchObject({
+      ok: false,
+      reason: 'same_reader',
+    });
+    expect(await walletStub(a.readerId).transferOut({ transferId: 'self', toReaderId: a.readerId, amountMicros: 'all' })).toMatchObject({
+      ok: false,
+      reason: 'same_reader',
+    });
     await transferBalance(env, { fromReaderId: a.readerId, toReaderId: b.readerId, transferId: 'x', amountMicros: 10 });
-    expect(await transferBalance(env, { fromReaderId: a.readerId, toReaderId: c.readerId, transferId: 'x' })).toMatchObject({ ok: false, reason: 'transfer_conflict' });
+    expect(await transferBalance(env, { fromReaderId: a.readerId, toReaderId: c.readerId, transferId: 'x' })).toMatchObject({
+      ok: false,
+      reason: 'transfer_conflict',
+    });
     expect([await balance(a), await balance(b), await balance(c)]).toEqual([990, 10, 0]);
   });
 
@@ -90,10 +122,19 @@ describe('transferBalance', () => {
     const [a, b] = [await newReader(1_000), await newReader()];
     const wallet = walletStub(a.readerId);
     for (const amountMicros of [-1, 1.5, Number.NaN, '5' as unknown as number]) {
-      expect(await wallet.transferOut({ transferId: 'bad', toReaderId: b.readerId, amountMicros })).toMatchObject({ ok: false, reason: 'invalid_request' });
+      expect(await wallet.transferOut({ transferId: 'bad', toReaderId: b.readerId, amountMicros })).toMatchObject({
+        ok: false,
+        reason: 'invalid_request',
+      });
     }
-    expect(await wallet.transferOut({ transferId: '', toReaderId: b.readerId, amountMicros: 1 })).toMatchObject({ ok: false, reason: 'invalid_request' });
-    expect(await walletStub(b.readerId).transferIn({ transferId: 'bad', fromReaderId: a.readerId, amountMicros: -5 })).toMatchObject({ ok: false, reason: 'invalid_request' });
+    expect(await wallet.transferOut({ transferId: '', toReaderId: b.readerId, amountMicros: 1 })).toMatchObject({
+      ok: false,
+      reason: 'invalid_request',
+    });
+    expect(await walletStub(b.readerId).transferIn({ transferId: 'bad', fromReaderId: a.readerId, amountMicros: -5 })).toMatchObject({
+      ok: false,
+      reason: 'invalid_request',
+    });
     expect(await balance(a)).toBe(1_000);
   });
 });
@@ -104,10 +145,16 @@ describe('a transfer stopped at any step finishes exactly once', () => {
     const out = await walletStub(a.readerId).transferOut({ transferId: 's1', toReaderId: b.readerId, amountMicros: 2_000 });
     expect(out).toMatchObject({ ok: true, amountMicros: 2_000, state: 'pending' });
     expect([await balance(a), await balance(b)]).toEqual([1_000, 0]);
-    expect(await walletStub(a.readerId).pendingTransfers(0)).toMatchObject([{ transferId: 's1', toReaderId: b.readerId, amountMicros: 2_000 }]);
+    expect(await walletStub(a.readerId).pendingTransfers(0)).toMatchObject([
+      { transferId: 's1', toReaderId: b.readerId, amountMicros: 2_000 },
+    ]);
 
     // The retry asks for more than the first call did: the first call's amount stands.
-    expect(await transferBalance(env, { fromReaderId: a.readerId, toReaderId: b.readerId, transferId: 's1' })).toMatchObject({ ok: true, movedMicros: 2_000, state: 'done' });
+    expect(await transferBalance(env, { fromReaderId: a.readerId, toReaderId: b.readerId, transferId: 's1' })).toMatchObject({
+      ok: true,
+      movedMicros: 2_000,
+      state: 'done',
+    });
     expect([await balance(a), await balance(b)]).toEqual([1_000, 2_000]);
     expect(await walletStub(a.readerId).pendingTransfers(0)).toEqual([]);
   });
@@ -115,11 +162,21 @@ describe('a transfer stopped at any step finishes exactly once', () => {
   it('after the receiver credited it but the sender never heard: a retry marks it delivered and credits nothing more', async () => {
     const [a, b] = [await newReader(3_000), await newReader()];
     await walletStub(a.readerId).transferOut({ transferId: 's2', toReaderId: b.readerId, amountMicros: 'all' });
-    expect(await walletStub(b.readerId).transferIn({ transferId: 's2', fromReaderId: a.readerId, amountMicros: 3_000 })).toMatchObject({ ok: true, duplicate: false });
-    expect(await walletStub(b.readerId).transferIn({ transferId: 's2', fromReaderId: a.readerId, amountMicros: 3_000 })).toMatchObject({ ok: true, duplicate: true });
+    expect(await walletStub(b.readerId).transferIn({ transferId: 's2', fromReaderId: a.readerId, amountMicros: 3_000 })).toMatchObject({
+      ok: true,
+      duplicate: false,
+    });
+    expect(await walletStub(b.readerId).transferIn({ transferId: 's2', fromReaderId: a.readerId, amountMicros: 3_000 })).toMatchObject({
+      ok: true,
+      duplicate: true,
+    });
     expect(await walletStub(a.readerId).transfer('s2')).toMatchObject({ state: 'pending' });
 
-    expect(await transferBalance(env, { fromReaderId: a.readerId, toReaderId: b.readerId, transferId: 's2' })).toMatchObject({ ok: true, movedMicros: 3_000, state: 'done' });
+    expect(await transferBalance(env, { fromReaderId: a.readerId, toReaderId: b.readerId, transferId: 's2' })).toMatchObject({
+      ok: true,
+      movedMicros: 3_000,
+      state: 'done',
+    });
     expect([await balance(a), await balance(b)]).toEqual([0, 3_000]);
     expect(transfersIn(await ledgerOf(b), 's2')).toHaveLength(1);
   });
@@ -137,7 +194,11 @@ describe('a transfer stopped at any step finishes exactly once', () => {
     // Nothing pending is left, so the alarm does not come back for transfers.
     expect(await runDurableObjectAlarm(walletStub(a.readerId))).toBe(false);
 
-    expect(await transferBalance(env, { fromReaderId: a.readerId, toReaderId: b.readerId, transferId: 's3' })).toMatchObject({ ok: true, movedMicros: 1_200, state: 'done' });
+    expect(await transferBalance(env, { fromReaderId: a.readerId, toReaderId: b.readerId, transferId: 's3' })).toMatchObject({
+      ok: true,
+      movedMicros: 1_200,
+      state: 'done',
+    });
     expect([await balance(a), await balance(b)]).toEqual([1_800, 1_200]);
   });
 
@@ -159,8 +220,14 @@ describe('a transfer stopped at any step finishes exactly once', () => {
 
     // Room now, but the same transfer stays refused: the money already went back.
     await walletStub(b.readerId).transferOut({ transferId: 'room', toReaderId: a.readerId, amountMicros: 10_000 });
-    expect(await walletStub(b.readerId).transferIn({ transferId: 'full', fromReaderId: a.readerId, amountMicros: 5_000 })).toMatchObject({ ok: false, reason: 'refused' });
-    expect(await transferBalance(env, { fromReaderId: a.readerId, toReaderId: b.readerId, transferId: 'full' })).toEqual({ ...moved, duplicate: true });
+    expect(await walletStub(b.readerId).transferIn({ transferId: 'full', fromReaderId: a.readerId, amountMicros: 5_000 })).toMatchObject({
+      ok: false,
+      reason: 'refused',
+    });
+    expect(await transferBalance(env, { fromReaderId: a.readerId, toReaderId: b.readerId, transferId: 'full' })).toEqual({
+      ...moved,
+      duplicate: true,
+    });
     expect(await walletStub(a.readerId).transferReturned('full')).toMatchObject({ ok: false, reason: 'not_pending', state: 'returned' });
     expect(await balance(a)).toBe(5_000);
     const la = await ledgerOf(a);
@@ -182,7 +249,11 @@ describe('a transfer stopped at any step finishes exactly once', () => {
   it('to a reader that does not exist: refused for good and returned', async () => {
     const a = await newReader(700);
     const ghost = 'r_AAAAAAAAAAAAAAAAAAAAAA';
-    expect(await transferBalance(env, { fromReaderId: a.readerId, toReaderId: ghost, transferId: 'ghost' })).toMatchObject({ ok: true, movedMicros: 0, state: 'returned' });
+    expect(await transferBalance(env, { fromReaderId: a.readerId, toReaderId: ghost, transferId: 'ghost' })).toMatchObject({
+      ok: true,
+      movedMicros: 0,
+      state: 'returned',
+    });
     expect(await balance(a)).toBe(700);
     expect(await walletStub(ghost).exists()).toBe(false);
   });

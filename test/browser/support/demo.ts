@@ -26,14 +26,29 @@ function freePort(): Promise<number> {
  * `persistDir` is the demo's local state (KV, Durable Objects), for `wrangler kv key put --local --persist-to`.
  * `adminUrl` is the admin host (`admin.localhost`, loopback in Chromium), the only one serving the console.
  */
-export type Demo = { baseUrl: string; adminUrl: string; walletUrl: string; demoUrl: string; newsUrl: string; persistDir: string; stop: () => Promise<void> };
+export type Demo = {
+  baseUrl: string;
+  adminUrl: string;
+  walletUrl: string;
+  demoUrl: string;
+  newsUrl: string;
+  persistDir: string;
+  stop: () => Promise<void>;
+};
 
 /** The real demo (`npm start`), on fresh ports with fresh state, as a new user gets it. */
 export async function startDemo(extraEnv: Record<string, string> = {}): Promise<Demo> {
   const [port, originPort, newsOriginPort] = [await freePort(), await freePort(), await freePort()];
   const persistDir = mkdtempSync(join(tmpdir(), 'paywall-demo-'));
   const child: ChildProcess = spawn(process.execPath, ['scripts/start.mjs'], {
-    env: { ...process.env, ...extraEnv, PORT: String(port), DEMO_ORIGIN_PORT: String(originPort), NEWS_ORIGIN_PORT: String(newsOriginPort), PERSIST_DIR: persistDir },
+    env: {
+      ...process.env,
+      ...extraEnv,
+      PORT: String(port),
+      DEMO_ORIGIN_PORT: String(originPort),
+      NEWS_ORIGIN_PORT: String(newsOriginPort),
+      PERSIST_DIR: persistDir,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -68,8 +83,14 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
     ],
   });
 }
