@@ -21,6 +21,8 @@ import type { AppEnv } from './http/app-types';
 import { limitPerClient } from './http/client-limits';
 import { sameOriginWrites } from './http/same-origin-writes';
 import { jsonError } from './http/json-errors';
+import { AppError } from './http/app-error';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { corsReads } from './http/cors';
 import { adminCrawlerKeyRoutes, readerCrawlerKeyRoutes } from './crawlers/crawler-key-routes';
 import { handleView } from './paywall/view-handler';
@@ -56,7 +58,10 @@ const api = new Hono<AppEnv>()
   .use('/readers', signUpLimit)
   .use('/topup', topUpLimit)
   .use('/dev/topup', topUpLimit)
-  .use('/admin/*', limitPerClient((env) => env.ADMIN_LIMITER, 'admin calls'))
+  .use(
+    '/admin/*',
+    limitPerClient((env) => env.ADMIN_LIMITER, 'admin calls'),
+  )
   .use('/admin/*', requireAdmin)
   .use('/admin/*', adminScope)
   .route('/admin', siteRoutes)
@@ -103,6 +108,15 @@ export const app = new Hono<AppEnv>()
   .all('*', walletHostHasNoContent, corsReads, handleView);
 
 app.onError((err, c) => {
+  if (err instanceof AppError) {
+    const { field, issues, extra, headers } = err.details;
+    for (const [name, value] of Object.entries(headers ?? {})) c.header(name, value);
+    return jsonError(c, err.status as ContentfulStatusCode, err.code, err.message, {
+      ...extra,
+      ...(field === undefined ? {} : { field }),
+      ...(issues === undefined ? {} : { issues }),
+    });
+  }
   if (err instanceof HTTPException) {
     if (err.res) return err.res;
     if (err.status === 400) return jsonError(c, 400, 'invalid_json', err.message || 'Malformed request.');
