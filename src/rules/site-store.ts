@@ -1,6 +1,7 @@
 import { lastGoodSiteKey, siteKey } from '../storage/kv-keys';
 import { CompiledRules } from './compile-rules';
 import { siteSchema, type Site } from './site-schema';
+import { log } from '../http/log';
 
 /** How long an isolate serves its copy before looking at KV again (in the background). */
 const FRESH_MS = 20_000;
@@ -140,16 +141,16 @@ function parseSite(text: string, host: string): Site | null {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    console.error(`site:${host} is not JSON; keeping the last good version`, String(e));
+    log('error', 'site_document_rejected', { host, why: 'not JSON; keeping the last good version', detail: String(e) });
     return null;
   }
   const result = siteSchema.safeParse(json);
   if (!result.success) {
-    console.error(`site:${host} failed validation; keeping the last good version`, JSON.stringify(result.error.issues));
+    log('error', 'site_document_rejected', { host, why: 'failed validation; keeping the last good version', issues: result.error.issues });
     return null;
   }
   if (result.data.host !== host) {
-    console.error(`site:${host} names host ${result.data.host}; keeping the last good version`);
+    log('error', 'site_document_rejected', { host, why: `names host ${result.data.host}; keeping the last good version` });
     return null;
   }
   return result.data;
