@@ -1,6 +1,7 @@
 // No unused dependency: every package in package.json is imported by the project's code,
 // run by name (a script, .ci/run, a spawned command), the types of a package that is used,
-// or listed in NOT_IMPORTED with the reason it is there. Fails, naming them, otherwise.
+// or listed in NOT_IMPORTED with the reason it is there. And every one is in the README's
+// table of why each is there. Fails, naming them, otherwise.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -76,9 +77,14 @@ const unused = declared.filter((name) => {
 });
 const stale = Object.keys(NOT_IMPORTED).filter((name) => !declared.includes(name) || used(name));
 
-if (unused.length > 0 || stale.length > 0) {
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
+const table = readme.slice(readme.indexOf('## Dependencies, and why each is there')).split(/\n## /)[0];
+const unexplained = declared.filter((name) => !table.includes(`\`${name}\``));
+
+if (unused.length > 0 || stale.length > 0 || unexplained.length > 0) {
   if (unused.length > 0) console.error(`unused dependencies (nothing imports or runs them): ${unused.join(', ')}`);
   if (stale.length > 0) console.error(`scripts/check-deps.mjs lists as not imported what is imported or not declared: ${stale.join(', ')}`);
+  if (unexplained.length > 0) console.error(`not in the README's "Dependencies, and why each is there": ${unexplained.join(', ')}`);
   process.exit(1);
 }
-console.log(`dependencies: all ${declared.length} used`);
+console.log(`dependencies: all ${declared.length} used, and each explained in the README`);
