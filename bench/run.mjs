@@ -82,7 +82,7 @@ async function cleanup() {
     try {
       await cleanups.pop()();
     } catch (e) {
-      console.error('cleanup failed:', e.message);
+      console.error('cleanup failed:', /** @type {Error} */ (e).message);
     }
   }
 }
@@ -93,23 +93,42 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 
+/** @returns {Promise<number>} */
 async function freePort() {
   return new Promise((resolve) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
+      const { port } = /** @type {import('node:net').AddressInfo} */ (s.address());
       s.close(() => resolve(port));
     });
   });
 }
 
-/** Runs a scenario (after a warm-up) and records the CPU of workerd and of the rest of the machine. */
+/**
+ * What a scenario loads: runLoad's options, with `connections` defaulting to CONNECTIONS
+ * and `warmViews`, when given, the number of views its warm-up makes.
+ * @typedef {Omit<import('./lib/load.mjs').LoadOptions, 'connections'> & { connections?: number, warmViews?: number }} ScenarioOptions
+ */
+
+/**
+ * A run's result, with the CPU it cost.
+ * @typedef {import('./lib/load.mjs').LoadResult & { serverCpuMsPerView: number | null, otherProcessesCores: number }} MeasuredRun
+ */
+
+/**
+ * Runs a scenario (after a warm-up) and records the CPU of workerd and of the rest of the machine.
+ * @param {string} name
+ * @param {ScenarioOptions} options
+ * @param {{ warmupS?: number, durationS?: number, cpuPids?: number[] }} [timing]
+ * @returns {Promise<MeasuredRun>}
+ */
 async function measureRun(name, options, { warmupS = MODE.warmupS, durationS = MODE.durationS, cpuPids = [] } = {}) {
   if (warmupS > 0) await warmUp(options, warmupS);
   const ours = processTree(process.pid);
   const busy0 = machineBusySeconds();
   const ours0 = cpuSeconds(ours);
   const cpu0 = cpuSeconds(cpuPids);
-  const result = await runLoad({ ...options, connections: options.connections ?? CONNECTIONS, durationS });
+  // Its CPU figures are added below.
+  const result = /** @type {MeasuredRun} */ (await runLoad({ ...options, connections: options.connections ?? CONNECTIONS, durationS }));
   const busy = machineBusySeconds() - busy0;
   const own = cpuSeconds(ours) - ours0;
   const serverCpu = cpuSeconds(cpuPids) - cpu0;
@@ -125,6 +144,8 @@ async function measureRun(name, options, { warmupS = MODE.warmupS, durationS = M
  * A warm-up of `warmupS`, or, for a scenario that rotates over many readers, long enough
  * for each of them to view twice: a reader's first view in a while constructs its wallet
  * object, which is the cold-wallet case measured apart, not the load being measured.
+ * @param {ScenarioOptions} options
+ * @param {number} warmupS
  */
 async function warmUp(options, warmupS) {
   const connections = options.connections ?? CONNECTIONS;
@@ -132,18 +153,36 @@ async function warmUp(options, warmupS) {
   return runLoad({ ...options, connections, durationS: warmupS });
 }
 
+/** @param {number} x */
 function round(x, digits = 2) {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
 }
 
+/**
+ * How much latency `a` adds over `b`, in ms; null when either has none (no 2xx answer),
+ * which the report shows as n/a.
+ * @param {number | null} a
+ * @param {number | null} b
+ */
+function added(a, b) {
+  return a === null || b === null ? null : round(a - b, 2);
+}
+
+/**
+ * @param {(number | null | undefined)[]} values
+ * @returns {number | null}
+ */
 function median(values) {
-  const v = values.filter((x) => x !== null && x !== undefined).sort((a, b) => a - b);
+  const v = /** @type {number[]} */ (values.filter((x) => x !== null && x !== undefined)).sort((a, b) => a - b);
   if (!v.length) return null;
   return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
 }
 
-/** The round whose throughput is the median one: its latencies and CPU go with it. */
+/**
+ * The round whose throughput is the median one: its latencies and CPU go with it.
+ * @param {MeasuredRun[]} rounds
+ */
 function medianRound(rounds) {
   const sorted = [...rounds].sort((a, b) => a.okPerSecond - b.okPerSecond);
   return sorted[Math.floor((sorted.length - 1) / 2)];
@@ -152,6 +191,7 @@ function medianRound(rounds) {
 async function main() {
   const machine = describeMachine(root);
   log(`mode ${MODE.name}; ${machine.cpuModel}, ${machine.cores} cores; load average ${machine.loadAverageAtStart.join(' ')}`);
+  /** @type {Record<string, any>} What results.json holds. */
   const results = {
     command: quick ? 'npm run bench -- --quick' : 'npm run bench',
     mode: MODE,
@@ -214,9 +254,10 @@ async function main() {
   await mapLimit(readers, 32, (r) => w.naiveKv.put(`balance:${r.readerId}`, String(READER_TOPUP)));
 
   // The usual stack: Node + PostgreSQL.
+  /** @type {(Awaited<ReturnType<typeof startNodePgStack>> & { client?: pg.Client, tokens?: string[] }) | null} */
   let stack = null;
   const pgState = await startPostgres({ parent: storage, allowInstall, log });
-  if (pgState.skipped) {
+  if (pgState.skipped !== undefined) {
     log(`PostgreSQL scenario skipped: ${pgState.skipped}`);
     results.setup.postgres = { skipped: pgState.skipped };
   } else {
@@ -311,8 +352,12 @@ async function main() {
     },
     postgres: stack && {
       label: '7. Node + PostgreSQL, paid views, 1,000 readers',
-      options: { url: stack.url, pathFor: (i) => `/paid/story-${i % 5000}`, authFor: rotate(stack.tokens.map((auth) => ({ auth }))) },
-      cpuPids: 'stack',
+      options: {
+        url: stack.url,
+        pathFor: (i) => `/paid/story-${i % 5000}`,
+        authFor: rotate(/** @type {string[]} */ (stack.tokens).map((auth) => ({ auth }))),
+      },
+      cpuPids: /** @type {const} */ ('stack'),
     },
     naiveKv: {
       label: '8. naive KV balance, paid views, 1,000 readers',
@@ -374,6 +419,7 @@ async function main() {
   for (const [name, x] of [...Object.entries(latency), ...Object.entries(coldLatency)])
     log(`${name.padEnd(17)} @${Math.round(x.rate)}/s  p50 ${x.p50Ms} ms  p90 ${x.p90Ms} ms  p99 ${x.p99Ms} ms  non-2xx ${x.non2xx}`);
 
+  /** @type {Record<string, MeasuredRun[]>} */
   const rounds = {};
   const chargeChecks = [];
   for (let round = 1; round <= MODE.rounds; round++) {
@@ -495,10 +541,10 @@ async function main() {
   // The slow-origin case in workerds of their own (the delay is a var of the Worker).
   log(`slow origin: wallet calls ${SLOW.walletDelayMs} ms away, origin answering in ${SLOW.originMs} ms`);
   const slowOrigin = {};
-  for (const [design, vars] of [
+  for (const [design, vars] of /** @type {[string, Record<string, string>][]} */ ([
     ['walletBesideOrigin', {}],
     ['walletBeforeOrigin', { BENCH_SERIAL_WALLET: 'true' }],
-  ]) {
+  ])) {
     const sw = await startBenchWorkerd({
       paywallScript,
       storageDir: join(storage, `workerd-slow-${design}`),
@@ -519,7 +565,7 @@ async function main() {
       // A warm-up in which each reader views a few times: their wallets are in memory, and this isolate has heard from them.
       await pacedLatencyMix({ variants: slowVariants, rate: SLOW.rate, durationS: 2 });
       const x = await pacedLatencyMix({ variants: slowVariants, rate: SLOW.rate, durationS: SLOW.durationS });
-      slowOrigin[design] = { ...x, addedP50Ms: round(x.paid.p50Ms - x.passThrough.p50Ms, 2) };
+      slowOrigin[design] = { ...x, addedP50Ms: added(x.paid.p50Ms, x.passThrough.p50Ms) };
       log(
         `slow origin, ${design}: pass-through p50 ${x.passThrough.p50Ms} ms, paid p50 ${x.paid.p50Ms} ms (+${slowOrigin[design].addedP50Ms} ms), non-2xx ${x.paid.non2xx}`,
       );
@@ -529,6 +575,7 @@ async function main() {
   }
 
   // The same paid views with the Durable Objects' SQLite files on disk instead of tmpfs.
+  /** @type {(MeasuredRun & { readers?: number }) | null} */
   let onDisk = null;
   if (MODE.disk) {
     log('paid views with the Durable Object files on disk');
@@ -591,12 +638,12 @@ async function main() {
     scenarios: Object.fromEntries(
       Object.entries(scenarios)
         .filter(([, s]) => s)
-        .map(([k, s]) => [k, { label: s.label, ...med[k] }]),
+        .map(([k, s]) => [k, { label: /** @type {{ label: string }} */ (s).label, ...med[k] }]),
     ),
     latency,
     ratios: {
       paid1000OverPassThrough: ratio('paid1000', 'passThrough'),
-      rules10kOverRules10: pairRatios.length ? round(median(pairRatios), 3) : null,
+      rules10kOverRules10: pairRatios.length ? round(/** @type {number} */ (median(pairRatios)), 3) : null,
       rules10kOverRules10Pairs: pairRatios.map((x) => round(x, 3)),
       paidOverPostgres: stack ? ratio('paid1000', 'postgres') : null,
       passThroughOverOrigin: ratio('passThrough', 'origin'),
@@ -604,16 +651,16 @@ async function main() {
       naiveKvOverPaid: ratio('naiveKv', 'paid1000'),
     },
     hotReaderPerSecond: tp('hotReader'),
-    addedP99Ms: round(latency.paidWarmWallet.p99Ms - latency.passThrough.p99Ms, 2),
-    addedP50Ms: round(latency.paidWarmWallet.p50Ms - latency.passThrough.p50Ms, 2),
-    addedP90Ms: round(latency.paidWarmWallet.p90Ms - latency.passThrough.p90Ms, 2),
+    addedP99Ms: added(latency.paidWarmWallet.p99Ms, latency.passThrough.p99Ms),
+    addedP50Ms: added(latency.paidWarmWallet.p50Ms, latency.passThrough.p50Ms),
+    addedP90Ms: added(latency.paidWarmWallet.p90Ms, latency.passThrough.p90Ms),
     addedP50MsSlowOrigin: slowOrigin.walletBesideOrigin.addedP50Ms,
     addedP50MsSlowOriginWalletFirst: slowOrigin.walletBeforeOrigin.addedP50Ms,
     slowOrigin: { ...SLOW, ...slowOrigin },
     coldLatency,
     addedColdWalletMs: {
-      p50: round(coldLatency.paidColdWallet.p50Ms - coldLatency.passThroughBeside.p50Ms, 2),
-      p90: round(coldLatency.paidColdWallet.p90Ms - coldLatency.passThroughBeside.p90Ms, 2),
+      p50: added(coldLatency.paidColdWallet.p50Ms, coldLatency.passThroughBeside.p50Ms),
+      p90: added(coldLatency.paidColdWallet.p90Ms, coldLatency.passThroughBeside.p90Ms),
     },
     overspend: {
       worker: overspend.worker.viewsBeyondMoney,

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run schema`: writes schema/site.schema.json from the zod schema the worker validates
-// site documents with. test/admin-schema.test.ts fails when the file is out of date.
+// site documents with. test/rules/admin-schema.test.ts fails when the file is out of date.
 import { build } from 'esbuild';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -19,12 +19,7 @@ interface PaywallSecrets {
   /** Bench only: "true" asks the wallet before the origin, as before issue 18, for the before-and-after in one run. */
   BENCH_SERIAL_WALLET?: string;
 }
-// The publisher registry's binding is in wrangler.toml; declared here so that the
-// generated worker-configuration.d.ts, which other branches regenerate too, stays as it is.
-interface PaywallBindings {
-  PUBLISHERS: DurableObjectNamespace<import('./index').PublisherRegistry>;
-}
-interface Env extends PaywallSecrets, PaywallBindings {}
+interface Env extends PaywallSecrets {}
 declare namespace Cloudflare {
-  interface Env extends PaywallSecrets, PaywallBindings {}
+  interface Env extends PaywallSecrets {}
 }

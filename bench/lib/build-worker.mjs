@@ -6,6 +6,8 @@ import { basename, join } from 'node:path';
 /**
  * `wrangler deploy --dry-run --outdir`: the bundle that would be uploaded. `entry`
  * overrides wrangler.toml's `main` (the cost build wraps the Worker in a counting entry).
+ * @param {{ root: string, outdir: string, entry?: string }} options
+ * @returns {string} the bundle's path
  */
 export function buildWorker({ root, outdir, entry }) {
   rmSync(outdir, { recursive: true, force: true });

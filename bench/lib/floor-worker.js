@@ -12,7 +12,10 @@ export class Noop extends DurableObject {
   }
 }
 
+/** @typedef {{ NOOP: DurableObjectNamespace<Noop>; ORIGIN: string }} FloorEnv */
+
 export default {
+  /** @param {Request} request @param {FloorEnv} env */
   async fetch(request, env) {
     const url = new URL(request.url);
     if (url.pathname.startsWith('/rpc/')) {

@@ -3,13 +3,38 @@
 import autocannon from 'autocannon';
 
 /**
+ * @typedef {{
+ *   url: string,
+ *   host?: string,
+ *   path?: string,
+ *   pathFor?: (i: number) => string,
+ *   connections: number,
+ *   durationS?: number,
+ *   overallRate?: number,
+ *   authFor?: (i: number) => string | undefined,
+ *   amount?: number,
+ * }} LoadOptions
+ */
+
+/**
+ * @typedef {{
+ *   connections: number, durationS: number, requests: number, ok: number, non2xx: number,
+ *   statuses: Record<string, number>, errors: number, okPerSecond: number,
+ *   p50Ms: number | null, p90Ms: number | null, p99Ms: number | null, maxMs: number | null,
+ * }} LoadResult
+ */
+
+/**
  * One closed-loop run: `connections` keep-alive connections, each sending its next
  * request as soon as the previous answer arrived, for `durationS` seconds (or with
  * `overallRate` requests a second in total). `authFor(i)` gives the i-th request's
  * Authorization header, so that a run can rotate through many readers.
+ * @param {LoadOptions} options
+ * @returns {Promise<LoadResult>}
  */
 export async function runLoad({ url, host, path, pathFor, connections, durationS, overallRate, authFor, amount }) {
   let i = 0;
+  /** @type {Record<string, string>} */
   const baseHeaders = { accept: 'text/html' };
   if (host) baseHeaders.host = host;
   const setupRequest = (req) => {
@@ -21,7 +46,9 @@ export async function runLoad({ url, host, path, pathFor, connections, durationS
     if (pathFor) req.path = pathFor(n);
     return req;
   };
+  /** @type {number[]} */
   const latencies = [];
+  /** @type {Map<number, number>} */
   const statuses = new Map();
   const options = {
     url,
@@ -46,6 +73,7 @@ export async function runLoad({ url, host, path, pathFor, connections, durationS
   const elapsedS = Number(process.hrtime.bigint() - started) / 1e9;
   const ok = latencies.length;
   latencies.sort((a, b) => a - b);
+  /** @param {number} p */
   const pct = (p) => (ok ? round(latencies[Math.min(ok - 1, Math.ceil((p / 100) * ok) - 1)]) : null);
   const total = [...statuses.values()].reduce((a, b) => a + b, 0);
   return {
@@ -64,6 +92,7 @@ export async function runLoad({ url, host, path, pathFor, connections, durationS
   };
 }
 
+/** @param {number} x */
 function round(x) {
   return Math.round(x * 100) / 100;
 }

@@ -1,6 +1,9 @@
 // The naive alternative to a wallet Durable Object: the balance is a KV value, read,
 // checked, decremented and written back. Nothing makes the read and the write atomic.
+/** @typedef {{ BALANCES: KVNamespace; ORIGIN: string; PRICE_MICROS: string }} NaiveEnv */
+
 export default {
+  /** @param {Request} request @param {NaiveEnv} env */
   async fetch(request, env) {
     const m = /^Bearer\s+(\S+)$/i.exec(request.headers.get('authorization') ?? '');
     if (!m) return new Response('payment required', { status: 402 });

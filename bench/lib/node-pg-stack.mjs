@@ -6,12 +6,22 @@ import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
-/** Same token format as the Worker's (`<readerId>.<exp>.<hmac>`), so both do the same work. */
+/** @typedef {import('node:net').AddressInfo} AddressInfo */
+
+/**
+ * Same token format as the Worker's (`<readerId>.<exp>.<hmac>`), so both do the same work.
+ * @param {string} secret
+ * @param {string} readerId
+ */
 export function signToken(secret, readerId, exp = Math.floor(Date.now() / 1000) + 86_400) {
   const payload = `${readerId}.${exp}`;
   return `${payload}.${createHmac('sha256', secret).update(payload).digest('base64url')}`;
 }
 
+/**
+ * @param {string} secret
+ * @param {string} token
+ */
 function verifyToken(secret, token) {
   const parts = token.split('.');
   if (parts.length !== 3) return null;
@@ -26,6 +36,11 @@ export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS balances (reader text PRIMARY KEY, balance bigint NOT NULL CHECK (balance >= 0));
 `;
 
+/**
+ * @typedef {{ databaseUrl: string, originUrl: string, secret: string, priceMicros: number, poolSize: number }} StackOptions
+ */
+
+/** @param {StackOptions} options */
 function serve({ databaseUrl, originUrl, secret, priceMicros, poolSize }) {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
   const origin = new URL(originUrl);
@@ -42,12 +57,14 @@ function serve({ databaseUrl, originUrl, secret, priceMicros, poolSize }) {
       if (debited.rowCount === 0)
         return void res.writeHead(402, { 'content-type': 'application/json' }).end('{"error":"insufficient_balance"}');
       const upstream = http.request({ host: origin.hostname, port: origin.port, path: req.url, method: 'GET', agent }, async (up) => {
-        if (up.statusCode < 200 || up.statusCode > 299) {
+        // A client's response always has its status code.
+        const status = /** @type {number} */ (up.statusCode);
+        if (status < 200 || status > 299) {
           up.resume();
           await pool.query(credit, [priceMicros, reader]);
-          return void res.writeHead(up.statusCode).end();
+          return void res.writeHead(status).end();
         }
-        res.writeHead(up.statusCode, {
+        res.writeHead(status, {
           'content-type': up.headers['content-type'] ?? 'text/html',
           'cache-control': 'private, no-store',
           'paywall-charged-micros': String(priceMicros),
@@ -65,21 +82,28 @@ function serve({ databaseUrl, originUrl, secret, priceMicros, poolSize }) {
     }
   });
   server.keepAliveTimeout = 60_000;
-  server.listen(0, '127.0.0.1', () => process.send?.({ port: server.address().port }));
+  server.listen(0, '127.0.0.1', () => process.send?.({ port: /** @type {AddressInfo} */ (server.address()).port }));
 }
 
-/** Starts the stack in its own process; resolves with its URL and a stop function. */
+/**
+ * Starts the stack in its own process; resolves with its URL and a stop function.
+ * @param {StackOptions} options
+ * @returns {Promise<{ url: string, pid: number, stop: () => Promise<void> }>}
+ */
 export function startNodePgStack(options) {
   const child = fork(fileURLToPath(import.meta.url), ['--serve', JSON.stringify(options)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
-    child.once('message', ({ port }) =>
+    child.once('message', (message) =>
       resolve({
-        url: `http://127.0.0.1:${port}`,
-        pid: child.pid,
-        stop: () => new Promise((done) => (child.exitCode !== null ? done() : (child.once('exit', done), child.kill()))),
+        url: `http://127.0.0.1:${/** @type {{ port: number }} */ (message).port}`,
+        pid: /** @type {number} */ (child.pid), // spawned: it answered
+        stop: () =>
+          /** @type {Promise<void>} */ (
+            new Promise((done) => (child.exitCode !== null ? done() : (child.once('exit', done), child.kill())))
+          ),
       }),
     );
   });

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 export const PAGE_BYTES = 2048;
 
+/** @param {string} path */
 function page(path) {
   const head = `<!doctype html><html><head><meta charset="utf-8"><title>${path}</title></head><body><article><h1>${path}</h1><p>`;
   const tail = '</p></article></body></html>\n';
@@ -17,6 +18,7 @@ function page(path) {
 }
 
 function serve() {
+  /** @type {Map<string, Buffer>} */
   const cache = new Map();
   const server = createServer((req, res) => {
     const path = (req.url ?? '/')
@@ -41,20 +43,26 @@ function serve() {
     else send();
   });
   server.keepAliveTimeout = 60_000;
-  server.listen(0, '127.0.0.1', () => process.send?.({ port: server.address().port }));
+  server.listen(0, '127.0.0.1', () => process.send?.({ port: /** @type {import('node:net').AddressInfo} */ (server.address()).port }));
 }
 
-/** Starts the origin in its own process; resolves with its URL and a stop function. */
+/**
+ * Starts the origin in its own process; resolves with its URL and a stop function.
+ * @returns {Promise<{ url: string, pid: number, stop: () => Promise<void> }>}
+ */
 export function startOrigin() {
   const child = fork(fileURLToPath(import.meta.url), ['--serve'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`origin exited with ${code}`)));
-    child.once('message', ({ port }) =>
+    child.once('message', (message) =>
       resolve({
-        url: `http://127.0.0.1:${port}`,
-        pid: child.pid,
-        stop: () => new Promise((done) => (child.exitCode !== null ? done() : (child.once('exit', done), child.kill()))),
+        url: `http://127.0.0.1:${/** @type {{ port: number }} */ (message).port}`,
+        pid: /** @type {number} */ (child.pid), // spawned: it answered
+        stop: () =>
+          /** @type {Promise<void>} */ (
+            new Promise((done) => (child.exitCode !== null ? done() : (child.once('exit', done), child.kill())))
+          ),
       }),
     );
   });

@@ -6,9 +6,14 @@ import { mapLimit, request } from './http.mjs';
  * `readers` each hold exactly `fundedViews` x price. `views` requests are fired with
  * `concurrency` in flight, round-robin over the readers, so each reader has several
  * views in flight at once. Returns what was served per reader and in total.
+ * @param {{
+ *   url: string, host?: string, path: string, readers: { key: string, auth: string }[],
+ *   fundedViews: number, views: number, concurrency: number,
+ * }} options
  */
 export async function fireBeyondMoney({ url, host, path, readers, fundedViews, views, concurrency }) {
   const served = new Map(readers.map((r) => [r.key, 0]));
+  /** @type {Record<number, number>} */
   const statuses = {};
   await mapLimit(
     Array.from({ length: views }, (_, i) => i),
@@ -17,7 +22,7 @@ export async function fireBeyondMoney({ url, host, path, readers, fundedViews, v
       const reader = readers[i % readers.length];
       const res = await request(url, `${path}-${i}`, { host, headers: { authorization: reader.auth, accept: 'application/json' } });
       statuses[res.status] = (statuses[res.status] ?? 0) + 1;
-      if (res.status === 200) served.set(reader.key, served.get(reader.key) + 1);
+      if (res.status === 200) served.set(reader.key, (served.get(reader.key) ?? 0) + 1);
     },
   );
   const beyond = [...served.values()].reduce((sum, n) => sum + Math.max(0, n - fundedViews), 0);

@@ -5,8 +5,10 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
+/** @returns {string | null} */
 function findBinDir() {
   const fromConfig = spawnSync('pg_config', ['--bindir'], { encoding: 'utf8' });
+  /** @type {string[]} */
   const candidates = [];
   if (fromConfig.status === 0) candidates.push(fromConfig.stdout.trim());
   if (existsSync('/usr/lib/postgresql')) {
@@ -16,7 +18,12 @@ function findBinDir() {
   return candidates.find((dir) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'postgres'))) ?? null;
 }
 
-/** Installs Debian's postgresql package when it is missing and the bench may (root, apt-get). */
+/**
+ * Installs Debian's postgresql package when it is missing and the bench may (root, apt-get).
+ * Returns why it could not, or null.
+ * @param {(...m: unknown[]) => void} log
+ * @returns {string | null}
+ */
 function tryInstall(log) {
   if (process.getuid?.() !== 0 || spawnSync('apt-get', ['--version']).status !== 0) return 'not root, or no apt-get';
   log('PostgreSQL is not installed: apt-get update && apt-get install -y postgresql');
@@ -28,18 +35,24 @@ function tryInstall(log) {
   return null;
 }
 
+/** @returns {Promise<number>} */
 function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
+      const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
       server.close(() => resolve(port));
     });
   });
 }
 
-/** Commands run as the `postgres` user when the bench runs as root (initdb refuses root). */
+/**
+ * Commands run as the `postgres` user when the bench runs as root (initdb refuses root).
+ * @param {string} cmd
+ * @param {string[]} args
+ * @returns {[string, string[]]}
+ */
 function asPostgresUser(cmd, args) {
   return process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args];
 }
@@ -48,6 +61,8 @@ function asPostgresUser(cmd, args) {
  * Resolves with `{ url, stop }`, or `{ skipped: reason }`. The cluster lives in `parent`
  * (the bench puts it on the same tmpfs as the Durable Objects' SQLite files) with
  * PostgreSQL's default durability settings (fsync, synchronous_commit on).
+ * @param {{ parent: string, allowInstall: boolean, log: (...m: unknown[]) => void }} options
+ * @returns {Promise<{ url: string, version: string, stop: () => Promise<void>, skipped?: undefined } | { skipped: string }>}
  */
 export async function startPostgres({ parent, allowInstall, log }) {
   let bin = findBinDir();
@@ -75,7 +90,7 @@ export async function startPostgres({ parent, allowInstall, log }) {
     execFileSync(initCmd, initArgs, { stdio: 'ignore' });
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
-    return { skipped: `initdb failed: ${e.message.split('\n')[0]}` };
+    return { skipped: `initdb failed: ${/** @type {Error} */ (e).message.split('\n')[0]}` };
   }
   const port = await freePort();
   const [cmd, args] = asPostgresUser(join(bin, 'postgres'), [
@@ -112,6 +127,12 @@ export async function startPostgres({ parent, allowInstall, log }) {
   return { url, version, stop };
 }
 
+/**
+ * @param {string} bin
+ * @param {number} port
+ * @param {string} _dir
+ * @param {import('node:child_process').ChildProcess} server
+ */
 async function waitReady(bin, port, _dir, server) {
   for (let i = 0; i < 100 && server.exitCode === null; i++) {
     const r = spawnSync(join(bin, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'bench'], { stdio: 'ignore' });
@@ -121,9 +142,11 @@ async function waitReady(bin, port, _dir, server) {
   return false;
 }
 
+/** @param {string} user */
 function uidOf(user) {
   return Number(execFileSync('id', ['-u', user], { encoding: 'utf8' }).trim());
 }
+/** @param {string} user */
 function gidOf(user) {
   return Number(execFileSync('id', ['-g', user], { encoding: 'utf8' }).trim());
 }

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { Miniflare, convertV4MiniflareOptions } from 'miniflare';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
 
+/** @typedef {import('miniflare').V4WorkerOptionsShape} V4WorkerOptionsShape */
+
 export const BENCH_SECRETS = {
   TOKEN_SECRET: 'bench-token-secret-0123456789abcdef',
   ADMIN_TOKEN: 'bench-admin-token',
@@ -15,6 +17,10 @@ export const BENCH_SECRETS = {
  * reach it the way they reach a deployed Worker: no miniflare entry Worker in between.
  * Bindings, Durable Object classes and vars come from wrangler.toml, so whatever the
  * project adds there (another Durable Object, another KV) is in the bench too.
+ * @param {{
+ *   root: string, paywallScript: string, naiveScript: string, floorScript: string, originUrl: string,
+ *   naivePriceMicros: number, inspectorPort?: number, storageDir: string, vars?: Record<string, string>,
+ * }} options
  */
 export async function startWorkerd({
   root,
@@ -28,7 +34,11 @@ export async function startWorkerd({
   vars = {},
 }) {
   // The bundle is one module, so wrangler's module rules have nothing to do.
-  const { modulesRules: _unused, ...workerOptions } = unstable_getMiniflareWorkerOptions(join(root, 'wrangler.toml')).workerOptions;
+  // Typed as miniflare's shape: wrangler's own type (an Omit over a type with an index
+  // signature) has lost every named field.
+  const { modulesRules: _unused, ...workerOptions } = /** @type {V4WorkerOptionsShape & { modulesRules?: unknown }} */ (
+    unstable_getMiniflareWorkerOptions(join(root, 'wrangler.toml')).workerOptions
+  );
   const direct = [{ host: '127.0.0.1', port: 0 }];
   // miniflare 5 takes a new options shape; wrangler still describes Workers in the v4 one.
   const mf = new Miniflare(

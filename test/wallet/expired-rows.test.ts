@@ -9,7 +9,7 @@ import { newReader, useStandardSite, view, type Reader } from '../support/paywal
  * replay) are dead once they expire: a window at its end, a fingerprint once its key's
  * charge is 24 hours old. They were never deleted, so a wallet grew by a row per paid
  * path for ever. The wallet's alarm now deletes them; a view writes no more rows than
- * before (test/cost.test.ts).
+ * before (test/system/cost.test.ts).
  */
 
 const HOUR_MS = 60 * 60 * 1000;

@@ -1,0 +1,123 @@
+import { reset } from 'cloudflare:test';
+import fc from 'fast-check';
+import { afterEach, expect, it } from 'vitest';
+import { ADMIN, adminCall, balanceOf, json, ledgerOf, newReader, putSite, siteDoc, topUp, view, type Reader } from '../support/paywall';
+
+afterEach(() => reset());
+
+const RULES = [
+  { pattern: '/w/:slug', priceMicros: 700, reviewWindowSeconds: 3600 },
+  { pattern: '/status/:code/*', priceMicros: 400 },
+  { pattern: '/slow/*', priceMicros: 400 },
+  { pattern: '/reset/*', priceMicros: 400 },
+  { pattern: '/broken-body/*', priceMicros: 400 },
+  { pattern: '/p/*', priceMicros: 1_300 },
+  { pattern: '/*', priceMicros: 0 },
+];
+
+type Op =
+  | { kind: 'topup'; amount: number }
+  | { kind: 'credit'; amount: number; key: string }
+  | { kind: 'view'; path: string; key?: string }
+  | { kind: 'burst'; paths: string[] };
+
+const path = fc.oneof(
+  fc.constantFrom(
+    '/w/a',
+    '/w/b',
+    '/W/A/',
+    '/p/1',
+    '/p/2',
+    '/free',
+    '/status/200/x',
+    '/status/500/x',
+    '/status/404/x',
+    '/reset/x',
+    '/broken-body/x',
+  ),
+  fc.nat(5).map((i) => `/p/${i}`),
+);
+const op: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('topup' as const), amount: fc.integer({ min: 0, max: 5_000 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('credit' as const),
+      amount: fc.integer({ min: 1, max: 3_000 }),
+      key: fc.constantFrom('c1', 'c2', 'c3'),
+    }),
+  },
+  {
+    weight: 6,
+    arbitrary: fc.record(
+      { kind: fc.constant('view' as const), path, key: fc.option(fc.constantFrom('k1', 'k2', 'k3'), { nil: undefined }) },
+      { requiredKeys: ['kind', 'path'] },
+    ),
+  },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('burst' as const), paths: fc.array(path, { minLength: 2, maxLength: 12 }) }) },
+);
+
+async function run(reader: Reader, o: Op): Promise<Response[]> {
+  switch (o.kind) {
+    case 'topup':
+      await topUp(reader, o.amount);
+      return [];
+    case 'credit':
+      await adminCall(
+        `/__paywall/api/admin/readers/${reader.readerId}/credit`,
+        json({ amountMicros: o.amount, reason: 'p' }, { ...ADMIN, 'idempotency-key': `${reader.readerId}-${o.key}` }),
+      );
+      return [];
+    case 'view':
+      return [await view(o.path, reader, o.key ? { 'idempotency-key': o.key } : {})];
+    case 'burst':
+      return Promise.all(o.paths.map((p) => view(p, reader)));
+  }
+}
+
+it('random top-ups, credits, views, retries, bursts and origin failures conserve money exactly', async () => {
+  await putSite(siteDoc(RULES));
+  await fc.assert(
+    fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 14 }), async (ops) => {
+      const reader = await newReader();
+      let chargedByHeaders = 0;
+      let brokenBodies = 0;
+      for (const o of ops) {
+        for (const res of await run(reader, o)) {
+          const delivered = await res.text().then(
+            () => true,
+            () => false,
+          );
+          const charged = Number(res.headers.get('paywall-charged-micros') ?? 0);
+          if (res.status === 200 && res.headers.get('idempotency-replayed') !== 'true') chargedByHeaders += charged;
+          if (!delivered && charged > 0) brokenBodies++;
+          // Nothing priced is ever served without a receipt, and a failure never carries a charge.
+          if (res.status !== 200) expect(res.headers.get('paywall-charged-micros')).toBeNull();
+        }
+      }
+      // A body that broke off is refunded after the response: wait for each refund.
+      await expect.poll(async () => refundsOf(await ledgerOf(reader), true)).toBe(brokenBodies);
+      const entries = (await ledgerOf(reader)).reverse();
+      let running = 0;
+      let credits = 0;
+      let charges = 0;
+      for (const e of entries) {
+        const sign = e.type === 'charge' ? -1 : 1;
+        running += sign * e.amountMicros;
+        expect(e.balanceAfterMicros).toBe(running);
+        expect(running).toBeGreaterThanOrEqual(0);
+        if (e.type === 'charge') charges += e.amountMicros;
+        else if (e.type === 'refund') charges -= e.amountMicros;
+        else credits += e.amountMicros;
+      }
+      const balance = await balanceOf(reader);
+      expect(balance).toBe(running);
+      expect(credits).toBe(balance + charges);
+      expect(chargedByHeaders).toBe(charges + refundsOf(entries));
+    }),
+    { numRuns: 50 },
+  );
+});
+
+const refundsOf = (entries: { type: string; amountMicros: number }[], count = false) =>
+  entries.filter((e) => e.type === 'refund').reduce((s, e) => s + (count ? 1 : e.amountMicros), 0);
