@@ -1,6 +1,6 @@
 /**
  * A Durable Object's SQL that counts the rows its statements write. Rows written are what
- * Cloudflare bills SQLite-backed objects by; `test/cost.test.ts` and the bench read the count.
+ * Cloudflare bills SQLite-backed objects by; `test/system/cost.test.ts` and the bench read the count.
  */
 export class CountedSql {
   rowsWritten = 0;
