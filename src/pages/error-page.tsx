@@ -1,0 +1,22 @@
+import { Layout } from './layout';
+
+const TITLES: Record<number, string> = {
+  400: 'That did not work',
+  403: 'Not allowed here',
+  404: 'Not found',
+  413: 'Too large',
+  429: 'Too many attempts',
+};
+
+/** A page route's refusal, said plainly: what the JSON API would say in `message`. */
+export function ErrorPage(props: { status: number; message: string }) {
+  const title = TITLES[props.status] ?? 'Something went wrong';
+  return (
+    <Layout title={title} back={null}>
+      <h1>{title}</h1>
+      <section class="card">
+        <p role="alert">{props.message}</p>
+      </section>
+    </Layout>
+  );
+}
