@@ -140,7 +140,9 @@ app.onError((err, c) => {
   for (const [name, value] of Object.entries(error.details.headers ?? {})) c.header(name, value);
   if (error.details.page) {
     const page = c.var.errorPage;
-    return page ? page(c, error) : c.html(ErrorPage({ status: error.status, message: error.message }), error.status);
+    return page
+      ? page(c, error)
+      : c.html(ErrorPage({ status: error.status, message: error.message, title: error.details.title }), error.status);
   }
   return errorJson(c, error);
 });

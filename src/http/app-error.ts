@@ -110,6 +110,8 @@ export type ErrorDetails = {
    * the HTML routes' own forms and pages (a form too large, a receipt that is not theirs).
    */
   page?: boolean;
+  /** That page's heading, where the status's own would say too little. */
+  title?: string;
 };
 
 /**

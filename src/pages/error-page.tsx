@@ -8,9 +8,9 @@ const TITLES: Record<number, string> = {
   429: 'Too many attempts',
 };
 
-/** A page route's refusal, said plainly: what the JSON API would say in `message`. */
-export function ErrorPage(props: { status: number; message: string }) {
-  const title = TITLES[props.status] ?? 'Something went wrong';
+/** A page route's refusal, said plainly: what the JSON API would say in `message`, under a heading. */
+export function ErrorPage(props: { status: number; message: string; title?: string }) {
+  const title = props.title ?? TITLES[props.status] ?? 'Something went wrong';
   return (
     <Layout title={title} back={null}>
       <h1>{title}</h1>
