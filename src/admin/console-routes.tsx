@@ -42,7 +42,9 @@ import {
   type FieldErrors,
 } from '../pages/admin-people';
 import { ViewerContext, type Viewer } from '../pages/admin-viewer';
+import { errorTitle } from '../pages/error-page';
 import type { Child } from 'hono/jsx';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Publisher } from '../publishers/publisher-types';
 import { auditLog } from './audit-stub';
 import { applyRowAction, blankRule, draftFromForm, draftFromSite, siteFromDraft, type SiteDraft } from './site-form';
@@ -73,7 +75,7 @@ function viewerOf(actor: AdminActor | undefined): Viewer | null {
 }
 
 /** A console page, told who is looking (the layout's nav depends on it). */
-function render(c: C, node: Child, status?: 200 | 201 | 400 | 401 | 403 | 404 | 409 | 429 | 500 | 503) {
+function render(c: C, node: Child, status?: ContentfulStatusCode) {
   return c.html(<ViewerContext.Provider value={viewerOf(c.var.admin)}>{node}</ViewerContext.Provider>, status);
 }
 
@@ -120,6 +122,19 @@ export const consoleRoutes = new Hono<ConsoleEnv>()
     }),
   )
   .use('*', async (c, next) => {
+    // A refusal thrown for a person (a form too large) is a console page, under the console's CSP.
+    c.set('errorPage', (_, error) =>
+      render(
+        c,
+        <ConsoleMessagePage
+          nonce={nonceOf(c)}
+          signedIn={false}
+          title={errorTitle(error.status, error.details.title)}
+          message={error.message}
+        />,
+        error.status,
+      ),
+    );
     await next();
     c.header('cache-control', 'no-store');
   })

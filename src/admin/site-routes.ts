@@ -32,24 +32,16 @@ export const siteRoutes = new Hono<AppEnv>()
     const host = c.req.param('host');
     if (hostKindOf(c.env, `http://${host}/`) !== 'publisher') {
       const issues = [{ path: 'host', message: 'the wallet host and the admin host serve no publisher content' }];
-      return c.json({ error: 'invalid_site', message: 'This host cannot have a site.', issues }, 400);
+      throw new AppError('invalid_site', 'This host cannot have a site.', { issues });
     }
     let body: unknown;
     try {
       body = await c.req.json();
     } catch {
-      return c.json(
-        { error: 'invalid_site', message: 'The body must be a JSON site document.', issues: [{ path: '', message: 'not JSON' }] },
-        400,
-      );
+      throw new AppError('invalid_site', 'The body must be a JSON site document.', { issues: [{ path: '', message: 'not JSON' }] });
     }
     const checked = checkSite(body, host);
-    if (!checked.ok) {
-      return c.json(
-        { error: 'invalid_site', message: 'The site document is not valid; nothing was written.', issues: checked.issues },
-        400,
-      );
-    }
+    if (!checked.ok) throw new AppError('invalid_site', 'The site document is not valid; nothing was written.', { issues: checked.issues });
     await saveSite(c, checked.site);
     return c.json(checked.site);
   })
