@@ -1,6 +1,8 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { contextStorage } from 'hono/context-storage';
 import { HTTPException } from 'hono/http-exception';
+import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { adminHostOnly } from './admin/admin-host';
 import { adminScope } from './admin/admin-scope';
@@ -20,9 +22,10 @@ import { usageRoutes } from './admin/usage-routes';
 import type { AppEnv } from './http/app-types';
 import { limitPerClient } from './http/client-limits';
 import { sameOriginWrites } from './http/same-origin-writes';
-import { jsonError } from './http/json-errors';
 import { AppError } from './http/app-error';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { ErrorBody } from './http/json-errors';
+import { log } from './http/log';
+import { ErrorPage } from './pages/error-page';
 import { corsReads } from './http/cors';
 import { adminCrawlerKeyRoutes, readerCrawlerKeyRoutes } from './crawlers/crawler-key-routes';
 import { handleView } from './paywall/view-handler';
@@ -41,8 +44,21 @@ import { namedTokenRoutes } from './identity/named-token-routes';
 import { walletHostHasNoContent } from './identity/wallet-host-pages';
 import { confirmRoutes } from './paywall/confirm-route';
 
-const tooLarge = (limit: string) => (c: Parameters<Parameters<typeof bodyLimit>[0]['onError'] & {}>[0]) =>
-  jsonError(c, 413, 'body_too_large', `The request body must be at most ${limit}.`);
+const tooLarge = (limit: string) => (): never => {
+  throw new AppError('body_too_large', `The request body must be at most ${limit}.`);
+};
+
+const noSuchEndpoint = () => new AppError('not_found', 'No such paywall endpoint.');
+
+/**
+ * The request's id in every log line written while it is served: Cloudflare's ray id (which
+ * the client also sees, in the response's cf-ray header), or a fresh UUID where there is
+ * none (local runs). A client's X-Request-Id is not taken for it, and no header is added.
+ */
+const rayOrUuid = (c: Context) => {
+  const ray = c.req.header('cf-ray');
+  return ray && /^[\w-]{1,64}$/.test(ray) ? ray : crypto.randomUUID();
+};
 
 const signUpLimit = limitPerClient((env) => env.READER_SIGNUP_LIMITER, 'new readers');
 const topUpLimit = limitPerClient((env) => env.TOPUP_LIMITER, 'top-up attempts');
@@ -84,6 +100,8 @@ const api = new Hono<AppEnv>()
   .route('/', takeBackRoutes);
 
 export const app = new Hono<AppEnv>()
+  .use(requestId({ headerName: '', generator: rayOrUuid }))
+  .use(contextStorage())
   // The paywall's own pages and API only: the publisher's content keeps its own headers,
   // and HSTS is the publisher's call, since it would cover their whole domain.
   .use('/__paywall/*', secureHeaders({ strictTransportSecurity: false, xFrameOptions: 'DENY', overwrite: false }))
@@ -104,26 +122,51 @@ export const app = new Hono<AppEnv>()
   .route('/__paywall/confirm', confirmRoutes)
   .route('/__paywall/admin', consoleRoutes)
   .route('/', assetRoutes)
-  .all('/__paywall/*', (c) => jsonError(c, 404, 'not_found', 'No such paywall endpoint.'))
+  .all('/__paywall/*', () => {
+    throw noSuchEndpoint();
+  })
   .all('*', walletHostHasNoContent, corsReads, handleView);
 
+/**
+ * The one writer of error answers. An AppError is the contract's JSON `{error, message,
+ * field?, issues?}` (with its extra members and headers), or, thrown with `page`, a page
+ * that says its message (the route's own, where it set `errorPage`). Malformed JSON that
+ * Hono's validator met is `invalid_json`; an answer a middleware built itself (Hono's
+ * csrf) goes out as it is; anything else is logged and is a 500 that says nothing more.
+ */
 app.onError((err, c) => {
-  if (err instanceof AppError) {
-    const { field, issues, extra, headers } = err.details;
-    for (const [name, value] of Object.entries(headers ?? {})) c.header(name, value);
-    return jsonError(c, err.status as ContentfulStatusCode, err.code, err.message, {
-      ...extra,
-      ...(field === undefined ? {} : { field }),
-      ...(issues === undefined ? {} : { issues }),
-    });
+  if (err instanceof HTTPException && !(err instanceof AppError) && err.res) return err.res;
+  const error = err instanceof AppError ? err : fromUnexpected(err, c);
+  for (const [name, value] of Object.entries(error.details.headers ?? {})) c.header(name, value);
+  if (error.details.page) {
+    const page = c.var.errorPage;
+    return page
+      ? page(c, error)
+      : c.html(ErrorPage({ status: error.status, message: error.message, title: error.details.title }), error.status);
   }
-  if (err instanceof HTTPException) {
-    if (err.res) return err.res;
-    if (err.status === 400) return jsonError(c, 400, 'invalid_json', err.message || 'Malformed request.');
-    return jsonError(c, err.status, 'error', err.message);
-  }
-  console.error('unhandled error', c.req.method, new URL(c.req.url).pathname, err);
-  return jsonError(c, 500, 'internal_error', 'An internal error occurred.');
+  return errorJson(c, error);
 });
 
-app.notFound((c) => jsonError(c, 404, 'not_found', 'No such paywall endpoint.'));
+app.notFound((c) => errorJson(c, noSuchEndpoint()));
+
+function fromUnexpected(err: Error, c: Context): AppError {
+  // Hono's own refusals: malformed JSON or form data seen by its validator (400), and any other 4xx.
+  if (err instanceof HTTPException && err.status < 500) {
+    const code = err.status === 400 ? 'invalid_json' : 'invalid_request';
+    return new AppError(code, err.message || 'Malformed request.', { status: err.status });
+  }
+  log('error', 'unhandled_error', { method: c.req.method, path: new URL(c.req.url).pathname, error: err });
+  return new AppError('internal_error', 'An internal error occurred.');
+}
+
+function errorJson(c: Context, error: AppError): Response {
+  const { field, issues, extra } = error.details;
+  const body: ErrorBody = {
+    error: error.code,
+    message: error.message,
+    ...extra,
+    ...(field === undefined ? {} : { field }),
+    ...(issues === undefined ? {} : { issues }),
+  };
+  return c.json(body, error.status);
+}

@@ -1,7 +1,7 @@
 import { createMiddleware } from 'hono/factory';
+import { AppError } from '../http/app-error';
 import type { AppEnv } from '../http/app-types';
 import { hostKindOf } from '../http/hosts';
-import { jsonError } from '../http/json-errors';
 
 /** The console (`/__paywall/admin…`) and the admin API (`/__paywall/api/admin…`). */
 const ADMIN_PATH = /^\/__paywall\/(api\/)?admin(\/|$)/;
@@ -18,7 +18,7 @@ export function onAdminHost(env: Env, url: string): boolean {
  */
 export const adminHostOnly = createMiddleware<AppEnv>(async (c, next) => {
   if (ADMIN_PATH.test(c.req.path) && !onAdminHost(c.env, c.req.url)) {
-    return jsonError(c, 404, 'not_found', 'No such paywall endpoint.');
+    throw new AppError('not_found', 'No such paywall endpoint.');
   }
   return next();
 });

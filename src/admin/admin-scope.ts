@@ -1,7 +1,8 @@
 import { createMiddleware } from 'hono/factory';
 import { publisherScopeOf, type AdminActor } from './admin-actor';
 import type { AppEnv } from '../http/app-types';
-import { jsonError } from '../http/json-errors';
+import type { Context } from 'hono';
+import { AppError } from '../http/app-error';
 
 /** Whether the actor may read and change what belongs to `host`: the operator always, a publisher for its own hosts. */
 export function mayUseHost(actor: AdminActor, host: string): boolean {
@@ -24,10 +25,8 @@ const PUBLISHER_ROUTES: [RegExp, RegExp, 'host' | 'publisher' | 'audit'][] = [
   [/^/, /^\/audit(\/[0-9]+)?$/, 'audit'],
 ];
 
-const forbidden = (c: Parameters<typeof jsonError>[0], what: string) =>
-  jsonError(
-    c,
-    403,
+const forbidden = (c: Context<AppEnv>, what: string) =>
+  new AppError(
     'forbidden',
     `${c.var.admin?.via === 'person' ? 'Your console sign-in' : 'This API key'} may not ${what}; nothing was changed.`,
   );
@@ -50,13 +49,14 @@ export const adminScope = createMiddleware<AppEnv>(async (c, next) => {
     if (!m) continue;
     if (scope === 'audit') return next();
     const named = decoded(m[1]!);
-    if (scope === 'host')
-      return named !== null && actor.hosts.includes(named)
-        ? next()
-        : forbidden(c, `use the host ${named ?? m[1]}: it is not one of its publisher's hosts`);
-    return named === actor.publisherId ? next() : forbidden(c, 'read or change another publisher');
+    if (scope === 'host') {
+      if (named !== null && actor.hosts.includes(named)) return next();
+      throw forbidden(c, `use the host ${named ?? m[1]}: it is not one of its publisher's hosts`);
+    }
+    if (named === actor.publisherId) return next();
+    throw forbidden(c, 'read or change another publisher');
   }
-  return forbidden(c, 'make this call: it is the operator\u2019s alone');
+  throw forbidden(c, 'make this call: it is the operator\u2019s alone');
 });
 
 function decoded(segment: string): string | null {

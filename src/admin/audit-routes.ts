@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
+import { AppError } from '../http/app-error';
 import { z } from 'zod';
 import type { AppEnv } from '../http/app-types';
-import { jsonError, validated } from '../http/json-errors';
+import { validated } from '../http/json-errors';
 import { publisherScopeOf, type AdminActor } from './admin-actor';
 import type { AuditEntry, AuditScope } from './admin-audit';
 import { mayUseHost } from './admin-scope';
@@ -33,8 +34,7 @@ function mayRead(actor: AdminActor, entry: AuditEntry): boolean {
   return !scope || (entry.host !== null && scope.hosts.includes(entry.host)) || entry.publisherId === scope.publisherId;
 }
 
-const forbidden = (c: Parameters<typeof jsonError>[0]) =>
-  jsonError(c, 403, 'forbidden', 'This API key may read only its own publisher\u2019s audit entries.');
+const forbidden = () => new AppError('forbidden', 'This API key may read only its own publisher\u2019s audit entries.');
 
 export const auditRoutes = new Hono<AppEnv>()
   .get(
@@ -49,7 +49,7 @@ export const auditRoutes = new Hono<AppEnv>()
     ),
     async (c) => {
       const { host, limit, before } = c.req.valid('query');
-      if (host && !mayUseHost(c.var.admin, host)) return forbidden(c);
+      if (host && !mayUseHost(c.var.admin, host)) throw forbidden();
       const scope = scopeOf(c.var.admin);
       const page = await auditLog(c.env).list({
         limit,
@@ -62,7 +62,7 @@ export const auditRoutes = new Hono<AppEnv>()
   )
   .get('/audit/:id{[0-9]{1,15}}', async (c) => {
     const entry = await auditLog(c.env).get(Number(c.req.param('id')));
-    if (!entry) return jsonError(c, 404, 'not_found', 'No audit entry with this id.');
-    if (!mayRead(c.var.admin, entry)) return forbidden(c);
+    if (!entry) throw new AppError('not_found', 'No audit entry with this id.');
+    if (!mayRead(c.var.admin, entry)) throw forbidden();
     return c.json(presentEntry(entry));
   });

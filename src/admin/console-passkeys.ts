@@ -1,8 +1,8 @@
 import { Hono, type Context } from 'hono';
+import { AppError, type ErrorCode } from '../http/app-error';
 import { jsonBody, rpIdOf, setChallengeCookie } from '../passkeys/passkey-http';
 import { deleteCookie, getCookie } from 'hono/cookie';
 import type { AppEnv } from '../http/app-types';
-import { jsonError } from '../http/json-errors';
 import { sameOriginWrites } from '../http/same-origin-writes';
 import { openChallenge, PERSON_ID, sealChallenge } from '../passkeys/challenge-cookie';
 import { authenticationOptions, registrationOptions } from '../passkeys/passkey-options';
@@ -80,17 +80,19 @@ export async function inviteOf(env: Env, code: unknown) {
 export const consolePasskeyRoutes = new Hono<AppEnv>()
   .use('*', sameOriginWrites)
   .use('*', async (c, next) => {
+    // The console's sign-in is a service that is off (503, as its sign-in page says); the
+    // admin API's calls are unauthorised (401, the contract's answer) for the same cause.
     if (!c.env.ADMIN_TOKEN)
-      return jsonError(c, 503, 'admin_disabled', 'Console sign-in is turned off: ADMIN_TOKEN is not set on this worker.');
+      throw new AppError('admin_disabled', 'Console sign-in is turned off: ADMIN_TOKEN is not set on this worker.', { status: 503 });
     if (!(await signInAllowed(c)))
-      return jsonError(c, 429, 'rate_limited', 'Too many sign-in attempts from your address. Wait a minute, then try again.');
+      throw new AppError('rate_limited', 'Too many sign-in attempts from your address. Wait a minute, then try again.');
     return next();
   })
   .post('/register-options', async (c) => {
     const body = await jsonBody(c);
     const invite = await inviteOf(c.env, body.invite);
     if (!invite)
-      return jsonError(c, 400, 'invite_invalid', 'This invite link is not valid: it was used already, it expired, or it was mistyped.');
+      throw new AppError('invite_invalid', 'This invite link is not valid: it was used already, it expired, or it was mistyped.');
     const personId = randomId('per_');
     const options = await registrationOptions({
       rpID: rpIdOf(c),
@@ -111,19 +113,19 @@ export const consolePasskeyRoutes = new Hono<AppEnv>()
     const body = await jsonBody(c);
     const sealed = await openChallenge(c.env, getCookie(c, CHALLENGE_COOKIE), 'console-register');
     deleteCookie(c, CHALLENGE_COOKIE, { path: COOKIE_PATH, secure: true });
-    const refuse = (error: string, message: string) => jsonError(c, 400, error, message);
+    const refuse = (error: ErrorCode, message: string) => new AppError(error, message);
     const invite = typeof body.invite === 'string' && INVITE_CODE.test(body.invite) ? body.invite : null;
-    if (!invite) return refuse('invite_invalid', 'This invite link is not valid.');
+    if (!invite) throw refuse('invite_invalid', 'This invite link is not valid.');
     const parsed = parseRegistration(body.response);
-    if (!parsed) return refuse('malformed', 'The passkey was not saved. Try again.');
-    if (!sealed?.personId) return refuse('bad_challenge', 'The passkey was not saved: the request took too long. Try again.');
+    if (!parsed) throw refuse('malformed', 'The passkey was not saved. Try again.');
+    if (!sealed?.personId) throw refuse('bad_challenge', 'The passkey was not saved: the request took too long. Try again.');
     const credential = await checkRegistration({
       response: parsed,
       expectedChallenge: sealed.challenge,
       expectedOrigin: new URL(c.req.url).origin,
       rpID: rpIdOf(c),
     });
-    if (!credential) return refuse('not_verified', 'The passkey was not saved. Try again.');
+    if (!credential) throw refuse('not_verified', 'The passkey was not saved. Try again.');
     const accepted = await publisherRegistry(c.env).acceptInvite({
       digest: await apiKeyDigest(invite),
       personId: sealed.personId,
@@ -138,7 +140,7 @@ export const consolePasskeyRoutes = new Hono<AppEnv>()
       challengeExpiresAt: sealed.expiresAt,
     });
     if (!accepted.ok) {
-      return accepted.reason === 'invite_invalid'
+      throw accepted.reason === 'invite_invalid'
         ? refuse('invite_invalid', 'This invite link is not valid any more: it was used already, or it expired.')
         : refuse(accepted.reason, 'The passkey was not saved. Try again.');
     }
@@ -160,7 +162,7 @@ export const consolePasskeyRoutes = new Hono<AppEnv>()
   // A signed-in person adds another passkey (the page's button has data-passkey-endpoint=".../passkeys/mine").
   .post('/mine/register-options', async (c) => {
     const actor = await consoleActorOf(c);
-    if (actor?.via !== 'person') return jsonError(c, 401, 'unauthorized', 'Sign in to the console with a passkey first.');
+    if (actor?.via !== 'person') throw new AppError('unauthorized', 'Sign in to the console with a passkey first.');
     const existing = await publisherRegistry(c.env).personPasskeys(actor.personId);
     const options = await registrationOptions({
       rpID: rpIdOf(c),
@@ -182,20 +184,20 @@ export const consolePasskeyRoutes = new Hono<AppEnv>()
     const sealed = await openChallenge(c.env, getCookie(c, CHALLENGE_COOKIE), 'console-register');
     deleteCookie(c, CHALLENGE_COOKIE, { path: COOKIE_PATH, secure: true });
     const actor = await consoleActorOf(c);
-    if (actor?.via !== 'person') return jsonError(c, 401, 'unauthorized', 'Sign in to the console with a passkey first.');
-    const refuse = (error: string, message = 'The passkey was not saved. Try again.') => jsonError(c, 400, error, message);
+    if (actor?.via !== 'person') throw new AppError('unauthorized', 'Sign in to the console with a passkey first.');
+    const refuse = (error: ErrorCode, message = 'The passkey was not saved. Try again.') => new AppError(error, message);
     const parsed = parseRegistration(body.response);
-    if (!parsed) return refuse('malformed');
+    if (!parsed) throw refuse('malformed');
     // The challenge was sealed for this very person: another's, or an invite's, does not add a passkey here.
     if (sealed?.personId !== actor.personId)
-      return refuse('bad_challenge', 'The passkey was not saved: the request took too long. Try again.');
+      throw refuse('bad_challenge', 'The passkey was not saved: the request took too long. Try again.');
     const credential = await checkRegistration({
       response: parsed,
       expectedChallenge: sealed.challenge,
       expectedOrigin: new URL(c.req.url).origin,
       rpID: rpIdOf(c),
     });
-    if (!credential) return refuse('not_verified');
+    if (!credential) throw refuse('not_verified');
     const added = await publisherRegistry(c.env).addPersonPasskey({
       personId: actor.personId,
       passkey: {
@@ -209,7 +211,7 @@ export const consolePasskeyRoutes = new Hono<AppEnv>()
       challengeExpiresAt: sealed.expiresAt,
     });
     if (!added.ok)
-      return refuse(
+      throw refuse(
         added.reason,
         added.reason === 'too_many' ? 'You have as many passkeys as one person may: remove one first.' : undefined,
       );
@@ -236,15 +238,17 @@ export const consolePasskeyRoutes = new Hono<AppEnv>()
     const body = await jsonBody(c);
     const sealed = await openChallenge(c.env, getCookie(c, CHALLENGE_COOKIE), 'console-sign-in');
     deleteCookie(c, CHALLENGE_COOKIE, { path: COOKIE_PATH, secure: true });
-    const refuse = (error: string) => jsonError(c, 401, error, 'That passkey did not sign you in. Try again, or ask for a new invite.');
+    // A sign-in that fails is a 401, whichever check failed (the same codes refuse a registration with 400).
+    const refuse = (error: ErrorCode) =>
+      new AppError(error, 'That passkey did not sign you in. Try again, or ask for a new invite.', { status: 401 });
     const parsed = parseAuthentication(body.response);
-    if (!parsed) return refuse('malformed');
-    if (!sealed) return refuse('bad_challenge');
+    if (!parsed) throw refuse('malformed');
+    if (!sealed) throw refuse('bad_challenge');
     const personId = userHandleText(parsed.response.userHandle);
-    if (personId === null || !PERSON_ID.test(personId)) return refuse('unknown_credential');
+    if (personId === null || !PERSON_ID.test(personId)) throw refuse('unknown_credential');
     const registry = publisherRegistry(c.env);
     const stored = await registry.personPasskey(parsed.id);
-    if (!stored || stored.personId !== personId) return refuse('unknown_credential');
+    if (!stored || stored.personId !== personId) throw refuse('unknown_credential');
     const checked = await checkAuthentication({
       response: parsed,
       expectedChallenge: sealed.challenge,
@@ -252,7 +256,7 @@ export const consolePasskeyRoutes = new Hono<AppEnv>()
       rpID: rpIdOf(c),
       credential: stored.passkey,
     });
-    if (!checked) return refuse('not_verified');
+    if (!checked) throw refuse('not_verified');
     const used = await registry.usePersonPasskey({
       personId,
       credentialId: parsed.id,
@@ -260,7 +264,7 @@ export const consolePasskeyRoutes = new Hono<AppEnv>()
       challenge: sealed.challenge,
       challengeExpiresAt: sealed.expiresAt,
     });
-    if (!used.ok) return refuse(used.reason);
+    if (!used.ok) throw refuse(used.reason);
     await startSession(c, c.env.ADMIN_TOKEN!, personId);
     return c.json({ ok: true, next: safeConsolePath(body.next) });
   });

@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono';
 import { formBodyLimit } from '../pages/page-headers';
 import { csrf } from 'hono/csrf';
 import { NONCE, secureHeaders, type SecureHeadersVariables } from 'hono/secure-headers';
+import { AppError } from '../http/app-error';
 import type { AppEnv } from '../http/app-types';
 import { normalizePath } from '../paywall/normalize-path';
 import { CompiledRules } from '../rules/compile-rules';
@@ -41,7 +42,9 @@ import {
   type FieldErrors,
 } from '../pages/admin-people';
 import { ViewerContext, type Viewer } from '../pages/admin-viewer';
+import { errorTitle } from '../pages/error-page';
 import type { Child } from 'hono/jsx';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Publisher } from '../publishers/publisher-types';
 import { auditLog } from './audit-stub';
 import { applyRowAction, blankRule, draftFromForm, draftFromSite, siteFromDraft, type SiteDraft } from './site-form';
@@ -72,7 +75,7 @@ function viewerOf(actor: AdminActor | undefined): Viewer | null {
 }
 
 /** A console page, told who is looking (the layout's nav depends on it). */
-function render(c: C, node: Child, status?: 200 | 201 | 400 | 401 | 403 | 404 | 409 | 429 | 500 | 503) {
+function render(c: C, node: Child, status?: ContentfulStatusCode) {
   return c.html(<ViewerContext.Provider value={viewerOf(c.var.admin)}>{node}</ViewerContext.Provider>, status);
 }
 
@@ -119,6 +122,19 @@ export const consoleRoutes = new Hono<ConsoleEnv>()
     }),
   )
   .use('*', async (c, next) => {
+    // A refusal thrown for a person (a form too large) is a console page, under the console's CSP.
+    c.set('errorPage', (_, error) =>
+      render(
+        c,
+        <ConsoleMessagePage
+          nonce={nonceOf(c)}
+          signedIn={false}
+          title={errorTitle(error.status, error.details.title)}
+          message={error.message}
+        />,
+        error.status,
+      ),
+    );
     await next();
     c.header('cache-control', 'no-store');
   })
@@ -359,18 +375,20 @@ export const consoleRoutes = new Hono<ConsoleEnv>()
     if (move.reason === '' || move.reason.length > 500)
       move.errors.reason = 'Say why, in at most 500 characters: it goes in the audit log.';
     if (isReaderId(fromReaderId) && Object.keys(move.errors).length === 0) {
-      const moved = await moveBalance(c as unknown as Context<AppEnv>, {
-        fromReaderId,
-        toReaderId: move.toReaderId,
-        reason: move.reason,
-        key: `console:${move.key}`,
-      });
-      if (moved.ok) {
+      try {
+        const moved = await moveBalance(c as unknown as Context<AppEnv>, {
+          fromReaderId,
+          toReaderId: move.toReaderId,
+          reason: move.reason,
+          key: `console:${move.key}`,
+        });
         const said = `Moved ${formatUsd(moved.movedMicros)} to ${move.toReaderId}, whose balance is now ${formatUsd(moved.toBalanceMicros)}.`;
         return c.redirect(`${CONSOLE}/readers/${fromReaderId}?moved=${encodeURIComponent(said)}`, 303);
+      } catch (e) {
+        const refused = refusal(e);
+        if (refused.details.field === 'toReaderId') move.errors.toReaderId = refused.message.replace(/^toReaderId: /, '');
+        else move.errors.form = refused.message;
       }
-      if (moved.field === 'toReaderId') move.errors.toReaderId = moved.message.replace(/^toReaderId: /, '');
-      else move.errors.form = moved.message;
     }
     const shown = await readerPage(c, fromReaderId, move, undefined, 400);
     return shown ?? render(c, <ReaderLookupPage nonce={nonceOf(c)} value={fromReaderId} error="No reader with this id." />, 404);
@@ -398,15 +416,19 @@ export const consoleRoutes = new Hono<ConsoleEnv>()
         errors[field] ??= `${which}${issue.message}`;
       }
     } else {
-      const made = await createPublisher(c as unknown as Context<AppEnv>, checked.data.name, checked.data.hosts);
-      if (made.ok)
+      try {
+        const made = await createPublisher(c as unknown as Context<AppEnv>, checked.data.name, checked.data.hosts);
         return render(
           c,
           <PublisherCreatedPage nonce={nonceOf(c)} publisherId={made.publisherId} name={checked.data.name} apiKey={made.apiKey} />,
           201,
         );
-      const at = Number(made.field.split('.')[1]);
-      errors['publisher-hosts'] = made.error === 'host_taken' ? made.message : `${checked.data.hosts[at] ?? ''} ${made.message}`;
+      } catch (e) {
+        const refused = refusal(e);
+        const at = Number(refused.details.field?.split('.')[1]);
+        const why = refused.message.replace(/^hosts\.\d+: /, '');
+        errors['publisher-hosts'] = refused.code === 'host_taken' ? why : `${checked.data.hosts[at] ?? ''} ${why}`;
+      }
     }
     return render(c, await publishersPage(c, { name, hosts: hostsText }, errors), 400);
   })
@@ -421,32 +443,42 @@ export const consoleRoutes = new Hono<ConsoleEnv>()
     const publisher = c.get('publisher' as never) as Publisher;
     const body = await c.req.parseBody();
     const host = typeof body.host === 'string' ? body.host.trim().toLowerCase() : '';
-    const outcome = await claimHost(c as unknown as Context<AppEnv>, publisher.publisherId, host, body.skipCheck === '1');
-    if (outcome.ok && outcome.status === 'added')
-      return c.redirect(`${CONSOLE}/publishers/${publisher.publisherId}?added=${encodeURIComponent(host)}`, 303);
-    if (outcome.ok) return c.redirect(`${CONSOLE}/publishers/${publisher.publisherId}#claim-${host}`, 303);
+    let refused: AppError;
+    try {
+      const outcome = await claimHost(c as unknown as Context<AppEnv>, publisher.publisherId, host, body.skipCheck === '1');
+      if (outcome.status === 'added')
+        return c.redirect(`${CONSOLE}/publishers/${publisher.publisherId}?added=${encodeURIComponent(host)}`, 303);
+      return c.redirect(`${CONSOLE}/publishers/${publisher.publisherId}#claim-${host}`, 303);
+    } catch (e) {
+      refused = refusal(e);
+    }
     const fresh = (await publisherRegistry(c.env).get(publisher.publisherId))!;
     return render(
       c,
-      await publisherPage(c, fresh, undefined, undefined, { hostValue: host, hostError: outcome.message.replace(/^\w+: /, '') }),
-      outcome.status === 404 ? 404 : 400,
+      await publisherPage(c, fresh, undefined, undefined, { hostValue: host, hostError: refused.message.replace(/^\w+: /, '') }),
+      refused.status === 404 ? 404 : 400,
     );
   })
   .post('/publishers/:publisherId/hosts/:host/verify', async (c) => {
     const publisher = c.get('publisher' as never) as Publisher;
     const host = c.req.param('host');
     const body = await c.req.parseBody();
-    const outcome = await verifyHost(
-      c as unknown as Context<AppEnv>,
-      publisher.publisherId,
-      host,
-      typeof body.origin === 'string' ? body.origin.trim() : '',
-    );
-    if (outcome.ok) return c.redirect(`${CONSOLE}/publishers/${publisher.publisherId}?added=${encodeURIComponent(host)}`, 303);
+    let refused: AppError;
+    try {
+      await verifyHost(
+        c as unknown as Context<AppEnv>,
+        publisher.publisherId,
+        host,
+        typeof body.origin === 'string' ? body.origin.trim() : '',
+      );
+      return c.redirect(`${CONSOLE}/publishers/${publisher.publisherId}?added=${encodeURIComponent(host)}`, 303);
+    } catch (e) {
+      refused = refusal(e);
+    }
     const fresh = (await publisherRegistry(c.env).get(publisher.publisherId))!;
     return render(
       c,
-      await publisherPage(c, fresh, undefined, undefined, { claimErrors: { [`origin-${host}`]: outcome.message.replace(/^\w+: /, '') } }),
+      await publisherPage(c, fresh, undefined, undefined, { claimErrors: { [`origin-${host}`]: refused.message.replace(/^\w+: /, '') } }),
       400,
     );
   })
@@ -618,6 +650,12 @@ const DONE_NOTICES: Record<string, string> = {
   'passkey-added': 'Your new passkey is saved: you can sign in with either.',
   'passkey-removed': 'The passkey is removed: it signs nobody in any more.',
 };
+
+/** A refusal that this page shows in its form: an AppError. Anything else goes on to the app's onError. */
+function refusal(e: unknown): AppError {
+  if (e instanceof AppError) return e;
+  throw e;
+}
 
 const notAllowed = (c: C, message: string, status: 403 | 409 = 403) =>
   render(c, <ConsoleMessagePage nonce={nonceOf(c)} signedIn title="Not allowed" message={message} />, status);

@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
+import { AppError } from '../http/app-error';
 import { z } from 'zod';
 import type { AppEnv } from '../http/app-types';
-import { jsonError, validated } from '../http/json-errors';
+import { validated } from '../http/json-errors';
 import { micros } from '../money';
 import { isReaderId } from '../reader/reader-token';
 import { walletOf } from '../wallet/wallet-stub';
@@ -14,10 +15,9 @@ export const creditRoutes = new Hono<AppEnv>().post(
   validated('json', z.strictObject({ amountMicros: micros, reason: z.string().trim().min(1).max(500) })),
   async (c) => {
     const readerId = c.req.param('readerId');
-    if (!isReaderId(readerId)) return jsonError(c, 404, 'reader_not_found', 'No reader with this id.');
+    if (!isReaderId(readerId)) throw new AppError('reader_not_found', 'No reader with this id.');
     const key = idempotencyKeyOf(c);
-    if (key === 'invalid')
-      return jsonError(c, 400, 'invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 printable ASCII characters.');
+    if (key === 'invalid') throw new AppError('invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 printable ASCII characters.');
     const { amountMicros, reason } = c.req.valid('json');
     const result = await walletOf(c.env, readerId).credit({
       type: 'credit',
@@ -26,9 +26,9 @@ export const creditRoutes = new Hono<AppEnv>().post(
       ...(key ? { idempotencyKey: adminIdempotencyKey(key) } : {}),
     });
     if (!result.ok) {
-      return result.reason === 'no_such_reader'
-        ? jsonError(c, 404, 'reader_not_found', 'No reader with this id.')
-        : jsonError(c, 400, 'balance_limit', 'The credit would take the balance over its limit.', { field: 'amountMicros' });
+      throw result.reason === 'no_such_reader'
+        ? new AppError('reader_not_found', 'No reader with this id.')
+        : new AppError('balance_limit', 'The credit would take the balance over its limit.', { field: 'amountMicros' });
     }
     if (!result.duplicate) {
       await recordChange(c, {

@@ -1,8 +1,9 @@
 import { Hono, type Context } from 'hono';
+import { AppError } from '../http/app-error';
 import { z } from 'zod';
 import type { AppEnv } from '../http/app-types';
 import { idempotencyKeyOf } from '../http/idempotency-key';
-import { jsonError, validated } from '../http/json-errors';
+import { validated } from '../http/json-errors';
 import { isReaderId } from '../reader/reader-token';
 import { transferBalance } from '../wallet/transfer-balance';
 import { walletOf } from '../wallet/wallet-stub';
@@ -21,56 +22,39 @@ async function transferIdOf(fromReaderId: string, key: string | null): Promise<s
   return `mv_${Buffer.from(digest).toString('base64url')}`;
 }
 
-export type MoveOutcome =
-  | { ok: true; movedMicros: number; fromBalanceMicros: number; toBalanceMicros: number; transferId: string }
-  | { ok: false; status: 400 | 404 | 409; error: string; message: string; field?: string };
+export type Moved = { movedMicros: number; fromBalanceMicros: number; toBalanceMicros: number; transferId: string };
 
 /**
  * The operator moves everything a reader has free to another reader, e.g. to merge two
  * accounts of one person: the transfer between wallets (never a copy), once per
- * Idempotency-Key, audited. The API route and the console's reader page both call this.
+ * Idempotency-Key, audited. The API route and the console's reader page both call this;
+ * a move that cannot be made is an AppError (with the field at fault), and nothing moved.
  */
 export async function moveBalance(
   c: Context<AppEnv>,
   args: { fromReaderId: string; toReaderId: string; reason: string; key: string | null },
-): Promise<MoveOutcome> {
+): Promise<Moved> {
   const { fromReaderId, toReaderId, reason, key } = args;
   if (toReaderId === fromReaderId) {
-    return {
-      ok: false,
-      status: 400,
-      error: 'same_reader',
-      message: 'toReaderId: a reader’s money cannot be moved to the same reader.',
-      field: 'toReaderId',
-    };
+    throw new AppError('same_reader', 'toReaderId: a reader’s money cannot be moved to the same reader.', { field: 'toReaderId' });
   }
   const from = walletOf(c.env, fromReaderId);
   const to = walletOf(c.env, toReaderId);
   const [fromExists, toExists] = await Promise.all([from.exists(), to.exists()]);
-  if (!fromExists) return { ok: false, status: 404, error: 'reader_not_found', message: 'No reader with this id.', field: 'readerId' };
-  if (!toExists)
-    return { ok: false, status: 404, error: 'reader_not_found', message: 'No reader with the id toReaderId.', field: 'toReaderId' };
+  if (!fromExists) throw new AppError('reader_not_found', 'No reader with this id.', { field: 'readerId' });
+  if (!toExists) throw new AppError('reader_not_found', 'No reader with the id toReaderId.', { field: 'toReaderId' });
 
   const transferId = await transferIdOf(fromReaderId, key);
   const moved = await transferBalance(c.env, { fromReaderId, toReaderId, transferId });
   if (!moved.ok) {
-    return moved.reason === 'transfer_conflict'
-      ? {
-          ok: false,
-          status: 409,
-          error: 'idempotency_conflict',
-          message: 'This Idempotency-Key was already used to move this reader’s money to another reader.',
-        }
-      : { ok: false, status: 400, error: moved.reason, message: 'The move could not be made; nothing was moved.' };
+    throw moved.reason === 'transfer_conflict'
+      ? new AppError('idempotency_conflict', 'This Idempotency-Key was already used to move this reader’s money to another reader.')
+      : new AppError(moved.reason, 'The move could not be made; nothing was moved.');
   }
   if (moved.state === 'returned') {
-    return {
-      ok: false,
-      status: 400,
-      error: 'balance_limit',
-      message: 'The move would take the receiver’s balance over its limit; the money stayed with the sender.',
+    throw new AppError('balance_limit', 'The move would take the receiver’s balance over its limit; the money stayed with the sender.', {
       field: 'toReaderId',
-    };
+    });
   }
   const [fromBalanceMicros, toBalanceMicros] = (await Promise.all([from.summary(), to.summary()])).map((s) => s.balanceMicros) as [
     number,
@@ -88,7 +72,7 @@ export async function moveBalance(
       detail: { toReaderId, movedMicros: moved.movedMicros, reason, transferId, ...(key ? { idempotencyKey: key } : {}) },
     });
   }
-  return { ok: true, movedMicros: moved.movedMicros, fromBalanceMicros, toBalanceMicros, transferId };
+  return { movedMicros: moved.movedMicros, fromBalanceMicros, toBalanceMicros, transferId };
 }
 
 export const moveRoutes = new Hono<AppEnv>().post(
@@ -99,13 +83,11 @@ export const moveRoutes = new Hono<AppEnv>().post(
     const { readerId: fromReaderId } = c.req.valid('param');
     const { toReaderId, reason } = c.req.valid('json');
     if (toReaderId === fromReaderId) {
-      return jsonError(c, 400, 'same_reader', 'toReaderId: a reader’s money cannot be moved to the same reader.', { field: 'toReaderId' });
+      throw new AppError('same_reader', 'toReaderId: a reader’s money cannot be moved to the same reader.', { field: 'toReaderId' });
     }
     const key = idempotencyKeyOf(c);
-    if (key === 'invalid')
-      return jsonError(c, 400, 'invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 printable ASCII characters.');
+    if (key === 'invalid') throw new AppError('invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 printable ASCII characters.');
     const moved = await moveBalance(c, { fromReaderId, toReaderId, reason, key });
-    if (!moved.ok) return jsonError(c, moved.status, moved.error, moved.message, moved.field ? { field: moved.field } : {});
     return c.json({
       movedMicros: moved.movedMicros,
       fromBalanceMicros: moved.fromBalanceMicros,

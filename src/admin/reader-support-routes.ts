@@ -1,12 +1,13 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../http/app-types';
-import { jsonError, validated } from '../http/json-errors';
+import { AppError } from '../http/app-error';
+import { validated } from '../http/json-errors';
 import { isReaderId } from '../reader/reader-token';
 import { walletOf } from '../wallet/wallet-stub';
 import { recordChange } from './audit-stub';
 
-const notFound = (c: Parameters<typeof jsonError>[0]) => jsonError(c, 404, 'reader_not_found', 'No reader with this id.');
+const notFound = () => new AppError('reader_not_found', 'No reader with this id.');
 
 /**
  * Reader support, the operator's alone (admin-scope.ts refuses publisher keys): a
@@ -16,9 +17,9 @@ const notFound = (c: Parameters<typeof jsonError>[0]) => jsonError(c, 404, 'read
 export const readerSupportRoutes = new Hono<AppEnv>()
   .get('/readers/:readerId', async (c) => {
     const readerId = c.req.param('readerId');
-    if (!isReaderId(readerId)) return notFound(c);
+    if (!isReaderId(readerId)) throw notFound();
     const wallet = walletOf(c.env, readerId);
-    if (!(await wallet.exists())) return notFound(c);
+    if (!(await wallet.exists())) throw notFound();
     const summary = await wallet.summary();
     await recordChange(c, { action: 'reader.lookup', readerId, before: null, after: null, detail: { looked_at: 'balance' } });
     return c.json(summary);
@@ -31,9 +32,9 @@ export const readerSupportRoutes = new Hono<AppEnv>()
     ),
     async (c) => {
       const readerId = c.req.param('readerId');
-      if (!isReaderId(readerId)) return notFound(c);
+      if (!isReaderId(readerId)) throw notFound();
       const wallet = walletOf(c.env, readerId);
-      if (!(await wallet.exists())) return notFound(c);
+      if (!(await wallet.exists())) throw notFound();
       const { limit, before } = c.req.valid('query');
       const page = await wallet.ledger(limit, before);
       await recordChange(c, {

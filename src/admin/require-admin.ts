@@ -1,7 +1,7 @@
 import { bearerAuth } from 'hono/bearer-auth';
+import { AppError } from '../http/app-error';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../http/app-types';
-import { jsonError } from '../http/json-errors';
 import { apiKeyDigest, looksLikeApiKey } from '../publishers/api-key';
 import { publisherRegistry } from '../publishers/publisher-stub';
 import type { AdminActor } from './admin-actor';
@@ -24,13 +24,13 @@ const UNSAFE = /^(POST|PUT|PATCH|DELETE)$/;
  */
 export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
   const expected = c.env.ADMIN_TOKEN;
-  if (!expected) return jsonError(c, 401, 'admin_disabled', 'Admin calls are refused: ADMIN_TOKEN is not set on this worker.');
+  if (!expected) throw new AppError('admin_disabled', 'Admin calls are refused: ADMIN_TOKEN is not set on this worker.');
 
   if (!c.req.header('authorization')) {
     const actor = await consoleActorOf(c);
     if (actor) {
       if (UNSAFE.test(c.req.method) && !sameOrigin(c.req.raw)) {
-        return jsonError(c, 403, 'cross_site_request', 'A change made with the console cookie must come from the console itself.');
+        throw new AppError('cross_site_request', 'A change made with the console cookie must come from the console itself.');
       }
       c.set('admin', actor);
       return next();
@@ -47,15 +47,14 @@ export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
       }
       return actor !== null;
     },
-    noAuthenticationHeader: { message: { error: 'unauthorized', message: 'Authorization: Bearer <admin token or API key> is required.' } },
+    // bearerAuth reads the header; its refusals are ours, with the WWW-Authenticate it would send.
+    noAuthenticationHeader: { message: () => unauthorized(NO_TOKEN, 'Bearer realm=""') },
     // Hono answers a malformed header with 400; to a caller it is simply not authorised.
-    invalidAuthenticationHeader: {
-      message: (c) => c.json({ error: 'unauthorized', message: 'Authorization: Bearer <admin token or API key> is required.' }, 401),
-    },
+    invalidAuthenticationHeader: { message: () => unauthorized(NO_TOKEN, 'Bearer error="invalid_request"') },
     invalidToken: {
       message: async (c) => {
         await slowDownWrongToken(c.env as Env);
-        return { error: 'unauthorized', message: 'Wrong admin token, or an API key that is not (or no longer) valid.' };
+        return unauthorized('Wrong admin token, or an API key that is not (or no longer) valid.', 'Bearer error="invalid_token"');
       },
     },
   })(c, async () => {
@@ -63,6 +62,12 @@ export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
     await next();
   });
 });
+
+const NO_TOKEN = 'Authorization: Bearer <admin token or API key> is required.';
+
+function unauthorized(message: string, challenge: string): never {
+  throw new AppError('unauthorized', message, { headers: { 'WWW-Authenticate': challenge } });
+}
 
 function sameOrigin(req: Request): boolean {
   const site = req.headers.get('sec-fetch-site');

@@ -1,7 +1,9 @@
 import { Hono } from 'hono';
+import { AppError } from '../http/app-error';
 import { z } from 'zod';
 import type { AppEnv } from '../http/app-types';
-import { jsonError, validated } from '../http/json-errors';
+import { validated } from '../http/json-errors';
+import { log } from '../http/log';
 import { readUsage } from '../usage/read-usage';
 import { isIsoDay, spanDays } from '../usage/utc-days';
 import { HOST } from './site-routes';
@@ -20,12 +22,12 @@ const usageQuery = z.object({ from: day, to: day }).superRefine(({ from, to }, c
 
 export const usageRoutes = new Hono<AppEnv>().get('/usage/:host', validated('query', usageQuery), async (c) => {
   const host = c.req.param('host');
-  if (!HOST.test(host)) return jsonError(c, 400, 'invalid_host', 'The host must be a lower-case host name.', { field: 'host' });
+  if (!HOST.test(host)) throw new AppError('invalid_host', 'The host must be a lower-case host name.', { field: 'host' });
   const { from, to } = c.req.valid('query');
   const result = await readUsage(c.env.KV, host, from, to);
   if (!result.ok) {
-    console.error('usage: invalid summary in KV', host, result.date);
-    return jsonError(c, 500, 'invalid_usage_summary', `The usage summary for ${result.date} is not valid.`);
+    log('error', 'usage_summary_invalid', { host, date: result.date });
+    throw new AppError('invalid_usage_summary', `The usage summary for ${result.date} is not valid.`);
   }
   return c.json(result.usage);
 });

@@ -1,9 +1,10 @@
 import { Hono, type Context } from 'hono';
+import { AppError } from '../http/app-error';
 import { createMiddleware } from 'hono/factory';
 import { z } from 'zod';
 import { recordChange } from '../admin/audit-stub';
 import type { AppEnv } from '../http/app-types';
-import { jsonError, validated } from '../http/json-errors';
+import { issuesOf, validated } from '../http/json-errors';
 import { walletOwnerOf } from '../reader/authenticate';
 import { isReaderId } from '../reader/reader-token';
 import { linkById, linkForDirectory, linkForKeyid, linksOf, removeLink, saveLink, type CrawlerLink } from './crawler-links';
@@ -65,19 +66,18 @@ export async function newLink(input: LinkInput, readerId: string, linkedBy: Craw
   return { ...common, id, kind: 'directory', directory, label: input.label ?? directory };
 }
 
-async function link(c: Context<AppEnv>, input: LinkInput, readerId: string, linkedBy: CrawlerLink['linkedBy']): Promise<Response> {
+/** Links the key or directory to the wallet (again, if it is this wallet's already); one that pays from another wallet is a 409. */
+async function link(c: Context<AppEnv>, input: LinkInput, readerId: string, linkedBy: CrawlerLink['linkedBy']) {
   const saved = await saveLink(c.env.KV, await newLink(input, readerId, linkedBy));
   if (!saved.ok) {
     const field = input.jwk !== undefined ? 'jwk' : 'directory';
-    return jsonError(
-      c,
-      409,
+    throw new AppError(
       'crawler_key_taken',
       'This key or directory already pays from another wallet; its owner (or the operator) must unlink it first.',
       { field },
     );
   }
-  return c.json(saved.link, saved.created ? 201 : 200);
+  return saved;
 }
 
 /**
@@ -88,9 +88,7 @@ async function link(c: Context<AppEnv>, input: LinkInput, readerId: string, link
 const requireCrawlerKeyOwner = createMiddleware<AppEnv>(async (c, next) => {
   const readerId = await walletOwnerOf(c);
   if (!readerId)
-    return jsonError(
-      c,
-      401,
+    throw new AppError(
       'unauthorized',
       'Linking crawlers needs the reader token as Authorization: Bearer <token>, or signing in on the wallet host.',
     );
@@ -102,10 +100,13 @@ const requireCrawlerKeyOwner = createMiddleware<AppEnv>(async (c, next) => {
 export const readerCrawlerKeyRoutes = new Hono<AppEnv>()
   .use('*', requireCrawlerKeyOwner)
   .get('/', async (c) => c.json({ links: await linksOf(c.env.KV, c.var.readerId) }))
-  .post('/', validated('json', linkBody), async (c) => link(c, c.req.valid('json'), c.var.readerId, 'reader'))
+  .post('/', validated('json', linkBody), async (c) => {
+    const saved = await link(c, c.req.valid('json'), c.var.readerId, 'reader');
+    return c.json(saved.link, saved.created ? 201 : 200);
+  })
   .delete('/:id', async (c) => {
     const found = await linkById(c.env.KV, c.var.readerId, c.req.param('id'));
-    if (!found) return jsonError(c, 404, 'crawler_link_not_found', 'This reader has no crawler link with this id.');
+    if (!found) throw new AppError('crawler_link_not_found', 'This reader has no crawler link with this id.');
     await removeLink(c.env.KV, found);
     return c.body(null, 204);
   });
@@ -116,37 +117,35 @@ export const adminCrawlerKeyRoutes = new Hono<AppEnv>()
     const { readerId, ...rest } = c.req.valid('json');
     const parsed = linkBody.safeParse(rest);
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-      return jsonError(c, 400, 'invalid_request', `${issues[0]!.path || '(body)'} ${issues[0]!.message}`, {
+      const issues = issuesOf(parsed.error);
+      throw new AppError('invalid_request', `${issues[0]!.path || '(body)'} ${issues[0]!.message}`, {
         field: issues[0]!.path,
         issues,
       });
     }
-    const res = await link(c, parsed.data, readerId, 'operator');
-    if (res.status < 300) {
-      const made = (await res.clone().json()) as CrawlerLink;
-      await recordChange(c, { action: 'crawler.link', readerId, before: null, after: JSON.stringify(made) });
-    }
-    return res;
+    const saved = await link(c, parsed.data, readerId, 'operator');
+    await recordChange(c, { action: 'crawler.link', readerId, before: null, after: JSON.stringify(saved.link) });
+    return c.json(saved.link, saved.created ? 201 : 200);
   })
   .get('/crawler-keys/lookup', async (c) => {
     const keyid = c.req.query('keyid');
     const directory = c.req.query('directory');
     const agent = directory !== undefined ? normaliseAgentUrl(directory) : null;
-    if (agent === 'invalid') return jsonError(c, 400, 'invalid_request', 'directory must be an https URL.', { field: 'directory' });
-    if (!keyid && !agent) return jsonError(c, 400, 'invalid_request', 'Name a keyid or a directory.', { field: 'keyid' });
+    if (agent === 'invalid') throw new AppError('invalid_request', 'directory must be an https URL.', { field: 'directory' });
+    if (!keyid && !agent) throw new AppError('invalid_request', 'Name a keyid or a directory.', { field: 'keyid' });
     const found = keyid ? await linkForKeyid(c.env.KV, keyid) : await linkForDirectory(c.env.KV, agent!);
-    return found ? c.json(found) : jsonError(c, 404, 'crawler_link_not_found', 'No wallet is linked to this key or directory.');
+    if (!found) throw new AppError('crawler_link_not_found', 'No wallet is linked to this key or directory.');
+    return c.json(found);
   })
   .get('/readers/:readerId/crawler-keys', async (c) => {
     const readerId = c.req.param('readerId');
-    if (!isReaderId(readerId)) return jsonError(c, 404, 'reader_not_found', 'No reader with this id.');
+    if (!isReaderId(readerId)) throw new AppError('reader_not_found', 'No reader with this id.');
     return c.json({ links: await linksOf(c.env.KV, readerId) });
   })
   .delete('/readers/:readerId/crawler-keys/:id', async (c) => {
     const readerId = c.req.param('readerId');
     const found = isReaderId(readerId) ? await linkById(c.env.KV, readerId, c.req.param('id')) : null;
-    if (!found) return jsonError(c, 404, 'crawler_link_not_found', 'This reader has no crawler link with this id.');
+    if (!found) throw new AppError('crawler_link_not_found', 'This reader has no crawler link with this id.');
     await removeLink(c.env.KV, found);
     await recordChange(c, { action: 'crawler.unlink', readerId, before: JSON.stringify(found), after: null });
     return c.body(null, 204);

@@ -1,6 +1,7 @@
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from './app-types';
-import { jsonError } from './json-errors';
+import { AppError } from './app-error';
+import { log } from './log';
 
 /**
  * Who a request comes from, for limits: the address Cloudflare puts in CF-Connecting-IP
@@ -35,12 +36,13 @@ export function limitPerClient(limiter: (env: Env) => RateLimit, what: string) {
       const outcome = await limiter(c.env)
         .limit({ key })
         .catch((e: unknown) => {
-          console.error('rate limiter failed; letting the request through', String(e));
+          log('error', 'rate_limiter_failed', { what, outcome: 'let through', error: e });
           return { success: true };
         });
       if (!outcome.success) {
-        c.header('Retry-After', '60');
-        return jsonError(c, 429, 'rate_limited', `Too many ${what} from this client; try again in a minute.`);
+        throw new AppError('rate_limited', `Too many ${what} from this client; try again in a minute.`, {
+          headers: { 'Retry-After': '60' },
+        });
       }
     }
     await next();

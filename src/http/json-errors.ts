@@ -2,10 +2,15 @@ import { zValidator } from '@hono/zod-validator';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
+import { AppError, type Issue } from './app-error';
 
-export type Issue = { path: string; message: string };
+export type { Issue };
 export type ErrorBody = { error: string; message: string; field?: string; issues?: Issue[] };
 
+/**
+ * @deprecated Throw an AppError instead: the app's onError is the one writer of error
+ * bodies. Kept only until src/paywall and src/crawlers/crawler-view.ts throw too.
+ */
 export function jsonError(c: Context, status: ContentfulStatusCode, error: string, message: string, extra: Partial<ErrorBody> = {}) {
   return c.json<ErrorBody>({ error, message, ...extra }, status);
 }
@@ -20,7 +25,7 @@ export function issuesOf(error: z.ZodError): Issue[] {
  * (Malformed JSON is turned into a 400 by the app's error handler.)
  */
 export function validated<T extends 'json' | 'query' | 'param', S extends z.ZodType>(target: T, schema: S) {
-  return zValidator(target, schema, (result, c) => {
+  return zValidator(target, schema, (result) => {
     if (result.success) return;
     const error = result.error as unknown as z.ZodError;
     const issues = issuesOf(error);
@@ -28,7 +33,7 @@ export function validated<T extends 'json' | 'query' | 'param', S extends z.ZodT
     // An unknown field is named by itself, so that the answer says which field to remove.
     const raw = error.issues[0];
     const field = raw?.code === 'unrecognized_keys' ? [...raw.path, raw.keys[0]].join('.') : first.path;
-    return jsonError(c, 400, 'invalid_request', first.path ? `${first.path}: ${first.message}` : first.message, {
+    throw new AppError('invalid_request', first.path ? `${first.path}: ${first.message}` : first.message, {
       ...(field ? { field } : {}),
       issues,
     });

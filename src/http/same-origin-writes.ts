@@ -1,5 +1,5 @@
 import { createMiddleware } from 'hono/factory';
-import { jsonError } from './json-errors';
+import { AppError } from './app-error';
 
 /**
  * A browser says where a request comes from (Sec-Fetch-Site, Origin); a write to the
@@ -15,6 +15,6 @@ export const sameOriginWrites = createMiddleware(async (c, next) => {
   const allowed =
     fetchSite === 'same-origin' ||
     (origin !== undefined ? origin === new URL(c.req.url).origin : fetchSite === undefined || fetchSite === 'none');
-  if (!allowed) return jsonError(c, 403, 'cross_site_request', 'Writes to the paywall API must come from a page of this site.');
+  if (!allowed) throw new AppError('cross_site_request', 'Writes to the paywall API must come from a page of this site.');
   await next();
 });

@@ -1,8 +1,8 @@
 import { Hono, type Context } from 'hono';
+import { AppError } from '../http/app-error';
 import { csrf } from 'hono/csrf';
 import type { AppEnv } from '../http/app-types';
 import { hostKindOf, hostName, publisherOrigin, walletOrigin } from '../http/hosts';
-import { jsonError } from '../http/json-errors';
 import { ConnectConsentPage, ConnectProblemPage } from '../pages/connect-page';
 import { pageHeaders, formBodyLimit } from '../pages/page-headers';
 import { WalletSignInPage } from '../pages/wallet-sign-in-page';
@@ -26,9 +26,8 @@ export const connectRoutes = new Hono<AppEnv>()
   .use(csrf())
   .use(formBodyLimit(4 * 1024))
   .get('/', async (c) => {
-    if (hostKindOf(c.env, c.req.url) !== 'wallet') return notHere(c);
+    if (hostKindOf(c.env, c.req.url) !== 'wallet') throw notHere(c);
     const target = await connectTarget(c, c.req.query('site'), c.req.query('return'));
-    if (target instanceof Response) return target;
     const readerId = await signedInReader(c);
     const back = `${publisherOrigin(target.site, c.req.url)}${target.returnPath}`;
     if (!readerId)
@@ -49,17 +48,16 @@ export const connectRoutes = new Hono<AppEnv>()
     );
   })
   .post('/', async (c) => {
-    if (hostKindOf(c.env, c.req.url) !== 'wallet') return notHere(c);
+    if (hostKindOf(c.env, c.req.url) !== 'wallet') throw notHere(c);
     const form = await c.req.parseBody();
     const target = await connectTarget(c, str(form.site), str(form.return));
-    if (target instanceof Response) return target;
     const readerId = await signedInReader(c);
     if (!readerId) return c.redirect(connectPath(target.site, target.returnPath), 303);
     if (form.decision !== 'allow') return c.redirect(`${publisherOrigin(target.site, c.req.url)}${target.returnPath}`, 303);
     return backToPublisher(c, readerId, target);
   })
   .get('/callback', async (c) => {
-    if (hostKindOf(c.env, c.req.url) !== 'publisher') return notHere(c);
+    if (hostKindOf(c.env, c.req.url) !== 'publisher') throw notHere(c);
     const host = hostName(new URL(c.req.url).hostname);
     const returnPath = safeReturnPath(c.req.query('return')) ?? '/';
     const code = /^(r_[A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{22})$/.exec(c.req.query('code') ?? '');
@@ -88,14 +86,15 @@ export const connectRoutes = new Hono<AppEnv>()
 
 type Target = { site: string; returnPath: string };
 
-async function connectTarget(c: Context<AppEnv>, rawSite: string | undefined, rawReturn: string | undefined): Promise<Target | Response> {
+/** The site and the page to return to that a connect link names; a link that names neither well is a page that says so. */
+async function connectTarget(c: Context<AppEnv>, rawSite: string | undefined, rawReturn: string | undefined): Promise<Target> {
   const site = publisherHostParam(c.env, rawSite);
   const returnPath = rawReturn === undefined || rawReturn === '' ? '/' : safeReturnPath(rawReturn);
   const known = site ? await siteServed(c, site) : false;
-  if (!site || !known || returnPath === null) {
-    const message = !site || !known ? 'No site on this network goes by that name.' : 'The page to return to is not a page of that site.';
-    return c.html(ConnectProblemPage({ title: 'This link cannot connect a site', message, back: null }), 400);
-  }
+  const refuse = (field: string, message: string) =>
+    new AppError('invalid_request', message, { field, page: true, title: 'This link cannot connect a site' });
+  if (!site || !known) throw refuse('site', 'No site on this network goes by that name.');
+  if (returnPath === null) throw refuse('return', 'The page to return to is not a page of that site.');
   return { site, returnPath };
 }
 
@@ -106,9 +105,9 @@ async function backToPublisher(c: Context<AppEnv>, readerId: string, target: Tar
   return c.redirect(`${publisherOrigin(target.site, c.req.url)}/__paywall/connect/callback?${query}`, 303);
 }
 
-function notHere(c: Context<AppEnv>): Response {
+function notHere(c: Context<AppEnv>): AppError {
   const where = hostKindOf(c.env, c.req.url) === 'publisher' ? ` (${walletOrigin(c.env, c.req.url)})` : '';
-  return jsonError(c, 404, 'not_found', `Publishers are connected from the wallet host${where}.`);
+  return new AppError('not_found', `Publishers are connected from the wallet host${where}.`);
 }
 
 function str(v: unknown): string | undefined {

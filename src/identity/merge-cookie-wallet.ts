@@ -1,4 +1,5 @@
 import { transferBalance } from '../wallet/transfer-balance';
+import { log } from '../http/log';
 
 /**
  * A wallet made on a publisher host before the reader had one everywhere (its reader
@@ -10,7 +11,7 @@ import { transferBalance } from '../wallet/transfer-balance';
 export async function mergeCookieWallet(env: Env, fromReaderId: string, toReaderId: string): Promise<void> {
   await transferBalance(env, { fromReaderId, toReaderId, transferId: `merge_${crypto.randomUUID()}`, amountMicros: 'all' }).catch(
     (e: unknown) => {
-      console.error('merging a cookie wallet did not finish; the sender alarm will', fromReaderId, e);
+      log('error', 'cookie_wallet_merge_unfinished', { fromReaderId, toReaderId, outcome: 'the sender alarm finishes it', error: e });
     },
   );
 }

@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
+import { AppError } from '../http/app-error';
 import { z } from 'zod';
 import type { AppEnv } from '../http/app-types';
-import { jsonError, validated } from '../http/json-errors';
+import { validated } from '../http/json-errors';
 import { micros } from '../money';
 import { requireWalletOwner } from '../reader/reader-routes';
 import { isGrantId, issueNamedToken } from '../reader/reader-token';
@@ -20,13 +21,14 @@ export const namedTokenRoutes = new Hono<AppEnv>()
   .post('/', validated('json', z.strictObject({ name: tokenName, dailyCapMicros: micros.nullable() })), async (c) => {
     const { name, dailyCapMicros } = c.req.valid('json');
     const added = await walletOf(c.env, c.var.readerId).addNamedToken(name, dailyCapMicros);
-    if (!added.ok) return jsonError(c, 409, added.reason, 'This wallet has as many tokens as it may: revoke one first.');
+    // A wallet gone from under a live credential (no_such_reader) is answered as a full one is: 409.
+    if (!added.ok) throw new AppError(added.reason, 'This wallet has as many tokens as it may: revoke one first.', { status: 409 });
     const token = await issueNamedToken(c.env, c.var.readerId, added.tokenId);
     return c.json({ tokenId: added.tokenId, token, name, dailyCapMicros }, 201);
   })
   .delete('/:id', async (c) => {
     const id = c.req.param('id');
-    if (!isGrantId(id)) return jsonError(c, 400, 'invalid_request', 'No such token id.', { field: 'id' });
+    if (!isGrantId(id)) throw new AppError('invalid_request', 'No such token id.', { field: 'id' });
     await walletOf(c.env, c.var.readerId).revokeNamedToken(id);
     return c.body(null, 204);
   });

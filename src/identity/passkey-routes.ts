@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
+import { AppError } from '../http/app-error';
 import { deleteCookie, getCookie } from 'hono/cookie';
 import type { AppEnv } from '../http/app-types';
 import { limitPerClient } from '../http/client-limits';
 import { hostKindOf } from '../http/hosts';
-import { jsonError } from '../http/json-errors';
 import { sameOriginWrites } from '../http/same-origin-writes';
 import { accountHref } from '../pages/account-page';
 import { CHALLENGE_COOKIE, sealChallenge } from '../passkeys/challenge-cookie';
@@ -24,15 +24,16 @@ const signInLimit = limitPerClient((env) => env.READER_SIGNUP_LIMITER, 'sign-in 
  * travels in a short-lived HttpOnly cookie; the wallet makes each one count once.
  */
 export const passkeyRoutes = new Hono<AppEnv>()
-  .use('*', async (c, next) =>
-    hostKindOf(c.env, c.req.url) === 'wallet' ? next() : jsonError(c, 404, 'not_found', 'Passkeys live on the wallet host.'),
-  )
+  .use('*', async (c, next) => {
+    if (hostKindOf(c.env, c.req.url) !== 'wallet') throw new AppError('not_found', 'Passkeys live on the wallet host.');
+    await next();
+  })
   .use('*', sameOriginWrites)
   .use('/sign-in', signInLimit)
   .use('/sign-in-options', signInLimit)
   .post('/register-options', async (c) => {
     const readerId = await signedInReader(c);
-    if (!readerId) return jsonError(c, 401, 'unauthorized', 'Sign in to your wallet first.');
+    if (!readerId) throw new AppError('unauthorized', 'Sign in to your wallet first.');
     const existing = (await walletOf(c.env, readerId).passkeys()).map((k) => k.id);
     const options = await registrationOptions({ rpID: rpIdOf(c), rpName: RP_NAME, readerId, existingCredentialIds: existing });
     setChallengeCookie(
@@ -45,7 +46,7 @@ export const passkeyRoutes = new Hono<AppEnv>()
   })
   .post('/register', async (c) => {
     const readerId = await signedInReader(c);
-    if (!readerId) return jsonError(c, 401, 'unauthorized', 'Sign in to your wallet first.');
+    if (!readerId) throw new AppError('unauthorized', 'Sign in to your wallet first.');
     const body = await jsonBody(c);
     const result = await verifyPasskeyRegistration(c.env, {
       response: body.response,
@@ -56,7 +57,7 @@ export const passkeyRoutes = new Hono<AppEnv>()
       name: deviceName(c.req.header('user-agent')),
     });
     deleteCookie(c, CHALLENGE_COOKIE, { path: '/__paywall/account/passkeys' });
-    if (!result.ok) return jsonError(c, 400, result.reason, 'The passkey was not saved. Try again.');
+    if (!result.ok) throw new AppError(result.reason, 'The passkey was not saved. Try again.');
     return c.json({ ok: true, next: safeNext(c.env, str(body.next)) ?? accountHref({ notice: 'passkey-added' }) });
   })
   .post('/sign-in-options', async (c) => {
@@ -78,8 +79,11 @@ export const passkeyRoutes = new Hono<AppEnv>()
       rpID: rpIdOf(c),
     });
     deleteCookie(c, CHALLENGE_COOKIE, { path: '/__paywall/account/passkeys' });
-    if (!result.ok) return jsonError(c, 401, result.reason, 'That passkey did not sign you in. Try again, or use your recovery code.');
-    if (!(await signIn(c, result.readerId))) return jsonError(c, 401, 'no_such_reader', 'That passkey belongs to no wallet here.');
+    // A sign-in that fails is a 401, whichever check failed (the same codes refuse a registration with 400).
+    if (!result.ok)
+      throw new AppError(result.reason, 'That passkey did not sign you in. Try again, or use your recovery code.', { status: 401 });
+    if (!(await signIn(c, result.readerId)))
+      throw new AppError('no_such_reader', 'That passkey belongs to no wallet here.', { status: 401 });
     return c.json({ ok: true, next: safeNext(c.env, str(body.next)) ?? accountHref({ notice: 'signed-in' }) });
   });
 

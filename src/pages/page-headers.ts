@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
+import { AppError } from '../http/app-error';
 import { hostKindOf, publisherOrigin } from '../http/hosts';
 import { publisherHostParam } from '../identity/continuation';
 
@@ -55,7 +56,12 @@ export async function withPageHeaders(c: Context, render: () => Response | Promi
   return c.res;
 }
 
-/** A page's forms are small: a larger body is refused before it is read, in words a person reads. */
+/** A page's forms are small: a larger body is refused before it is read, with a page a person reads. */
 export function formBodyLimit(maxSize: number): MiddlewareHandler {
-  return bodyLimit({ maxSize, onError: (c) => c.text('The form is too large.', 413) });
+  return bodyLimit({
+    maxSize,
+    onError: () => {
+      throw new AppError('body_too_large', 'The form is too large.', { page: true });
+    },
+  });
 }

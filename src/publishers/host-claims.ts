@@ -1,13 +1,14 @@
 import { Hono, type Context } from 'hono';
+import { AppError } from '../http/app-error';
 import { z } from 'zod';
 import { isOperator } from '../admin/admin-scope';
 import { recordChange } from '../admin/audit-stub';
 import { HOST } from '../admin/site-routes';
 import type { AppEnv } from '../http/app-types';
 import { hostKindOf } from '../http/hosts';
-import { jsonError, validated } from '../http/json-errors';
+import { validated } from '../http/json-errors';
 import { randomId } from './api-key';
-import { PUBLISHER_ID } from './publisher-routes';
+import { PUBLISHER_ID, publisherNotFound } from './publisher-routes';
 import { publisherRegistry } from './publisher-stub';
 import type { HostClaim } from './publisher-types';
 
@@ -15,12 +16,9 @@ export const VERIFICATION_PATH = '/.well-known/paywall-verification';
 const VERIFY_TIMEOUT_MS = 5000;
 const MAX_ANSWER_BYTES = 1024;
 
-export type ClaimOutcome =
-  | { ok: true; status: 'pending'; claim: HostClaim }
-  | { ok: true; status: 'added' }
-  | { ok: false; status: 400 | 403 | 404 | 409; error: string; message: string };
+export type ClaimOutcome = { status: 'pending'; claim: HostClaim } | { status: 'added' };
 
-const refusal = (status: 400 | 403 | 404 | 409, error: string, message: string): ClaimOutcome => ({ ok: false, status, error, message });
+const badHost = (message: string) => new AppError('invalid_request', message, { field: 'host' });
 
 /**
  * A publisher asks for a host. A host another publisher owns is refused; one nobody owns
@@ -28,17 +26,19 @@ const refusal = (status: 400 | 403 | 404 | 409, error: string, message: string):
  * the hosts it owns) until its origin serves the claim's token at
  * /.well-known/paywall-verification (verifyHost). A claim not proved in 7 days ends
  * (CLAIM_LIFETIME_MS): a token found years later in an old origin proves nothing. The operator may add it at once
- * (`skipCheck`), vouching for the publisher as it does when it creates one.
+ * (`skipCheck`), vouching for the publisher as it does when it creates one. A claim that
+ * cannot be made is an AppError naming the field at fault, and nothing is written.
  */
 export async function claimHost(c: Context<AppEnv>, publisherId: string, host: string, skipCheck: boolean): Promise<ClaimOutcome> {
-  if (!HOST.test(host)) return refusal(400, 'invalid_request', 'host: must be a lower-case host name, with :port if not the default');
+  if (!HOST.test(host)) throw badHost('host: must be a lower-case host name, with :port if not the default');
   if (hostKindOf(c.env, `http://${host}/`) !== 'publisher')
-    return refusal(400, 'invalid_request', 'host: the wallet host and the admin host serve no publisher content');
+    throw badHost('host: the wallet host and the admin host serve no publisher content');
   const registry = publisherRegistry(c.env);
   if (skipCheck) {
-    if (!isOperator(c.var.admin)) return refusal(403, 'forbidden', 'skipCheck: only the operator may add a host without proof');
+    if (!isOperator(c.var.admin))
+      throw new AppError('forbidden', 'skipCheck: only the operator may add a host without proof', { field: 'skipCheck' });
     const added = await registry.addHost(publisherId, host);
-    if (!added.ok) return refusalOf(added.reason, host);
+    if (!added.ok) throw refusalOf(added.reason, host, true);
     await recordChange(c, {
       action: 'publisher.host.verify',
       publisherId,
@@ -46,49 +46,45 @@ export async function claimHost(c: Context<AppEnv>, publisherId: string, host: s
       before: null,
       after: JSON.stringify({ host, checked: false }),
     });
-    return { ok: true, status: 'added' };
+    return { status: 'added' };
   }
   const claimed = await registry.claimHost(publisherId, host, randomId('pv_') + randomId(''));
-  if (!claimed.ok) return refusalOf(claimed.reason, host);
+  if (!claimed.ok) throw refusalOf(claimed.reason, host, true);
   await recordChange(c, { action: 'publisher.host.claim', publisherId, host, before: null, after: JSON.stringify({ host }) });
-  return { ok: true, status: 'pending', claim: claimed.claim };
+  return { status: 'pending', claim: claimed.claim };
 }
 
-function refusalOf(reason: 'no_such_publisher' | 'host_taken' | 'already_yours', host: string): ClaimOutcome {
-  if (reason === 'no_such_publisher') return refusal(404, 'publisher_not_found', 'No publisher with this id.');
-  if (reason === 'already_yours') return refusal(409, 'host_already_yours', `host: ${host} is already one of this publisher's hosts`);
-  return refusal(409, 'host_taken', `host: ${host} belongs to another publisher`);
+/** The registry's refusal as an answer; a claim names `host` as the field at fault, a proof (which names no host in its body) does not. */
+function refusalOf(reason: 'no_such_publisher' | 'host_taken' | 'already_yours', host: string, claiming: boolean): AppError {
+  if (reason === 'no_such_publisher') return publisherNotFound();
+  const field = claiming ? { field: 'host' } : {};
+  if (reason === 'already_yours')
+    return new AppError('host_already_yours', `host: ${host} is already one of this publisher's hosts`, field);
+  return new AppError('host_taken', `host: ${host} belongs to another publisher`, field);
 }
-
-export type VerifyOutcome = { ok: true } | { ok: false; status: 400 | 404 | 409; error: string; message: string };
 
 /**
  * Proves a claim: the worker fetches `<origin>/.well-known/paywall-verification` (no
  * redirects followed, 5 s at most) and the answer must be the claim's token. Then the
- * host is the publisher's, and every other claim on it ends.
+ * host is the publisher's, and every other claim on it ends. A proof that fails is an
+ * AppError, and nothing is changed.
  */
-export async function verifyHost(c: Context<AppEnv>, publisherId: string, host: string, origin: string): Promise<VerifyOutcome> {
+export async function verifyHost(c: Context<AppEnv>, publisherId: string, host: string, origin: string): Promise<void> {
   const registry = publisherRegistry(c.env);
   const claim = HOST.test(host) ? await registry.claimOf(publisherId, host) : null;
-  if (!claim) return { ok: false, status: 404, error: 'claim_not_found', message: `host: ${host} has no claim by this publisher` };
+  if (!claim) throw new AppError('claim_not_found', `host: ${host} has no claim by this publisher`);
   const url = originUrl(origin);
   if (!url)
-    return {
-      ok: false,
-      status: 400,
-      error: 'invalid_request',
-      message: 'origin: must be an http: or https: URL without credentials, query or fragment',
-    };
+    throw new AppError('invalid_request', 'origin: must be an http: or https: URL without credentials, query or fragment', {
+      field: 'origin',
+    });
   const answer = await fetchToken(url + VERIFICATION_PATH);
   if (answer !== claim.token) {
     const said = answer === null ? 'did not answer 200 in time' : 'answered something else than the token';
-    return { ok: false, status: 400, error: 'verification_failed', message: `${url}${VERIFICATION_PATH} ${said}; nothing was changed` };
+    throw new AppError('verification_failed', `${url}${VERIFICATION_PATH} ${said}; nothing was changed`);
   }
   const added = await registry.addHost(publisherId, host);
-  if (!added.ok) {
-    const r = refusalOf(added.reason, host) as { status: 404 | 409; error: string; message: string };
-    return { ok: false, status: r.status, error: r.error, message: r.message };
-  }
+  if (!added.ok) throw refusalOf(added.reason, host, false);
   await recordChange(c, {
     action: 'publisher.host.verify',
     publisherId,
@@ -96,7 +92,6 @@ export async function verifyHost(c: Context<AppEnv>, publisherId: string, host: 
     before: null,
     after: JSON.stringify({ host, checked: true, origin: url }),
   });
-  return { ok: true };
 }
 
 function originUrl(text: string): string | null {
@@ -142,7 +137,7 @@ const publisherParam = (c: Context<AppEnv>) => c.req.param('publisherId') ?? '';
 export const hostClaimRoutes = new Hono<AppEnv>()
   .get('/publishers/:publisherId/hosts', async (c) => {
     const publisher = PUBLISHER_ID.test(publisherParam(c)) ? await publisherRegistry(c.env).get(publisherParam(c)) : null;
-    if (!publisher) return jsonError(c, 404, 'publisher_not_found', 'No publisher with this id.');
+    if (!publisher) throw publisherNotFound();
     return c.json({ hosts: publisher.hosts, claims: await publisherRegistry(c.env).claims(publisher.publisherId) });
   })
   .post(
@@ -157,17 +152,9 @@ export const hostClaimRoutes = new Hono<AppEnv>()
       }),
     ),
     async (c) => {
-      if (!PUBLISHER_ID.test(publisherParam(c))) return jsonError(c, 404, 'publisher_not_found', 'No publisher with this id.');
+      if (!PUBLISHER_ID.test(publisherParam(c))) throw publisherNotFound();
       const { host, skipCheck } = c.req.valid('json');
       const outcome = await claimHost(c, publisherParam(c), host, skipCheck ?? false);
-      if (!outcome.ok)
-        return jsonError(
-          c,
-          outcome.status,
-          outcome.error,
-          outcome.message,
-          outcome.status === 404 ? {} : { field: outcome.error === 'forbidden' ? 'skipCheck' : 'host' },
-        );
       if (outcome.status === 'added') return c.json({ host, status: 'added' }, 201);
       return c.json(
         { host, status: 'pending', token: outcome.claim.token, path: VERIFICATION_PATH, expiresAt: outcome.claim.expiresAt },
@@ -179,11 +166,9 @@ export const hostClaimRoutes = new Hono<AppEnv>()
     '/publishers/:publisherId/hosts/:host/verify',
     validated('json', z.strictObject({ origin: z.string({ error: 'is required, as the URL of the site\u2019s origin' }) })),
     async (c) => {
-      if (!PUBLISHER_ID.test(publisherParam(c))) return jsonError(c, 404, 'publisher_not_found', 'No publisher with this id.');
+      if (!PUBLISHER_ID.test(publisherParam(c))) throw publisherNotFound();
       const host = c.req.param('host');
-      const outcome = await verifyHost(c, publisherParam(c), host, c.req.valid('json').origin);
-      if (!outcome.ok)
-        return jsonError(c, outcome.status, outcome.error, outcome.message, outcome.error === 'invalid_request' ? { field: 'origin' } : {});
+      await verifyHost(c, publisherParam(c), host, c.req.valid('json').origin);
       return c.json({ host, status: 'added' });
     },
   );

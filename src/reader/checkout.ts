@@ -1,4 +1,5 @@
 import type Stripe from 'stripe';
+import { log } from '../http/log';
 import { MICROS_PER_CENT } from '../money';
 import { formatUsd } from '../pages/format';
 import { loadStripe } from './stripe-client';
@@ -51,7 +52,7 @@ export async function createTopupCheckout(stripe: Stripe, req: CheckoutRequest):
     return { ok: true, url: session.url, sessionId: session.id };
   } catch (e) {
     if (!(e instanceof (await loadStripe()).errors.StripeError)) throw e;
-    console.error('stripe: creating a Checkout session failed', e.type, e.statusCode, e.message);
+    log('error', 'stripe_checkout_failed', { readerId: req.readerId, type: e.type, statusCode: e.statusCode, message: e.message });
     return { ok: false, message: 'The payment provider could not start a checkout; nothing was charged. Please try again.' };
   }
 }

@@ -1,10 +1,11 @@
 import { Hono } from 'hono';
+import { AppError } from '../http/app-error';
 import { csvAnswer, MAX_CSV_ROWS, wantsCsv } from '../pages/history-text';
 import { createMiddleware } from 'hono/factory';
 import { z } from 'zod';
 import { micros } from '../money';
 import type { AppEnv } from '../http/app-types';
-import { jsonError, validated } from '../http/json-errors';
+import { validated } from '../http/json-errors';
 import { walletOf } from '../wallet/wallet-stub';
 import { hasWalletHost, walletOrigin } from '../http/hosts';
 import { liveCredential, mayManageWallet } from './authenticate';
@@ -15,7 +16,7 @@ const UNAUTHORIZED = 'A valid reader token is required (Authorization: Bearer <t
 /** Any live credential: reading the balance is something a publisher host's cookie may do. */
 export const requireReader = createMiddleware<AppEnv>(async (c, next) => {
   const presented = await liveCredential(c);
-  if (!presented) return jsonError(c, 401, 'unauthorized', UNAUTHORIZED);
+  if (!presented) throw new AppError('unauthorized', UNAUTHORIZED);
   c.set('readerId', presented.credential.readerId);
   await next();
 });
@@ -28,12 +29,10 @@ export const requireReader = createMiddleware<AppEnv>(async (c, next) => {
  */
 export const requireWalletOwner = createMiddleware<AppEnv>(async (c, next) => {
   const presented = await liveCredential(c);
-  if (!presented) return jsonError(c, 401, 'unauthorized', UNAUTHORIZED);
+  if (!presented) throw new AppError('unauthorized', UNAUTHORIZED);
   if (!mayManageWallet(c, presented)) {
     const where = hasWalletHost(c.env) ? ` on ${walletOrigin(c.env, c.req.url)}` : '';
-    return jsonError(
-      c,
-      403,
+    throw new AppError(
       'wallet_host_only',
       `This credential can only view and pay. Settings, top-ups and history are managed in the wallet${where}.`,
     );
@@ -45,7 +44,7 @@ export const requireWalletOwner = createMiddleware<AppEnv>(async (c, next) => {
 export const readerRoutes = new Hono<AppEnv>()
   .post('/readers', async (c) => {
     const reader = await createReader(c);
-    if (!reader) return jsonError(c, 503, 'not_configured', 'TOKEN_SECRET is not set on this worker.');
+    if (!reader) throw new AppError('not_configured', 'TOKEN_SECRET is not set on this worker.');
     return c.json(reader, 201);
   })
   .get('/me', requireReader, async (c) => c.json(await walletOf(c.env, c.var.readerId).summary()))
@@ -84,8 +83,7 @@ export const readerRoutes = new Hono<AppEnv>()
         amountMicros: c.req.valid('json').amountMicros,
         reason: 'dev top-up',
       });
-      if (!result.ok)
-        return jsonError(c, 400, result.reason, 'The top-up would take the balance over its limit.', { field: 'amountMicros' });
+      if (!result.ok) throw new AppError(result.reason, 'The top-up would take the balance over its limit.', { field: 'amountMicros' });
       return c.json({ balanceMicros: result.balanceMicros });
     },
   );

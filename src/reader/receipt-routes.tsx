@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { csrf } from 'hono/csrf';
+import { AppError } from '../http/app-error';
 import type { AppEnv } from '../http/app-types';
 import { accountHref } from '../pages/account-page';
 import { pageHeaders, formBodyLimit } from '../pages/page-headers';
@@ -12,6 +13,9 @@ import { walletPagesOnWalletHost } from '../identity/wallet-host-pages';
 
 const RECEIPT = /^[0-9a-f-]{36}$/;
 
+/** A receipt that is not one of this wallet's: a page that says so, as for any id a link could carry. */
+const noSuchReceipt = () => new AppError('not_found', 'No such receipt in your account.', { page: true });
+
 /** `/__paywall/account/receipts/:receipt`: one charge, and its take-back form. */
 export const receiptRoutes = new Hono<AppEnv>()
   .use(pageHeaders)
@@ -23,7 +27,7 @@ export const receiptRoutes = new Hono<AppEnv>()
     const id = c.req.param('receipt');
     if (!readerId) return c.redirect(accountHref({}), 303);
     const receipt = RECEIPT.test(id) ? await walletOf(c.env, readerId).receipt(id) : null;
-    if (!receipt) return c.text('No such receipt in your account.', 404);
+    if (!receipt) throw noSuchReceipt();
     return c.html(<ReceiptPage receipt={receipt} error={null} />);
   })
   .post('/:receipt/take-back', async (c) => {
@@ -33,16 +37,16 @@ export const receiptRoutes = new Hono<AppEnv>()
     const wallet = walletOf(c.env, readerId);
     const form = await c.req.parseBody();
     const reason = form.reason;
-    if (!RECEIPT.test(id)) return c.text('No such receipt in your account.', 404);
+    if (!RECEIPT.test(id)) throw noSuchReceipt();
     if (!isTakeBackReason(reason)) {
       const receipt = await wallet.receipt(id);
-      if (!receipt) return c.text('No such receipt in your account.', 404);
+      if (!receipt) throw noSuchReceipt();
       return c.html(<ReceiptPage receipt={receipt} error="Pick a reason from the list." />, 400);
     }
     const result = await takeBackView(c.env, (p) => c.executionCtx.waitUntil(p), readerId, id, reason);
     if (result.ok) return c.redirect(accountHref({ notice: 'taken-back' }), 303);
     const receipt = await wallet.receipt(id);
-    if (!receipt) return c.text('No such receipt in your account.', 404);
+    if (!receipt) throw noSuchReceipt();
     const error =
       result.reason === 'too_late'
         ? 'Too late: a view can be taken back only within 10 minutes of its charge.'

@@ -1,9 +1,10 @@
 import { Hono } from 'hono';
+import { AppError } from '../http/app-error';
 import { bodyLimit } from 'hono/body-limit';
 import type Stripe from 'stripe';
 import { z } from 'zod';
 import type { AppEnv } from '../http/app-types';
-import { jsonError } from '../http/json-errors';
+import { log } from '../http/log';
 import { MICROS_PER_CENT } from '../money';
 import { walletOf } from '../wallet/wallet-stub';
 import { isReaderId } from './reader-token';
@@ -43,19 +44,21 @@ export const stripeWebhook = new Hono<AppEnv>().post(
   '/',
   bodyLimit({
     maxSize: 256 * 1024,
-    onError: (c) => jsonError(c, 413, 'body_too_large', 'The request body must be at most 256 KiB.'),
+    onError: () => {
+      throw new AppError('body_too_large', 'The request body must be at most 256 KiB.');
+    },
   }),
   async (c) => {
     // Bad input is judged before configuration (the contract): a missing or malformed
     // signature is a 400 even while the secret is unset.
     const signature = c.req.header('stripe-signature');
     if (!signature || !STRIPE_SIGNATURE.test(signature)) {
-      return jsonError(c, 400, 'invalid_signature', 'The Stripe-Signature header is missing or malformed (t=<timestamp>,v1=<hex>).', {
+      throw new AppError('invalid_signature', 'The Stripe-Signature header is missing or malformed (t=<timestamp>,v1=<hex>).', {
         field: 'Stripe-Signature',
       });
     }
     const secret = c.env.STRIPE_WEBHOOK_SECRET;
-    if (!secret) return jsonError(c, 503, 'not_configured', 'STRIPE_WEBHOOK_SECRET is not set on this worker.');
+    if (!secret) throw new AppError('not_configured', 'STRIPE_WEBHOOK_SECRET is not set on this worker.');
     const payload = await c.req.text();
 
     const StripeSdk = await loadStripe();
@@ -65,18 +68,16 @@ export const stripeWebhook = new Hono<AppEnv>().post(
       event = await StripeSdk.webhooks.constructEventAsync(payload, signature, secret, undefined, await webhookCrypto());
     } catch (e) {
       if (e instanceof StripeSdk.errors.StripeSignatureVerificationError) {
-        return jsonError(c, 400, 'invalid_signature', `The Stripe signature does not verify: ${e.message.split('\n')[0]}`);
+        throw new AppError('invalid_signature', `The Stripe signature does not verify: ${e.message.split('\n')[0]}`);
       }
-      if (e instanceof SyntaxError) return jsonError(c, 400, 'invalid_event', 'The signed payload is not JSON.');
+      if (e instanceof SyntaxError) throw new AppError('invalid_event', 'The signed payload is not JSON.');
       throw e;
     }
 
     if (isTakeBackEvent(event.type)) {
       const read = factOf(event.type, event.data?.object);
       if (!read.ok)
-        return jsonError(
-          c,
-          400,
+        throw new AppError(
           'invalid_event',
           `The event carries no readable ${event.type.startsWith('charge.dispute') ? 'dispute' : 'charge'}.`,
         );
@@ -85,7 +86,7 @@ export const stripeWebhook = new Hono<AppEnv>().post(
     }
     if (event.type !== 'checkout.session.completed') return c.json({ received: true, handled: false });
     const session = paidSession.safeParse(event.data?.object);
-    if (!session.success) return jsonError(c, 400, 'invalid_event', 'The event carries no readable Checkout session.');
+    if (!session.success) throw new AppError('invalid_event', 'The event carries no readable Checkout session.');
     return c.json({ received: true, ...(await creditSession(c.env, event.id, session.data)) });
   },
 );
@@ -105,18 +106,19 @@ async function creditSession(env: Env, eventId: string, session: z.infer<typeof 
   const readerId = session.client_reference_id;
   if (!readerId || !isReaderId(readerId)) {
     // Not a paywall top-up: the publisher's Stripe account may sell other things.
-    console.warn('stripe webhook: paid session without a paywall reader, ignored', session.id, eventId);
+    log('warn', 'stripe_session_not_a_topup', { sessionId: session.id, eventId });
     return { handled: false, credited: false, reason: 'not_a_topup' };
   }
   // Only cents Stripe says are US cents are credited: a missing currency is not taken for dollars.
   if (session.currency?.toLowerCase() !== 'usd') {
-    console.error(
-      'stripe webhook: NOT CREDITED, session not in USD; refund it',
-      session.id,
+    log('error', 'stripe_topup_not_credited', {
+      why: 'not in USD; refund it',
+      sessionId: session.id,
+      eventId,
       readerId,
-      session.currency,
-      session.amount_total,
-    );
+      currency: session.currency,
+      amountTotal: session.amount_total,
+    });
     return { handled: true, credited: false, reason: 'unsupported_currency' };
   }
   const cents = session.amount_total ?? 0;
@@ -128,7 +130,7 @@ async function creditSession(env: Env, eventId: string, session: z.infer<typeof 
     ...(session.payment_intent ? { paymentIntent: session.payment_intent } : {}),
   });
   if (!result.ok) {
-    console.error(`stripe webhook: NOT CREDITED (${result.reason}); refund it`, session.id, readerId, cents);
+    log('error', 'stripe_topup_not_credited', { why: `${result.reason}; refund it`, sessionId: session.id, eventId, readerId, cents });
     return { handled: true, credited: false, reason: result.reason === 'no_such_reader' ? 'unknown_reader' : result.reason };
   }
   if (session.payment_intent) await linkPayment(env, session.payment_intent, readerId);

@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
+import { AppError } from '../http/app-error';
 import { z } from 'zod';
 import type { AppEnv } from '../http/app-types';
-import { jsonError, validated } from '../http/json-errors';
+import { validated } from '../http/json-errors';
 import { TAKE_BACK_REASONS, isTakeBackReason } from '../usage/take-back-reasons';
 import { TAKE_BACK_WINDOW_MS } from '../wallet/view-take-backs';
 import { walletOf } from '../wallet/wallet-stub';
@@ -21,22 +22,17 @@ export const takeBackRoutes = new Hono<AppEnv>()
   })
   .post('/me/ledger/:receipt/take-back', requireWalletOwner, validated('json', z.strictObject({ reason: reasonField })), async (c) => {
     const receipt = c.req.param('receipt');
-    if (receipt.length > 64) return jsonError(c, 404, 'no_such_charge', 'No charge with this receipt.');
+    if (receipt.length > 64) throw new AppError('no_such_charge', 'No charge with this receipt.');
     const reason = c.req.valid('json').reason;
-    if (!isTakeBackReason(reason)) return jsonError(c, 400, 'invalid_request', 'reason: unknown', { field: 'reason' });
+    if (!isTakeBackReason(reason)) throw new AppError('invalid_request', 'reason: unknown', { field: 'reason' });
     const result = await takeBackView(c.env, (p) => c.executionCtx.waitUntil(p), c.var.readerId, receipt, reason);
     if (result.ok) return c.json({ balanceMicros: result.balanceMicros, entryId: result.entryId, duplicate: result.duplicate });
     switch (result.reason) {
       case 'no_such_charge':
-        return jsonError(c, 404, 'no_such_charge', 'No charge with this receipt.');
+        throw new AppError('no_such_charge', 'No charge with this receipt.');
       case 'too_late':
-        return jsonError(c, 409, 'too_late', 'A view can be taken back only within 10 minutes of its charge.');
+        throw new AppError('too_late', 'A view can be taken back only within 10 minutes of its charge.');
       case 'limit_reached':
-        return jsonError(
-          c,
-          409,
-          'limit_reached',
-          `You have taken back ${result.used} views this month, the most allowed (${result.allowed}).`,
-        );
+        throw new AppError('limit_reached', `You have taken back ${result.used} views this month, the most allowed (${result.allowed}).`);
     }
   });

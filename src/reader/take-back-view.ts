@@ -1,4 +1,5 @@
 import { utcDay } from '../usage/utc-days';
+import { log } from '../http/log';
 import { walletOf } from '../wallet/wallet-stub';
 import type { TakeBackViewResult } from '../wallet/wallet-types';
 import { takeBackLogOf } from '../usage/take-back-log';
@@ -20,11 +21,15 @@ export async function takeBackView(
   const result = await walletOf(env, readerId).takeBackView(receipt, reason);
   if (!result.ok || !result.host) return result;
   const entry = { receipt, day: utcDay(Date.now()), path: result.path, reason, amountMicros: result.amountMicros };
-  const log = () => takeBackLogOf(env, result.host).record(entry);
+  const record = () => takeBackLogOf(env, result.host).record(entry);
   try {
-    await log();
+    await record();
   } catch {
-    waitUntil(new Promise((r) => setTimeout(r, 1000)).then(log).catch((e) => console.error('take-back log: not recorded', receipt, e)));
+    waitUntil(
+      new Promise((r) => setTimeout(r, 1000))
+        .then(record)
+        .catch((error) => log('error', 'take_back_log_not_recorded', { readerId, receipt, host: result.host, error })),
+    );
   }
   return result;
 }

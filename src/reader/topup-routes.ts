@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
+import { AppError } from '../http/app-error';
 import { z } from 'zod';
 import type { AppEnv } from '../http/app-types';
-import { jsonError, validated } from '../http/json-errors';
+import { validated } from '../http/json-errors';
 import { createTopupCheckout } from './checkout';
 import { requireWalletOwner } from './reader-routes';
 import { stripeConfigured, stripeFor } from './stripe-client';
@@ -15,7 +16,7 @@ export const topupRoutes = new Hono<AppEnv>().post(
   validated('json', z.strictObject({ amountMicros: topupMicros })),
   async (c, next) => {
     if (stripeConfigured(c.env)) return next();
-    return jsonError(c, 503, 'topup_unavailable', 'Card top-ups are not configured on this worker (STRIPE_SECRET_KEY is not set).');
+    throw new AppError('topup_unavailable', 'Card top-ups are not configured on this worker (STRIPE_SECRET_KEY is not set).');
   },
   async (c) => {
     const checkout = await createTopupCheckout((await stripeFor(c.env))!, {
@@ -24,7 +25,7 @@ export const topupRoutes = new Hono<AppEnv>().post(
       siteOrigin: new URL(c.req.url).origin,
       returnTo: null,
     });
-    if (!checkout.ok) return jsonError(c, 502, 'payment_provider_error', checkout.message);
+    if (!checkout.ok) throw new AppError('payment_provider_error', checkout.message);
     return c.json({ checkoutUrl: checkout.url });
   },
 );

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { log } from '../http/log';
 import { MICROS_PER_CENT } from '../money';
 import type { PaymentFact } from '../wallet/card-payments';
 import { walletOf } from '../wallet/wallet-stub';
@@ -77,7 +78,7 @@ export async function applyFact(env: Env, fact: PaymentFact): Promise<TakeBackOu
   if (!routed.linked) return { handled: true, movedMicros: 0, pending: true };
   const result = await walletOf(env, routed.readerId).takeBack(fact);
   if (!result.ok) {
-    console.error('stripe webhook: payment linked to a reader without a wallet', fact.paymentIntent, routed.readerId);
+    log('error', 'stripe_payment_reader_unknown', { paymentIntent: fact.paymentIntent, readerId: routed.readerId });
     return { handled: true, movedMicros: 0, reason: 'unknown_reader' };
   }
   await noteDebt(env, routed.readerId, result.balanceMicros);
@@ -88,7 +89,7 @@ export async function applyFact(env: Env, fact: PaymentFact): Promise<TakeBackOu
 export async function linkPayment(env: Env, paymentIntent: string, readerId: string): Promise<void> {
   const { readerId: linked, earlyFacts } = await paymentIndexOf(env, paymentIntent).link(readerId);
   if (linked !== readerId) {
-    console.error('stripe webhook: payment_intent already linked to another reader', paymentIntent, linked, readerId);
+    log('error', 'stripe_payment_linked_elsewhere', { paymentIntent, linkedReaderId: linked, readerId });
     return;
   }
   const wallet = walletOf(env, readerId);

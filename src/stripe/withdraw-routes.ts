@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
+import { AppError } from '../http/app-error';
 import { z } from 'zod';
 import type { AppEnv } from '../http/app-types';
-import { jsonError, validated } from '../http/json-errors';
+import { validated } from '../http/json-errors';
 import { micros } from '../money';
 import { requireWalletOwner } from '../reader/reader-routes';
 import { walletOf } from '../wallet/wallet-stub';
@@ -19,7 +20,7 @@ export const withdrawRoutes = new Hono<AppEnv>()
   .post('/me/withdraw', requireWalletOwner, validated('json', z.strictObject({ amountMicros: micros })), async (c) => {
     const { amountMicros } = c.req.valid('json');
     if (amountMicros === 0 || amountMicros % 10_000 !== 0) {
-      return jsonError(c, 400, 'invalid_request', 'amountMicros: a withdrawal is a whole number of cents, more than zero.', {
+      throw new AppError('invalid_request', 'amountMicros: a withdrawal is a whole number of cents, more than zero.', {
         field: 'amountMicros',
       });
     }
@@ -27,18 +28,17 @@ export const withdrawRoutes = new Hono<AppEnv>()
     if (result.ok) return c.json(result);
     switch (result.reason) {
       case 'not_configured':
-        return jsonError(c, 503, 'not_configured', 'STRIPE_SECRET_KEY is not set on this worker.');
+        throw new AppError('not_configured', 'STRIPE_SECRET_KEY is not set on this worker.');
       case 'no_such_reader':
-        return jsonError(c, 404, 'reader_not_found', 'No reader with this id.');
+        throw new AppError('reader_not_found', 'No reader with this id.');
       default:
-        return c.json(
+        throw new AppError(
+          'not_withdrawable',
+          'amountMicros: more than the unspent money from card top-ups; demo top-ups and credits stay.',
           {
-            error: 'not_withdrawable',
-            message: 'amountMicros: more than the unspent money from card top-ups; demo top-ups and credits stay.',
             field: 'amountMicros',
-            withdrawableMicros: result.withdrawableMicros,
+            extra: { withdrawableMicros: result.withdrawableMicros },
           },
-          400,
         );
     }
   });

@@ -1,4 +1,5 @@
 import type Stripe from 'stripe';
+import { log } from '../http/log';
 import { MICROS_PER_CENT } from '../money';
 import { loadStripe, stripeFor } from '../reader/stripe-client';
 import { walletOf } from '../wallet/wallet-stub';
@@ -73,11 +74,11 @@ async function refundPart(env: Env, stripe: Stripe, readerId: string, part: With
   } catch (e) {
     if (await isFinalRefusal(e)) {
       const message = e instanceof Error ? e.message : String(e);
-      console.warn('withdrawal: Stripe refused the refund; money returned to the balance', part.partId, message);
+      log('warn', 'withdrawal_refused', { partId: part.partId, message, outcome: 'money returned to the balance' });
       await wallet.voidWithdrawalPart(part.partId, message);
       return 'void';
     }
-    console.error('withdrawal: no answer from Stripe; the part stays pending and is finished later', part.partId, e);
+    log('error', 'withdrawal_unanswered', { partId: part.partId, outcome: 'the part stays pending and is finished later', error: e });
     return 'pending';
   }
   if (refund.status === 'failed' || refund.status === 'canceled') {

@@ -1,3 +1,5 @@
+import { log } from '../http/log';
+
 /** What `USAGE_FLUSH_SECONDS` allows when it is unset or not a number. */
 export const DEFAULT_FLUSH_SECONDS = 10;
 
@@ -73,7 +75,7 @@ export class FlushAlarm {
     this.alarmsSet += 1;
     this.ctx.storage.setAlarm(time).catch((e) => {
       this.armed = false;
-      console.error('usage: could not set the flush alarm', String(e));
+      log('error', 'usage_flush_alarm_not_set', { error: e });
     });
   }
 }

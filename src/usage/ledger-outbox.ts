@@ -1,4 +1,5 @@
 import { FlushAlarm } from './flush-alarm';
+import { log } from '../http/log';
 import { usageOf } from './usage-stub';
 import type { LedgerUsage } from './usage-types';
 
@@ -60,7 +61,7 @@ export class LedgerOutbox {
     try {
       outcome = await run;
     } catch (e) {
-      console.error('usage: flush stopped; the rows stay pending', String(e));
+      log('error', 'usage_outbox_flush_stopped', { outcome: 'the rows stay pending', error: e });
     }
     // A reader who charges faster than a flush delivers (a crawler) would fall further
     // behind every period; a backlog is sent on at once, a failure waits for the next slot.
@@ -85,10 +86,10 @@ export class LedgerOutbox {
       );
       const failed = results.filter((r) => r.status === 'rejected' || !r.value.ok);
       if (failed.length > 0) {
-        console.error(
-          'usage: delivery failed; the rows stay pending',
-          failed.map((r) => (r.status === 'rejected' ? String(r.reason) : JSON.stringify(r.value))),
-        );
+        log('error', 'usage_outbox_delivery_failed', {
+          outcome: 'the rows stay pending',
+          failures: failed.map((r) => (r.status === 'rejected' ? String(r.reason) : r.value)),
+        });
         return 'failed';
       }
       this.ledger.acknowledge(rows[rows.length - 1]!.usage.seq);

@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { log } from '../http/log';
 import type { AppEnv } from '../http/app-types';
 import { usageOf } from './usage-stub';
 import { utcDay } from './utc-days';
@@ -64,5 +65,5 @@ async function sendViews(env: Env, host: string, eventId: string, day: string, v
       failure = e;
     }
   }
-  console.error('usage: views could not be counted', host, day, views, String(failure));
+  log('error', 'usage_views_not_counted', { host, day, views, error: failure });
 }

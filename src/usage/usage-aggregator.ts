@@ -1,4 +1,5 @@
 import { MigratedObject } from '../storage/migrated-object';
+import { log } from '../http/log';
 import { CountedSql } from '../storage/counted-sql';
 import { usageKey } from '../storage/kv-keys';
 import { FlushAlarm } from './flush-alarm';
@@ -135,7 +136,7 @@ export class UsageAggregator extends MigratedObject {
       await this.flushing;
       this.prune();
     } catch (e) {
-      console.error('usage: flush failed; retrying on the next alarm', String(e));
+      log('error', 'usage_flush_failed', { outcome: 'retried on the next alarm', error: e });
     }
     this.flushAlarm.settle(this.dirtyDayExists());
   }

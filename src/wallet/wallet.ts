@@ -1,4 +1,5 @@
 import { utcDay, utcDayStart } from '../usage/utc-days';
+import { log } from '../http/log';
 import { MigratedObject } from '../storage/migrated-object';
 import { MICROS_PER_CENT } from '../money';
 import { CountedSql } from '../storage/counted-sql';
@@ -936,9 +937,10 @@ export class Wallet extends MigratedObject {
           fromReaderId: this.readerId,
           amountMicros: t.amountMicros,
         });
-        if (!done.ok) console.error('transfers: the receiver will not take this transfer as recorded', t.transferId, done.reason);
+        if (!done.ok)
+          log('error', 'transfer_refused_by_receiver', { readerId: this.readerId, transferId: t.transferId, reason: done.reason });
       } catch (e) {
-        console.error('transfers: delivery failed; the transfer stays pending', t.transferId, String(e));
+        log('error', 'transfer_delivery_failed', { readerId: this.readerId, transferId: t.transferId, outcome: 'stays pending', error: e });
       }
     }
     const next = nextTransferRetry(this.sql, Date.now());
@@ -956,7 +958,7 @@ export class Wallet extends MigratedObject {
       const current = await this.ctx.storage.getAlarm();
       if (current === null || current > at) await this.ctx.storage.setAlarm(at);
     } catch (e) {
-      console.error('transfers: could not set the retry alarm', String(e));
+      log('error', 'transfer_alarm_not_set', { readerId: this.readerId, error: e });
     }
   }
 
@@ -1011,7 +1013,7 @@ export class Wallet extends MigratedObject {
       const current = await this.ctx.storage.getAlarm();
       if (current === null || current > next) await this.ctx.storage.setAlarm(next);
     } catch (e) {
-      console.error('wallet: could not set the sweep alarm', String(e));
+      log('error', 'wallet_sweep_alarm_not_set', { readerId: this.readerId, error: e });
     }
   }
 
