@@ -16,6 +16,25 @@ export const ERROR_CODES = {
   not_found: 404,
   rate_limited: 429,
   wallet_unavailable: 503,
+  // A view of a publisher's content (src/paywall/view-handler.ts).
+  unknown_site: 404,
+  site_unavailable: 503,
+  method_not_allowed: 405,
+  idempotency_conflict: 409,
+  charge_not_settled: 503,
+  origin_timeout: 504,
+  origin_unreachable: 502,
+  // Web Bot Auth and the site's crawler policy (src/crawlers/crawler-view.ts).
+  invalid_signature: 400,
+  crawler_forbidden: 403,
+  // x402's codes for a PAYMENT-SIGNATURE that cannot be honoured (src/paywall/x402.ts).
+  invalid_payload: 400,
+  invalid_x402_version: 400,
+  invalid_scheme: 400,
+  invalid_network: 400,
+  invalid_prepaid_payload_asset: 400,
+  invalid_prepaid_payload_recipient_mismatch: 400,
+  invalid_prepaid_payload_amount: 400,
 } as const satisfies Record<string, ContentfulStatusCode>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
