@@ -1,16 +1,9 @@
 import type { Context } from 'hono';
 import { jsonError } from '../http/json-errors';
+import { usdForCrawlerHeaders } from '../money';
 import { verifyToken } from '../reader/reader-token';
 import type { Charge } from './deliver';
-import {
-  CRAWLER_CHARGED,
-  CRAWLER_ERROR,
-  CRAWLER_PRICE,
-  crawlerRefusalCode,
-  formatCrawlerPrice,
-  readCrawlerTerms,
-  type CrawlerCeiling,
-} from './pay-per-crawl';
+import { CRAWLER_CHARGED, CRAWLER_ERROR, CRAWLER_PRICE, crawlerRefusalCode, readCrawlerTerms, type CrawlerCeiling } from './pay-per-crawl';
 import type { PaymentRequiredReason } from './payment-required';
 import {
   PAYMENT_REQUIRED,
@@ -99,7 +92,7 @@ export async function readAgentPayment(c: Context, input: AgentPaymentInput): Pr
 export function addAgentRefusalHeaders(c: Context, reason: PaymentRequiredReason, priceMicros: number): void {
   const priced = pricedRequests.get(c.req.raw);
   const url = new URL(c.req.url);
-  c.header(CRAWLER_PRICE, formatCrawlerPrice(priceMicros));
+  c.header(CRAWLER_PRICE, usdForCrawlerHeaders(priceMicros));
   const crawlerCode = reason === 'price_above_max' ? crawlerRefusalCode(priced?.crawler ?? null, priceMicros) : null;
   if (crawlerCode) c.header(CRAWLER_ERROR, crawlerCode);
 
@@ -144,7 +137,7 @@ const PROTOCOL_RESPONSE_HEADERS = [CRAWLER_PRICE, CRAWLER_CHARGED, CRAWLER_ERROR
 export function setAgentSettlementHeaders(headers: Headers, charge: Charge | null, request?: Request): void {
   for (const name of PROTOCOL_RESPONSE_HEADERS) headers.delete(name);
   if (!charge) return;
-  headers.set(CRAWLER_CHARGED, formatCrawlerPrice(charge.chargedMicros));
+  headers.set(CRAWLER_CHARGED, usdForCrawlerHeaders(charge.chargedMicros));
   if (charge.receipt) {
     // x402 reads a settlement without `amount` as `accepted.amount` taken in full; say so
     // whenever less was taken (the price fell since the quote, or a re-view cost nothing).

@@ -1,4 +1,4 @@
-import { MICROS_PER_USD } from '../money';
+import { parseUsdFromCrawlerHeader } from '../money';
 
 /**
  * Cloudflare's pay per crawl notation, spoken over prepaid balances. A 402 names the
@@ -28,30 +28,6 @@ export type CrawlerTerms =
   | { ok: true; ceiling: CrawlerCeiling | null }
   | { ok: false; code: CrawlerErrorCode; field: string; message: string };
 
-/** Micros in the notation: `USD 0.0025`, at least two decimals, at most six, integer arithmetic only. */
-export function formatCrawlerPrice(micros: number): string {
-  const whole = Math.floor(micros / MICROS_PER_USD);
-  const fraction = String(micros % MICROS_PER_USD)
-    .padStart(6, '0')
-    .replace(/0{1,4}$/, '');
-  return `USD ${whole}.${fraction}`;
-}
-
-const PRICE = /^USD[ \t]+(\d{1,10})(?:\.(\d{1,32}))?$/;
-
-/**
- * `USD <decimal>` as micros, or null when the value is not of that form or names a
- * fraction of a micro (flooring it would let `exact` or `max` mean less than was said).
- */
-export function parseCrawlerPrice(value: string): number | null {
-  const m = PRICE.exec(value.trim());
-  if (!m) return null;
-  const fraction = m[2] ?? '';
-  if (/[^0]/.test(fraction.slice(6))) return null;
-  const micros = Number(m[1]) * MICROS_PER_USD + Number(fraction.slice(0, 6).padEnd(6, '0'));
-  return Number.isSafeInteger(micros) ? micros : null;
-}
-
 /** The crawler's ceiling from its request headers, or why they cannot be honoured. */
 export function readCrawlerTerms(headers: Headers): CrawlerTerms {
   const max = headers.get(CRAWLER_MAX_PRICE);
@@ -66,7 +42,7 @@ export function readCrawlerTerms(headers: Headers): CrawlerTerms {
   }
   const header = max !== null ? CRAWLER_MAX_PRICE : exact !== null ? CRAWLER_EXACT_PRICE : null;
   if (header === null) return { ok: true, ceiling: null };
-  const micros = parseCrawlerPrice((max ?? exact)!);
+  const micros = parseUsdFromCrawlerHeader((max ?? exact)!);
   if (micros === null) {
     return {
       ok: false,

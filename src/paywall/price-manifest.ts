@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import type { CompiledRules } from '../rules/compile-rules';
 import type { CrawlerPolicy } from '../crawlers/crawler-policy-schema';
-import { formatCrawlerPrice } from './pay-per-crawl';
+import { usdForCrawlerHeaders } from '../money';
 import { PREPAID_ASSET, PREPAID_NETWORK, PREPAID_SCHEME, X402_VERSION } from './x402';
 
 /**
@@ -66,7 +66,7 @@ export function priceManifestOf(rules: CompiledRules, base: string): PriceManife
     rules: site.rules.map((r) => ({
       pattern: r.pattern,
       priceMicros: r.priceMicros,
-      crawlerPrice: formatCrawlerPrice(r.priceMicros),
+      crawlerPrice: usdForCrawlerHeaders(r.priceMicros),
       ...(r.reviewWindowSeconds !== undefined ? { reviewWindowSeconds: r.reviewWindowSeconds } : {}),
     })),
     alwaysFree: [PRICE_MANIFEST_PATH, '/__paywall/*'],

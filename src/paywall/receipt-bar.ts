@@ -1,4 +1,4 @@
-import { formatUsd } from '../pages/format';
+import { usdForPeople } from '../money';
 
 /**
  * The receipt bar: a site's opt-in (`receiptBar: true`) line at the start of a paid HTML
@@ -55,8 +55,8 @@ export function receiptBarHtml(bar: ReceiptBar, styled: boolean): string {
   return (
     (styled ? `<style>${STYLE}</style>` : '') +
     `<aside class="${RECEIPT_BAR_CLASS}" data-paywall-receipt="" aria-label="Paywall receipt">` +
-    `<p><span>Paid <strong>${escapeHtml(formatUsd(bar.chargedMicros))}</strong> for this page</span>${sep}` +
-    `<span>Balance <strong>${escapeHtml(formatUsd(bar.balanceMicros))}</strong></span>${sep}` +
+    `<p><span>Paid <strong>${escapeHtml(usdForPeople(bar.chargedMicros))}</strong> for this page</span>${sep}` +
+    `<span>Balance <strong>${escapeHtml(usdForPeople(bar.balanceMicros))}</strong></span>${sep}` +
     `<a href="${escapeHtml(bar.receiptUrl)}">Receipt, or take this view back</a></p></aside>`
   );
 }

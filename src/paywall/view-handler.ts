@@ -73,12 +73,7 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
   allowCrossOriginReads(c.req.raw);
   if (isPreflight(c.req.raw)) return preflight(c);
 
-  const maxPrice = parseMicrosHeader(c.req.header('paywall-max-price-micros'));
-  if (maxPrice === 'invalid') {
-    return jsonError(c, 400, 'invalid_request', 'Paywall-Max-Price-Micros must be a non-negative integer number of micros.', {
-      field: 'Paywall-Max-Price-Micros',
-    });
-  }
+  const maxPrice = parseMicrosHeader(c.req.header('paywall-max-price-micros'), 'Paywall-Max-Price-Micros');
   const idempotencyKey = idempotencyKeyOf(c);
   if (idempotencyKey === 'invalid') {
     return jsonError(c, 400, 'invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 printable ASCII characters.', {
