@@ -75,11 +75,6 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
 
   const maxPrice = parseMicrosHeader(c.req.header('paywall-max-price-micros'), 'Paywall-Max-Price-Micros');
   const idempotencyKey = idempotencyKeyOf(c);
-  if (idempotencyKey === 'invalid') {
-    return jsonError(c, 400, 'invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 printable ASCII characters.', {
-      field: 'Idempotency-Key',
-    });
-  }
 
   const agent = await readAgentPayment(c, {
     host,
