@@ -26,6 +26,8 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { corsReads } from './http/cors';
 import { adminCrawlerKeyRoutes, readerCrawlerKeyRoutes } from './crawlers/crawler-key-routes';
 import { handleView } from './paywall/view-handler';
+import { payPerCrawl } from './paywall/pay-per-crawl';
+import { x402 } from './paywall/x402';
 import { assetRoutes } from './pages/assets';
 import { accountRoutes } from './reader/account-routes';
 import { readerRoutes } from './reader/reader-routes';
@@ -105,7 +107,7 @@ export const app = new Hono<AppEnv>()
   .route('/__paywall/admin', consoleRoutes)
   .route('/', assetRoutes)
   .all('/__paywall/*', (c) => jsonError(c, 404, 'not_found', 'No such paywall endpoint.'))
-  .all('*', walletHostHasNoContent, corsReads, handleView);
+  .all('*', walletHostHasNoContent, corsReads, payPerCrawl, x402, handleView);
 
 app.onError((err, c) => {
   if (err instanceof AppError) {

@@ -1,3 +1,14 @@
 import type { AdminActor } from '../admin/admin-actor';
+import type { PayPerCrawlVariables } from '../paywall/pay-per-crawl';
+import type { ViewOutcomeVariables } from '../paywall/view-outcome';
+import type { X402Variables } from '../paywall/x402';
 
-export type AppEnv = { Bindings: Env; Variables: { readerId: string; admin: AdminActor } };
+/**
+ * The app's bindings, and what middleware leaves on a request's context for the handlers
+ * after it: the reader and the admin (the API's auth), and on a view, what the pay per
+ * crawl and x402 middlewares read of the request and the outcome they report.
+ */
+export type AppEnv = {
+  Bindings: Env;
+  Variables: { readerId: string; admin: AdminActor } & PayPerCrawlVariables & X402Variables & ViewOutcomeVariables;
+};

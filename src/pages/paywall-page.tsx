@@ -1,7 +1,7 @@
 import { Layout } from './layout';
 import { usdForPeople } from '../money';
 import { TopUpButtons, type TopUpOptions } from './top-up-buttons';
-import type { PaymentRequiredReason } from '../paywall/payment-required';
+import type { PaymentRequiredReason } from '../paywall/view-outcome';
 import { CapLine, capHeadline, type CapStatus } from './daily-cap-status';
 
 const HEADLINES: Record<PaymentRequiredReason, string> = {
