@@ -1,3 +1,4 @@
+import { log } from '../http/log';
 import { usdForPeople } from '../money';
 
 /**
@@ -109,7 +110,7 @@ export function addReceiptBar(rewriter: HTMLRewriter, bar: () => ReceiptBar, pol
   let done = false;
   // An answer's promise is settled once, before the body: no unhandled rejection either way.
   const on = enabled.catch((e) => {
-    console.error('receipt bar: site setting not read; no bar', String(e));
+    log('error', 'receipt_bar_setting_not_read', { error: e });
     return false;
   });
   return rewriter
@@ -129,7 +130,7 @@ export function addReceiptBar(rewriter: HTMLRewriter, bar: () => ReceiptBar, pol
           if (!(await on)) return;
           el.prepend(receiptBarHtml(bar(), inlineStylesAllowed([...policies, ...metaPolicies])), { html: true });
         } catch (e) {
-          console.error('receipt bar not added', String(e));
+          log('error', 'receipt_bar_not_added', { error: e });
         }
       },
     });
