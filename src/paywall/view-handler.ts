@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import { deleteCookie } from 'hono/cookie';
 import { AppError } from '../http/app-error';
 import type { AppEnv } from '../http/app-types';
-import { allowCrossOriginReads, isPreflight, preflight } from '../http/cors';
+import { isPreflight, preflight } from '../http/cors';
 import { crawlerTermsOf, keepPrivate, payerOf, withLinkHelp } from '../crawlers/crawler-view';
 import { READER_COOKIE } from '../reader/authenticate';
 import { getSiteRules } from '../rules/site-store';
@@ -45,7 +45,7 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
     throw new AppError('site_unavailable', 'This site is temporarily unavailable: its configuration is invalid.');
   }
   if (isPriceManifestPath(path)) {
-    allowCrossOriginReads(c.req.raw);
+    c.set('crossOriginReads', true);
     return isPreflight(c.req.raw) ? preflight(c) : servePriceManifest(c, rules);
   }
   const { site } = rules;
@@ -66,7 +66,8 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
     return crawler.allowedFree ? keepPrivate(free) : free;
   }
   const view: PricedView = { host, path, priceMicros: crawler.priceMicros, reviewWindowSeconds: rule?.reviewWindowSeconds };
-  allowCrossOriginReads(c.req.raw);
+  // Browsers of any origin may read a priced answer, never with the reader's cookie (corsReads).
+  c.set('crossOriginReads', true);
   if (isPreflight(c.req.raw)) return preflight(c);
 
   // 3. What the request agrees to pay, and who pays: an x402 payload's reader, else the
