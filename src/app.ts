@@ -29,6 +29,8 @@ import { ErrorPage } from './pages/error-page';
 import { corsReads } from './http/cors';
 import { adminCrawlerKeyRoutes, readerCrawlerKeyRoutes } from './crawlers/crawler-key-routes';
 import { handleView } from './paywall/view-handler';
+import { payPerCrawl } from './paywall/pay-per-crawl';
+import { x402 } from './paywall/x402';
 import { assetRoutes } from './pages/assets';
 import { accountRoutes } from './reader/account-routes';
 import { readerRoutes } from './reader/reader-routes';
@@ -125,7 +127,7 @@ export const app = new Hono<AppEnv>()
   .all('/__paywall/*', () => {
     throw noSuchEndpoint();
   })
-  .all('*', walletHostHasNoContent, corsReads, handleView);
+  .all('*', walletHostHasNoContent, corsReads, payPerCrawl, x402, handleView);
 
 /**
  * The one writer of error answers. An AppError is the contract's JSON `{error, message,

@@ -28,7 +28,7 @@ import { consolePasskeyRoutes, createInvite, inviteOf, INVITE_CODE } from './con
 import { createPublisher, newPublisher, PUBLISHER_ID } from '../publishers/publisher-routes';
 import { claimHost, verifyHost } from '../publishers/host-claims';
 import { ReaderLookupPage, ReaderPage, type MoveForm } from '../pages/admin-readers';
-import { formatUsd } from '../pages/format';
+import { usdForPeople } from '../money';
 import { isReaderId } from '../reader/reader-token';
 import { walletOf } from '../wallet/wallet-stub';
 import { moveBalance } from './move-routes';
@@ -382,7 +382,7 @@ export const consoleRoutes = new Hono<ConsoleEnv>()
           reason: move.reason,
           key: `console:${move.key}`,
         });
-        const said = `Moved ${formatUsd(moved.movedMicros)} to ${move.toReaderId}, whose balance is now ${formatUsd(moved.toBalanceMicros)}.`;
+        const said = `Moved ${usdForPeople(moved.movedMicros)} to ${move.toReaderId}, whose balance is now ${usdForPeople(moved.toBalanceMicros)}.`;
         return c.redirect(`${CONSOLE}/readers/${fromReaderId}?moved=${encodeURIComponent(said)}`, 303);
       } catch (e) {
         const refused = refusal(e);

@@ -86,7 +86,6 @@ export const moveRoutes = new Hono<AppEnv>().post(
       throw new AppError('same_reader', 'toReaderId: a reader’s money cannot be moved to the same reader.', { field: 'toReaderId' });
     }
     const key = idempotencyKeyOf(c);
-    if (key === 'invalid') throw new AppError('invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 printable ASCII characters.');
     const moved = await moveBalance(c, { fromReaderId, toReaderId, reason, key });
     return c.json({
       movedMicros: moved.movedMicros,

@@ -39,7 +39,7 @@ export const linkBody = z
       .string()
       .max(2048)
       .optional()
-      .refine((v) => v === undefined || normaliseAgentUrl(v) !== 'invalid', {
+      .refine((v) => v === undefined || normaliseAgentUrl(v) !== null, {
         message: 'must be the https URL the crawler sends as Signature-Agent',
       }),
     label: z.string().trim().min(1).max(100).optional(),
@@ -131,7 +131,8 @@ export const adminCrawlerKeyRoutes = new Hono<AppEnv>()
     const keyid = c.req.query('keyid');
     const directory = c.req.query('directory');
     const agent = directory !== undefined ? normaliseAgentUrl(directory) : null;
-    if (agent === 'invalid') throw new AppError('invalid_request', 'directory must be an https URL.', { field: 'directory' });
+    if (directory !== undefined && agent === null)
+      throw new AppError('invalid_request', 'directory must be an https URL.', { field: 'directory' });
     if (!keyid && !agent) throw new AppError('invalid_request', 'Name a keyid or a directory.', { field: 'keyid' });
     const found = keyid ? await linkForKeyid(c.env.KV, keyid) : await linkForDirectory(c.env.KV, agent!);
     if (!found) throw new AppError('crawler_link_not_found', 'No wallet is linked to this key or directory.');

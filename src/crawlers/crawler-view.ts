@@ -1,8 +1,8 @@
 import type { Context } from 'hono';
 import { hasWalletHost, walletOrigin } from '../http/hosts';
 import type { AppEnv } from '../http/app-types';
-import { jsonError } from '../http/json-errors';
-import { CRAWLER_ERROR, CRAWLER_EXACT_PRICE, CRAWLER_MAX_PRICE } from '../paywall/pay-per-crawl';
+import { AppError } from '../http/app-error';
+import { CRAWLER_ERROR } from '../paywall/pay-per-crawl';
 import { payerOfView, type ViewPayer } from '../reader/view-reader';
 import type { Site } from '../rules/site-schema';
 import { actionFor, crawlerPrice, identityOf, type CrawlerIdentity } from './crawler-identity';
@@ -11,7 +11,7 @@ import { verifyCrawler } from './verify-crawler';
 /**
  * The crawler side of a view, hooked into the view handler: verify a Web Bot Auth
  * signature, name the crawler, and apply the site's policy. Returns what the view costs
- * this requester, or the answer when it goes no further (a bad signature, a block).
+ * this requester; a bad signature is a 400 and a blocked crawler a 403.
  */
 export type CrawlerTerms = {
   identity: CrawlerIdentity;
@@ -21,19 +21,23 @@ export type CrawlerTerms = {
   allowedFree: boolean;
 };
 
-export async function crawlerTermsOf(c: Context<AppEnv>, site: Site, rulePriceMicros: number): Promise<CrawlerTerms | Response> {
+export async function crawlerTermsOf(c: Context<AppEnv>, site: Site, rulePriceMicros: number): Promise<CrawlerTerms> {
   const policy = site.crawlers;
   const named = new Set(Object.keys(policy?.signatureAgents ?? {}).filter((k) => k.includes('://')));
   const signature = await verifyCrawler(c.env, c.req.raw, named);
   if (signature.kind === 'invalid') {
-    c.header(CRAWLER_ERROR, 'InvalidSignature');
-    return jsonError(c, 400, 'invalid_signature', signature.message, { field: signature.field, reason: signature.failure } as never);
+    throw new AppError('invalid_signature', signature.message, {
+      field: signature.field,
+      extra: { reason: signature.failure },
+      headers: { [CRAWLER_ERROR]: 'InvalidSignature' },
+    });
   }
   const identity = identityOf(c.req.raw.cf, signature);
   const action = actionFor(policy, identity);
   if (action?.action === 'block') {
-    c.header(CRAWLER_ERROR, 'CrawlerForbidden');
-    return jsonError(c, 403, 'crawler_forbidden', `${site.host} does not allow this crawler.`);
+    throw new AppError('crawler_forbidden', `${site.host} does not allow this crawler.`, {
+      headers: { [CRAWLER_ERROR]: 'CrawlerForbidden' },
+    });
   }
   const priceMicros = crawlerPrice(action, rulePriceMicros);
   return { identity, priceMicros, allowedFree: rulePriceMicros > 0 && priceMicros === 0 };
@@ -49,11 +53,6 @@ export async function payerOf(c: Context<AppEnv>, terms: CrawlerTerms): Promise<
   if (terms.identity.kind === 'signed')
     return { readerId: terms.identity.payer, grant: undefined, bySignature: terms.identity.payer !== null };
   return { ...(await payerOfView(c)), bySignature: false };
-}
-
-/** A crawler paying by its signature alone states its price, as pay per crawl asks (`MissingCrawlerPrice` otherwise). */
-export function statesCrawlerPrice(c: Context): boolean {
-  return c.req.header(CRAWLER_MAX_PRICE) !== undefined || c.req.header(CRAWLER_EXACT_PRICE) !== undefined;
 }
 
 /** Where a crawler's operator links its key: the bearer-token API on the wallet host (this host until one is set). */

@@ -1,4 +1,5 @@
 import { helpers, jwkToKeyID } from 'web-bot-auth';
+import { log } from '../http/log';
 import type { Ed25519PublicJwk } from './crawler-links';
 
 /**
@@ -16,25 +17,25 @@ const CACHED_DIRECTORIES = 256;
 /**
  * The agent's URL, normalised (no trailing slash, no query), from a Signature-Agent value:
  * an sf-string (`"https://crawler.example"`, as web-bot-auth sends it), a dictionary
- * member (`agent1="https://…"`, later drafts) or a bare URL. Null when absent, 'invalid'
- * when it is not an https URL (http only on loopback, for local crawlers and tests).
+ * member (`agent1="https://…"`, later drafts) or a bare URL. Null when it is not an https
+ * URL (http only on loopback, for local crawlers and tests).
  */
-export function signatureAgentOf(value: string | null): string | null | 'invalid' {
-  if (value === null) return null;
+export function signatureAgentOf(value: string): string | null {
   const m = /^\s*(?:[a-z*][a-z0-9_.*-]*=)?"([^"\\]*)"\s*$/.exec(value) ?? /^\s*([^\s",;]+)\s*$/.exec(value);
-  return m ? normaliseAgentUrl(m[1]!) : 'invalid';
+  return m ? normaliseAgentUrl(m[1]!) : null;
 }
 
-export function normaliseAgentUrl(raw: string): string | 'invalid' {
+/** An agent's URL as links and policies name it (no trailing slash, no query); null when it is not an https URL (http on loopback). */
+export function normaliseAgentUrl(raw: string): string | null {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    return 'invalid';
+    return null;
   }
   const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) return 'invalid';
-  if (url.username || url.password) return 'invalid';
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) return null;
+  if (url.username || url.password) return null;
   const path = url.pathname.replace(/\/+$/, '');
   return `${url.origin}${path}`;
 }
@@ -99,7 +100,7 @@ async function fetchDirectory(url: string): Promise<Map<string, Ed25519PublicJwk
     }
     return keys;
   } catch (e) {
-    console.error('key directory fetch failed', url, String(e));
+    log('warn', 'key_directory_fetch_failed', { url, error: e });
     return null;
   }
 }

@@ -48,8 +48,10 @@ export async function verifyCrawler(env: Env, request: Request, namedAgents: Rea
   if (input === null || signature === null) {
     return invalid('malformed', input === null ? 'Signature-Input' : 'Signature', 'Send both Signature-Input and Signature (RFC 9421).');
   }
-  const agent = signatureAgentOf(request.headers.get('signature-agent'));
-  if (agent === 'invalid') return invalid('malformed', 'Signature-Agent', 'Signature-Agent must be an https URL, quoted.');
+  const agentHeader = request.headers.get('signature-agent');
+  const agent = agentHeader === null ? null : signatureAgentOf(agentHeader);
+  if (agentHeader !== null && agent === null)
+    return invalid('malformed', 'Signature-Agent', 'Signature-Agent must be an https URL, quoted.');
 
   let found: { keyid: string; link: CrawlerLink | null } | null = null;
   let keyidSeen: string | null = null;

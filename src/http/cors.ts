@@ -54,17 +54,13 @@ export function preflight(c: Context): Response {
   });
 }
 
-const readable = new WeakSet<Request>();
-
-/** Marks a view whose answer browsers of any origin may read (a priced path, the manifest). */
-export function allowCrossOriginReads(request: Request): void {
-  readable.add(request);
-}
+/** Set to true by a view whose answer browsers of any origin may read (a priced path, the manifest). */
+export type CorsVariables = { crossOriginReads: boolean | undefined };
 
 /** Middleware: adds the CORS headers to the answer of a view marked readable. */
-export const corsReads = createMiddleware(async (c, next) => {
+export const corsReads = createMiddleware<{ Variables: CorsVariables }>(async (c, next) => {
   await next();
-  if (!readable.has(c.req.raw)) return;
+  if (c.var.crossOriginReads !== true) return;
   let headers = c.res.headers;
   try {
     headers.set('access-control-allow-origin', '*');

@@ -1,19 +1,9 @@
 import { zValidator } from '@hono/zod-validator';
-import type { Context } from 'hono';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
 import { AppError, type Issue } from './app-error';
 
 export type { Issue };
 export type ErrorBody = { error: string; message: string; field?: string; issues?: Issue[] };
-
-/**
- * @deprecated Throw an AppError instead: the app's onError is the one writer of error
- * bodies. Kept only until src/paywall and src/crawlers/crawler-view.ts throw too.
- */
-export function jsonError(c: Context, status: ContentfulStatusCode, error: string, message: string, extra: Partial<ErrorBody> = {}) {
-  return c.json<ErrorBody>({ error, message, ...extra }, status);
-}
 
 export function issuesOf(error: z.ZodError): Issue[] {
   return error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));

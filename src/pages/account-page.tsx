@@ -1,5 +1,5 @@
 import type { LedgerEntry } from '../wallet/ledger-entry';
-import { formatUsd } from './format';
+import { usdForPeople } from '../money';
 import { Layout } from './layout';
 import { TopUpButtons, type TopUpOptions } from './top-up-buttons';
 import { MIN_TOPUP_MICROS, MAX_TOPUP_MICROS } from '../reader/topup-amount';
@@ -41,7 +41,7 @@ export type AccountPageProps = {
   walletHost?: WalletHostParts | null;
 };
 
-export type WalletHostParts = Omit<WalletSectionsProps, 'formatUsd'> & {
+export type WalletHostParts = Omit<WalletSectionsProps, 'usdForPeople'> & {
   askForPasskey?: boolean;
   tokens: NamedTokenRow[];
   newToken: { name: string; token: string } | null;
@@ -107,9 +107,9 @@ export function AccountPage(p: AccountPageProps) {
       <section class="card" aria-labelledby="balance-heading">
         <h2 id="balance-heading">Balance</h2>
         <p class="amount" data-testid="balance">
-          {formatUsd(p.balanceMicros)}
+          {usdForPeople(p.balanceMicros)}
         </p>
-        {cap ? <CapLine cap={cap} /> : <p class="hint">No daily cap. Spent today: {formatUsd(p.spentTodayMicros)}.</p>}
+        {cap ? <CapLine cap={cap} /> : <p class="hint">No daily cap. Spent today: {usdForPeople(p.spentTodayMicros)}.</p>}
       </section>
 
       <section class="card" id="top-up" aria-labelledby="top-up-heading">
@@ -174,13 +174,13 @@ export function AccountPage(p: AccountPageProps) {
         {p.entries.length > 0 && <script src={LOCAL_TIMES_SCRIPT_PATH} defer />}
       </section>
 
-      {p.walletHost && <WalletSections {...p.walletHost} formatUsd={formatUsd} />}
+      {p.walletHost && <WalletSections {...p.walletHost} usdForPeople={usdForPeople} />}
       {p.walletHost && (
         <NamedTokensSection
           tokens={p.walletHost.tokens}
           newToken={p.walletHost.newToken}
           error={p.walletHost.tokenError}
-          formatUsd={formatUsd}
+          usdForPeople={usdForPeople}
         />
       )}
       {p.walletHost && <SignOutSection />}
@@ -203,7 +203,7 @@ function ContinueReading(props: { returnTo: ReturnInfo; balanceMicros: number; c
       <h2 id="continue-heading">Continue reading</h2>
       <p>
         <code>{label ?? path}</code>
-        {priceMicros !== null && priceMicros > 0 && <> costs {formatUsd(priceMicros)}, paid from your balance when you open it.</>}
+        {priceMicros !== null && priceMicros > 0 && <> costs {usdForPeople(priceMicros)}, paid from your balance when you open it.</>}
       </p>
       {priceMicros === null || priceMicros === 0 ? (
         <p class="actions">
@@ -214,8 +214,8 @@ function ContinueReading(props: { returnTo: ReturnInfo; balanceMicros: number; c
       ) : covers && blocked ? (
         <>
           <p data-testid="cap-blocks">
-            <strong>This would exceed your daily cap:</strong> you have spent {formatUsd(props.cap!.spentTodayMicros)} of your{' '}
-            {formatUsd(props.cap!.dailyCapMicros)} cap today. Raise it below, or come back once it {capResets()}.
+            <strong>This would exceed your daily cap:</strong> you have spent {usdForPeople(props.cap!.spentTodayMicros)} of your{' '}
+            {usdForPeople(props.cap!.dailyCapMicros)} cap today. Raise it below, or come back once it {capResets()}.
           </p>
           <p class="actions">
             <a class="button secondary" href="#daily-cap">
@@ -226,7 +226,7 @@ function ContinueReading(props: { returnTo: ReturnInfo; balanceMicros: number; c
       ) : covers && asks ? (
         <>
           <p class="hint">
-            It costs more than the {formatUsd(props.askAboveMicros!)} you pay without asking: the article asks you to confirm first.
+            It costs more than the {usdForPeople(props.askAboveMicros!)} you pay without asking: the article asks you to confirm first.
           </p>
           <p class="actions">
             <a class="button" href={path} data-testid="continue-to-confirm">
@@ -237,7 +237,7 @@ function ContinueReading(props: { returnTo: ReturnInfo; balanceMicros: number; c
       ) : covers ? (
         <p class="actions">
           <a class="button" href={path} data-testid="pay-and-read">
-            Pay {formatUsd(priceMicros)} and read
+            Pay {usdForPeople(priceMicros)} and read
           </a>
         </p>
       ) : (
@@ -253,7 +253,7 @@ function OtherAmount(props: { returnTo: string | null; error: string | null; typ
       {props.returnTo && <input type="hidden" name="return" value={props.returnTo} />}
       <label for="topup-amount">Other amount (USD)</label>
       <p class="hint" id="topup-amount-hint">
-        From {formatUsd(MIN_TOPUP_MICROS)} to {formatUsd(MAX_TOPUP_MICROS)}, in whole cents.
+        From {usdForPeople(MIN_TOPUP_MICROS)} to {usdForPeople(MAX_TOPUP_MICROS)}, in whole cents.
       </p>
       {props.error && (
         <p class="field-error" id="topup-amount-error">
@@ -278,7 +278,7 @@ function OtherAmount(props: { returnTo: string | null; error: string | null; typ
 }
 
 function DailyCapForm(props: { returnTo: string | null; capMicros: number | null; error: string | null; typed: string | undefined }) {
-  const current = props.capMicros === null ? '' : formatUsd(props.capMicros).slice(1);
+  const current = props.capMicros === null ? '' : usdForPeople(props.capMicros).slice(1);
   return (
     <form method="post" action="/__paywall/account/cap" novalidate>
       {props.returnTo && <input type="hidden" name="return" value={props.returnTo} />}
@@ -308,7 +308,7 @@ function DailyCapForm(props: { returnTo: string | null; capMicros: number | null
 }
 
 function AskAboveForm(props: { returnTo: string | null; askAboveMicros: number | null; error: string | null; typed: string | undefined }) {
-  const current = props.askAboveMicros === null ? '' : formatUsd(props.askAboveMicros).slice(1);
+  const current = props.askAboveMicros === null ? '' : usdForPeople(props.askAboveMicros).slice(1);
   return (
     <form method="post" action="/__paywall/account/ask-above" novalidate>
       {props.returnTo && <input type="hidden" name="return" value={props.returnTo} />}
@@ -370,8 +370,8 @@ function History(props: { entries: LedgerEntry[]; takeBackable: string[]; withSi
                 <What entry={e} withSite={props.withSite} />
                 {e.type === 'charge' && props.takeBackable.includes(e.id) && <TakeBackForm receipt={e.id} idSuffix={e.id} compact />}
               </td>
-              <td class="num">{(MONEY_OUT.has(e.type) ? '−' : '+') + formatUsd(e.amountMicros)}</td>
-              <td class="num after">{formatUsd(e.balanceAfterMicros)}</td>
+              <td class="num">{(MONEY_OUT.has(e.type) ? '−' : '+') + usdForPeople(e.amountMicros)}</td>
+              <td class="num after">{usdForPeople(e.balanceAfterMicros)}</td>
             </tr>
           ))}
         </tbody>

@@ -1,6 +1,6 @@
 import type { ReaderInDebt } from '../stripe/readers-in-debt';
 import { AdminLayout } from './admin-layout';
-import { formatUsd } from './format';
+import { usdForPeople } from '../money';
 
 /** The operator's list of wallets that a card refund or chargeback took below zero. */
 export function DebtsPage(props: { nonce: string; readers: ReaderInDebt[] }) {
@@ -26,7 +26,7 @@ export function DebtsPage(props: { nonce: string; readers: ReaderInDebt[] }) {
             {props.readers.map((r) => (
               <tr>
                 <td class="small">{r.readerId}</td>
-                <td class="num">{formatUsd(r.balanceMicros)}</td>
+                <td class="num">{usdForPeople(r.balanceMicros)}</td>
                 <td class="small">{r.since.replace('T', ' ').slice(0, 19)}</td>
               </tr>
             ))}

@@ -2,7 +2,7 @@ import type { Child } from 'hono/jsx';
 import type { Owed } from '../publishers/amount-owed';
 import type { Publisher } from '../publishers/publisher-types';
 import { AdminLayout } from './admin-layout';
-import { formatUsd } from './format';
+import { usdForPeople } from '../money';
 
 export type PublisherRow = { publisher: Publisher; owed: Owed | null };
 
@@ -42,10 +42,10 @@ export function PublishersPage(props: { nonce: string; rows: PublisherRow[]; mon
                       </div>
                     ))}
                   </td>
-                  <td class="num">{owed ? formatUsd(owed.accruedMicros) : 'unreadable'}</td>
-                  <td class="num">{owed ? formatUsd(owed.paidMicros) : ''}</td>
+                  <td class="num">{owed ? usdForPeople(owed.accruedMicros) : 'unreadable'}</td>
+                  <td class="num">{owed ? usdForPeople(owed.paidMicros) : ''}</td>
                   <td class="num" data-testid="owed">
-                    <strong>{owed ? formatUsd(owed.owedMicros) : ''}</strong>
+                    <strong>{owed ? usdForPeople(owed.owedMicros) : ''}</strong>
                   </td>
                   <td>
                     {props.months.map((m) => (

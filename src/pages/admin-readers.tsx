@@ -1,7 +1,7 @@
 import type { LedgerEntry } from '../wallet/ledger-entry';
 import type { WalletSummary } from '../wallet/wallet-types';
 import { AdminLayout } from './admin-layout';
-import { formatUsd } from './format';
+import { usdForPeople } from '../money';
 
 const CONSOLE = '/__paywall/admin';
 
@@ -64,10 +64,10 @@ export function ReaderPage(props: { nonce: string; summary: WalletSummary; entri
       ) : null}
       <div class="totals">
         <div>
-          Balance<strong data-testid="balance">{formatUsd(r.balanceMicros)}</strong>
+          Balance<strong data-testid="balance">{usdForPeople(r.balanceMicros)}</strong>
         </div>
         <div>
-          Daily cap<strong>{r.dailyCapMicros === null ? 'none' : formatUsd(r.dailyCapMicros)}</strong>
+          Daily cap<strong>{r.dailyCapMicros === null ? 'none' : usdForPeople(r.dailyCapMicros)}</strong>
         </div>
       </div>
       <div class="card">
@@ -106,7 +106,7 @@ export function ReaderPage(props: { nonce: string; summary: WalletSummary; entri
           ) : null}
           <div class="actions">
             <button type="submit" class="danger">
-              Move {formatUsd(Math.max(0, r.balanceMicros))}
+              Move {usdForPeople(Math.max(0, r.balanceMicros))}
             </button>
           </div>
         </form>
@@ -135,8 +135,8 @@ export function ReaderPage(props: { nonce: string; summary: WalletSummary; entri
                     {x.reason ? <div class="muted small">{x.reason}</div> : null}
                   </td>
                   <td>{x.host ? `${x.host}${x.path ?? ''}` : ''}</td>
-                  <td class="num">{formatUsd(x.amountMicros)}</td>
-                  <td class="num">{formatUsd(x.balanceAfterMicros)}</td>
+                  <td class="num">{usdForPeople(x.amountMicros)}</td>
+                  <td class="num">{usdForPeople(x.balanceAfterMicros)}</td>
                 </tr>
               ))}
             </tbody>

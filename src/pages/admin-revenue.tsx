@@ -1,7 +1,7 @@
 import type { UsageHistory } from '../admin/usage-history';
 import { AdminLayout } from './admin-layout';
 import { UsageChart } from './admin-usage-chart';
-import { formatUsd } from './format';
+import { usdForPeople } from '../money';
 
 export function RevenuePage(props: {
   nonce: string;
@@ -60,7 +60,7 @@ export function RevenuePage(props: {
           <div class="card">
             <div class="totals" data-testid="totals">
               <div>
-                Revenue<strong data-testid="total-revenue">{formatUsd(usage.totals.revenueMicros)}</strong>
+                Revenue<strong data-testid="total-revenue">{usdForPeople(usage.totals.revenueMicros)}</strong>
               </div>
               <div>
                 Views<strong data-testid="total-views">{usage.totals.views.toLocaleString('en-US')}</strong>
@@ -106,7 +106,7 @@ export function RevenuePage(props: {
                         <code>{p.path}</code>
                       </td>
                       <td class="num">{p.paidViews.toLocaleString('en-US')}</td>
-                      <td class="num">{formatUsd(p.revenueMicros)}</td>
+                      <td class="num">{usdForPeople(p.revenueMicros)}</td>
                     </tr>
                   ))}
                 </tbody>
@@ -131,7 +131,7 @@ export function RevenuePage(props: {
                     <td>{d.date}</td>
                     <td class="num">{d.views.toLocaleString('en-US')}</td>
                     <td class="num">{d.paidViews.toLocaleString('en-US')}</td>
-                    <td class="num">{formatUsd(d.revenueMicros)}</td>
+                    <td class="num">{usdForPeople(d.revenueMicros)}</td>
                   </tr>
                 ))}
               </tbody>

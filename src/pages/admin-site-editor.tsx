@@ -2,7 +2,7 @@ import type { Issue } from '../http/json-errors';
 import { PRICE_UNITS, parsePrice } from './price-input';
 import type { RuleDraft, SiteDraft } from '../admin/site-form';
 import { WINDOW_UNITS } from '../admin/window-input';
-import { formatUsd } from './format';
+import { usdForPeople } from '../money';
 import { AdminLayout } from './admin-layout';
 import { EDITOR_SCRIPT } from './admin-editor-script';
 import { CrawlerPolicyCard } from './crawler-policy-card';
@@ -104,7 +104,7 @@ function RuleRow(props: { rule: RuleDraft; index: number; count: number; errors:
           <FieldErrors id={`err-price-${i}`} messages={priceErr} />
         ) : (
           <p class="small muted price-hint" id={`hint-price-${i}`}>
-            {price.ok ? `${formatUsd(price.micros)} = ${price.micros.toLocaleString('en-US')} micros` : ''}
+            {price.ok ? `${usdForPeople(price.micros)} = ${price.micros.toLocaleString('en-US')} micros` : ''}
           </p>
         )}
       </td>
@@ -180,7 +180,7 @@ function PreviewResult(props: { preview: PathPreview }) {
   else if (p.kind === 'draft_invalid') text = 'Fix the issues above first: the preview uses the rules as they stand in this form.';
   else if (p.kind === 'free') text = `${p.path}: no rule matches, so it is free.`;
   else
-    text = `${p.path}: rule ${p.index + 1} (${p.pattern}) matches, price ${formatUsd(p.priceMicros)} (${p.priceMicros.toLocaleString('en-US')} micros)${
+    text = `${p.path}: rule ${p.index + 1} (${p.pattern}) matches, price ${usdForPeople(p.priceMicros)} (${p.priceMicros.toLocaleString('en-US')} micros)${
       p.priceMicros === 0 ? ', free' : `; ${windowText(p.reviewWindowSeconds)}`
     }.`;
   return (

@@ -1,7 +1,7 @@
 import type { PathTakeBacks } from '../usage/take-back-log';
 import { TAKE_BACK_REASONS, isTakeBackReason } from '../usage/take-back-reasons';
 import { AdminLayout } from './admin-layout';
-import { formatUsd } from './format';
+import { usdForPeople } from '../money';
 
 const label = (reason: string) => (isTakeBackReason(reason) ? TAKE_BACK_REASONS[reason] : reason);
 
@@ -33,7 +33,7 @@ export function TakeBacksPage(props: { nonce: string; host: string; from: string
                   <code>{p.path}</code>
                 </td>
                 <td class="num">{p.count}</td>
-                <td class="num">{formatUsd(p.amountMicros)}</td>
+                <td class="num">{usdForPeople(p.amountMicros)}</td>
                 <td class="small">
                   {Object.entries(p.reasons)
                     .sort((a, b) => b[1] - a[1])

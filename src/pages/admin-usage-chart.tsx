@@ -1,7 +1,7 @@
 import { scaleBand, scaleLinear } from 'd3-scale';
 import { line } from 'd3-shape';
 import type { UsageDay } from '../admin/usage-history';
-import { formatUsd } from './format';
+import { usdForPeople } from '../money';
 
 const WIDTH = 880;
 const HEIGHT = 300;
@@ -49,7 +49,7 @@ export function UsageChart(props: { days: UsageDay[] }) {
       <g class="bars">
         {days.map((d) => (
           <rect class="bar" x={x(d.date)} y={yViews(d.views)} width={x.bandwidth()} height={bottom - yViews(d.views)}>
-            <title>{`${d.date}: ${d.views} views (${d.paidViews} paid), ${formatUsd(d.revenueMicros)}`}</title>
+            <title>{`${d.date}: ${d.views} views (${d.paidViews} paid), ${usdForPeople(d.revenueMicros)}`}</title>
           </rect>
         ))}
       </g>
@@ -85,7 +85,7 @@ export function UsageChart(props: { days: UsageDay[] }) {
         <line x1={WIDTH - M.right} x2={WIDTH - M.right} y1={M.top} y2={bottom} />
         {revenueTicks.map((t) => (
           <text x={WIDTH - M.right + 8} y={yRevenue(t) + 4} text-anchor="start">
-            {formatUsd(t)}
+            {usdForPeople(t)}
           </text>
         ))}
         <text x={WIDTH - 10} y={(M.top + bottom) / 2} text-anchor="middle" transform={`rotate(90 ${WIDTH - 10} ${(M.top + bottom) / 2})`}>

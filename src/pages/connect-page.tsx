@@ -1,4 +1,4 @@
-import { formatUsd } from './format';
+import { usdForPeople } from '../money';
 import { Layout } from './layout';
 import { PASSKEYS_SCRIPT_PATH } from './passkeys-script';
 import { ProtectBalance } from './wallet-sections';
@@ -28,14 +28,14 @@ export function ConnectConsentPage(props: ConnectProps) {
           <strong>{props.site}</strong> may charge your wallet for the articles you open there,{' '}
           {props.dailyCapMicros === null
             ? 'at the price each article shows.'
-            : `within your daily cap of ${formatUsd(props.dailyCapMicros)}.`}
+            : `within your daily cap of ${usdForPeople(props.dailyCapMicros)}.`}
         </p>
         <p>
           It cannot top up, change your cap, see what you read elsewhere or move your money. You can disconnect it at any time from your
           wallet.
         </p>
         <p>
-          Your balance: <strong data-testid="balance">{formatUsd(props.balanceMicros)}</strong>
+          Your balance: <strong data-testid="balance">{usdForPeople(props.balanceMicros)}</strong>
         </p>
         <form method="post" action="/__paywall/connect" class="actions">
           <input type="hidden" name="site" value={props.site} />

@@ -1,4 +1,4 @@
-import { formatUsd } from './format';
+import { usdForPeople } from '../money';
 import { Layout } from './layout';
 import type { ReturnInfo } from './account-page';
 
@@ -18,7 +18,7 @@ export function CreateAccountPage(props: { returnTo: ReturnInfo | null; error: s
         <p>Top up a balance once, by card. Each article you open is then paid from it, a fraction of a cent at a time.</p>
         {props.returnTo && price !== null && price !== undefined && price > 0 && (
           <p>
-            The article you came from, <code>{props.returnTo.path}</code>, costs {formatUsd(price)}.
+            The article you came from, <code>{props.returnTo.path}</code>, costs {usdForPeople(price)}.
           </p>
         )}
         <p class="hint">No sign-up form and no password: the account is kept in this browser (a cookie).</p>

@@ -1,4 +1,4 @@
-import { formatUsd } from './format';
+import { usdForPeople } from '../money';
 
 /** Today's spending against the reader's daily cap: what the pages say, in one place. */
 export type CapStatus = { spentTodayMicros: number; dailyCapMicros: number };
@@ -29,8 +29,8 @@ export function capResets(now = Date.now()): string {
 export function CapLine(props: { cap: CapStatus; now?: number }) {
   return (
     <p data-testid="cap-status">
-      Spent today <strong>{formatUsd(props.cap.spentTodayMicros)}</strong> of your <strong>{formatUsd(props.cap.dailyCapMicros)}</strong>{' '}
-      daily cap; it {capResets(props.now)}.
+      Spent today <strong>{usdForPeople(props.cap.spentTodayMicros)}</strong> of your{' '}
+      <strong>{usdForPeople(props.cap.dailyCapMicros)}</strong> daily cap; it {capResets(props.now)}.
     </p>
   );
 }

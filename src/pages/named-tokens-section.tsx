@@ -15,7 +15,7 @@ export function NamedTokensSection(p: {
   /** A token just made: shown this once. */
   newToken: { name: string; token: string } | null;
   error: string | null;
-  formatUsd: (micros: number) => string;
+  usdForPeople: (micros: number) => string;
 }) {
   return (
     <section class="card" id="tokens" aria-labelledby="tokens-heading">
@@ -46,7 +46,7 @@ export function NamedTokensSection(p: {
               field="id"
               value={t.id}
               name={t.name}
-              detail={`${t.dailyCapMicros === null ? 'no cap of its own' : `cap ${p.formatUsd(t.dailyCapMicros)} a day`}, spent today ${p.formatUsd(t.spentTodayMicros)}`}
+              detail={`${t.dailyCapMicros === null ? 'no cap of its own' : `cap ${p.usdForPeople(t.dailyCapMicros)} a day`}, spent today ${p.usdForPeople(t.spentTodayMicros)}`}
               button="Revoke"
               label={`Revoke token ${t.name}`}
             />

@@ -1,7 +1,7 @@
 import { Layout } from './layout';
-import { formatUsd } from './format';
+import { usdForPeople } from '../money';
 import { TopUpButtons, type TopUpOptions } from './top-up-buttons';
-import type { PaymentRequiredReason } from '../paywall/payment-required';
+import type { PaymentRequiredReason } from '../paywall/view-outcome';
 import { CapLine, capHeadline, type CapStatus } from './daily-cap-status';
 
 const HEADLINES: Record<PaymentRequiredReason, string> = {
@@ -37,7 +37,7 @@ export type PaywallPageProps = {
 export function PaywallPage(props: PaywallPageProps) {
   const returnQuery = props.returnTo ? `?return=${encodeURIComponent(props.returnTo)}` : '';
   const account = props.wallet ? props.wallet.account : `/__paywall/account${returnQuery}`;
-  const price = formatUsd(props.priceMicros);
+  const price = usdForPeople(props.priceMicros);
   const covers = props.balanceMicros !== null && props.balanceMicros >= props.priceMicros;
   const headline = props.confirm
     ? `Pay ${price} for this article?`
@@ -58,7 +58,7 @@ export function PaywallPage(props: PaywallPageProps) {
           <p>Pay per article from a prepaid balance: top up once, then each article costs a fraction of a cent.</p>
         ) : (
           <p>
-            Your balance: <strong data-testid="balance">{formatUsd(props.balanceMicros)}</strong>
+            Your balance: <strong data-testid="balance">{usdForPeople(props.balanceMicros)}</strong>
           </p>
         )}
         {props.cap && props.balanceMicros !== null && <CapLine cap={props.cap} />}
@@ -102,7 +102,7 @@ function Actions(props: PaywallPageProps & { account: string; price: string; cov
         <p>
           {limit === null
             ? 'You asked to confirm articles above your limit before they are paid.'
-            : `You pay automatically up to ${formatUsd(limit)} an article; above that, you are asked first.`}{' '}
+            : `You pay automatically up to ${usdForPeople(limit)} an article; above that, you are asked first.`}{' '}
           One click pays this article once, from your balance.
         </p>
         <form method="post" action="/__paywall/confirm" class="actions">

@@ -1,5 +1,5 @@
 import type { ReceiptView } from '../wallet/wallet-types';
-import { formatUsd } from './format';
+import { usdForPeople } from '../money';
 import { Layout } from './layout';
 import { TakeBackForm } from './take-back-form';
 
@@ -11,7 +11,7 @@ export function ReceiptPage(props: { receipt: ReceiptView; error: string | null 
     <Layout title="Receipt">
       <h1>Receipt</h1>
       <section class="card" aria-labelledby="receipt-heading">
-        <h2 id="receipt-heading">{formatUsd(entry.amountMicros)} paid</h2>
+        <h2 id="receipt-heading">{usdForPeople(entry.amountMicros)} paid</h2>
         <dl class="receipt">
           <dt>For</dt>
           <dd>
@@ -26,7 +26,7 @@ export function ReceiptPage(props: { receipt: ReceiptView; error: string | null 
             <code class="nowrap">{entry.id}</code>
           </dd>
           <dt>Balance now</dt>
-          <dd data-testid="balance">{formatUsd(props.receipt.balanceMicros)}</dd>
+          <dd data-testid="balance">{usdForPeople(props.receipt.balanceMicros)}</dd>
         </dl>
         {props.error && (
           <p class="error" role="alert">
@@ -35,7 +35,7 @@ export function ReceiptPage(props: { receipt: ReceiptView; error: string | null 
         )}
         {takenBack ? (
           <p class="notice" role="status" data-testid="taken-back">
-            You took this view back: {formatUsd(entry.amountMicros)} is back in your balance.
+            You took this view back: {usdForPeople(entry.amountMicros)} is back in your balance.
           </p>
         ) : open ? (
           <>

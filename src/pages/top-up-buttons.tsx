@@ -1,4 +1,4 @@
-import { formatUsd } from './format';
+import { usdForPeople } from '../money';
 
 /** Which ways to add money this worker offers: Stripe Checkout, and the demo's free top-up. */
 export type TopUpOptions = { card: boolean; dev: boolean };
@@ -54,10 +54,10 @@ function Group(props: { id: string; label: string; action: string; amounts: numb
       <div class="actions">
         {props.amounts.map((micros) => (
           <form method="post" action={props.action}>
-            <input type="hidden" name="amount" value={formatUsd(micros).slice(1)} />
+            <input type="hidden" name="amount" value={usdForPeople(micros).slice(1)} />
             {props.returnTo && <input type="hidden" name="return" value={props.returnTo} />}
             <button type="submit" class={props.secondary ? 'secondary' : undefined}>
-              Add {formatUsd(micros)}
+              Add {usdForPeople(micros)}
             </button>
           </form>
         ))}

@@ -11,7 +11,7 @@ export type WalletSectionsProps = {
   hasRecoveryCode: boolean;
   /** A recovery code just made: shown this once, never stored in the clear. */
   newRecoveryCode: string | null;
-  formatUsd: (micros: number) => string;
+  usdForPeople: (micros: number) => string;
 };
 
 const when = (ms: number | null) => (ms === null ? 'never' : `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`);
@@ -75,7 +75,7 @@ export function WalletSections(p: WalletSectionsProps) {
                 field="host"
                 value={s.host}
                 name={s.host}
-                detail={`spent today ${p.formatUsd(s.spentTodayMicros)}, last charge ${when(s.lastChargeAt)}`}
+                detail={`spent today ${p.usdForPeople(s.spentTodayMicros)}, last charge ${when(s.lastChargeAt)}`}
                 button="Disconnect"
                 label={`Disconnect ${s.host}`}
               />

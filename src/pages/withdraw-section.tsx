@@ -1,4 +1,4 @@
-import { formatUsd } from './format';
+import { usdForPeople } from '../money';
 
 /**
  * "Withdraw unspent money": what card top-ups brought in and is not yet spent goes back
@@ -24,7 +24,7 @@ export function WithdrawSection(props: {
           {props.returnTo && <input type="hidden" name="return" value={props.returnTo} />}
           <label for="withdraw-amount">Amount in dollars</label>
           <p class="hint" id="withdraw-hint" data-testid="withdrawable">
-            Up to {formatUsd(max)} can be refunded to the card you paid with; it arrives in 5 to 10 business days.
+            Up to {usdForPeople(max)} can be refunded to the card you paid with; it arrives in 5 to 10 business days.
           </p>
           {props.error && (
             <p class="field-error" id="withdraw-error">
@@ -37,7 +37,7 @@ export function WithdrawSection(props: {
               name="amount"
               inputmode="decimal"
               autocomplete="off"
-              value={props.typed ?? formatUsd(max).slice(1)}
+              value={props.typed ?? usdForPeople(max).slice(1)}
               aria-describedby={props.error ? 'withdraw-hint withdraw-error' : 'withdraw-hint'}
               aria-invalid={props.error ? 'true' : undefined}
             />

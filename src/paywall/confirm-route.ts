@@ -3,12 +3,12 @@ import { formBodyLimit } from '../pages/page-headers';
 import { csrf } from 'hono/csrf';
 import type { AppEnv } from '../http/app-types';
 import { hostKindOf } from '../http/hosts';
-import { jsonError } from '../http/json-errors';
+import { AppError } from '../http/app-error';
 import { safeReturnPath } from '../reader/return-path';
 import { payerOfView } from '../reader/view-reader';
 import { getSiteRules } from '../rules/site-store';
 import { walletOf } from '../wallet/wallet-stub';
-import { normalizePath } from './normalize-path';
+import { servablePath } from './normalize-path';
 
 /** The query parameter that carries a one-click confirmation to the view it was made for. */
 export const CONFIRM_PARAM = 'paywall_confirm';
@@ -27,20 +27,19 @@ export const confirmRoutes = new Hono<AppEnv>()
   .use(csrf())
   .use(formBodyLimit(8 * 1024))
   .post('/', async (c) => {
-    if (hostKindOf(c.env, c.req.url) !== 'publisher') return jsonError(c, 404, 'not_found', 'No such paywall endpoint.');
+    if (hostKindOf(c.env, c.req.url) !== 'publisher') throw new AppError('not_found', 'No such paywall endpoint.');
     const form = await c.req.parseBody();
     const raw = typeof form.path === 'string' ? form.path : '';
     const back = safeReturnPath(raw);
-    if (!back) return jsonError(c, 400, 'invalid_request', 'path: a path of this site is required.', { field: 'path' });
+    if (!back) throw new AppError('invalid_request', 'path: a path of this site is required.', { field: 'path' });
     const target = new URL(back, c.req.url);
     target.searchParams.delete(CONFIRM_PARAM);
-    const normalized = normalizePath(target.pathname);
-    if (!normalized.ok) return jsonError(c, 400, 'invalid_path', `The path cannot be served safely: ${normalized.reason}.`);
+    const path = servablePath(target.pathname);
     const host = await siteHostOf(c);
     const payer = await payerOfView(c);
     // No reader (or a bearer client, which has its own ceiling): the article answers for itself.
     if (host !== null && payer.readerId && c.req.header('authorization') === undefined) {
-      const made = await walletOf(c.env, payer.readerId).confirmView(host, normalized.path);
+      const made = await walletOf(c.env, payer.readerId).confirmView(host, path);
       if (made.ok) target.searchParams.set(CONFIRM_PARAM, made.confirmation);
     }
     c.header('Cache-Control', 'private, no-store');

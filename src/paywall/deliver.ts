@@ -1,26 +1,17 @@
 import type { Context } from 'hono';
+import { AppError } from '../http/app-error';
 import type { AppEnv } from '../http/app-types';
 import { hasWalletHost, walletOrigin } from '../http/hosts';
-import { jsonError } from '../http/json-errors';
+import { log } from '../http/log';
 import { recordView } from '../usage/record-view';
 import { walletOf } from '../wallet/wallet-stub';
-import { setAgentSettlementHeaders } from './agent-payment';
 import { dropPaywallCookies } from './origin-cookies';
+import { CRAWLER_CHARGED, CRAWLER_ERROR, CRAWLER_PRICE } from './pay-per-crawl';
 import type { OriginResult } from './proxy-origin';
 import { addReceiptBar, headerPolicies } from './receipt-bar';
-
-/** What a priced view settled at; `receipt` is null for a HEAD inside a re-view window. */
-export type Charge = {
-  readerId: string;
-  host: string;
-  path: string;
-  chargedMicros: number;
-  balanceMicros: number;
-  receipt: string | null;
-  replay: boolean;
-  /** The site opted in to the receipt bar (its document's `receiptBar`). */
-  receiptBar: boolean;
-};
+import { refundIfOriginBreaksOff } from './undo-charges';
+import type { Charge } from './view-outcome';
+import { PAYMENT_REQUIRED, PAYMENT_RESPONSE } from './x402';
 
 /** Headers that would let a shared cache keep or replay a paid answer. */
 const CACHE_HEADERS = [
@@ -34,23 +25,29 @@ const CACHE_HEADERS = [
   'cloudflare-cdn-cache-control',
 ];
 
+/** Headers only the paywall may set: what was charged, in its own terms and each protocol's. */
+const PROTOCOL_RESPONSE_HEADERS = [CRAWLER_PRICE, CRAWLER_CHARGED, CRAWLER_ERROR, PAYMENT_REQUIRED, PAYMENT_RESPONSE];
+
 /**
  * The origin's answer as the reader gets it. A priced answer is marked private and
  * carries the charge; if the origin breaks its body off, the charge is refunded, since
  * the content was not delivered, but a reader who closes the connection has been
- * charged (the contract). Every answer from the origin is counted in the site's usage
- * here, and only here.
+ * charged (the contract). The charge goes on the context, for the x402 and pay per crawl
+ * middlewares to report in their own terms. Every answer from the origin is counted in
+ * the site's usage here, and only here; an origin that did not answer is its 502 or 504.
  */
 export function deliver(c: Context<AppEnv>, fetched: OriginResult, charge: Charge | null, host: string): Response {
-  if (!fetched.ok) return jsonError(c, fetched.status, fetched.error, fetched.message);
+  if (!fetched.ok) throw new AppError(fetched.error, fetched.message);
   const origin = fetched.response;
   const headers = new Headers(origin.headers);
+  // The origin cannot forge what the paywall reports.
   for (const name of origin.headers.keys()) if (name.startsWith('paywall-')) headers.delete(name);
-  setAgentSettlementHeaders(headers, charge, c.req.raw);
+  for (const name of PROTOCOL_RESPONSE_HEADERS) headers.delete(name);
   dropPaywallCookies(headers);
 
   let body = c.req.method === 'HEAD' ? null : origin.body;
   if (charge) {
+    c.set('viewOutcome', { charged: charge });
     for (const name of CACHE_HEADERS) headers.delete(name);
     headers.set('cache-control', 'private, no-store');
     headers.append('vary', 'Authorization, Cookie');
@@ -59,7 +56,7 @@ export function deliver(c: Context<AppEnv>, fetched: OriginResult, charge: Charg
     if (charge.receipt) headers.set('paywall-receipt', charge.receipt);
     if (charge.replay) headers.set('idempotency-replayed', 'true');
     if (body && charge.chargedMicros > 0 && charge.receipt && !charge.replay) {
-      body = refundIfBroken(c, body, charge.readerId, charge.receipt);
+      body = refundIfOriginBreaksOff(c, body, charge.readerId, charge.receipt);
       if (isHtml(headers)) {
         // One pass of one rewriter over the streaming page: the article's title goes on the
         // charge's row once the whole page went through (one row update, only for an HTML
@@ -69,7 +66,7 @@ export function deliver(c: Context<AppEnv>, fetched: OriginResult, charge: Charg
           c.executionCtx.waitUntil(
             walletOf(c.env, readerId)
               .setChargeTitle(receipt, title)
-              .catch((e) => console.error('title not kept', receipt, String(e))),
+              .catch((e) => log('error', 'title_not_kept', { readerId, receipt, error: e })),
           ),
         );
         if (charge.receiptBar) {
@@ -170,38 +167,4 @@ export function decodeEntities(text: string): string {
     }
     return NAMED[ref.toLowerCase()] ?? whole;
   });
-}
-
-function refundIfBroken(c: Context<AppEnv>, body: ReadableStream<Uint8Array>, readerId: string, receipt: string) {
-  // The runtime's own identity stream, not a JavaScript TransformStream: the pipe then runs
-  // natively instead of one JavaScript step per chunk. It was a third of a paid view's
-  // extra CPU in the bench (bench/RESULTS.md).
-  const { readable, writable } = new IdentityTransformStream();
-  // Aborted when the reader closes the connection (compatibility flag enable_request_signal).
-  const hungUp = c.req.raw.signal;
-  c.executionCtx.waitUntil(
-    // preventAbort: the reader is told of an origin's break only after it has been judged.
-    body.pipeTo(writable, { preventAbort: true }).catch(async (e) => {
-      // Either side's failure fails the pipe, with the same error; only the origin's is
-      // refunded. A reader who hung up was charged for what they chose to stop reading.
-      if (hungUp.aborted) {
-        console.log('reader closed the connection during a paid answer; the charge stands', receipt);
-        return;
-      }
-      await writable.abort(e).catch(() => {});
-      console.error('paid body broke off; refunding', receipt, String(e));
-      // The refund is idempotent per receipt, so retrying a wallet that was briefly away is safe.
-      for (const waitMs of [0, 200, 1000]) {
-        await scheduler.wait(waitMs);
-        try {
-          const refunded = await walletOf(c.env, readerId).refund(receipt, 'content not delivered');
-          if (refunded.ok) return;
-        } catch (fault) {
-          console.error('refund attempt failed', receipt, String(fault));
-        }
-      }
-      console.error('REFUND NOT MADE: credit it by hand', { readerId, receipt });
-    }),
-  );
-  return readable;
 }

@@ -1,3 +1,5 @@
+import { AppError } from '../http/app-error';
+
 /**
  * The one path normalisation: its output is both what the price rules see and what the
  * origin receives, so a lenient origin can never be shown a different resource than the
@@ -11,6 +13,13 @@ const MAX_PATH_LENGTH = 2048;
 const UNRESERVED = /[A-Za-z0-9\-._~]/;
 /** Unicode's Default_Ignorable_Code_Point set: code points that display as nothing. */
 const DEFAULT_IGNORABLE = /\p{Default_Ignorable_Code_Point}/u;
+
+/** The path a view is priced by and the origin receives; one that cannot be normalised safely is a 400 `invalid_path`. */
+export function servablePath(rawPathname: string): string {
+  const normalized = normalizePath(rawPathname);
+  if (!normalized.ok) throw new AppError('invalid_path', `The path cannot be served safely: ${normalized.reason}.`);
+  return normalized.path;
+}
 
 export function normalizePath(rawPathname: string): NormalizedPath {
   if (rawPathname.length > MAX_PATH_LENGTH) return { ok: false, reason: 'path too long' };

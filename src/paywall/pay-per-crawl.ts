@@ -1,4 +1,7 @@
-import { MICROS_PER_USD } from '../money';
+import { createMiddleware } from 'hono/factory';
+import { AppError } from '../http/app-error';
+import { parseUsdFromCrawlerHeader, usdForCrawlerHeaders } from '../money';
+import type { ViewOutcomeVariables } from './view-outcome';
 
 /**
  * Cloudflare's pay per crawl notation, spoken over prepaid balances. A 402 names the
@@ -8,6 +11,8 @@ import { MICROS_PER_USD } from '../money';
  * that cannot be honoured get the `crawler-error` codes Cloudflare documents:
  * https://developers.cloudflare.com/ai-crawl-control/features/pay-per-crawl/use-pay-per-crawl-as-ai-owner/crawl-pages/
  * https://developers.cloudflare.com/ai-crawl-control/features/pay-per-crawl/use-pay-per-crawl-as-ai-owner/error-codes/
+ * The `payPerCrawl` middleware reads the request's headers into the context before the
+ * view, and writes the answer's headers after it.
  */
 export const CRAWLER_PRICE = 'crawler-price';
 export const CRAWLER_MAX_PRICE = 'crawler-max-price';
@@ -19,63 +24,64 @@ export const CRAWLER_ERROR = 'crawler-error';
 export type CrawlerErrorCode =
   | 'InvalidCrawlerPriceValue' // 400: a price header is not `USD <amount>`
   | 'ConflictingPriceHeaders' // 400: both price headers
+  | 'InvalidSignature' // 400: a Web Bot Auth signature that does not verify (src/crawlers/crawler-view.ts)
+  | 'CrawlerForbidden' // 403: the site blocks this crawler
+  | 'MissingCrawlerPrice' // 402: a crawler paying by its signature alone stated no price
   | 'InvalidCrawlerMaxPrice' // 402: the max price is below the price
   | 'InvalidCrawlerExactPrice'; // 402: the exact price is below the price
 
 export type CrawlerCeiling = { header: typeof CRAWLER_MAX_PRICE | typeof CRAWLER_EXACT_PRICE; micros: number };
 
-export type CrawlerTerms =
-  | { ok: true; ceiling: CrawlerCeiling | null }
-  | { ok: false; code: CrawlerErrorCode; field: string; message: string };
+/**
+ * The most a crawler said it will pay (null: it said nothing), or why its headers cannot be
+ * honoured. The error is thrown only by a view of a priced path: a free one ignores them.
+ */
+export type CrawlerCeilingRead = { ceiling: CrawlerCeiling | null } | { error: AppError };
 
-/** Micros in the notation: `USD 0.0025`, at least two decimals, at most six, integer arithmetic only. */
-export function formatCrawlerPrice(micros: number): string {
-  const whole = Math.floor(micros / MICROS_PER_USD);
-  const fraction = String(micros % MICROS_PER_USD)
-    .padStart(6, '0')
-    .replace(/0{1,4}$/, '');
-  return `USD ${whole}.${fraction}`;
-}
-
-const PRICE = /^USD[ \t]+(\d{1,10})(?:\.(\d{1,32}))?$/;
+export type PayPerCrawlVariables = { payPerCrawl: CrawlerCeilingRead };
 
 /**
- * `USD <decimal>` as micros, or null when the value is not of that form or names a
- * fraction of a micro (flooring it would let `exact` or `max` mean less than was said).
+ * Pay per crawl around a view: the crawler's ceiling into `c.var.payPerCrawl` first; then,
+ * on the answer, the price of a 402 (`crawler-price`, with `crawler-error` when the
+ * crawler's own value refused it) or what a paid answer cost (`crawler-charged`).
  */
-export function parseCrawlerPrice(value: string): number | null {
-  const m = PRICE.exec(value.trim());
-  if (!m) return null;
-  const fraction = m[2] ?? '';
-  if (/[^0]/.test(fraction.slice(6))) return null;
-  const micros = Number(m[1]) * MICROS_PER_USD + Number(fraction.slice(0, 6).padEnd(6, '0'));
-  return Number.isSafeInteger(micros) ? micros : null;
-}
+export const payPerCrawl = createMiddleware<{ Variables: PayPerCrawlVariables & ViewOutcomeVariables }>(async (c, next) => {
+  c.set('payPerCrawl', readCrawlerCeiling(c.req.raw.headers));
+  await next();
+  const outcome = c.var.viewOutcome;
+  if (outcome === undefined) return;
+  if ('charged' in outcome) {
+    c.header(CRAWLER_CHARGED, usdForCrawlerHeaders(outcome.charged.chargedMicros));
+    return;
+  }
+  const { priceMicros } = outcome.view;
+  c.header(CRAWLER_PRICE, usdForCrawlerHeaders(priceMicros));
+  const read = c.var.payPerCrawl;
+  const code = outcome.missingCrawlerPrice
+    ? 'MissingCrawlerPrice'
+    : outcome.refused === 'price_above_max' && 'ceiling' in read
+      ? crawlerRefusalCode(read.ceiling, priceMicros)
+      : null;
+  if (code) c.header(CRAWLER_ERROR, code);
+});
 
-/** The crawler's ceiling from its request headers, or why they cannot be honoured. */
-export function readCrawlerTerms(headers: Headers): CrawlerTerms {
+/** The crawler's ceiling from its request headers, or the 400 (with its `crawler-error`) when they cannot be honoured. */
+export function readCrawlerCeiling(headers: Headers): CrawlerCeilingRead {
+  const refused = (code: CrawlerErrorCode, field: string, message: string): CrawlerCeilingRead => ({
+    error: new AppError('invalid_request', message, { field, headers: { [CRAWLER_ERROR]: code } }),
+  });
   const max = headers.get(CRAWLER_MAX_PRICE);
   const exact = headers.get(CRAWLER_EXACT_PRICE);
   if (max !== null && exact !== null) {
-    return {
-      ok: false,
-      code: 'ConflictingPriceHeaders',
-      field: CRAWLER_MAX_PRICE,
-      message: 'Send either crawler-max-price or crawler-exact-price, not both.',
-    };
+    return refused('ConflictingPriceHeaders', CRAWLER_MAX_PRICE, 'Send either crawler-max-price or crawler-exact-price, not both.');
   }
   const header = max !== null ? CRAWLER_MAX_PRICE : exact !== null ? CRAWLER_EXACT_PRICE : null;
-  if (header === null) return { ok: true, ceiling: null };
-  const micros = parseCrawlerPrice((max ?? exact)!);
+  if (header === null) return { ceiling: null };
+  const micros = parseUsdFromCrawlerHeader((max ?? exact)!);
   if (micros === null) {
-    return {
-      ok: false,
-      code: 'InvalidCrawlerPriceValue',
-      field: header,
-      message: `${header} must be "USD <amount>" with at most six decimals, e.g. "USD 0.01".`,
-    };
+    return refused('InvalidCrawlerPriceValue', header, `${header} must be "USD <amount>" with at most six decimals, e.g. "USD 0.01".`);
   }
-  return { ok: true, ceiling: { header, micros } };
+  return { ceiling: { header, micros } };
 }
 
 /** The code for a 402 whose price is above the crawler's ceiling; null when the crawler's value was not what refused it. */

@@ -1,11 +1,12 @@
 import type { Context } from 'hono';
+import type { AppEnv } from '../http/app-types';
 import { withPageHeaders } from '../pages/page-headers';
 import { PaywallPage } from '../pages/paywall-page';
 import { topUpOptionsOf } from '../pages/top-up-buttons';
 import { safeReturnPath } from '../reader/return-path';
-import { addAgentRefusalHeaders } from './agent-payment';
 import { hasWalletHost, hostKindOf, hostName, walletOrigin } from '../http/hosts';
 import { connectPath } from '../identity/continuation';
+import type { PaymentRequiredReason, PricedView } from './view-outcome';
 
 /** What the paywall page says besides the price: the daily cap as it stands, or the reader's ask-before-paying threshold. */
 export type PaymentRequiredDetails = {
@@ -14,9 +15,9 @@ export type PaymentRequiredDetails = {
   /** A browser's view above the reader's threshold: the page asks, and its one click confirms this path. */
   askAboveMicros?: number | null;
   confirmPath?: string;
+  /** A crawler paying by its signature alone stated no price (pay per crawl's `MissingCrawlerPrice`). */
+  missingCrawlerPrice?: boolean;
 };
-
-export type PaymentRequiredReason = 'payment_required' | 'insufficient_balance' | 'daily_cap_reached' | 'price_above_max';
 
 export function wantsJson(c: Context): boolean {
   const accept = c.req.header('accept') ?? '';
@@ -32,17 +33,22 @@ function walletLinks(c: Context, back: string): { connect: string; account: stri
   return { connect: `${wallet}${step}`, account: `${wallet}/__paywall/account?${new URLSearchParams({ return: step })}` };
 }
 
-/** The 402: JSON for API clients, the paywall page for browsers; never cached as content. */
+/**
+ * The 402: JSON for API clients, the paywall page for browsers; never cached as content.
+ * Nothing is charged. The outcome goes on the context, for the x402 and pay per crawl
+ * middlewares to add their own terms of the refusal to the answer.
+ */
 export function paymentRequired(
-  c: Context,
+  c: Context<AppEnv>,
+  view: PricedView,
   reason: PaymentRequiredReason,
-  priceMicros: number,
   balanceMicros: number | null,
   returnTo: string,
   details: PaymentRequiredDetails = {},
 ): Response | Promise<Response> {
+  const { priceMicros } = view;
+  c.set('viewOutcome', { refused: reason, view, missingCrawlerPrice: details.missingCrawlerPrice === true });
   c.header('Paywall-Price-Micros', String(priceMicros));
-  addAgentRefusalHeaders(c, reason, priceMicros);
   c.header('Cache-Control', 'private, no-store');
   c.header('Vary', 'Accept, Authorization, Cookie');
   if (c.req.method === 'HEAD') return c.body(null, 402);

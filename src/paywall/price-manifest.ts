@@ -1,7 +1,8 @@
 import type { Context } from 'hono';
+import { AppError } from '../http/app-error';
 import type { CompiledRules } from '../rules/compile-rules';
 import type { CrawlerPolicy } from '../crawlers/crawler-policy-schema';
-import { formatCrawlerPrice } from './pay-per-crawl';
+import { usdForCrawlerHeaders } from '../money';
 import { PREPAID_ASSET, PREPAID_NETWORK, PREPAID_SCHEME, X402_VERSION } from './x402';
 
 /**
@@ -66,7 +67,7 @@ export function priceManifestOf(rules: CompiledRules, base: string): PriceManife
     rules: site.rules.map((r) => ({
       pattern: r.pattern,
       priceMicros: r.priceMicros,
-      crawlerPrice: formatCrawlerPrice(r.priceMicros),
+      crawlerPrice: usdForCrawlerHeaders(r.priceMicros),
       ...(r.reviewWindowSeconds !== undefined ? { reviewWindowSeconds: r.reviewWindowSeconds } : {}),
     })),
     alwaysFree: [PRICE_MANIFEST_PATH, '/__paywall/*'],
@@ -110,7 +111,7 @@ async function render(rules: CompiledRules, base: string): Promise<{ body: strin
 /** The manifest answer: GET and HEAD only; revalidated on every use, so it is never staler than the rules that price. */
 export async function servePriceManifest(c: Context, rules: CompiledRules): Promise<Response> {
   if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
-    return c.json({ error: 'method_not_allowed', message: 'The price manifest is read with GET or HEAD.' }, 405, { allow: 'GET, HEAD' });
+    throw new AppError('method_not_allowed', 'The price manifest is read with GET or HEAD.', { headers: { allow: 'GET, HEAD' } });
   }
   const { body, etag } = await render(rules, new URL(c.req.url).origin);
   const headers = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'public, no-cache', etag };

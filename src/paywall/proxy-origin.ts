@@ -26,7 +26,9 @@ const DROPPED_REQUEST_HEADERS = [
   'x-payment',
 ];
 
-export type OriginResult = { ok: true; response: Response } | { ok: false; status: 502 | 504; error: string; message: string };
+export type OriginResult =
+  | { ok: true; response: Response }
+  | { ok: false; status: 502 | 504; error: 'origin_unreachable' | 'origin_timeout'; message: string };
 
 /**
  * Sends the view to the origin at exactly `path` (the normalised one that was priced),

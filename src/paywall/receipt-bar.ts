@@ -1,4 +1,5 @@
-import { formatUsd } from '../pages/format';
+import { log } from '../http/log';
+import { usdForPeople } from '../money';
 
 /**
  * The receipt bar: a site's opt-in (`receiptBar: true`) line at the start of a paid HTML
@@ -55,8 +56,8 @@ export function receiptBarHtml(bar: ReceiptBar, styled: boolean): string {
   return (
     (styled ? `<style>${STYLE}</style>` : '') +
     `<aside class="${RECEIPT_BAR_CLASS}" data-paywall-receipt="" aria-label="Paywall receipt">` +
-    `<p><span>Paid <strong>${escapeHtml(formatUsd(bar.chargedMicros))}</strong> for this page</span>${sep}` +
-    `<span>Balance <strong>${escapeHtml(formatUsd(bar.balanceMicros))}</strong></span>${sep}` +
+    `<p><span>Paid <strong>${escapeHtml(usdForPeople(bar.chargedMicros))}</strong> for this page</span>${sep}` +
+    `<span>Balance <strong>${escapeHtml(usdForPeople(bar.balanceMicros))}</strong></span>${sep}` +
     `<a href="${escapeHtml(bar.receiptUrl)}">Receipt, or take this view back</a></p></aside>`
   );
 }
@@ -109,7 +110,7 @@ export function addReceiptBar(rewriter: HTMLRewriter, bar: () => ReceiptBar, pol
   let done = false;
   // An answer's promise is settled once, before the body: no unhandled rejection either way.
   const on = enabled.catch((e) => {
-    console.error('receipt bar: site setting not read; no bar', String(e));
+    log('error', 'receipt_bar_setting_not_read', { error: e });
     return false;
   });
   return rewriter
@@ -129,7 +130,7 @@ export function addReceiptBar(rewriter: HTMLRewriter, bar: () => ReceiptBar, pol
           if (!(await on)) return;
           el.prepend(receiptBarHtml(bar(), inlineStylesAllowed([...policies, ...metaPolicies])), { html: true });
         } catch (e) {
-          console.error('receipt bar not added', String(e));
+          log('error', 'receipt_bar_not_added', { error: e });
         }
       },
     });

@@ -1,213 +1,217 @@
 import type { Context } from 'hono';
 import { deleteCookie } from 'hono/cookie';
+import { AppError } from '../http/app-error';
 import type { AppEnv } from '../http/app-types';
-import { jsonError } from '../http/json-errors';
-import { idempotencyKeyOf } from '../http/idempotency-key';
-import { parseMicrosHeader } from '../money';
+import { isPreflight, preflight } from '../http/cors';
+import { crawlerTermsOf, keepPrivate, payerOf, withLinkHelp } from '../crawlers/crawler-view';
 import { READER_COOKIE } from '../reader/authenticate';
-import { allowCrossOriginReads, isPreflight, preflight } from '../http/cors';
-import { crawlerTermsOf, keepPrivate, payerOf, statesCrawlerPrice, withLinkHelp } from '../crawlers/crawler-view';
-import { CRAWLER_ERROR } from './pay-per-crawl';
 import { getSiteRules } from '../rules/site-store';
 import { walletOf } from '../wallet/wallet-stub';
-import type { CommitResult, ReserveRequest, ReserveResult } from '../wallet/wallet-types';
-import { normalizePath } from './normalize-path';
-import { paymentRequired } from './payment-required';
-import { fetchOrigin } from './proxy-origin';
-import { deliver, type Charge } from './deliver';
+import type { ReserveRequest, ReserveResult } from '../wallet/wallet-types';
+import { agentPaymentOf } from './agent-payment';
 import { CONFIRM_PARAM } from './confirm-route';
-import { readAgentPayment } from './agent-payment';
-import { isPriceManifestPath, servePriceManifest } from './price-manifest';
+import { deliver } from './deliver';
+import { type EarlyFetch, heardFromWallet, startEarly } from './early-origin';
 import { readsAsPricier } from './lenient-readings';
-import { tryWallet, undoUncertainCommit, walletUnavailable } from './wallet-faults';
-import { heardFromWallet, startEarly } from './early-origin';
+import { servablePath } from './normalize-path';
+import { paymentRequired } from './payment-required';
+import { isPriceManifestPath, servePriceManifest } from './price-manifest';
+import { fetchOrigin, type OriginResult } from './proxy-origin';
+import { commitOrUndo, releaseHold } from './undo-charges';
+import type { Charge, PricedView } from './view-outcome';
+import { callWallet } from './wallet-faults';
 
 /**
- * A view of a publisher's content: price the path, charge the reader, proxy the origin.
- * The price is held and committed only once the origin answered 2xx, so no money moves
- * for content that was not delivered. A paid GET of a reader this isolate last saw with
- * the money asks the origin together with the wallet (see early-origin.ts); the origin's
- * answer is still delivered only once the wallet held the price.
+ * A view of a publisher's content, from the request to the ledger row: the site, the
+ * path, the price; for a priced path, what the request agrees to pay and who pays (what
+ * the pay per crawl and x402 middlewares in front of this handler read into the context);
+ * the wallet holds the price; the origin answers; the charge is committed, or the hold
+ * released; the answer is delivered. The price is committed only once the origin answered
+ * 2xx, so no money moves for content that was not delivered. A refusal is thrown as an
+ * AppError (rendered by the app's onError) or answered with the 402, and nothing is charged.
+ *
+ * A paid GET of a reader this isolate last saw with the money asks the origin together
+ * with the wallet (see early-origin.ts); the origin's answer is still delivered only once
+ * the wallet held the price.
  */
 export async function handleView(c: Context<AppEnv>): Promise<Response> {
   const url = new URL(c.req.url);
-  const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
 
-  // `news.example.` is the same host as `news.example`.
-  let host = url.hostname.replace(/\.$/, '');
-  let rules = await getSiteRules(c.env, host, waitUntil);
-  if (rules === null && c.env.DEFAULT_SITE) {
-    host = c.env.DEFAULT_SITE;
-    rules = await getSiteRules(c.env, host, waitUntil);
-  }
-  if (rules === null) return jsonError(c, 404, 'unknown_site', `No paywalled site is configured for ${url.hostname}.`);
-  // Bad input is judged before configuration (the contract).
-  const normalized = normalizePath(url.pathname);
-  if (!normalized.ok) return jsonError(c, 400, 'invalid_path', `The path cannot be served safely: ${normalized.reason}.`);
+  // 1. The site, and the path as it is priced and sent to the origin. Bad input is judged
+  // before configuration (the contract): a bad path is a 400 even where the site is broken.
+  const { host, rules } = await siteOf(c, url.hostname);
+  const path = servablePath(url.pathname);
   if (rules === 'unavailable') {
-    return jsonError(c, 503, 'site_unavailable', 'This site is temporarily unavailable: its configuration is invalid.');
+    throw new AppError('site_unavailable', 'This site is temporarily unavailable: its configuration is invalid.');
   }
-  const path = normalized.path;
   if (isPriceManifestPath(path)) {
-    allowCrossOriginReads(c.req.raw);
+    c.set('crossOriginReads', true);
     return isPreflight(c.req.raw) ? preflight(c) : servePriceManifest(c, rules);
   }
-  const site = rules.site;
-  const matched = rules.match(path);
-  const rulePriceMicros = matched?.rule.priceMicros ?? 0;
+  const { site } = rules;
+
+  // 2. The price: the first rule that matches, then the site's crawler policy for this requester.
+  const rule = rules.match(path)?.rule;
+  const rulePriceMicros = rule?.priceMicros ?? 0;
   if (readsAsPricier(path, rulePriceMicros, (p) => rules.match(p))) {
-    return jsonError(c, 400, 'invalid_path', 'The path cannot be served safely: an origin could read it as a path with a higher price.');
+    throw new AppError('invalid_path', 'The path cannot be served safely: an origin could read it as a path with a higher price.');
   }
   const crawler = await crawlerTermsOf(c, site, rulePriceMicros);
-  if (crawler instanceof Response) return crawler;
-  const priceMicros = crawler.priceMicros;
-
   // The one-click confirmation of a view above the reader's ask-before-paying threshold
   // (POST /__paywall/confirm) comes as this parameter: the wallet takes it, the origin never sees it.
   const confirmation = takeConfirmationParam(url);
   const origin = (cancel?: AbortSignal) => fetchOrigin(c.env, c.req.raw, site, path, url.search, READER_COOKIE, cancel);
-  if (priceMicros === 0) {
+  if (crawler.priceMicros === 0) {
     const free = deliver(c, await origin(), null, host);
     return crawler.allowedFree ? keepPrivate(free) : free;
   }
-  allowCrossOriginReads(c.req.raw);
+  const view: PricedView = { host, path, priceMicros: crawler.priceMicros, reviewWindowSeconds: rule?.reviewWindowSeconds };
+  // Browsers of any origin may read a priced answer, never with the reader's cookie (corsReads).
+  c.set('crossOriginReads', true);
   if (isPreflight(c.req.raw)) return preflight(c);
 
-  const maxPrice = parseMicrosHeader(c.req.header('paywall-max-price-micros'));
-  if (maxPrice === 'invalid') {
-    return jsonError(c, 400, 'invalid_request', 'Paywall-Max-Price-Micros must be a non-negative integer number of micros.', {
-      field: 'Paywall-Max-Price-Micros',
-    });
-  }
-  const idempotencyKey = idempotencyKeyOf(c);
-  if (idempotencyKey === 'invalid') {
-    return jsonError(c, 400, 'invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 printable ASCII characters.', {
-      field: 'Idempotency-Key',
-    });
-  }
-
-  const agent = await readAgentPayment(c, {
-    host,
-    path,
-    priceMicros,
-    reviewWindowSeconds: matched?.rule.reviewWindowSeconds,
-    maxPriceMicros: maxPrice,
-    idempotencyKey,
-  });
-  if (agent instanceof Response) return agent;
-
-  const returnTo = path + url.search;
+  // 3. What the request agrees to pay, and who pays: an x402 payload's reader, else the
+  // Authorization token, a linked crawler's signature or the reader's cookie.
+  const terms = agentPaymentOf(c, host);
   const payer =
-    agent.readerId !== undefined ? { readerId: agent.readerId, grant: undefined, bySignature: false } : await payerOf(c, crawler);
-  const readerId = payer.readerId;
-  if (!readerId) return withLinkHelp(c, await paymentRequired(c, 'payment_required', priceMicros, null, returnTo), crawler.identity);
-  if (payer.bySignature && c.req.method !== 'HEAD' && !statesCrawlerPrice(c)) {
-    c.header(CRAWLER_ERROR, 'MissingCrawlerPrice');
-    return paymentRequired(c, 'payment_required', priceMicros, null, returnTo);
+    terms.readerId !== undefined ? { readerId: terms.readerId, grant: undefined, bySignature: false } : await payerOf(c, crawler);
+  const { readerId } = payer;
+  const returnTo = path + url.search;
+  if (!readerId) return withLinkHelp(c, await paymentRequired(c, view, 'payment_required', null, returnTo), crawler.identity);
+  if (payer.bySignature && c.req.method !== 'HEAD' && !terms.statesCrawlerPrice) {
+    return paymentRequired(c, view, 'payment_required', null, returnTo, { missingCrawlerPrice: true });
   }
   const wallet = walletOf(c.env, readerId);
   const windowKey = windowKeyOf(host, path);
-
-  if (c.req.method === 'HEAD') {
-    const coverage = await tryWallet('covered', () => wallet.covered(windowKey, payer.grant));
-    if (!coverage) return walletUnavailable(c);
-    const { covered, balanceMicros } = coverage;
-    if (!covered) return paymentRequired(c, 'payment_required', priceMicros, balanceMicros, returnTo);
-    return deliver(
-      c,
-      await origin(),
-      { readerId, host, path, chargedMicros: 0, balanceMicros, receipt: null, replay: false, receiptBar: site.receiptBar === true },
-      host,
-    );
-  }
-
-  const request: ReserveRequest = { host, path, windowKey, priceMicros };
-  if (payer.grant) request.grant = payer.grant;
-  if (matched?.rule.reviewWindowSeconds !== undefined) request.reviewWindowSeconds = matched.rule.reviewWindowSeconds;
-  if (agent.maxPriceMicros !== null) request.maxPriceMicros = agent.maxPriceMicros;
-  if (agent.idempotencyKey !== null) {
-    request.idempotencyKey = agent.idempotencyKey;
-    request.method = c.req.method;
-  }
-  if (agent.idempotencyFingerprint !== null) request.idempotencyFingerprint = agent.idempotencyFingerprint;
-  // A person in a browser (the cookie, no bearer token, no signature) is asked before a view
-  // above their own threshold; agents set theirs per request with Paywall-Max-Price-Micros.
-  if (agent.readerId === undefined && c.req.header('authorization') === undefined && !payer.bySignature) {
-    request.askFirst = true;
-    if (confirmation !== null) request.confirmation = confirmation;
-  }
-
-  const early = c.env.BENCH_SERIAL_WALLET === 'true' ? null : startEarly(c.req.method, readerId, priceMicros, origin);
-  const reserved = await tryWallet<ReserveResult>('reserve', () => wallet.reserve(request));
-  early?.walletAnswered();
-  // What the wallet says the reader has left (0 when refused) decides whether their next view may go early.
-  if (reserved) heardFromWallet(readerId, reserved.ok ? reserved.balanceMicros : 0);
-  if (!reserved) {
-    early?.discard(waitUntil);
-    return walletUnavailable(c);
-  }
-  if (!reserved.ok) {
-    // Refused: the origin's answer, if it was asked early, is never shown (nor its headers).
-    early?.discard(waitUntil);
-    if (reserved.reason === 'idempotency_conflict') {
-      return jsonError(c, 409, 'idempotency_conflict', 'This Idempotency-Key was already used for a different path or payment.');
-    }
-    if (reserved.reason === 'revoked') {
-      // The reader disconnected this publisher (or signed out everywhere): the cookie is worth nothing now.
-      deleteCookie(c, READER_COOKIE, { path: '/' });
-      return paymentRequired(c, 'payment_required', priceMicros, null, returnTo);
-    }
-    if (reserved.reason === 'confirmation_required') {
-      return paymentRequired(c, 'price_above_max', priceMicros, reserved.balanceMicros, returnTo, {
-        askAboveMicros: reserved.askAboveMicros ?? null,
-        confirmPath: returnTo,
-      });
-    }
-    const cap =
-      reserved.dailyCapMicros === undefined
-        ? {}
-        : { dailyCapMicros: reserved.dailyCapMicros, spentTodayMicros: reserved.spentTodayMicros ?? 0 };
-    return paymentRequired(c, reserved.reason, priceMicros, reserved.balanceMicros, returnTo, cap);
-  }
-  if (reserved.settled) {
-    const { receipt, chargedMicros, balanceMicros, replay } = reserved;
-    return deliver(
-      c,
-      await (early?.result ?? origin()),
-      { readerId, host, path, chargedMicros, balanceMicros, receipt, replay, receiptBar: site.receiptBar === true },
-      host,
-    );
-  }
-
-  const { holdId } = reserved;
-  let fetched: Awaited<ReturnType<typeof origin>>;
-  try {
-    fetched = await (early?.result ?? origin());
-  } catch (e) {
-    await wallet.void(holdId);
-    throw e;
-  }
-  if (!fetched.ok || fetched.response.status < 200 || fetched.response.status > 299) {
-    await tryWallet('void', () => wallet.void(holdId));
-    return deliver(c, fetched, null, host);
-  }
-  const committed = await tryWallet<CommitResult>('commit', () => wallet.commit(holdId));
-  if (!committed) await undoUncertainCommit(c.env, readerId, holdId);
-  if (!committed?.ok) {
-    await fetched.response.body?.cancel();
-    return jsonError(c, 503, 'charge_not_settled', 'The charge could not be settled in time; nothing was charged. Please retry.');
-  }
-  const charge: Charge = {
+  const chargeOf = (settled: { chargedMicros: number; balanceMicros: number; receipt: string | null }, replay: boolean): Charge => ({
     readerId,
     host,
     path,
-    chargedMicros: committed.chargedMicros,
-    balanceMicros: committed.balanceMicros,
-    receipt: committed.receipt,
-    replay: false,
+    chargedMicros: settled.chargedMicros,
+    balanceMicros: settled.balanceMicros,
+    receipt: settled.receipt,
+    replay,
     receiptBar: site.receiptBar === true,
-  };
-  return deliver(c, fetched, charge, host);
+  });
+
+  // HEAD never charges: the origin's headers where a re-view window covers the path, a 402 otherwise.
+  if (c.req.method === 'HEAD') {
+    const { covered, balanceMicros } = await callWallet('covered', () => wallet.covered(windowKey, payer.grant));
+    if (!covered) return paymentRequired(c, view, 'payment_required', balanceMicros, returnTo);
+    return deliver(c, await origin(), chargeOf({ chargedMicros: 0, balanceMicros, receipt: null }, false), host);
+  }
+
+  // 4. The wallet holds the price, settles it at once (a re-view window, a replayed
+  // Idempotency-Key), or refuses it.
+  const request: ReserveRequest = { host, path, windowKey, priceMicros: view.priceMicros };
+  if (payer.grant) request.grant = payer.grant;
+  if (view.reviewWindowSeconds !== undefined) request.reviewWindowSeconds = view.reviewWindowSeconds;
+  if (terms.maxPriceMicros !== null) request.maxPriceMicros = terms.maxPriceMicros;
+  if (terms.idempotencyKey !== null) {
+    request.idempotencyKey = terms.idempotencyKey;
+    request.method = c.req.method;
+  }
+  if (terms.idempotencyFingerprint !== null) request.idempotencyFingerprint = terms.idempotencyFingerprint;
+  // A person in a browser (the cookie, no bearer token, no signature) is asked before a view
+  // above their own threshold; agents set theirs per request with Paywall-Max-Price-Micros.
+  if (terms.readerId === undefined && c.req.header('authorization') === undefined && !payer.bySignature) {
+    request.askFirst = true;
+    if (confirmation !== null) request.confirmation = confirmation;
+  }
+  const early = c.env.BENCH_SERIAL_WALLET === 'true' ? null : startEarly(c.req.method, readerId, view.priceMicros, origin);
+  const reserved = await reserveAlongside(c, wallet, request, readerId, early);
+  if (!reserved.ok) return refusal(c, view, reserved, returnTo);
+  if (reserved.settled) return deliver(c, await (early?.result ?? origin()), chargeOf(reserved, reserved.replay), host);
+
+  // 5. The origin (already on its way if it was asked early). Not 2xx: the hold is released.
+  const { holdId } = reserved;
+  let fetched: OriginResult;
+  try {
+    fetched = await (early?.result ?? origin());
+  } catch (e) {
+    await releaseHold(wallet, holdId);
+    throw e;
+  }
+  if (!fetched.ok || fetched.response.status < 200 || fetched.response.status > 299) {
+    await releaseHold(wallet, holdId);
+    return deliver(c, fetched, null, host);
+  }
+
+  // 6. The charge: committed, or undone if the wallet cannot confirm it (a 503, nothing charged).
+  const committed = await commitOrUndo(c.env, wallet, readerId, holdId, fetched.response);
+
+  // 7. The answer, with the charge and its receipt (the ledger row's id).
+  return deliver(c, fetched, chargeOf(committed, false), host);
+}
+
+/**
+ * The site whose rules price a view on `hostname`: its own, else the one named by
+ * DEFAULT_SITE; a 404 when there is neither. `news.example.` is the same host as `news.example`.
+ */
+async function siteOf(c: Context<AppEnv>, hostname: string) {
+  const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
+  const host = hostname.replace(/\.$/, '');
+  const rules = await getSiteRules(c.env, host, waitUntil);
+  if (rules !== null) return { host, rules };
+  const fallback = c.env.DEFAULT_SITE ? await getSiteRules(c.env, c.env.DEFAULT_SITE, waitUntil) : null;
+  if (fallback !== null) return { host: c.env.DEFAULT_SITE!, rules: fallback };
+  throw new AppError('unknown_site', `No paywalled site is configured for ${hostname}.`);
+}
+
+/**
+ * The wallet's answer to `request`. An origin fetch started early is told: it goes on
+ * only while the price is held or settled, and is thrown away (never shown) otherwise.
+ */
+async function reserveAlongside(
+  c: Context<AppEnv>,
+  wallet: ReturnType<typeof walletOf>,
+  request: ReserveRequest,
+  readerId: string,
+  early: EarlyFetch | null,
+): Promise<ReserveResult> {
+  const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
+  let reserved: ReserveResult;
+  try {
+    reserved = await callWallet<ReserveResult>('reserve', () => wallet.reserve(request));
+  } catch (e) {
+    early?.discard(waitUntil);
+    throw e;
+  }
+  early?.walletAnswered();
+  // What the wallet says the reader has left (0 when refused) decides whether their next view may go early.
+  heardFromWallet(readerId, reserved.ok ? reserved.balanceMicros : 0);
+  // Refused: the origin's answer, if it was asked early, is never shown (nor its headers).
+  if (!reserved.ok) early?.discard(waitUntil);
+  return reserved;
+}
+
+/** The wallet refused the price: a 409 for an Idempotency-Key used otherwise, else the 402 saying why. */
+function refusal(
+  c: Context<AppEnv>,
+  view: PricedView,
+  reserved: Extract<ReserveResult, { ok: false }>,
+  returnTo: string,
+): Response | Promise<Response> {
+  switch (reserved.reason) {
+    case 'idempotency_conflict':
+      throw new AppError('idempotency_conflict', 'This Idempotency-Key was already used for a different path or payment.');
+    case 'revoked':
+      // The reader disconnected this publisher (or signed out everywhere): the cookie is worth nothing now.
+      deleteCookie(c, READER_COOKIE, { path: '/' });
+      return paymentRequired(c, view, 'payment_required', null, returnTo);
+    case 'confirmation_required':
+      return paymentRequired(c, view, 'price_above_max', reserved.balanceMicros, returnTo, {
+        askAboveMicros: reserved.askAboveMicros ?? null,
+        confirmPath: returnTo,
+      });
+    default: {
+      const cap =
+        reserved.dailyCapMicros === undefined
+          ? {}
+          : { dailyCapMicros: reserved.dailyCapMicros, spentTodayMicros: reserved.spentTodayMicros ?? 0 };
+      return paymentRequired(c, view, reserved.reason, reserved.balanceMicros, returnTo, cap);
+    }
+  }
 }
 
 /** Takes the confirmation parameter out of `url` (so neither the origin nor a later link carries it); returns it if well formed. */

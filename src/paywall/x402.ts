@@ -1,4 +1,8 @@
+import { createMiddleware } from 'hono/factory';
 import { z } from 'zod';
+import { AppError } from '../http/app-error';
+import { verifyToken } from '../reader/reader-token';
+import type { PaymentRequiredReason, ViewOutcomeVariables } from './view-outcome';
 
 /**
  * x402 version 2 over HTTP, with a prepaid balance as the payment scheme. The shapes are
@@ -12,6 +16,9 @@ import { z } from 'zod';
  * Our scheme, `prepaid`: nothing is signed on a chain; the payload carries the reader's
  * token, and `accepted.amount` (micros) is the most the reader agrees to pay for this
  * request. The charge is the rule's price, taken from the reader's balance.
+ *
+ * The `x402` middleware reads a PAYMENT-SIGNATURE into the context before the view, and
+ * writes the answer's PAYMENT-REQUIRED (a 402) or PAYMENT-RESPONSE (a settlement) after it.
  */
 export const X402_VERSION = 2;
 export const PAYMENT_REQUIRED = 'payment-required';
@@ -136,7 +143,8 @@ const paymentPayload = z.object({
 });
 
 export type PrepaidPayment = {
-  token: string;
+  /** The reader the payload's token names; null when the token is malformed, forged or expired. */
+  readerId: string | null;
   /** `accepted.amount`: the most this request may be charged. */
   maxMicros: number;
   /** The payment-identifier extension's id, if the client sent one. */
@@ -155,11 +163,87 @@ export type InvalidPaymentCode =
   | 'invalid_prepaid_payload_recipient_mismatch'
   | 'invalid_prepaid_payload_amount';
 
-export type ReadPayment = { ok: true; payment: PrepaidPayment } | { ok: false; code: InvalidPaymentCode; message: string };
+/**
+ * A PAYMENT-SIGNATURE as read before the view knows its site: the payment, or the 400 it
+ * is (thrown only by a view of a priced path: a free one ignores it), and `accepted.payTo`
+ * once the payload was read that far, for the view to check against its site first.
+ */
+export type SignedPayment = { payTo: string | null } & ({ payment: PrepaidPayment } | { error: AppError });
 
-/** Decodes and checks a `PAYMENT-SIGNATURE` value for this site. */
-export async function readPaymentSignature(value: string, site: { host: string; method: string }): Promise<ReadPayment> {
-  const invalid = (code: InvalidPaymentCode, message: string): ReadPayment => ({ ok: false, code, message });
+export type X402Variables = { x402: SignedPayment | null };
+
+/**
+ * x402 around a view: the PAYMENT-SIGNATURE (if any) into `c.var.x402` first; then, on the
+ * answer, what a 402 costs and how to pay it (PAYMENT-REQUIRED, with a PAYMENT-RESPONSE
+ * saying why a payload was not enough), or a paid answer's settlement (PAYMENT-RESPONSE).
+ */
+export const x402 = createMiddleware<{ Bindings: Env; Variables: X402Variables & ViewOutcomeVariables }>(async (c, next) => {
+  const signature = c.req.header(PAYMENT_SIGNATURE);
+  c.set('x402', signature === undefined ? null : await readPaymentSignature(c.env, signature, c.req.method));
+  await next();
+  const outcome = c.var.viewOutcome;
+  if (outcome === undefined) return;
+  const signed = c.var.x402;
+  const payment = signed !== null && 'payment' in signed ? signed.payment : null;
+  if ('charged' in outcome) {
+    const { charged } = outcome;
+    if (!charged.receipt) return;
+    // x402 reads a settlement without `amount` as `accepted.amount` taken in full; say so
+    // whenever less was taken (the price fell since the quote, or a re-view cost nothing).
+    const amount = payment !== null && charged.chargedMicros < payment.maxMicros ? { amount: String(charged.chargedMicros) } : {};
+    c.header(PAYMENT_RESPONSE, paymentResponseHeader({ success: true, transaction: charged.receipt, payer: charged.readerId, ...amount }));
+    return;
+  }
+  const { refused, view } = outcome;
+  const url = new URL(c.req.url);
+  c.header(
+    PAYMENT_REQUIRED,
+    paymentRequiredHeader({
+      payTo: view.host,
+      resourceUrl: `${url.origin}${view.path}${url.search}`,
+      priceMicros: view.priceMicros,
+      error: REFUSALS[refused],
+      base: url.origin,
+      ...(view.reviewWindowSeconds === undefined ? {} : { reviewWindowSeconds: view.reviewWindowSeconds }),
+    }),
+  );
+  if (payment !== null && c.req.method !== 'HEAD') {
+    const errorReason =
+      payment.readerId === null
+        ? 'invalid_prepaid_payload_token'
+        : refused === 'insufficient_balance'
+          ? 'insufficient_funds'
+          : refused === 'price_above_max' && payment.maxMicros < view.priceMicros
+            ? 'invalid_prepaid_payload_amount'
+            : refused;
+    c.header(
+      PAYMENT_RESPONSE,
+      paymentResponseHeader({ success: false, errorReason, ...(payment.readerId ? { payer: payment.readerId } : {}) }),
+    );
+  }
+});
+
+const REFUSALS: Record<PaymentRequiredReason, string> = {
+  payment_required: 'payment_required: present a reader token (PAYMENT-SIGNATURE with the prepaid scheme, or Authorization: Bearer)',
+  insufficient_balance: 'insufficient_balance: the reader balance does not cover the price; top up',
+  daily_cap_reached: 'daily_cap_reached: the reader daily spending cap would be exceeded',
+  price_above_max: 'price_above_max: the price is above the most this request agreed to pay',
+};
+
+/** The 400 for a payload that cannot be honoured, with the PAYMENT-RESPONSE that names its code. */
+function invalidPayment(code: InvalidPaymentCode, message: string): AppError {
+  return new AppError(code, message, {
+    field: 'PAYMENT-SIGNATURE',
+    headers: { [PAYMENT_RESPONSE]: paymentResponseHeader({ success: false, errorReason: code }) },
+  });
+}
+
+/** Decodes and checks a `PAYMENT-SIGNATURE` value, and names the reader its token is for. */
+export async function readPaymentSignature(env: Env, value: string, method: string): Promise<SignedPayment> {
+  const invalid = (code: InvalidPaymentCode, message: string, payTo: string | null = null): SignedPayment => ({
+    payTo,
+    error: invalidPayment(code, message),
+  });
   const json = value.length > MAX_HEADER_CHARS ? undefined : decodeBase64Json(value);
   if (json === undefined) return invalid('invalid_payload', 'PAYMENT-SIGNATURE must be base64-encoded JSON.');
   // The spec's order: the version decides how the rest reads (a v1 envelope has no
@@ -181,27 +265,42 @@ export async function readPaymentSignature(value: string, site: { host: string; 
   }
   const p = parsed.data;
   if (p.accepted.asset !== PREPAID_ASSET) return invalid('invalid_prepaid_payload_asset', `Amounts are in micros of ${PREPAID_ASSET}.`);
-  if (p.accepted.payTo !== site.host) {
-    return invalid('invalid_prepaid_payload_recipient_mismatch', `accepted.payTo must be this site, "${site.host}".`);
-  }
+  // The recipient comes next; only the view knows its site (paymentTo checks it), so what
+  // follows carries it along.
+  const payTo = p.accepted.payTo;
   const maxMicros = /^\d{1,16}$/.test(p.accepted.amount) ? Number(p.accepted.amount) : NaN;
   if (!Number.isSafeInteger(maxMicros)) {
-    return invalid('invalid_prepaid_payload_amount', 'accepted.amount must be a non-negative integer number of micros, as a string.');
+    return invalid(
+      'invalid_prepaid_payload_amount',
+      'accepted.amount must be a non-negative integer number of micros, as a string.',
+      payTo,
+    );
   }
-  const paymentId = readPaymentId(p.extensions?.[PAYMENT_IDENTIFIER]);
-  if (paymentId === 'invalid') {
-    return invalid('invalid_payload', 'The payment-identifier id must be 16 to 128 letters, digits, hyphens or underscores.');
+  const identifier = readPaymentId(p.extensions?.[PAYMENT_IDENTIFIER]);
+  if ('malformed' in identifier) {
+    return invalid('invalid_payload', 'The payment-identifier id must be 16 to 128 letters, digits, hyphens or underscores.', payTo);
   }
-  const fingerprint = await sha256Hex(canonicalJson({ method: site.method, payment: json }));
-  return { ok: true, payment: { token: p.payload.token, maxMicros, paymentId, fingerprint } };
+  const fingerprint = await sha256Hex(canonicalJson({ method, payment: json }));
+  const readerId = await verifyToken(env, p.payload.token);
+  return { payTo, payment: { readerId, maxMicros, paymentId: identifier.id, fingerprint } };
 }
 
-function readPaymentId(extension: unknown): string | null | 'invalid' {
-  if (extension === undefined) return null;
-  if (!isObject(extension) || !isObject(extension.info)) return 'invalid';
+/** The payment a PAYMENT-SIGNATURE makes to the site `host`; a 400 when it is for another recipient or cannot be honoured. */
+export function paymentTo(host: string, signed: SignedPayment): PrepaidPayment {
+  if (signed.payTo !== null && signed.payTo !== host) {
+    throw invalidPayment('invalid_prepaid_payload_recipient_mismatch', `accepted.payTo must be this site, "${host}".`);
+  }
+  if ('error' in signed) throw signed.error;
+  return signed.payment;
+}
+
+/** The payment-identifier extension's id (null when the client sent none), or that it is malformed. */
+function readPaymentId(extension: unknown): { id: string | null } | { malformed: true } {
+  if (extension === undefined) return { id: null };
+  if (!isObject(extension) || !isObject(extension.info)) return { malformed: true };
   const id = extension.info.id;
-  if (id === undefined) return null;
-  return typeof id === 'string' && PAYMENT_ID.test(id) ? id : 'invalid';
+  if (id === undefined) return { id: null };
+  return typeof id === 'string' && PAYMENT_ID.test(id) ? { id } : { malformed: true };
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

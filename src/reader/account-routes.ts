@@ -13,7 +13,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppEnv } from '../http/app-types';
 import { AccountPage, accountHref, NOTICES, type FormError, type NoticeKey, type ReturnInfo } from '../pages/account-page';
 import { CreateAccountPage } from '../pages/create-account-page';
-import { formatUsd } from '../pages/format';
+import { usdForPeople } from '../money';
 import { csvAnswer, MAX_CSV_ROWS } from '../pages/history-text';
 import { pageHeaders, formBodyLimit } from '../pages/page-headers';
 import { parseUsd } from '../pages/price-input';
@@ -129,7 +129,7 @@ export const accountRoutes = new Hono<AppEnv>()
     const typed = field(form, 'amount');
     const amount = topupMicros.safeParse(parseUsd(typed));
     if (!amount.success) {
-      const message = `Enter an amount from ${formatUsd(MIN_TOPUP_MICROS)} to ${formatUsd(MAX_TOPUP_MICROS)} in dollars and whole cents, such as 7.50.`;
+      const message = `Enter an amount from ${usdForPeople(MIN_TOPUP_MICROS)} to ${usdForPeople(MAX_TOPUP_MICROS)} in dollars and whole cents, such as 7.50.`;
       return renderAccount(c, readerId, { returnTo, error: { field: 'amount', message }, typed: { amount: typed } }, 400);
     }
     const stripe = await stripeFor(c.env);
@@ -254,7 +254,7 @@ export const accountRoutes = new Hono<AppEnv>()
     if (!readerId) return c.redirect(accountHref({ returnTo }), 303);
     const amountMicros = parseUsd(field(form, 'amount'));
     if (amountMicros === null || amountMicros === 0 || amountMicros > MAX_DEV_TOPUP_MICROS) {
-      const message = `A demo top-up is between $0.01 and ${formatUsd(MAX_DEV_TOPUP_MICROS)}.`;
+      const message = `A demo top-up is between $0.01 and ${usdForPeople(MAX_DEV_TOPUP_MICROS)}.`;
       return renderAccount(c, readerId, { returnTo, error: { field: null, message } }, 400);
     }
     const result = await walletOf(c.env, readerId).credit({ type: 'topup', amountMicros, reason: 'dev top-up' });

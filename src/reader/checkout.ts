@@ -1,7 +1,6 @@
 import type Stripe from 'stripe';
 import { log } from '../http/log';
-import { MICROS_PER_CENT } from '../money';
-import { formatUsd } from '../pages/format';
+import { MICROS_PER_CENT, usdForPeople } from '../money';
 import { loadStripe } from './stripe-client';
 
 export type CheckoutRequest = {
@@ -38,7 +37,7 @@ export async function createTopupCheckout(stripe: Stripe, req: CheckoutRequest):
           price_data: {
             currency: 'usd',
             unit_amount: req.amountMicros / MICROS_PER_CENT,
-            product_data: { name: `Reading balance top-up (${formatUsd(req.amountMicros)})` },
+            product_data: { name: `Reading balance top-up (${usdForPeople(req.amountMicros)})` },
           },
         },
       ],

@@ -1,5 +1,4 @@
-import { micros, MICROS_PER_CENT } from '../money';
-import { formatUsd } from '../pages/format';
+import { micros, MICROS_PER_CENT, usdForPeople } from '../money';
 
 /** Stripe's smallest USD charge is 50 cents. */
 export const MIN_TOPUP_MICROS = 500_000;
@@ -9,5 +8,5 @@ export const MAX_TOPUP_MICROS = 500_000_000;
 /** A card top-up: whole cents (Stripe charges cents), within the bounds above. */
 export const topupMicros = micros
   .multipleOf(MICROS_PER_CENT, { error: `must be a whole number of cents (a multiple of ${MICROS_PER_CENT} micros)` })
-  .min(MIN_TOPUP_MICROS, { error: `must be at least ${MIN_TOPUP_MICROS} micros (${formatUsd(MIN_TOPUP_MICROS)}, Stripe's minimum)` })
-  .max(MAX_TOPUP_MICROS, { error: `must be at most ${MAX_TOPUP_MICROS} micros (${formatUsd(MAX_TOPUP_MICROS)})` });
+  .min(MIN_TOPUP_MICROS, { error: `must be at least ${MIN_TOPUP_MICROS} micros (${usdForPeople(MIN_TOPUP_MICROS)}, Stripe's minimum)` })
+  .max(MAX_TOPUP_MICROS, { error: `must be at most ${MAX_TOPUP_MICROS} micros (${usdForPeople(MAX_TOPUP_MICROS)})` });

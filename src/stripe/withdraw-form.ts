@@ -1,8 +1,7 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { NoticeKey } from '../pages/account-page';
-import { formatUsd } from '../pages/format';
 import { parseUsd } from '../pages/price-input';
-import { MICROS_PER_CENT } from '../money';
+import { MICROS_PER_CENT, usdForPeople } from '../money';
 import { withdraw } from './withdraw';
 
 /** The account page's withdraw form: dollars typed by a person, answered with a notice or an error next to the field. */
@@ -18,7 +17,7 @@ export async function withdrawFromForm(
   const result = await withdraw(env, readerId, amount);
   if (!result.ok) {
     if (result.reason === 'not_configured') return { error: 'Refunds to a card are not available on this site yet.', status: 503 };
-    return { error: `At most ${formatUsd(result.withdrawableMicros)} can go back to your card now.`, status: 400 };
+    return { error: `At most ${usdForPeople(result.withdrawableMicros)} can go back to your card now.`, status: 400 };
   }
   if (result.pendingMicros > 0) return { notice: 'withdrawal-pending' };
   if (result.returnedMicros > 0 && result.withdrawnMicros === 0) return { notice: 'withdrawal-returned' };

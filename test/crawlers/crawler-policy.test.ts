@@ -2,7 +2,7 @@ import { reset } from 'cloudflare:test';
 import { exports } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { formatCrawlerPrice } from '../../src/paywall/pay-per-crawl';
+import { usdForCrawlerHeaders } from '../../src/money';
 import { ADMIN, adminCall, balanceOf, HOST, json, newReader, putSite, readToEnd, siteDoc, type Reader } from '../support/paywall';
 import { linkKey, newCrawlerKey, signedRequest, type CrawlerKey } from '../support/crawler';
 
@@ -115,7 +115,7 @@ describe('crawler policy per site', () => {
             const price = want === null ? rulePrice : want.action === 'allow' ? 0 : (want.priceMicros ?? rulePrice);
             expect(res.status, JSON.stringify({ who, want })).toBe(200);
             expect(charged, JSON.stringify({ who, want })).toBe(price);
-            if (price > 0) expect(res.headers.get('crawler-charged')).toBe(formatCrawlerPrice(price));
+            if (price > 0) expect(res.headers.get('crawler-charged')).toBe(usdForCrawlerHeaders(price));
             if (want === null) expect(charged).toBe(rulePrice);
           }
         },

@@ -263,9 +263,9 @@ describe('the console', () => {
     const month = today().slice(0, 7);
     const s = await statementOf(news.publisherId, month);
     expect(html).toContain(`href="/__paywall/admin/publishers/${news.publisherId}/statements/${month}.csv"`);
-    const { formatUsd } = await import('../../src/pages/format');
+    const { usdForPeople } = await import('../../src/money');
     const owedCell = new RegExp(`data-testid="publisher-${news.publisherId}"[\\s\\S]*?data-testid="owed"><strong>([^<]*)<`).exec(html);
-    expect(owedCell?.[1]).toBe(formatUsd(s.totals.netOwedMicros));
+    expect(owedCell?.[1]).toBe(usdForPeople(s.totals.netOwedMicros));
     const download = await page(`/__paywall/admin/publishers/${news.publisherId}/statements/${month}.csv`, cookie);
     expect(download.res.headers.get('content-disposition')).toContain('attachment');
     const api = await adminCall(statementUrl(news.publisherId, month), { headers: { ...ADMIN, accept: 'text/csv' } });
