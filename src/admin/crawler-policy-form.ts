@@ -1,6 +1,6 @@
 import type { CrawlerAction, CrawlerPolicy } from '../crawlers/crawler-policy-schema';
 import type { Issue } from '../http/json-errors';
-import { formatPrice, isPriceUnit, parsePrice, type PriceUnit } from '../pages/price-input';
+import { priceForForms, isPriceUnit, parsePriceTypedByPeople, type PriceUnit } from '../money';
 
 /**
  * The console's crawler policy: one row per crawler identity, as the admin typed it.
@@ -32,7 +32,7 @@ export function crawlerRowsFromPolicy(policy: CrawlerPolicy | undefined): Crawle
       who,
       name,
       action: a.action,
-      price: a.action === 'charge' && a.priceMicros !== undefined ? formatPrice(a.priceMicros, 'usd') : '',
+      price: a.action === 'charge' && a.priceMicros !== undefined ? priceForForms(a.priceMicros, 'usd') : '',
       unit: 'usd',
     });
   for (const [name, a] of Object.entries(policy?.signatureAgents ?? {})) row('agent', name, a);
@@ -73,7 +73,7 @@ export function policyFromCrawlerRows(rows: CrawlerRowDraft[]): { policy: Crawle
     if (r.action === '') return;
     let action: CrawlerAction = { action: r.action } as CrawlerAction;
     if (r.action === 'charge' && r.price.trim() !== '') {
-      const price = parsePrice(r.price, r.unit);
+      const price = parsePriceTypedByPeople(r.price, r.unit);
       if (!price.ok) issues.push({ path: `crawlerRows.${i}.price`, message: `Crawler price ${price.message}` });
       else action = { action: 'charge', priceMicros: price.micros };
     }

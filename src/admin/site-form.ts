@@ -1,6 +1,6 @@
 import type { Issue } from '../http/json-errors';
 import type { Site } from '../rules/site-schema';
-import { formatPrice, isPriceUnit, parsePrice, type PriceUnit } from '../pages/price-input';
+import { priceForForms, isPriceUnit, parsePriceTypedByPeople, type PriceUnit } from '../money';
 import { checkSite } from './site-writes';
 import { formatWindow, isWindowUnit, parseWindow, type WindowUnit } from './window-input';
 import { crawlerRowsFromForm, crawlerRowsFromPolicy, policyFromCrawlerRows, type CrawlerRowDraft } from './crawler-policy-form';
@@ -23,7 +23,7 @@ export function draftFromSite(site: Site): SiteDraft {
     origin: site.origin,
     rules: site.rules.map((r) => {
       const w = formatWindow(r.reviewWindowSeconds);
-      return { pattern: r.pattern, price: formatPrice(r.priceMicros, 'usd'), unit: 'usd', window: w.value, windowUnit: w.unit };
+      return { pattern: r.pattern, price: priceForForms(r.priceMicros, 'usd'), unit: 'usd', window: w.value, windowUnit: w.unit };
     }),
     crawlers: crawlerRowsFromPolicy(site.crawlers),
     receiptBar: site.receiptBar === true,
@@ -83,7 +83,7 @@ export function applyRowAction(draft: SiteDraft, action: string): SiteDraft {
 export function siteFromDraft(draft: SiteDraft): { ok: true; site: Site } | { ok: false; issues: Issue[] } {
   const own: Issue[] = [];
   const rules = draft.rules.map((r, i) => {
-    const price = parsePrice(r.price, r.unit);
+    const price = parsePriceTypedByPeople(r.price, r.unit);
     if (!price.ok) own.push({ path: `rules.${i}.priceMicros`, message: `Price ${price.message}` });
     const window = parseWindow(r.window, r.windowUnit);
     if (!window.ok) own.push({ path: `rules.${i}.reviewWindowSeconds`, message: `Re-view window ${window.message}` });

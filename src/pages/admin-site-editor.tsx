@@ -1,5 +1,5 @@
 import type { Issue } from '../http/json-errors';
-import { PRICE_UNITS, parsePrice } from './price-input';
+import { PRICE_UNITS, parsePriceTypedByPeople } from '../money';
 import type { RuleDraft, SiteDraft } from '../admin/site-form';
 import { WINDOW_UNITS } from '../admin/window-input';
 import { usdForPeople } from '../money';
@@ -61,7 +61,7 @@ function RuleRow(props: { rule: RuleDraft; index: number; count: number; errors:
   const patternErr = props.errors.get(`rules.${i}.pattern`);
   const priceErr = props.errors.get(`rules.${i}.priceMicros`);
   const windowErr = props.errors.get(`rules.${i}.reviewWindowSeconds`);
-  const price = parsePrice(rule.price, rule.unit);
+  const price = parsePriceTypedByPeople(rule.price, rule.unit);
   return (
     <tr>
       <td class="rule-no">{n}</td>

@@ -1,6 +1,6 @@
 import { blankCrawlerRow, CRAWLER_WHO, type CrawlerRowDraft } from '../admin/crawler-policy-form';
 import type { Issue } from '../http/json-errors';
-import { PRICE_UNITS } from './price-input';
+import { PRICE_UNITS } from '../money';
 
 /**
  * The site editor's crawler policy: who is charged, let in free or blocked. Two blank

@@ -1,5 +1,6 @@
 import type { LedgerEntry } from '../wallet/ledger-entry';
 import { TAKE_BACK_REASONS, isTakeBackReason } from '../usage/take-back-reasons';
+import { usdForCsv } from '../money';
 
 /** Money out of the balance; every other type is money in. */
 export const MONEY_OUT = new Set<LedgerEntry['type']>(['charge', 'reversal', 'withdrawal', 'transfer_out']);
@@ -81,19 +82,14 @@ export function historyCsv(entries: LedgerEntry[]): string {
       line.site ?? '',
       line.path ?? '',
       line.detail ?? '',
-      usd(amount),
-      usd(e.balanceAfterMicros),
+      usdForCsv(amount),
+      usdForCsv(e.balanceAfterMicros),
       String(amount),
       String(e.balanceAfterMicros),
       e.id,
     ]);
   }
   return `${rows.map((r) => r.map(csvCell).join(',')).join('\r\n')}\r\n`;
-}
-
-function usd(micros: number): string {
-  const s = (Math.abs(micros) / 1_000_000).toFixed(6).replace(/(\.\d\d\d*?)0+$/, '$1');
-  return (micros < 0 ? '-' : '') + s;
 }
 
 function csvCell(value: string): string {

@@ -16,7 +16,7 @@ import { CreateAccountPage } from '../pages/create-account-page';
 import { usdForPeople } from '../money';
 import { csvAnswer, MAX_CSV_ROWS } from '../pages/history-text';
 import { pageHeaders, formBodyLimit } from '../pages/page-headers';
-import { parseUsd } from '../pages/price-input';
+import { parseUsdTypedByPeople } from '../money';
 import { topUpOptionsOf } from '../pages/top-up-buttons';
 import { walletOf } from '../wallet/wallet-stub';
 import { withdrawFromForm } from '../stripe/withdraw-form';
@@ -93,7 +93,7 @@ export const accountRoutes = new Hono<AppEnv>()
     const readerId = await currentReader(c);
     if (!readerId) return c.redirect(accountHref({ returnTo }), 303);
     const typed = field(form, 'dailyCap').trim();
-    const cap = typed === '' ? null : parseUsd(typed);
+    const cap = typed === '' ? null : parseUsdTypedByPeople(typed);
     if (typed !== '' && cap === null) {
       const error = {
         field: 'dailyCap' as const,
@@ -110,7 +110,7 @@ export const accountRoutes = new Hono<AppEnv>()
     const readerId = await currentReader(c);
     if (!readerId) return c.redirect(accountHref({ returnTo }), 303);
     const typed = field(form, 'askAbove').trim();
-    const limit = typed === '' ? null : parseUsd(typed);
+    const limit = typed === '' ? null : parseUsdTypedByPeople(typed);
     if (typed !== '' && limit === null) {
       const error = {
         field: 'askAbove' as const,
@@ -127,7 +127,7 @@ export const accountRoutes = new Hono<AppEnv>()
     const readerId = await currentReader(c);
     if (!readerId) return c.redirect(accountHref({ returnTo }), 303);
     const typed = field(form, 'amount');
-    const amount = topupMicros.safeParse(parseUsd(typed));
+    const amount = topupMicros.safeParse(parseUsdTypedByPeople(typed));
     if (!amount.success) {
       const message = `Enter an amount from ${usdForPeople(MIN_TOPUP_MICROS)} to ${usdForPeople(MAX_TOPUP_MICROS)} in dollars and whole cents, such as 7.50.`;
       return renderAccount(c, readerId, { returnTo, error: { field: 'amount', message }, typed: { amount: typed } }, 400);
@@ -209,7 +209,7 @@ export const accountRoutes = new Hono<AppEnv>()
     const form = await c.req.parseBody();
     const name = tokenName.safeParse(field(form, 'name'));
     const typedCap = field(form, 'dailyCap').trim();
-    const cap = typedCap === '' ? null : parseUsd(typedCap);
+    const cap = typedCap === '' ? null : parseUsdTypedByPeople(typedCap);
     if (!name.success || (typedCap !== '' && cap === null)) {
       const tokenError = !name.success
         ? 'Give the token a name of up to 60 characters, such as "news digest".'
@@ -252,7 +252,7 @@ export const accountRoutes = new Hono<AppEnv>()
     const returnTo = continuationOf(c, field(form, 'return'));
     const readerId = await currentReader(c);
     if (!readerId) return c.redirect(accountHref({ returnTo }), 303);
-    const amountMicros = parseUsd(field(form, 'amount'));
+    const amountMicros = parseUsdTypedByPeople(field(form, 'amount'));
     if (amountMicros === null || amountMicros === 0 || amountMicros > MAX_DEV_TOPUP_MICROS) {
       const message = `A demo top-up is between $0.01 and ${usdForPeople(MAX_DEV_TOPUP_MICROS)}.`;
       return renderAccount(c, readerId, { returnTo, error: { field: null, message } }, 400);

@@ -1,6 +1,6 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { NoticeKey } from '../pages/account-page';
-import { parseUsd } from '../pages/price-input';
+import { parseUsdTypedByPeople } from '../money';
 import { MICROS_PER_CENT, usdForPeople } from '../money';
 import { withdraw } from './withdraw';
 
@@ -10,7 +10,7 @@ export async function withdrawFromForm(
   readerId: string,
   typed: string,
 ): Promise<{ notice: NoticeKey } | { error: string; status: ContentfulStatusCode }> {
-  const amount = parseUsd(typed);
+  const amount = parseUsdTypedByPeople(typed);
   if (amount === null || amount === 0 || amount % MICROS_PER_CENT !== 0) {
     return { error: 'Enter an amount in dollars and whole cents, such as 4.50.', status: 400 };
   }

@@ -1,22 +1,22 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatPrice, parsePrice } from '../../src/pages/price-input';
+import { priceForForms, parsePriceTypedByPeople } from '../../src/money';
 import { formatWindow, parseWindow } from '../../src/admin/window-input';
 
 describe('prices typed in dollars or cents', () => {
   it('reads decimal text as exact micros', () => {
-    expect(parsePrice('0.002', 'usd')).toEqual({ ok: true, micros: 2000 });
-    expect(parsePrice('$0.0025', 'usd')).toEqual({ ok: true, micros: 2500 });
-    expect(parsePrice('0.25', 'cents')).toEqual({ ok: true, micros: 2500 });
-    expect(parsePrice('1', 'cents')).toEqual({ ok: true, micros: 10_000 });
-    expect(parsePrice('.5', 'usd')).toEqual({ ok: true, micros: 500_000 });
-    expect(parsePrice('3.', 'usd')).toEqual({ ok: true, micros: 3_000_000 });
-    expect(parsePrice('0.000001', 'usd')).toEqual({ ok: true, micros: 1 });
-    expect(parsePrice('0.0001', 'cents')).toEqual({ ok: true, micros: 1 });
+    expect(parsePriceTypedByPeople('0.002', 'usd')).toEqual({ ok: true, micros: 2000 });
+    expect(parsePriceTypedByPeople('$0.0025', 'usd')).toEqual({ ok: true, micros: 2500 });
+    expect(parsePriceTypedByPeople('0.25', 'cents')).toEqual({ ok: true, micros: 2500 });
+    expect(parsePriceTypedByPeople('1', 'cents')).toEqual({ ok: true, micros: 10_000 });
+    expect(parsePriceTypedByPeople('.5', 'usd')).toEqual({ ok: true, micros: 500_000 });
+    expect(parsePriceTypedByPeople('3.', 'usd')).toEqual({ ok: true, micros: 3_000_000 });
+    expect(parsePriceTypedByPeople('0.000001', 'usd')).toEqual({ ok: true, micros: 1 });
+    expect(parsePriceTypedByPeople('0.0001', 'cents')).toEqual({ ok: true, micros: 1 });
     // 0.1 + 0.2 style float error would give 300000.00000000006 micros
-    expect(parsePrice('0.3', 'usd')).toEqual({ ok: true, micros: 300_000 });
-    expect(parsePrice('9007199254.740991', 'usd')).toEqual({ ok: true, micros: Number.MAX_SAFE_INTEGER });
-    expect(parsePrice('0.0020000000', 'usd')).toEqual({ ok: true, micros: 2000 });
+    expect(parsePriceTypedByPeople('0.3', 'usd')).toEqual({ ok: true, micros: 300_000 });
+    expect(parsePriceTypedByPeople('9007199254.740991', 'usd')).toEqual({ ok: true, micros: Number.MAX_SAFE_INTEGER });
+    expect(parsePriceTypedByPeople('0.0020000000', 'usd')).toEqual({ ok: true, micros: 2000 });
   });
 
   it('refuses what is not a whole number of micros, saying why', () => {
@@ -32,10 +32,10 @@ describe('prices typed in dollars or cents', () => {
       ['9007199254.740992', 'usd'],
       ['Infinity', 'usd'],
     ] as const) {
-      const r = parsePrice(text, unit);
+      const r = parsePriceTypedByPeople(text, unit);
       expect(r.ok, `${text} ${unit}`).toBe(false);
     }
-    expect(parsePrice('0.0000001', 'usd')).toMatchObject({ message: expect.stringContaining('6 decimals') });
+    expect(parsePriceTypedByPeople('0.0000001', 'usd')).toMatchObject({ message: expect.stringContaining('6 decimals') });
   });
 
   it('writes any micros back as text that reads back to the same micros, in either unit', () => {
@@ -44,7 +44,7 @@ describe('prices typed in dollars or cents', () => {
         fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
         fc.constantFrom('usd' as const, 'cents' as const),
         (micros, unit) => {
-          expect(parsePrice(formatPrice(micros, unit), unit)).toEqual({ ok: true, micros });
+          expect(parsePriceTypedByPeople(priceForForms(micros, unit), unit)).toEqual({ ok: true, micros });
         },
       ),
     );
@@ -54,9 +54,9 @@ describe('prices typed in dollars or cents', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 9_000_000 }), fc.integer({ min: 0, max: 999_999 }), (dollars, fraction) => {
         const text = `${dollars}.${String(fraction).padStart(6, '0')}`;
-        expect(parsePrice(text, 'usd')).toEqual({ ok: true, micros: dollars * 1_000_000 + fraction });
+        expect(parsePriceTypedByPeople(text, 'usd')).toEqual({ ok: true, micros: dollars * 1_000_000 + fraction });
         const cents = `${dollars}.${String(fraction % 10_000).padStart(4, '0')}`;
-        expect(parsePrice(cents, 'cents')).toEqual({ ok: true, micros: dollars * 10_000 + (fraction % 10_000) });
+        expect(parsePriceTypedByPeople(cents, 'cents')).toEqual({ ok: true, micros: dollars * 10_000 + (fraction % 10_000) });
       }),
     );
   });

@@ -2,7 +2,7 @@ import { createExecutionContext, reset, waitOnExecutionContext } from 'cloudflar
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { app } from '../../src/app';
-import { parseUsd } from '../../src/pages/price-input';
+import { parseUsdTypedByPeople } from '../../src/money';
 import { safeReturnPath } from '../../src/reader/return-path';
 import {
   balanceOf,
@@ -507,13 +507,13 @@ describe('page helpers', () => {
   });
 
   it('reads dollars exactly, without floats', () => {
-    expect(parseUsd('5')).toBe(5_000_000);
-    expect(parseUsd('0.50')).toBe(500_000);
-    expect(parseUsd('$2.5')).toBe(2_500_000);
-    expect(parseUsd('1,000.25')).toBe(1_000_250_000);
-    expect(parseUsd('0.000001')).toBe(1);
-    expect(parseUsd('0.29')).toBe(290_000);
-    for (const bad of ['', 'abc', '-1', '1e3', '1.2345678', '.5', '10000000']) expect(parseUsd(bad)).toBeNull();
+    expect(parseUsdTypedByPeople('5')).toBe(5_000_000);
+    expect(parseUsdTypedByPeople('0.50')).toBe(500_000);
+    expect(parseUsdTypedByPeople('$2.5')).toBe(2_500_000);
+    expect(parseUsdTypedByPeople('1,000.25')).toBe(1_000_250_000);
+    expect(parseUsdTypedByPeople('0.000001')).toBe(1);
+    expect(parseUsdTypedByPeople('0.29')).toBe(290_000);
+    for (const bad of ['', 'abc', '-1', '1e3', '1.2345678', '.5', '10000000']) expect(parseUsdTypedByPeople(bad)).toBeNull();
   });
 
   it('accepts only same-site relative return paths', () => {
