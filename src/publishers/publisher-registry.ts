@@ -338,17 +338,7 @@ export class PublisherRegistry extends MigratedObject {
         invite.role,
         now,
       );
-      const k = input.passkey;
-      this.sql.exec(
-        'INSERT INTO person_passkeys (id, person_id, public_key, counter, transports, backed_up, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-        k.id,
-        input.personId,
-        k.publicKey,
-        k.counter,
-        JSON.stringify(k.transports),
-        k.backedUp ? 1 : 0,
-        now,
-      );
+      this.insertPasskey(input.personId, input.passkey, now);
       this.sql.exec('UPDATE invites SET used_at = ?, person_id = ? WHERE id = ?', now, input.personId, invite.id);
     });
     return { ok: true, holder: this.personHolderOf(input.personId)! };
@@ -458,16 +448,7 @@ export class PublisherRegistry extends MigratedObject {
     if (count >= MAX_PASSKEYS_PER_PERSON) return { ok: false, reason: 'too_many' };
     if (!this.consumeChallenge(input.challenge, input.challengeExpiresAt, now)) return { ok: false, reason: 'challenge_used' };
     const k = input.passkey;
-    this.sql.exec(
-      'INSERT INTO person_passkeys (id, person_id, public_key, counter, transports, backed_up, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      k.id,
-      input.personId,
-      k.publicKey,
-      k.counter,
-      JSON.stringify(k.transports),
-      k.backedUp ? 1 : 0,
-      now,
-    );
+    this.insertPasskey(input.personId, k, now);
     return { ok: true, passkey: { credentialId: k.id, createdAt: iso(now)!, lastUsedAt: null } };
   }
 
@@ -540,6 +521,19 @@ export class PublisherRegistry extends MigratedObject {
   }
 
   /** Each console challenge counts once; expired ones are forgotten (their cookies no longer open). */
+  private insertPasskey(personId: string, k: PersonPasskey & { backedUp: boolean }, now: number): void {
+    this.sql.exec(
+      'INSERT INTO person_passkeys (id, person_id, public_key, counter, transports, backed_up, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      k.id,
+      personId,
+      k.publicKey,
+      k.counter,
+      JSON.stringify(k.transports),
+      k.backedUp ? 1 : 0,
+      now,
+    );
+  }
+
   private consumeChallenge(challenge: string, expiresAt: number, now: number): boolean {
     this.sql.exec('DELETE FROM console_challenges WHERE expires_at <= ?', now);
     if (this.sql.exec('SELECT 1 FROM console_challenges WHERE challenge = ?', challenge).toArray().length) return false;
