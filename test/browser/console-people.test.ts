@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
-import type { CDPSession, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { DEMO_ADMIN_TOKEN, screenshotPath, useDemoInBrowser } from './support/demo';
+import { virtualAuthenticator } from './support/virtual-authenticator';
 
 const harness = useDemoInBrowser();
 
@@ -12,23 +13,6 @@ function watchProblems(page: Page): string[] {
   });
   page.on('pageerror', (e) => problems.push(String(e)));
   return problems;
-}
-
-/** A platform authenticator (Touch ID, Windows Hello…) for this page, through the DevTools protocol. */
-async function virtualAuthenticator(page: Page): Promise<{ cdp: CDPSession; authenticatorId: string }> {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('WebAuthn.enable');
-  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: {
-      protocol: 'ctap2',
-      transport: 'internal',
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  });
-  return { cdp, authenticatorId };
 }
 
 it('the operator makes a publisher and invites a person, who signs in with a passkey, edits their own site, cannot see another, and downloads a statement whose totals are the revenue chart\u2019s', async () => {

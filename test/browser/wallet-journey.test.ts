@@ -1,6 +1,7 @@
-import type { BrowserContext, CDPSession, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { screenshotPath, useDemoInBrowser } from './support/demo';
+import { virtualAuthenticator, type VirtualAuthenticator } from './support/virtual-authenticator';
 
 const harness = useDemoInBrowser();
 
@@ -30,26 +31,7 @@ function watch(context: BrowserContext): { csp: string[]; errors: string[] } {
   return seen;
 }
 
-/** A platform authenticator (Touch ID, Windows Hello…) for this page's browser, through the DevTools protocol. */
-async function virtualAuthenticator(page: Page): Promise<{ cdp: CDPSession; authenticatorId: string }> {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('WebAuthn.enable');
-  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: {
-      protocol: 'ctap2',
-      transport: 'internal',
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-      defaultBackupEligibility: true,
-      defaultBackupState: true,
-    },
-  });
-  return { cdp, authenticatorId };
-}
-
-async function credentialsOf(a: { cdp: CDPSession; authenticatorId: string }): Promise<Credential[]> {
+async function credentialsOf(a: VirtualAuthenticator): Promise<Credential[]> {
   const { credentials } = await a.cdp.send('WebAuthn.getCredentials', { authenticatorId: a.authenticatorId });
   return credentials as Credential[];
 }
@@ -101,7 +83,7 @@ it('one wallet, made on one publisher, pays on two, survives lost cookies and fo
   const laptop = await harness.browser.newContext({ viewport: { width: 1024, height: 800 } });
   const laptopSeen = watch(laptop);
   const page = await laptop.newPage();
-  const authenticator = await virtualAuthenticator(page);
+  const authenticator = await virtualAuthenticator(page, { synced: true });
 
   // A priced article with no cookie: the paywall, with the price and the way to a wallet.
   await page.goto(`${demoUrl}/`);
@@ -238,7 +220,7 @@ it('one wallet, made on one publisher, pays on two, survives lost cookies and fo
   });
   const phoneSeen = watch(phone);
   const phonePage = await phone.newPage();
-  const phoneAuthenticator = await virtualAuthenticator(phonePage);
+  const phoneAuthenticator = await virtualAuthenticator(phonePage, { synced: true });
   const [synced] = await credentialsOf(authenticator);
   await phoneAuthenticator.cdp.send('WebAuthn.addCredential', { authenticatorId: phoneAuthenticator.authenticatorId, credential: synced! });
 
