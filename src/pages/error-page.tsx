@@ -13,11 +13,15 @@ export function errorTitle(status: number, title?: string): string {
   return title ?? TITLES[status] ?? 'Something went wrong';
 }
 
-/** A page route's refusal, said plainly: what the JSON API would say in `message`, under a heading. */
+/**
+ * A page route's refusal, said plainly: what the JSON API would say in `message`, under a
+ * heading, with the way back to the reader's wallet (every such page is one of its forms
+ * or receipts), so that the page is not a dead end.
+ */
 export function ErrorPage(props: { status: number; message: string; title?: string }) {
   const title = errorTitle(props.status, props.title);
   return (
-    <Layout title={title} back={null}>
+    <Layout title={title} back={{ href: '/__paywall/account', label: '← Your wallet' }}>
       <h1>{title}</h1>
       <section class="card">
         <p role="alert">{props.message}</p>
