@@ -150,8 +150,13 @@ export function base64url(bytes: Uint8Array): string {
   return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
+/**
+ * 32 bytes in 43 characters leave 2 spare bits in the last one, which atob ignores: only
+ * the one spelling with them zero (the last character one of `AEIMQUYcgkosw048`) is the
+ * signature, so a signed value has exactly one text (a one-character change never verifies).
+ */
 function fromBase64url(text: string): Uint8Array | null {
-  if (!/^[A-Za-z0-9_-]{43}$/.test(text)) return null;
+  if (!/^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/.test(text)) return null;
   const bin = atob(`${text.replace(/-/g, '+').replace(/_/g, '/')}=`);
   return Uint8Array.from(bin, (c) => c.charCodeAt(0));
 }

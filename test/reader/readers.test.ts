@@ -63,6 +63,7 @@ describe('GET /__paywall/api/me', () => {
       'forged secret': { authorization: `Bearer ${forgedSecret}` },
       'another reader’s signature': { authorization: `Bearer ${other.readerId}.${exp}.${sig}` },
       'extended expiry': { authorization: `Bearer ${id}.${Number(exp) + 1}.${sig}` },
+      'signature respelled in its spare bits': { authorization: `Bearer ${id}.${exp}.${respellLastCharacter(sig)}` },
       expired: { authorization: `Bearer ${expired}` },
       'bad cookie': { cookie: 'paywall_token=garbage' },
     };
@@ -192,3 +193,9 @@ describe('healthz', () => {
     expect((await call('/__paywall/healthz')).status).toBe(200);
   });
 });
+
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+/** The same 32 bytes spelled differently: the last of 43 characters carries 2 bits a decoder may ignore. */
+function respellLastCharacter(sig: string): string {
+  return sig.slice(0, -1) + BASE64URL[BASE64URL.indexOf(sig.at(-1)!) ^ 1];
+}
