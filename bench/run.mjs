@@ -378,6 +378,11 @@ async function main() {
       options: { url: w.floorUrl, pathFor: (i) => `/rpc/page-${i % 5000}`, authFor: rotate(readers), warmViews: 2 * readers.length },
       cpuPids: workerdPids,
     },
+    floorRpc1: {
+      label: 'floor: bare Worker + 1 empty Durable Object RPC beside the origin fetch',
+      options: { url: w.floorUrl, pathFor: (i) => `/rpc1/page-${i % 5000}`, authFor: rotate(readers), warmViews: 2 * readers.length },
+      cpuPids: workerdPids,
+    },
   };
   const stackPids = () => (stack ? processTree(stack.pid).concat(descendantsNamed(process.pid, 'postgres')) : []);
 
@@ -648,6 +653,7 @@ async function main() {
       paidOverPostgres: stack ? ratio('paid1000', 'postgres') : null,
       passThroughOverOrigin: ratio('passThrough', 'origin'),
       floorRpcOverFloorPass: ratio('floorRpc', 'floorPass'),
+      floorRpc1OverFloorPass: ratio('floorRpc1', 'floorPass'),
       naiveKvOverPaid: ratio('naiveKv', 'paid1000'),
     },
     hotReaderPerSecond: tp('hotReader'),
@@ -674,6 +680,8 @@ async function main() {
       sqliteRowsPerPaidViewWithUsage: round(costInputs.rowsWritten, 3),
       kvOpsPerWarmView: Math.max(counted.free.kvOps, counted.paid.kvOps, counted.review.kvOps),
       doRequestsPerPaidView: counted.paid.doRequests,
+      doRequestsPerPaidViewFirstRead: counted.paidFirstRead.doRequests,
+      sqliteRowsPerPaidViewFirstRead: counted.paidFirstRead.rowsWritten,
       cpuMsPerPaidView,
       doActiveMsPerPaidView: doActiveMs,
       usdPerMillionPaidViews: round(usd.total, 4),
@@ -717,7 +725,12 @@ async function main() {
       met: results.addedP50MsSlowOrigin <= 2,
       note: `asking the wallet before the origin, as before: +${results.addedP50MsSlowOriginWalletFirst} ms`,
     },
-    { target: 'one wallet request per paid view', value: results.cost.doRequestsPerPaidView, met: results.cost.doRequestsPerPaidView <= 1 },
+    {
+      target: 'one wallet request per paid view',
+      value: results.cost.doRequestsPerPaidView,
+      met: results.cost.doRequestsPerPaidView <= 1,
+      note: `of a page this isolate served before (its title rides on the charge); a page it has not: ${results.cost.doRequestsPerPaidViewFirstRead} (the title written after delivery)`,
+    },
     { target: 'one hot reader >= 1,000 paid views/s', value: results.hotReaderPerSecond, met: results.hotReaderPerSecond >= 1000 },
     { target: '10,000 rules >= 0.9 x 10 rules', value: results.ratios.rules10kOverRules10, met: results.ratios.rules10kOverRules10 >= 0.9 },
     {

@@ -123,7 +123,10 @@ export async function measureCosts(url, { views, flushS }) {
   const c1 = await counters(url);
   const coldSiteKvReads = c1.kvReads - c0.kvReads;
   const free = await measure(url, readers, views, (i) => `/free/page-${i}`, null);
-  const paid = await measure(url, readers, views, (i) => `/paid/story-${i}`, String(PAID_PRICE));
+  // Pages this isolate has not served before: the title read from each is written on its charge after delivery.
+  const paidFirstRead = await measure(url, readers, views, (i) => `/paid/story-${i}`, String(PAID_PRICE));
+  // The same pages again, by the next reader: the isolate knows their titles, which ride on the charge.
+  const paid = await measure(url, readers, views, (i) => `/paid/story-${(i + views - 1) % views}`, String(PAID_PRICE));
   // One charged view per reader opens its window; the views after it are re-views.
   const windowOpen = await measure(url, readers, readers.length, () => '/articles/window', null);
   const review = await measure(url, readers, views, () => '/articles/window', '0');
@@ -135,6 +138,7 @@ export async function measureCosts(url, { views, flushS }) {
     coldSiteKvReads,
     free,
     paid,
+    paidFirstRead,
     windowOpen,
     review,
     usageFlush: { onePerPeriod: flushOnePerPeriod, tenPerPeriod: flushTenPerPeriod },

@@ -87,7 +87,6 @@ export const ERROR_CODES = {
   platform_fee_misconfigured: 503,
   site_unavailable: 503,
   wallet_unavailable: 503,
-  charge_not_settled: 503,
   origin_timeout: 504,
 } as const satisfies Record<string, ContentfulStatusCode>;
 

@@ -9,6 +9,7 @@ import { dropPaywallCookies } from './origin-cookies';
 import { CRAWLER_CHARGED, CRAWLER_ERROR, CRAWLER_PRICE } from './pay-per-crawl';
 import type { OriginResult } from './proxy-origin';
 import { addReceiptBar, headerPolicies } from './receipt-bar';
+import { rememberTitle } from './known-titles';
 import { refundIfOriginBreaksOff } from './undo-charges';
 import type { Charge } from './view-outcome';
 import { PAYMENT_REQUIRED, PAYMENT_RESPONSE } from './x402';
@@ -60,15 +61,18 @@ export function deliver(c: Context<AppEnv>, fetched: OriginResult, charge: Charg
       if (isHtml(headers)) {
         // One pass of one rewriter over the streaming page: the article's title goes on the
         // charge's row once the whole page went through (one row update, only for an HTML
-        // answer whose head has a title), and the site's receipt bar, if it has one, goes first in the body.
+        // answer whose head has a title the charge was not already written with), and the
+        // site's receipt bar, if it has one, goes first in the body.
         const { readerId, receipt, chargedMicros, balanceMicros } = charge;
-        const rewriter = readTitle(new HTMLRewriter(), (title) =>
+        const rewriter = readTitle(new HTMLRewriter(), (title) => {
+          rememberTitle(charge.host, charge.path, title);
+          if (title === charge.titleOnCharge) return;
           c.executionCtx.waitUntil(
             walletOf(c.env, readerId)
               .setChargeTitle(receipt, title)
               .catch((e) => log('error', 'title_not_kept', { readerId, receipt, error: e })),
-          ),
-        );
+          );
+        });
         if (charge.receiptBar) {
           addReceiptBar(
             rewriter,

@@ -1,64 +1,41 @@
 import type { Context } from 'hono';
-import { AppError } from '../http/app-error';
 import type { AppEnv } from '../http/app-types';
 import { log } from '../http/log';
 import { walletOf } from '../wallet/wallet-stub';
-import type { CommitResult } from '../wallet/wallet-types';
 
 /**
  * Everything a view does to give money back when the content was not delivered (the
  * contract: the origin fails, nothing is charged; a paid body the origin breaks off is
- * refunded). Each step is safe to repeat (voiding a hold that is gone, refunding a receipt
- * already refunded, do nothing) and none of them throws: a wallet that cannot be reached
- * is logged, its hold runs out by itself, and a refund that could not be made is logged to
- * be made by hand.
+ * refunded). A view is charged before its origin answers (Wallet.charge), so each of
+ * these is a second, rare request to the wallet. Each is safe to repeat (the wallet gives
+ * a charge back at most once) and none of them throws: a wallet that cannot be reached is
+ * asked again, and what still could not be given back is logged to be given back by hand.
  */
 
-type WalletStub = ReturnType<typeof walletOf>;
-
-/** The origin did not deliver: the held price is released. */
-export async function releaseHold(wallet: WalletStub, holdId: string): Promise<void> {
-  try {
-    await wallet.void(holdId);
-  } catch (e) {
-    log('error', 'wallet_call_failed', { call: 'void', holdId, error: e });
-  }
-}
-
-export type Committed = Extract<CommitResult, { ok: true }>;
+/** Asks again after these waits (ms): a wallet being reset is back within a second. */
+const RETRY_WAITS_MS = [0, 200, 1000];
 
 /**
- * The origin answered 2xx: the held price becomes a charge. When the wallet cannot confirm
- * it (its answer was lost, or the hold ran out), the charge is undone, the origin's answer
- * dropped, and the view is a 503 `charge_not_settled`: the reader is not charged for
- * content they do not get.
+ * The origin did not deliver a view this request charged, or the wallet's answer to the
+ * charge was lost (it may or may not have been written): the charge is voided, and no
+ * longer listed. A fresh stub each time, since a reset breaks the old one.
  */
-export async function commitOrUndo(env: Env, wallet: WalletStub, readerId: string, holdId: string, answer: Response): Promise<Committed> {
-  let committed: CommitResult | null = null;
-  try {
-    committed = await wallet.commit(holdId);
-  } catch (e) {
-    log('error', 'wallet_call_failed', { call: 'commit', holdId, error: e });
-    await undoUncertainCommit(env, readerId, holdId);
-  }
-  if (committed?.ok) return committed;
-  await answer.body?.cancel();
-  throw new AppError('charge_not_settled', 'The charge could not be settled in time; nothing was charged. Please retry.');
+export async function voidCharge(env: Env, readerId: string, receipt: string): Promise<void> {
+  const given = await askWallet('void', readerId, receipt, async () => (await walletOf(env, readerId).void(receipt)).ok);
+  if (!given) log('error', 'void_not_made', { readerId, receipt, action: 'refund it by hand' });
 }
 
-/**
- * A commit whose answer was lost may or may not have been written. So the hold is released
- * and the charge, if it was written, refunded: either way the reader is not charged. A
- * fresh stub, since a reset breaks the old one.
- */
-async function undoUncertainCommit(env: Env, readerId: string, holdId: string): Promise<void> {
-  const wallet = walletOf(env, readerId);
-  await releaseHold(wallet, holdId);
-  try {
-    await wallet.refund(holdId, 'charge not confirmed');
-  } catch (e) {
-    log('error', 'wallet_call_failed', { call: 'refund', holdId, error: e });
+/** `call` until it says it is done, through a wallet briefly away; false if it never did. */
+async function askWallet(call: string, readerId: string, receipt: string, ask: () => Promise<boolean>): Promise<boolean> {
+  for (const waitMs of RETRY_WAITS_MS) {
+    if (waitMs > 0) await scheduler.wait(waitMs);
+    try {
+      if (await ask()) return true;
+    } catch (e) {
+      log('error', 'wallet_call_failed', { call, readerId, receipt, error: e });
+    }
   }
+  return false;
 }
 
 /**
@@ -89,16 +66,9 @@ export function refundIfOriginBreaksOff(
       }
       await writable.abort(e).catch(() => {});
       log('warn', 'paid_body_broke_off', { readerId, receipt, error: e });
-      // The refund is idempotent per receipt, so retrying a wallet that was briefly away is safe.
-      for (const waitMs of [0, 200, 1000]) {
-        await scheduler.wait(waitMs);
-        try {
-          const refunded = await walletOf(c.env, readerId).refund(receipt, 'content not delivered');
-          if (refunded.ok) return;
-        } catch (fault) {
-          log('error', 'wallet_call_failed', { call: 'refund', receipt, error: fault });
-        }
-      }
+      // The refund is idempotent per receipt, so asking a wallet that was briefly away again is safe.
+      const refund = async () => (await walletOf(c.env, readerId).refund(receipt, 'content not delivered')).ok;
+      if (await askWallet('refund', readerId, receipt, refund)) return;
       log('error', 'refund_not_made', { readerId, receipt, action: 'credit it by hand' });
     }),
   );

@@ -7,7 +7,7 @@ import { crawlerTermsOf, keepPrivate, payerOf, withLinkHelp } from '../crawlers/
 import { READER_COOKIE } from '../reader/authenticate';
 import { getSiteRules } from '../rules/site-store';
 import { walletOf } from '../wallet/wallet-stub';
-import type { ReserveRequest, ReserveResult } from '../wallet/wallet-types';
+import type { ChargeRequest, ChargeResult } from '../wallet/wallet-types';
 import { agentPaymentOf } from './agent-payment';
 import { CONFIRM_PARAM } from './confirm-route';
 import { deliver } from './deliver';
@@ -16,8 +16,9 @@ import { readsAsPricier } from './lenient-readings';
 import { servablePath } from './normalize-path';
 import { paymentRequired } from './payment-required';
 import { isPriceManifestPath, servePriceManifest } from './price-manifest';
+import { knownTitle } from './known-titles';
 import { fetchOrigin, type OriginResult } from './proxy-origin';
-import { commitOrUndo, releaseHold } from './undo-charges';
+import { voidCharge } from './undo-charges';
 import type { Charge, PricedView } from './view-outcome';
 import { callWallet } from './wallet-faults';
 
@@ -25,14 +26,15 @@ import { callWallet } from './wallet-faults';
  * A view of a publisher's content, from the request to the ledger row: the site, the
  * path, the price; for a priced path, what the request agrees to pay and who pays (what
  * the pay per crawl and x402 middlewares in front of this handler read into the context);
- * the wallet holds the price; the origin answers; the charge is committed, or the hold
- * released; the answer is delivered. The price is committed only once the origin answered
- * 2xx, so no money moves for content that was not delivered. A refusal is thrown as an
- * AppError (rendered by the app's onError) or answered with the 402, and nothing is charged.
+ * the wallet charges the price (one request); the origin answers; the charge is voided if
+ * the origin did not answer 2xx; the answer is delivered. So no money stays taken for
+ * content that was not delivered, and a delivered view costs one wallet request. A refusal
+ * is thrown as an AppError (rendered by the app's onError) or answered with the 402, and
+ * nothing is charged.
  *
  * A paid GET of a reader this isolate last saw with the money asks the origin together
  * with the wallet (see early-origin.ts); the origin's answer is still delivered only once
- * the wallet held the price.
+ * the wallet charged the price.
  */
 export async function handleView(c: Context<AppEnv>): Promise<Response> {
   const url = new URL(c.req.url);
@@ -101,9 +103,9 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
     return deliver(c, await origin(), chargeOf({ chargedMicros: 0, balanceMicros, receipt: null }, false), host);
   }
 
-  // 4. The wallet holds the price, settles it at once (a re-view window, a replayed
-  // Idempotency-Key), or refuses it.
-  const request: ReserveRequest = { host, path, windowKey, priceMicros: view.priceMicros };
+  // 4. The wallet charges the price at once (the view's one request to it), finds a re-view
+  // window or a replayed Idempotency-Key that covers it, or refuses it.
+  const request: ChargeRequest = { receipt: crypto.randomUUID(), host, path, windowKey, priceMicros: view.priceMicros };
   if (payer.grant) request.grant = payer.grant;
   if (view.reviewWindowSeconds !== undefined) request.reviewWindowSeconds = view.reviewWindowSeconds;
   if (terms.maxPriceMicros !== null) request.maxPriceMicros = terms.maxPriceMicros;
@@ -118,30 +120,19 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
     request.askFirst = true;
     if (confirmation !== null) request.confirmation = confirmation;
   }
+  const title = knownTitle(host, path);
+  if (title !== undefined) request.title = title;
   const early = c.env.BENCH_SERIAL_WALLET === 'true' ? null : startEarly(c.req.method, readerId, view.priceMicros, origin);
-  const reserved = await reserveAlongside(c, wallet, request, readerId, early);
-  if (!reserved.ok) return refusal(c, view, reserved, returnTo);
-  if (reserved.settled) return deliver(c, await (early?.result ?? origin()), chargeOf(reserved, reserved.replay), host);
+  const charged = await chargeAlongside(c, wallet, request, readerId, early);
+  if (!charged.ok) return refusal(c, view, charged, returnTo);
+  const charge = { ...chargeOf(charged, charged.replay), ...(charged.voidable && title !== undefined ? { titleOnCharge: title } : {}) };
+  if (!charged.voidable) return deliver(c, await (early?.result ?? origin()), charge, host);
 
-  // 5. The origin (already on its way if it was asked early). Not 2xx: the hold is released.
-  const { holdId } = reserved;
-  let fetched: OriginResult;
-  try {
-    fetched = await (early?.result ?? origin());
-  } catch (e) {
-    await releaseHold(wallet, holdId);
-    throw e;
-  }
-  if (!fetched.ok || fetched.response.status < 200 || fetched.response.status > 299) {
-    await releaseHold(wallet, holdId);
-    return deliver(c, fetched, null, host);
-  }
+  // 5. The origin (already on its way if it was asked early). Not 2xx: the charge is voided.
+  const fetched = await voidedUnlessDelivered(c, early?.result ?? origin(), readerId, charged.receipt);
 
-  // 6. The charge: committed, or undone if the wallet cannot confirm it (a 503, nothing charged).
-  const committed = await commitOrUndo(c.env, wallet, readerId, holdId, fetched.response);
-
-  // 7. The answer, with the charge and its receipt (the ledger row's id).
-  return deliver(c, fetched, chargeOf(committed, false), host);
+  // 6. The answer, with the charge and its receipt (the ledger row's id); a failure's without.
+  return deliver(c, fetched, isDelivered(fetched) ? charge : null, host);
 }
 
 /**
@@ -160,36 +151,69 @@ async function siteOf(c: Context<AppEnv>, hostname: string) {
 
 /**
  * The wallet's answer to `request`. An origin fetch started early is told: it goes on
- * only while the price is held or settled, and is thrown away (never shown) otherwise.
+ * only while the view is charged or covered, and is thrown away (never shown) otherwise.
+ * A charge whose answer was lost may have been written: it is voided before the 503.
  */
-async function reserveAlongside(
+async function chargeAlongside(
   c: Context<AppEnv>,
   wallet: ReturnType<typeof walletOf>,
-  request: ReserveRequest,
+  request: ChargeRequest,
   readerId: string,
   early: EarlyFetch | null,
-): Promise<ReserveResult> {
+): Promise<ChargeResult> {
   const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
-  let reserved: ReserveResult;
+  let charged: ChargeResult;
   try {
-    reserved = await callWallet<ReserveResult>('reserve', () => wallet.reserve(request));
+    charged = await callWallet<ChargeResult>('charge', () => wallet.charge(request));
   } catch (e) {
     early?.discard(waitUntil);
+    await voidCharge(c.env, readerId, request.receipt);
     throw e;
   }
   early?.walletAnswered();
   // What the wallet says the reader has left (0 when refused) decides whether their next view may go early.
-  heardFromWallet(readerId, reserved.ok ? reserved.balanceMicros : 0);
+  heardFromWallet(readerId, charged.ok ? charged.balanceMicros : 0);
   // Refused: the origin's answer, if it was asked early, is never shown (nor its headers).
-  if (!reserved.ok) early?.discard(waitUntil);
-  return reserved;
+  if (!charged.ok) early?.discard(waitUntil);
+  return charged;
+}
+
+/**
+ * The origin's answer to a view this request charged; when it is not a 2xx (or the fetch
+ * failed), the charge is voided before the answer goes out, so that the reader reads a
+ * balance with nothing taken. The wait runs under waitUntil too: a reader who hangs up
+ * before the origin answered still has a failed view voided.
+ */
+function voidedUnlessDelivered(
+  c: Context<AppEnv>,
+  pending: Promise<OriginResult>,
+  readerId: string,
+  receipt: string,
+): Promise<OriginResult> {
+  const settled = pending.then(
+    async (fetched) => {
+      if (!isDelivered(fetched)) await voidCharge(c.env, readerId, receipt);
+      return fetched;
+    },
+    async (e: unknown) => {
+      await voidCharge(c.env, readerId, receipt);
+      throw e;
+    },
+  );
+  c.executionCtx.waitUntil(settled.catch(() => {}));
+  return settled;
+}
+
+/** The origin answered 2xx: the content is delivered, and a charge for it stands. */
+function isDelivered(fetched: OriginResult): boolean {
+  return fetched.ok && fetched.response.status >= 200 && fetched.response.status <= 299;
 }
 
 /** The wallet refused the price: a 409 for an Idempotency-Key used otherwise, else the 402 saying why. */
 function refusal(
   c: Context<AppEnv>,
   view: PricedView,
-  reserved: Extract<ReserveResult, { ok: false }>,
+  reserved: Extract<ChargeResult, { ok: false }>,
   returnTo: string,
 ): Response | Promise<Response> {
   switch (reserved.reason) {

@@ -16,6 +16,8 @@ export type Charge = {
   replay: boolean;
   /** The site opted in to the receipt bar (its document's `receiptBar`). */
   receiptBar: boolean;
+  /** The title the charge was written with (this isolate knew the page); another one read from the page is written after. */
+  titleOnCharge?: string;
 };
 
 /** Why a priced view is a 402 (the JSON body's `error`). */

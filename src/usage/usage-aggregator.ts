@@ -249,7 +249,7 @@ function validLedgerBatch(entries: LedgerUsage[]): boolean {
   let last = 0;
   for (const e of entries) {
     if (!Number.isSafeInteger(e.seq) || e.seq <= last) return false;
-    if (e.kind !== 'charge' && e.kind !== 'refund') return false;
+    if (e.kind !== 'charge' && e.kind !== 'refund' && e.kind !== 'void') return false;
     if (!Number.isSafeInteger(e.amountMicros) || e.amountMicros < 0) return false;
     if (typeof e.path !== 'string' || !isIsoDay(e.day)) return false;
     last = e.seq;

@@ -100,8 +100,8 @@ export function connections(sql: SqlStorage, dayStart: number): ConnectionView[]
   return sql
     .exec<{ host: string; created_at: number; spent: number; last_at: number | null }>(
       `SELECT c.host, c.created_at,
-        COALESCE((SELECT SUM(amount) FROM ledger l WHERE l.grant_id = c.id AND l.type = 'charge' AND l.at >= ?), 0) AS spent,
-        (SELECT MAX(at) FROM ledger l WHERE l.grant_id = c.id AND l.type = 'charge') AS last_at
+        COALESCE((SELECT SUM(amount) FROM ledger l WHERE l.grant_id = c.id AND l.type = 'charge' AND l.voided IS NULL AND l.at >= ?), 0) AS spent,
+        (SELECT MAX(at) FROM ledger l WHERE l.grant_id = c.id AND l.type = 'charge' AND l.voided IS NULL) AS last_at
        FROM connections c WHERE c.revoked_at IS NULL ORDER BY c.created_at`,
       dayStart,
     )
@@ -147,8 +147,8 @@ export function namedTokens(sql: SqlStorage, dayStart: number): NamedTokenView[]
   return sql
     .exec<{ id: string; name: string; daily_cap: number | null; created_at: number; spent: number; last_at: number | null }>(
       `SELECT t.id, t.name, t.daily_cap, t.created_at,
-        COALESCE((SELECT SUM(amount) FROM ledger l WHERE l.grant_id = t.id AND l.type = 'charge' AND l.at >= ?), 0) AS spent,
-        (SELECT MAX(at) FROM ledger l WHERE l.grant_id = t.id AND l.type = 'charge') AS last_at
+        COALESCE((SELECT SUM(amount) FROM ledger l WHERE l.grant_id = t.id AND l.type = 'charge' AND l.voided IS NULL AND l.at >= ?), 0) AS spent,
+        (SELECT MAX(at) FROM ledger l WHERE l.grant_id = t.id AND l.type = 'charge' AND l.voided IS NULL) AS last_at
        FROM api_tokens t WHERE t.revoked_at IS NULL ORDER BY t.created_at`,
       dayStart,
     )

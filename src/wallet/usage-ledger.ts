@@ -1,4 +1,5 @@
 import type { PendingUsage, UsageLedger } from '../usage/ledger-outbox';
+import type { LedgerUsage } from '../usage/usage-types';
 import { utcDay } from '../usage/utc-days';
 import { refundedReceiptOf } from '../storage/kv-keys';
 
@@ -10,6 +11,7 @@ type UsageRow = {
   host: string;
   path: string | null;
   idem: string | null;
+  voided: number | null;
 };
 
 const CURSOR_KEY = 'usage_cursor';
@@ -28,14 +30,14 @@ export class WalletUsageLedger implements UsageLedger {
   pending(limit: number): PendingUsage[] {
     return this.sql
       .exec<UsageRow>(
-        "SELECT seq, type, amount, at, host, path, idem FROM ledger WHERE seq > ? AND type IN ('charge','refund') AND host IS NOT NULL ORDER BY seq LIMIT ?",
+        "SELECT seq, type, amount, at, host, path, idem, voided FROM ledger WHERE seq > ? AND type IN ('charge','refund') AND host IS NOT NULL ORDER BY seq LIMIT ?",
         this.cursor(),
         limit,
       )
       .toArray()
       .map((row) => ({
         host: row.host,
-        usage: { seq: row.seq, kind: row.type, amountMicros: row.amount, path: row.path ?? '', day: utcDay(this.countedAt(row)) },
+        usage: { seq: row.seq, kind: kindOf(row), amountMicros: row.amount, path: row.path ?? '', day: utcDay(this.countedAt(row)) },
       }));
   }
 
@@ -54,4 +56,9 @@ export class WalletUsageLedger implements UsageLedger {
     const charge = this.sql.exec<{ at: number }>("SELECT at FROM ledger WHERE id = ? AND type = 'charge'", receipt).toArray()[0];
     return charge?.at ?? row.at;
   }
+}
+
+/** A voided charge still went out as a charge (it may have been delivered before its void); the row giving it back is the void. */
+function kindOf(row: UsageRow): LedgerUsage['kind'] {
+  return row.type === 'refund' && row.voided === 1 ? 'void' : row.type;
 }

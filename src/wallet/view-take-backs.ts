@@ -25,7 +25,7 @@ export type TakeBackAllowance = { used: number; allowed: number; paidViews: numb
 export function allowanceOf(sql: SqlStorage, now: number): TakeBackAllowance {
   const since = monthStart(now);
   const paidViews = sql
-    .exec<{ n: number }>("SELECT COUNT(*) AS n FROM ledger WHERE type = 'charge' AND amount > 0 AND at >= ?", since)
+    .exec<{ n: number }>("SELECT COUNT(*) AS n FROM ledger WHERE type = 'charge' AND amount > 0 AND voided IS NULL AND at >= ?", since)
     .one().n;
   const used = sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM view_take_backs WHERE at >= ?', since).one().n;
   return { used, allowed: Math.max(TAKE_BACK_MIN_PER_MONTH, Math.floor((paidViews * TAKE_BACK_PERCENT) / 100)), paidViews };

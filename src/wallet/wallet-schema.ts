@@ -73,5 +73,18 @@ CREATE TABLE IF NOT EXISTS idem_fingerprints (idem TEXT PRIMARY KEY, fingerprint
         if (!columns.includes('title')) sql.exec('ALTER TABLE ledger ADD COLUMN title TEXT');
       },
     },
+    {
+      version: 7,
+      description: 'a view charged before its origin answered, and voided when it did not deliver',
+      up: (sql) => {
+        const columns = sql
+          .exec<{ name: string }>("SELECT name FROM pragma_table_info('ledger')")
+          .toArray()
+          .map((c) => c.name);
+        if (!columns.includes('voided')) sql.exec('ALTER TABLE ledger ADD COLUMN voided INTEGER');
+        // The statement skips voided views and adds them back to the rows between; few, so a partial index.
+        sql.exec('CREATE INDEX IF NOT EXISTS ledger_voided ON ledger(seq) WHERE voided = 1');
+      },
+    },
   ],
 };

@@ -1,8 +1,16 @@
 /** The wallet row a revocable credential stands on: a wallet-host session, a publisher connection or a named token. */
 export type Grant = { kind: 'session' | 'connection' | 'token'; id: string };
 
-/** What a view asks of the wallet. `windowKey` names the path for re-view windows. */
-export type ReserveRequest = {
+/**
+ * What a view asks of the wallet: to be charged now, before the origin has answered (see
+ * Wallet.charge). `windowKey` names the path for re-view windows.
+ */
+export type ChargeRequest = {
+  /**
+   * The charge's id and receipt, chosen by the Worker (a UUID), so that a charge whose
+   * answer was lost can still be voided by it.
+   */
+  receipt: string;
   /** The credential's session or connection: a revoked one pays nothing more. */
   grant?: Grant;
   host: string;
@@ -24,6 +32,8 @@ export type ReserveRequest = {
   askFirst?: boolean;
   /** The single-use confirmation the reader's click made for this path (see Wallet.confirmView). */
   confirmation?: string;
+  /** The article's title, when this isolate has seen the page before: written on the charge's own row. */
+  title?: string;
 };
 
 export type Refusal =
@@ -35,11 +45,13 @@ export type Refusal =
   /** Above the reader's ask-before-paying threshold: their page asks first (a 402 `price_above_max`). */
   | 'confirmation_required';
 
-export type ReserveResult =
-  /** Nothing to charge: a re-view window covers the path, or the idempotency key was already charged. */
-  | { ok: true; settled: true; receipt: string; chargedMicros: number; balanceMicros: number; replay: boolean }
-  /** The price is held; the caller commits it once the origin delivered, or voids it. */
-  | { ok: true; settled: false; holdId: string; balanceMicros: number }
+export type ChargeResult =
+  /**
+   * The view may be delivered. `voidable`: this call wrote a new charge, which the caller
+   * voids if the origin does not deliver; otherwise a re-view window covered the path
+   * (`chargedMicros` 0) or the idempotency key was already charged (`replay`).
+   */
+  | { ok: true; receipt: string; chargedMicros: number; balanceMicros: number; replay: boolean; voidable: boolean }
   | {
       ok: false;
       reason: Refusal;
@@ -51,9 +63,11 @@ export type ReserveResult =
       askAboveMicros?: number;
     };
 
-export type CommitResult =
-  | { ok: true; receipt: string; chargedMicros: number; balanceMicros: number }
-  | { ok: false; reason: 'hold_expired' };
+export type VoidResult =
+  /** `voided`: this call gave the charge back (false: it was already given back, or never written). */
+  | { ok: true; voided: boolean; balanceMicros: number }
+  /** Older than a view's longest wait for its origin: a refund, not a void, gives it back. */
+  | { ok: false; reason: 'too_late'; balanceMicros: number };
 
 export type CreditRequest = {
   type: 'topup' | 'credit';
@@ -91,8 +105,6 @@ export type RefundResult =
 export type WalletStats = {
   /** SQLite rows written by its statements, the usage cursor's included (alarms are counted apart, in `alarmsSet`). */
   rowsWritten: number;
-  holds: number;
-  heldMicros: number;
   /** `setAlarm()` calls, each billed by Cloudflare as one row written. */
   alarmsSet: number;
   /** Usage flushes run (alarm invocations, each billed as one Durable Object request). */

@@ -3,7 +3,13 @@ import { log } from '../http/log';
 import { MigratedObject } from '../storage/migrated-object';
 import { MICROS_PER_CENT } from '../money';
 import { CountedSql } from '../storage/counted-sql';
-import { refundIdempotencyKey, viewIdempotencyKey, withdrawalIdempotencyKey, withdrawalVoidIdempotencyKey } from '../storage/kv-keys';
+import {
+  IDEMPOTENCY_PREFIXES,
+  refundIdempotencyKey,
+  viewIdempotencyKey,
+  withdrawalIdempotencyKey,
+  withdrawalVoidIdempotencyKey,
+} from '../storage/kv-keys';
 import { LedgerOutbox } from '../usage/ledger-outbox';
 import { mergeFact, recordPayment, refundableRemainders, setTaken, standingOf, type PaymentFact } from './card-payments';
 import * as passkeyStore from './passkey-store';
@@ -48,34 +54,29 @@ import * as grants from './grants';
 import { newGrantId } from '../reader/reader-token';
 import type {
   Grant,
-  CommitResult,
+  ChargeRequest,
+  ChargeResult,
   CreditRequest,
   CreditResult,
   RefundResult,
-  ReserveRequest,
   TakeBackResult,
   TakeBackViewResult,
   ReceiptView,
-  ReserveResult,
+  VoidResult,
   WalletStats,
   WalletSummary,
   WithdrawalPart,
   WithdrawalStart,
 } from './wallet-types';
 
-/** A reserved price, in memory only: if the object restarts, the hold is simply gone and nothing was charged. */
-type Hold = {
-  id: string;
-  req: ReserveRequest;
-  settled: Promise<void>;
-  settle: () => void;
-  timer: ReturnType<typeof setTimeout>;
-};
-
 /** How long a view's Idempotency-Key replays (the contract): after that, the key makes a new view. */
 export const VIEW_IDEMPOTENCY_MS = 24 * 60 * 60 * 1000;
-/** Longer than any origin fetch may take; a hold never committed by then is void. */
-const HOLD_TTL_MS = 60_000;
+/**
+ * How long after its charge a view may still be voided: longer than a view waits for its
+ * origin (ORIGIN_TIMEOUT_MS) and the Worker's retries of the void; after that only a
+ * refund gives it back.
+ */
+export const VOIDABLE_MS = 10 * 60 * 1000;
 /** Expired rows of each kind (re-view windows, x402 fingerprints) deleted per alarm; more left, and the alarm comes back at once. */
 const SWEEP_BATCH = 200;
 /** A wallet with re-view windows or fingerprints still to expire comes back for them at most this often. */
@@ -101,8 +102,6 @@ export class Wallet extends MigratedObject {
   private readonly confirmations = new Map<string, { host: string; path: string; until: number }>();
   private spentDay: string;
   private spentToday: number;
-  private readonly holds = new Map<string, Hold>();
-  private heldTotal = 0;
   /** Every write goes through it, so that the rows written (what Cloudflare bills) are counted. */
   private readonly writes: CountedSql;
   /** Delivers the ledger's charges and refunds to the sites' usage aggregators. */
@@ -186,12 +185,13 @@ export class Wallet extends MigratedObject {
 
   /**
    * After a paid HTML answer was delivered: the article's `<title>` as the page gave it,
-   * on the charge's own row (no new row), once. The history names the article by it.
+   * on the charge's own row (no new row), when the charge was not already written with it
+   * (see ChargeRequest.title). The history names the article by it.
    */
   setChargeTitle(receipt: string, title: string): void {
     const clean = cleanTitle(title);
     if (clean === '') return;
-    this.write(() => this.exec("UPDATE ledger SET title = ? WHERE id = ? AND type = 'charge' AND title IS NULL", clean, receipt));
+    this.write(() => this.exec("UPDATE ledger SET title = ? WHERE id = ? AND type = 'charge' AND title IS NOT ?", clean, receipt, clean));
   }
 
   setDailyCap(capMicros: number | null): WalletSummary {
@@ -200,11 +200,20 @@ export class Wallet extends MigratedObject {
     return this.summary();
   }
 
-  /** Newest first; `beforeSeq` pages further back. */
+  /**
+   * Newest first; `beforeSeq` pages further back. A voided view is not listed, nor the row
+   * that gave it back, and each row between the two shows the balance as if the view had
+   * never been charged: the statement adds up, row by row, as the reader reads it.
+   */
   ledger(limit = 50, beforeSeq?: number): { entries: LedgerEntry[]; nextBefore: number | null } {
     const rows = this.sql
       .exec<LedgerRow>(
-        'SELECT seq, id, type, amount, balance_after, at, host, path, reason, title FROM ledger WHERE seq < ? ORDER BY seq DESC LIMIT ?',
+        `SELECT l.seq, l.id, l.type, l.amount, l.at, l.host, l.path, l.reason, l.title,
+           l.balance_after + COALESCE((
+             SELECT SUM(c.amount) FROM ledger c JOIN ledger v ON v.idem = ? || c.id AND v.voided = 1
+             WHERE c.voided = 1 AND c.type = 'charge' AND c.seq < l.seq AND v.seq > l.seq), 0) AS balance_after
+         FROM ledger l WHERE l.seq < ? AND l.voided IS NULL ORDER BY l.seq DESC LIMIT ?`,
+        IDEMPOTENCY_PREFIXES.refund,
         beforeSeq ?? Number.MAX_SAFE_INTEGER,
         limit + 1,
       )
@@ -303,7 +312,7 @@ export class Wallet extends MigratedObject {
   /** What could be withdrawn now: unspent money that card top-ups brought in, in whole cents. */
   withdrawable(): { withdrawableMicros: number; balanceMicros: number } {
     const remainders = refundableRemainders(this.sql).reduce((s, r) => s + r.remainder, 0);
-    const free = Math.max(0, this.available());
+    const free = Math.max(0, this.balance);
     return { withdrawableMicros: floorToCent(Math.min(free, remainders)), balanceMicros: this.balance };
   }
 
@@ -411,25 +420,26 @@ export class Wallet extends MigratedObject {
     return this.sql.exec<{ state: string }>('SELECT state FROM withdrawal_parts WHERE id = ?', partId).toArray()[0]?.state ?? null;
   }
 
-  // ---- money out: reserve, then commit or void ----
+  // ---- money out: a view is charged at once, and voided if its origin does not deliver ----
 
   /** Whether a re-view window covers the path right now (HEAD asks this; it never charges). */
   covered(windowKey: string, grant?: Grant): { covered: boolean; balanceMicros: number } {
-    if (grant && !grants.grantActive(this.sql, grant)) return { covered: false, balanceMicros: this.available() };
-    return { covered: this.balance >= 0 && this.windowReceipt(windowKey) !== null, balanceMicros: this.available() };
+    if (grant && !grants.grantActive(this.sql, grant)) return { covered: false, balanceMicros: this.balance };
+    return { covered: this.balance >= 0 && this.windowReceipt(windowKey) !== null, balanceMicros: this.balance };
   }
 
-  async reserve(req: ReserveRequest): Promise<ReserveResult> {
-    // A view already in flight for the same path (with a window) or the same key decides
-    // this one: wait for it, then look again, so that concurrent views are charged once.
-    for (;;) {
-      const pending = this.inFlightFor(req);
-      if (!pending) break;
-      await pending.settled;
-    }
-    if (req.grant && !grants.grantActive(this.sql, req.grant)) return { ok: false, reason: 'revoked', balanceMicros: this.available() };
+  /**
+   * A view's one request to the wallet: judged and, if it may be delivered, charged in the
+   * same synchronous turn (one transaction: the ledger row, its re-view window, its
+   * idempotency key), before the origin has answered. So a concurrent view of the same path
+   * or key finds the window or the key already there and is charged nothing, and the charge
+   * stands unless the Worker voids it (`void`), which it does only when the origin did not
+   * deliver. What a crash between the two costs is in SECURITY.md ("A view's charge").
+   */
+  charge(req: ChargeRequest): ChargeResult {
+    if (req.grant && !grants.grantActive(this.sql, req.grant)) return { ok: false, reason: 'revoked', balanceMicros: this.balance };
     // A reader in debt (a card payment taken back) views nothing priced until topped up.
-    if (this.balance < 0) return { ok: false, reason: 'insufficient_balance', balanceMicros: this.available() };
+    if (this.balance < 0) return { ok: false, reason: 'insufficient_balance', balanceMicros: this.balance };
 
     if (req.idempotencyKey !== undefined) {
       const prior = this.viewByIdem(viewIdempotencyKey(req.idempotencyKey));
@@ -437,57 +447,46 @@ export class Wallet extends MigratedObject {
         const fingerprint = this.fingerprintOf(viewIdempotencyKey(req.idempotencyKey));
         const otherMethod = prior.method !== null && prior.method !== (req.method ?? 'GET');
         if (prior.host !== req.host || prior.path !== req.path || otherMethod || fingerprint !== (req.idempotencyFingerprint ?? null)) {
-          return { ok: false, reason: 'idempotency_conflict', balanceMicros: this.available() };
+          return { ok: false, reason: 'idempotency_conflict', balanceMicros: this.balance };
         }
-        return { ok: true, settled: true, receipt: prior.id, chargedMicros: prior.amount, balanceMicros: this.available(), replay: true };
+        return { ok: true, receipt: prior.id, chargedMicros: prior.amount, balanceMicros: this.balance, replay: true, voidable: false };
       }
     }
     if (req.reviewWindowSeconds !== undefined) {
       const receipt = this.windowReceipt(req.windowKey);
-      if (receipt !== null) {
-        return { ok: true, settled: true, receipt, chargedMicros: 0, balanceMicros: this.available(), replay: false };
-      }
+      if (receipt !== null) return { ok: true, receipt, chargedMicros: 0, balanceMicros: this.balance, replay: false, voidable: false };
     }
     if (req.maxPriceMicros !== undefined && req.priceMicros > req.maxPriceMicros) {
-      return { ok: false, reason: 'price_above_max', balanceMicros: this.available() };
+      return { ok: false, reason: 'price_above_max', balanceMicros: this.balance };
     }
-    if (req.priceMicros > this.available()) {
-      return { ok: false, reason: 'insufficient_balance', balanceMicros: this.available(), ...this.capShown() };
+    if (req.priceMicros > this.balance) {
+      return { ok: false, reason: 'insufficient_balance', balanceMicros: this.balance, ...this.capShown() };
     }
-    if (this.dailyCap !== null && this.spent() + this.heldTotal + req.priceMicros > this.dailyCap) {
-      return { ok: false, reason: 'daily_cap_reached', balanceMicros: this.available(), ...this.capShown() };
+    if (this.dailyCap !== null && this.spent() + req.priceMicros > this.dailyCap) {
+      return { ok: false, reason: 'daily_cap_reached', balanceMicros: this.balance, ...this.capShown() };
     }
     if (req.grant?.kind === 'token' && this.overTokenCap(req.grant.id, req.priceMicros)) {
-      return { ok: false, reason: 'daily_cap_reached', balanceMicros: this.available() };
+      return { ok: false, reason: 'daily_cap_reached', balanceMicros: this.balance };
     }
     // A browser's view above the reader's ask-before-paying threshold waits for their click,
     // unless it carries the confirmation that click made for this very path (used up here).
     if (req.askFirst && this.askAbove !== null && req.priceMicros > this.askAbove && !this.takeConfirmation(req)) {
-      return { ok: false, reason: 'confirmation_required', balanceMicros: this.available(), askAboveMicros: this.askAbove };
+      return { ok: false, reason: 'confirmation_required', balanceMicros: this.balance, askAboveMicros: this.askAbove };
+    }
+    // The same receipt twice (a caller retrying its own call) is the one charge.
+    if (this.chargeRow(req.receipt) !== undefined || this.byIdem(refundIdempotencyKey(req.receipt)) !== undefined) {
+      return { ok: false, reason: 'idempotency_conflict', balanceMicros: this.balance };
     }
 
-    const id = newId();
-    let settle!: () => void;
-    const settled = new Promise<void>((resolve) => (settle = resolve));
-    const timer = setTimeout(() => this.release(id), HOLD_TTL_MS);
-    this.holds.set(id, { id, req, settled, settle, timer });
-    this.heldTotal += req.priceMicros;
-    return { ok: true, settled: false, holdId: id, balanceMicros: this.available() };
-  }
-
-  /** The origin delivered: the held price becomes a charge, in one transaction. */
-  commit(holdId: string): CommitResult {
-    const hold = this.holds.get(holdId);
-    if (!hold) return { ok: false, reason: 'hold_expired' };
-    const { req } = hold;
     const now = Date.now();
     const balanceAfter = this.balance - req.priceMicros;
+    const title = req.title === undefined ? '' : cleanTitle(req.title);
     this.write(() => {
-      // A key whose 24 hours are over is free for a new view (reserve found no replay).
+      // A key whose 24 hours are over is free for a new view (no replay was found above).
       if (req.idempotencyKey !== undefined) this.releaseViewKey(viewIdempotencyKey(req.idempotencyKey));
       this.exec(
-        'INSERT INTO ledger (id, type, amount, balance_after, at, host, path, idem, method, grant_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        holdId,
+        'INSERT INTO ledger (id, type, amount, balance_after, at, host, path, idem, method, grant_id, title) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        req.receipt,
         'charge',
         req.priceMicros,
         balanceAfter,
@@ -497,6 +496,7 @@ export class Wallet extends MigratedObject {
         req.idempotencyKey === undefined ? null : viewIdempotencyKey(req.idempotencyKey),
         req.idempotencyKey === undefined ? null : (req.method ?? 'GET'),
         req.grant?.kind === 'connection' || req.grant?.kind === 'token' ? req.grant.id : null,
+        title === '' ? null : title,
       );
       if (req.idempotencyKey !== undefined && req.idempotencyFingerprint !== undefined) {
         this.exec(
@@ -510,21 +510,34 @@ export class Wallet extends MigratedObject {
           'INSERT OR REPLACE INTO windows (key, until, receipt) VALUES (?, ?, ?)',
           req.windowKey,
           now + req.reviewWindowSeconds * 1000,
-          holdId,
+          req.receipt,
         );
       }
     });
     this.usage.written();
     this.balance = balanceAfter;
     this.addSpent(now, req.priceMicros);
-    this.release(holdId);
-    return { ok: true, receipt: holdId, chargedMicros: req.priceMicros, balanceMicros: this.available() };
+    return { ok: true, receipt: req.receipt, chargedMicros: req.priceMicros, balanceMicros: this.balance, replay: false, voidable: true };
   }
 
-  /** The origin failed or nothing was delivered: the hold goes, nothing is written. */
-  void(holdId: string): { balanceMicros: number } {
-    this.release(holdId);
-    return { balanceMicros: this.available() };
+  /**
+   * The origin did not deliver a view charged by `charge`: the price goes back, and the
+   * charge is no longer listed (neither is the row that gives it back; the statement reads
+   * as if it had never been made). Safe to repeat, and to call for a receipt never written
+   * (a charge whose answer was lost may not have been). The row that gives it back is a
+   * refund with the charge's own `refund:` key, so no charge is ever given back twice,
+   * whichever of void, refund or take-back comes first.
+   */
+  void(receipt: string): VoidResult {
+    if (!isReceipt(receipt)) return { ok: true, voided: false, balanceMicros: this.balance };
+    const charge = this.chargeRow(receipt);
+    if (!charge) return { ok: true, voided: false, balanceMicros: this.balance };
+    if (Date.now() - charge.at > VOIDABLE_MS) return { ok: false, reason: 'too_late', balanceMicros: this.balance };
+    const { duplicate } = this.refundCharge(charge, 'Not delivered: the origin did not answer', () => {
+      this.exec("UPDATE ledger SET voided = 1 WHERE id = ? AND type = 'charge'", receipt);
+      this.exec('UPDATE ledger SET voided = 1 WHERE idem = ?', refundIdempotencyKey(receipt));
+    });
+    return { ok: true, voided: !duplicate, balanceMicros: this.balance };
   }
 
   /**
@@ -594,7 +607,7 @@ export class Wallet extends MigratedObject {
   private chargeRow(receipt: string): LedgerRow | undefined {
     return this.sql
       .exec<LedgerRow>(
-        "SELECT seq, id, type, amount, balance_after, at, host, path, reason, title FROM ledger WHERE id = ? AND type = 'charge'",
+        "SELECT seq, id, type, amount, balance_after, at, host, path, reason, title FROM ledger WHERE id = ? AND type = 'charge' AND voided IS NULL",
         receipt,
       )
       .toArray()[0];
@@ -772,7 +785,7 @@ export class Wallet extends MigratedObject {
   // ---- transfers between wallets (src/wallet/transfers.ts) ----
 
   /**
-   * Step 1 of a transfer: takes min(requested, what is free of holds) out as a
+   * Step 1 of a transfer: takes min(requested, the balance) out as a
    * `transfer_out`, recorded pending until the receiver answers. A reader in debt has
    * nothing free. A repeat of the id answers what the first call did and writes nothing.
    */
@@ -788,7 +801,7 @@ export class Wallet extends MigratedObject {
         return { ok: false, reason: 'transfer_conflict', balanceMicros: this.balance };
       return { ok: true, amountMicros: prior.amount, state: senderStateOf(this.sql, prior), duplicate: true, balanceMicros: this.balance };
     }
-    const free = Math.max(0, this.available());
+    const free = Math.max(0, this.balance);
     const amount = req.amountMicros === 'all' ? free : Math.min(req.amountMicros, free);
     const now = Date.now();
     const state = amount > 0 ? 'pending' : 'done';
@@ -1021,22 +1034,16 @@ export class Wallet extends MigratedObject {
   stats(): WalletStats {
     return {
       rowsWritten: this.writes.rowsWritten,
-      holds: this.holds.size,
-      heldMicros: this.heldTotal,
       ...this.usage.stats(),
     };
   }
 
   // ---- internals ----
 
-  /** Whether a named token's views today, those held now and this price together pass its own cap. */
+  /** Whether a named token's views today and this price together pass its own cap. */
   private overTokenCap(tokenId: string, priceMicros: number): boolean {
     const { capMicros, spentMicros } = grants.namedTokenToday(this.sql, tokenId, utcDayStart(Date.now()));
-    if (capMicros === null) return false;
-    let held = 0;
-    for (const hold of this.holds.values())
-      if (hold.req.grant?.kind === 'token' && hold.req.grant.id === tokenId) held += hold.req.priceMicros;
-    return spentMicros + held + priceMicros > capMicros;
+    return capMicros !== null && spentMicros + priceMicros > capMicros;
   }
 
   /** The daily cap and today's spending, for a refusal's page to show; nothing when no cap is set. */
@@ -1045,35 +1052,12 @@ export class Wallet extends MigratedObject {
   }
 
   /** Uses up a confirmation made for this host and path, if the request carries a live one. */
-  private takeConfirmation(req: ReserveRequest): boolean {
+  private takeConfirmation(req: ChargeRequest): boolean {
     if (req.confirmation === undefined) return false;
     const c = this.confirmations.get(req.confirmation);
     if (!c || c.until <= Date.now() || c.host !== req.host || c.path !== req.path) return false;
     this.confirmations.delete(req.confirmation);
     return true;
-  }
-
-  private available(): number {
-    return this.balance - this.heldTotal;
-  }
-
-  private release(holdId: string): void {
-    const hold = this.holds.get(holdId);
-    if (!hold) return;
-    clearTimeout(hold.timer);
-    this.holds.delete(holdId);
-    this.heldTotal -= hold.req.priceMicros;
-    hold.settle();
-  }
-
-  private inFlightFor(req: ReserveRequest): Hold | undefined {
-    for (const hold of this.holds.values()) {
-      if (req.idempotencyKey !== undefined && hold.req.idempotencyKey === req.idempotencyKey) return hold;
-      if (req.reviewWindowSeconds !== undefined && hold.req.reviewWindowSeconds !== undefined && hold.req.windowKey === req.windowKey) {
-        return hold;
-      }
-    }
-    return undefined;
   }
 
   private windowReceipt(windowKey: string): string | null {
@@ -1166,6 +1150,11 @@ export function cleanTitle(raw: string): string {
 
 function floorToCent(micros: number): number {
   return Math.floor(micros / MICROS_PER_CENT) * MICROS_PER_CENT;
+}
+
+/** A receipt as the Worker makes them (crypto.randomUUID). */
+function isReceipt(value: unknown): value is string {
+  return typeof value === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(value);
 }
 
 function newId(): string {

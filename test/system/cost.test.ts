@@ -73,7 +73,7 @@ describe('billable operations per view', () => {
     expect(wallet(warm)).toBe(0);
   });
 
-  it('a warm paid view: no KV operation, two Durable Object requests, one SQLite row', async () => {
+  it('a warm paid view: no KV operation, one Durable Object request, one SQLite row', async () => {
     const host = await newSite();
     const reader = await newReader(host, 1_000_000);
     await send(host, '/free/warm-up');
@@ -86,29 +86,49 @@ describe('billable operations per view', () => {
       }
     }, reader.readerId);
     expect(kvOps(paid)).toBe(0);
-    // reserve() before the origin is asked, commit() once it answered 2xx.
-    expect(wallet(paid) / views).toBe(2);
+    // charge(), sent together with the origin fetch; nothing after the origin answered 2xx.
+    expect(wallet(paid) / views).toBe(1);
     // The ledger row is the charge and the balance at once.
     expect(paid.rowsWritten / views).toBe(1);
     // The usage flush's alarm (billed as a row) is set once a period for all of them: see the last test.
     expect(paid.alarmsSet).toBeLessThanOrEqual(1);
   });
 
-  it('a paid HTML view whose page has a <title>: one more wallet request and one more row (the title on the charge row); none without a title', async () => {
+  it("a paid HTML page's <title>: one more request and row the first time this isolate reads it, none after (it rides on the charge)", async () => {
     const host = `cost-html-${Date.now()}.test`;
     await env.KV.put(`site:${host}`, JSON.stringify({ host, origin: env.TEST_ORIGIN, rules: [{ pattern: '/html/*', priceMicros: 3000 }] }));
     const reader = await newReader(host, 1_000_000);
     await send(host, '/free/warm-up');
-    const titled = await measure(async () => {
-      expect((await send(host, '/html/a?title=Story', { headers: reader.headers })).headers.get('paywall-charged-micros')).toBe('3000');
-    }, reader.readerId);
-    expect(wallet(titled)).toBe(3);
-    expect(titled.rowsWritten).toBe(2);
-    const untitled = await measure(async () => {
-      expect((await send(host, '/html/b', { headers: reader.headers })).status).toBe(200);
-    }, reader.readerId);
-    expect(wallet(untitled)).toBe(2);
+    const viewOf = (path: string) =>
+      measure(async () => {
+        expect((await send(host, path, { headers: reader.headers })).headers.get('paywall-charged-micros')).toBe('3000');
+      }, reader.readerId);
+    const firstRead = await viewOf('/html/a?title=Story');
+    expect(wallet(firstRead)).toBe(2);
+    expect(firstRead.rowsWritten).toBe(2);
+    const readAgain = await viewOf('/html/a?title=Story');
+    expect(wallet(readAgain)).toBe(1);
+    expect(readAgain.rowsWritten).toBe(1);
+    // The page's title changed since: the charge went out with the old one, and is corrected.
+    const retitled = await viewOf('/html/a?title=Story%2C%20updated');
+    expect(wallet(retitled)).toBe(2);
+    const titles = (await walletOf(env, reader.readerId).ledger(10)).entries.filter((e) => e.type === 'charge').map((e) => e.title);
+    await expect.poll(async () => (await walletOf(env, reader.readerId).ledger(1)).entries[0]!.title).toBe('Story, updated');
+    expect(titles.slice(1)).toEqual(['Story', 'Story']);
+    const untitled = await viewOf('/html/b');
+    expect(wallet(untitled)).toBe(1);
     expect(untitled.rowsWritten).toBe(1);
+  });
+
+  it('a paid view whose origin fails: the charge and its void, two requests, and nothing listed', async () => {
+    const host = await newSite();
+    const reader = await newReader(host, 1_000_000);
+    await send(host, '/free/warm-up');
+    const failed = await measure(async () => {
+      expect((await send(host, '/status/500/paid', { headers: reader.headers })).status).toBe(500);
+    }, reader.readerId);
+    expect(wallet(failed)).toBe(2);
+    expect((await walletOf(env, reader.readerId).ledger(10)).entries.map((e) => e.type)).toEqual(['topup']);
   });
 
   it('a paid view that opens a re-view window writes at most two rows; a re-view writes none', async () => {
@@ -120,7 +140,7 @@ describe('billable operations per view', () => {
       expect(res.headers.get('paywall-charged-micros')).toBe('2500');
     }, reader.readerId);
     expect(kvOps(first)).toBe(0);
-    expect(wallet(first)).toBe(2);
+    expect(wallet(first)).toBe(1);
     expect(first.rowsWritten).toBeGreaterThanOrEqual(1);
     expect(first.rowsWritten).toBeLessThanOrEqual(2);
 

@@ -1,4 +1,4 @@
-import { reset } from 'cloudflare:test';
+import { abortAllDurableObjects, reset } from 'cloudflare:test';
 import fc from 'fast-check';
 import { afterEach, expect, it } from 'vitest';
 import { ADMIN, adminCall, balanceOf, json, ledgerOf, newReader, putSite, siteDoc, topUp, view, type Reader } from '../support/paywall';
@@ -19,7 +19,9 @@ type Op =
   | { kind: 'topup'; amount: number }
   | { kind: 'credit'; amount: number; key: string }
   | { kind: 'view'; path: string; key?: string }
-  | { kind: 'burst'; paths: string[] };
+  | { kind: 'burst'; paths: string[] }
+  /** Every Durable Object reset while a burst is on its way: charges in flight, voids in flight. */
+  | { kind: 'burstWithReset'; paths: string[]; afterMs: number };
 
 const path = fc.oneof(
   fc.constantFrom(
@@ -55,6 +57,14 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     ),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('burst' as const), paths: fc.array(path, { minLength: 2, maxLength: 12 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('burstWithReset' as const),
+      paths: fc.array(path, { minLength: 2, maxLength: 8 }),
+      afterMs: fc.integer({ min: 0, max: 60 }),
+    }),
+  },
 );
 
 async function run(reader: Reader, o: Op): Promise<Response[]> {
@@ -72,16 +82,25 @@ async function run(reader: Reader, o: Op): Promise<Response[]> {
       return [await view(o.path, reader, o.key ? { 'idempotency-key': o.key } : {})];
     case 'burst':
       return Promise.all(o.paths.map((p) => view(p, reader)));
+    case 'burstWithReset': {
+      const burst = Promise.all(o.paths.map((p) => view(p, reader)));
+      await new Promise((r) => setTimeout(r, o.afterMs));
+      await abortAllDurableObjects();
+      return burst;
+    }
   }
 }
 
-it('random top-ups, credits, views, retries, bursts and origin failures conserve money exactly', async () => {
+it('random top-ups, credits, views, retries, bursts, origin failures and wallet resets conserve money exactly, and list only what was delivered', async () => {
   await putSite(siteDoc(RULES));
   await fc.assert(
     fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 14 }), async (ops) => {
       const reader = await newReader();
       let chargedByHeaders = 0;
       let brokenBodies = 0;
+      /** Receipts of the charges the reader was told of (a 200 that charged), and of those whose body broke off. */
+      const receipts = new Set<string>();
+      const brokenReceipts = new Set<string>();
       for (const o of ops) {
         for (const res of await run(reader, o)) {
           const delivered = await res.text().then(
@@ -89,8 +108,13 @@ it('random top-ups, credits, views, retries, bursts and origin failures conserve
             () => false,
           );
           const charged = Number(res.headers.get('paywall-charged-micros') ?? 0);
-          if (res.status === 200 && res.headers.get('idempotency-replayed') !== 'true') chargedByHeaders += charged;
-          if (!delivered && charged > 0) brokenBodies++;
+          const fresh = res.status === 200 && res.headers.get('idempotency-replayed') !== 'true';
+          if (fresh) chargedByHeaders += charged;
+          if (fresh && charged > 0) receipts.add(res.headers.get('paywall-receipt')!);
+          if (!delivered && charged > 0) {
+            brokenBodies++;
+            brokenReceipts.add(res.headers.get('paywall-receipt')!);
+          }
           // Nothing priced is ever served without a receipt, and a failure never carries a charge.
           if (res.status !== 200) expect(res.headers.get('paywall-charged-micros')).toBeNull();
         }
@@ -98,6 +122,12 @@ it('random top-ups, credits, views, retries, bursts and origin failures conserve
       // A body that broke off is refunded after the response: wait for each refund.
       await expect.poll(async () => refundsOf(await ledgerOf(reader), true)).toBe(brokenBodies);
       const entries = (await ledgerOf(reader)).reverse();
+      // A receipt only for a charge the ledger keeps, and every charge listed is one the reader was told of:
+      // a view charged before its origin failed (or before a reset lost its answer) was voided and is not listed.
+      const listed = entries.filter((e) => e.type === 'charge').map((e) => e.id);
+      expect(new Set(listed)).toEqual(receipts);
+      expect(listed).toHaveLength(receipts.size);
+      for (const r of brokenReceipts) expect(receipts.has(r)).toBe(true);
       let running = 0;
       let credits = 0;
       let charges = 0;

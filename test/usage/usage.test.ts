@@ -225,6 +225,32 @@ describe('a reader faster than a flush', () => {
 });
 
 describe('failures between charge and summary', () => {
+  it('takes a view away again when its void comes after its charge was counted, and counts no refund for it', async () => {
+    await useStandardSite();
+    const reader = await newReader(100_000);
+    await visit('/premium/kept', reader);
+    // A view charged before its origin answered, and counted by the site before the origin failed.
+    const receipt = crypto.randomUUID();
+    const wallet = walletStub(reader.readerId);
+    const charged = await wallet.charge({
+      receipt,
+      host: HOST,
+      path: '/premium/lost',
+      windowKey: `${HOST}/premium/lost`,
+      priceMicros: 10_000,
+    });
+    expect(charged).toMatchObject({ ok: true, voidable: true });
+    await flushAll([reader]);
+    expect(await kvTotals()).toEqual({ views: 2, paidViews: 2, revenueMicros: 20_000 });
+
+    expect(await wallet.void(receipt)).toMatchObject({ ok: true, voided: true });
+    await flushAll([reader]);
+    expect(await kvTotals()).toEqual({ views: 1, paidViews: 1, revenueMicros: 10_000 });
+    expect(await summaryOf(today())).toMatchObject({ refunds: 0, refundedMicros: 0 });
+    expect((await summaryOf(today()))!.topPaths).toEqual([{ path: '/premium/kept', paidViews: 1, revenueMicros: 10_000 }]);
+    expect(await ledgerTotals([reader])).toEqual({ paidViews: 1, revenueMicros: 10_000 });
+  });
+
   it('loses and doubles nothing when the wallet is evicted between charge and flush', async () => {
     await useStandardSite();
     const reader = await newReader(100_000);

@@ -27,7 +27,8 @@ const stub = () => env.WALLET.get(env.WALLET.idFromName(reader.readerId));
 /** A charged view under an Idempotency-Key with an x402 fingerprint, as an x402 payment makes it. */
 async function fingerprintedCharge(key: string): Promise<string> {
   return runInDurableObject(stub(), async (wallet: Wallet) => {
-    const held = await wallet.reserve({
+    const charged = wallet.charge({
+      receipt: crypto.randomUUID(),
       host: 'news.test',
       path: `/premium/${key}`,
       windowKey: `w-${key}`,
@@ -36,10 +37,8 @@ async function fingerprintedCharge(key: string): Promise<string> {
       idempotencyFingerprint: `fp-${key}`,
       method: 'GET',
     });
-    if (!held.ok || held.settled) throw new Error(`not held: ${JSON.stringify(held)}`);
-    const done = wallet.commit(held.holdId);
-    if (!done.ok) throw new Error('not committed');
-    return done.receipt;
+    if (!charged.ok || !charged.voidable) throw new Error(`not charged: ${JSON.stringify(charged)}`);
+    return charged.receipt;
   });
 }
 

@@ -25,20 +25,21 @@ beforeEach(async () => {
 
 const stub = () => env.WALLET.get(env.WALLET.idFromName(reader.readerId));
 
-/** What the wallet counts as spent today, and whether it would take views of `prices` now (holds let go at once). */
+/** What the wallet counts as spent today, and whether it would take views of `prices` now (each probe voided at once). */
 async function capState(prices: number[]): Promise<{ spent: number; allowed: Record<number, boolean | string> }> {
   return runInDurableObject(stub(), async (wallet: Wallet) => {
     const spent = (wallet as unknown as { spent(): number }).spent();
     const allowed: Record<number, boolean | string> = {};
     for (const priceMicros of prices) {
-      const r = await wallet.reserve({
+      const r = wallet.charge({
+        receipt: crypto.randomUUID(),
         host: 'news.test',
         path: `/premium/probe-${priceMicros}`,
         windowKey: `probe-${priceMicros}`,
         priceMicros,
       });
       allowed[priceMicros] = r.ok ? true : r.reason;
-      if (r.ok && !r.settled) wallet.void(r.holdId);
+      if (r.ok && r.voidable) wallet.void(r.receipt);
     }
     return { spent, allowed };
   });

@@ -170,20 +170,25 @@ it('top-ups, views, transfers stopped at any step, retries, alarms and evictions
             break;
           }
           case 'transferWhileHeld': {
-            // A view between the wallet's reserve and commit, held there while the money moves.
+            // A view charged while its origin answers, the money moving meanwhile; voided if the origin failed.
             if (a.from === a.to) break;
             const transferId = `${id(a.from)}-${a.slot}`;
             if (!begun.has(transferId)) begun.set(transferId, { from: a.from, to: a.to });
             const wallet = walletStub(id(a.from));
-            const hold = await wallet.reserve({ host, path: '/premium/held', windowKey: `${host}/premium/held`, priceMicros: 1_000 });
+            const receipt = crypto.randomUUID();
+            const charged = await wallet.charge({
+              receipt,
+              host,
+              path: '/premium/held',
+              windowKey: `${host}/premium/held`,
+              priceMicros: 1_000,
+            });
             await transferBalance(env, { fromReaderId: id(a.from), toReaderId: id(a.to), transferId });
-            if (hold.ok && !hold.settled) {
+            if (charged.ok && charged.voidable) {
               if (a.commit) {
-                const done = await wallet.commit(hold.holdId);
-                if (done.ok) chargedByHeaders += done.chargedMicros;
-                // Asked of the ledger, not of the answer: a commit that throws in the wallet may not reach the test (workers-sdk #14736).
-                expect(await wallet.receipt(hold.holdId)).not.toBeNull();
-              } else await wallet.void(hold.holdId);
+                chargedByHeaders += charged.chargedMicros;
+                expect(await wallet.receipt(receipt)).not.toBeNull();
+              } else await wallet.void(receipt);
             }
             break;
           }

@@ -58,19 +58,20 @@ describe('transferBalance', () => {
     expect(await walletStub(b.readerId).transfer('t1')).toMatchObject({ direction: 'in', state: 'done', amount: 5_000 });
   });
 
-  it('moves at most what is free: a part of the balance on request, never what a view holds', async () => {
+  it('moves at most the balance: a part of it on request, never what a view in flight was charged', async () => {
     const [a, b] = [await newReader(5_000), await newReader()];
     const wallet = walletStub(a.readerId);
-    const hold = await wallet.reserve({ host: 'news.test', path: '/p', windowKey: 'news.test/p', priceMicros: 1_500 });
-    expect(hold).toMatchObject({ ok: true, settled: false });
+    const receipt = crypto.randomUUID();
+    const charged = await wallet.charge({ receipt, host: 'news.test', path: '/p', windowKey: 'news.test/p', priceMicros: 1_500 });
+    expect(charged).toMatchObject({ ok: true, voidable: true, balanceMicros: 3_500 });
     expect(
       await transferBalance(env, { fromReaderId: a.readerId, toReaderId: b.readerId, transferId: 'part', amountMicros: 1_000 }),
     ).toMatchObject({ movedMicros: 1_000 });
     expect(
       await transferBalance(env, { fromReaderId: a.readerId, toReaderId: b.readerId, transferId: 'rest', amountMicros: 1_000_000 }),
     ).toMatchObject({ movedMicros: 2_500 });
-    // The view still commits: its price was kept back.
-    expect(await wallet.commit((hold as { holdId: string }).holdId)).toMatchObject({ ok: true, balanceMicros: 0 });
+    // The view's charge stands: its price was taken before the transfers.
+    expect(await wallet.receipt(receipt)).not.toBeNull();
     expect([await balance(a), await balance(b)]).toEqual([0, 3_500]);
     expectChained(await ledgerOf(a));
   });
