@@ -612,7 +612,7 @@ async function main() {
   const tp = (name) => med[name]?.okPerSecondMedian ?? null;
   const ratio = (a, b) => (tp(a) && tp(b) ? round(tp(a) / tp(b), 3) : null);
   const cpuMsPerPaidView = med.paid1000.serverCpuMsPerView;
-  const doActiveMs = latency.paidWarmWallet.p50Ms; // the hold keeps the object awake from reserve to commit
+  const doActiveMs = latency.paidWarmWallet.p50Ms; // a generous bound: the object works only during the charge
   // A paid view's own path, then the usage roll-up it causes, amortised at two paces: a reader
   // who views once per flush period (each view pays a whole flush) and one who views ten times.
   const pathInputs = {
