@@ -7,8 +7,9 @@ export type Grant = { kind: 'session' | 'connection' | 'token'; id: string };
  */
 export type ChargeRequest = {
   /**
-   * The charge's id and receipt, chosen by the Worker (a UUID), so that a charge whose
-   * answer was lost can still be voided by it.
+   * The charge's id and receipt, chosen by the Worker (a fresh UUID per view, never sent
+   * twice: looking it up first would cost a scan or an index row per view), so that a
+   * charge whose answer was lost can still be voided by it.
    */
   receipt: string;
   /** The credential's session or connection: a revoked one pays nothing more. */

@@ -473,10 +473,6 @@ export class Wallet extends MigratedObject {
     if (req.askFirst && this.askAbove !== null && req.priceMicros > this.askAbove && !this.takeConfirmation(req)) {
       return { ok: false, reason: 'confirmation_required', balanceMicros: this.balance, askAboveMicros: this.askAbove };
     }
-    // The same receipt twice (a caller retrying its own call) is the one charge.
-    if (this.chargeRow(req.receipt) !== undefined || this.byIdem(refundIdempotencyKey(req.receipt)) !== undefined) {
-      return { ok: false, reason: 'idempotency_conflict', balanceMicros: this.balance };
-    }
 
     const now = Date.now();
     const balanceAfter = this.balance - req.priceMicros;
