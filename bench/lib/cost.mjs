@@ -129,6 +129,10 @@ export async function measureCosts(url, { views, flushS }) {
   const paidFirstRead = await measure(url, readers, views, (i) => `/paid/story-${i}`, String(PAID_PRICE));
   // The same pages again, by the next reader: the isolate knows their titles, which ride on the charge.
   const paid = await measure(url, readers, views, (i) => `/paid/story-${(i + views - 1) % views}`, String(PAID_PRICE));
+  // One reader viewing page after page (a crawler): once hot in the isolate, its views are spent from leases.
+  const [crawler] = await createReaders(url, MAIN_HOST, 1, 1_000_000_000);
+  await measure(url, [crawler], 50, (i) => `/paid/crawl-warm-${i}`, String(PAID_PRICE));
+  const hot = await measure(url, [crawler], views * 2, (i) => `/paid/crawl-${i}`, String(PAID_PRICE));
   // One charged view per reader opens its window; the views after it are re-views.
   const windowOpen = await measure(url, readers, readers.length, () => '/articles/window', null);
   const review = await measure(url, readers, views, () => '/articles/window', '0');
@@ -141,6 +145,7 @@ export async function measureCosts(url, { views, flushS }) {
     free,
     paid,
     paidFirstRead,
+    hot,
     windowOpen,
     review,
     usageFlush: { onePerPeriod: flushOnePerPeriod, tenPerPeriod: flushTenPerPeriod },

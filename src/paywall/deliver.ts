@@ -57,7 +57,7 @@ export function deliver(c: Context<AppEnv>, fetched: OriginResult, charge: Charg
     if (charge.receipt) headers.set('paywall-receipt', charge.receipt);
     if (charge.replay) headers.set('idempotency-replayed', 'true');
     if (body && charge.chargedMicros > 0 && charge.receipt && !charge.replay) {
-      body = refundIfOriginBreaksOff(c, body, charge.readerId, charge.receipt);
+      body = refundIfOriginBreaksOff(c, body, charge.readerId, charge.receipt, charge.unreported?.dropUnreported);
       if (isHtml(headers)) {
         // One pass of one rewriter over the streaming page: the article's title goes on the
         // charge's row once the whole page went through (one row update, only for an HTML
@@ -66,7 +66,7 @@ export function deliver(c: Context<AppEnv>, fetched: OriginResult, charge: Charg
         const { readerId, receipt, chargedMicros, balanceMicros } = charge;
         const rewriter = readTitle(new HTMLRewriter(), (title) => {
           rememberTitle(charge.host, charge.path, title);
-          if (title === charge.titleOnCharge) return;
+          if (title === charge.titleOnCharge || charge.unreported?.keepTitle(title)) return;
           c.executionCtx.waitUntil(
             walletOf(c.env, readerId)
               .setChargeTitle(receipt, title)

@@ -48,6 +48,8 @@ export function refundIfOriginBreaksOff(
   body: ReadableStream<Uint8Array>,
   readerId: string,
   receipt: string,
+  /** For a view spent from a lease: drops it from its batch if not yet reported (then nothing was charged). */
+  dropUnreported?: () => boolean,
 ): ReadableStream<Uint8Array> {
   // The runtime's own identity stream, not a JavaScript TransformStream: the pipe then runs
   // natively instead of one JavaScript step per chunk. It was a third of a paid view's
@@ -66,6 +68,7 @@ export function refundIfOriginBreaksOff(
       }
       await writable.abort(e).catch(() => {});
       log('warn', 'paid_body_broke_off', { readerId, receipt, error: e });
+      if (dropUnreported?.()) return;
       // The refund is idempotent per receipt, so asking a wallet that was briefly away again is safe.
       const refund = async () => (await walletOf(c.env, readerId).refund(receipt, 'content not delivered')).ok;
       if (await askWallet('refund', readerId, receipt, refund)) return;

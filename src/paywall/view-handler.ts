@@ -18,6 +18,7 @@ import { paymentRequired } from './payment-required';
 import { isPriceManifestPath, servePriceManifest } from './price-manifest';
 import { knownTitle } from './known-titles';
 import { fetchOrigin, type OriginResult } from './proxy-origin';
+import { leasable, spendFromLease } from './spend-leases';
 import { voidCharge } from './undo-charges';
 import type { Charge, PricedView } from './view-outcome';
 import { callWallet } from './wallet-faults';
@@ -122,6 +123,19 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
   }
   const title = knownTitle(host, path);
   if (title !== undefined) request.title = title;
+
+  // A hot reader's plain view is spent from this isolate's lease, with no wallet request of its own.
+  const leased = leasable(c.req.method, request) ? await spendFromLease(c, readerId, request) : null;
+  if (leased) {
+    const fetched = await givenBackUnlessDelivered(c, origin(), leased.giveBack);
+    const charge: Charge = {
+      ...chargeOf({ chargedMicros: view.priceMicros, balanceMicros: leased.balanceMicros, receipt: leased.receipt }, false),
+      ...(title !== undefined ? { titleOnCharge: title } : {}),
+      unreported: leased,
+    };
+    return deliver(c, fetched, isDelivered(fetched) ? charge : null, host);
+  }
+
   const early = c.env.BENCH_SERIAL_WALLET === 'true' ? null : startEarly(c.req.method, readerId, view.priceMicros, origin);
   const charged = await chargeAlongside(c, wallet, request, readerId, early);
   if (!charged.ok) return refusal(c, view, charged, returnTo);
@@ -129,7 +143,7 @@ export async function handleView(c: Context<AppEnv>): Promise<Response> {
   if (!charged.voidable) return deliver(c, await (early?.result ?? origin()), charge, host);
 
   // 5. The origin (already on its way if it was asked early). Not 2xx: the charge is voided.
-  const fetched = await voidedUnlessDelivered(c, early?.result ?? origin(), readerId, charged.receipt);
+  const fetched = await givenBackUnlessDelivered(c, early?.result ?? origin(), () => voidCharge(c.env, readerId, charged.receipt));
 
   // 6. The answer, with the charge and its receipt (the ledger row's id); a failure's without.
   return deliver(c, fetched, isDelivered(fetched) ? charge : null, host);
@@ -180,23 +194,23 @@ async function chargeAlongside(
 
 /**
  * The origin's answer to a view this request charged; when it is not a 2xx (or the fetch
- * failed), the charge is voided before the answer goes out, so that the reader reads a
- * balance with nothing taken. The wait runs under waitUntil too: a reader who hangs up
- * before the origin answered still has a failed view voided.
+ * failed), the charge is given back (voided, or dropped from a lease's batch) before the
+ * answer goes out, so that the reader reads a balance with nothing taken. The wait runs
+ * under waitUntil too: a reader who hangs up before the origin answered still has a failed
+ * view given back.
  */
-function voidedUnlessDelivered(
+function givenBackUnlessDelivered(
   c: Context<AppEnv>,
   pending: Promise<OriginResult>,
-  readerId: string,
-  receipt: string,
+  giveBack: () => Promise<void>,
 ): Promise<OriginResult> {
   const settled = pending.then(
     async (fetched) => {
-      if (!isDelivered(fetched)) await voidCharge(c.env, readerId, receipt);
+      if (!isDelivered(fetched)) await giveBack();
       return fetched;
     },
     async (e: unknown) => {
-      await voidCharge(c.env, readerId, receipt);
+      await giveBack();
       throw e;
     },
   );

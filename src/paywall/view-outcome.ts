@@ -18,6 +18,8 @@ export type Charge = {
   receiptBar: boolean;
   /** The title the charge was written with (this isolate knew the page); another one read from the page is written after. */
   titleOnCharge?: string;
+  /** A view spent from a lease (src/paywall/spend-leases.ts) and not yet reported: its title and a body broken off stay local. */
+  unreported?: { keepTitle(title: string): boolean; dropUnreported(): boolean };
 };
 
 /** Why a priced view is a 402 (the JSON body's `error`). */

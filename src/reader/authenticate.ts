@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../http/app-types';
+import { reportLeases } from '../paywall/spend-leases';
 import { hasWalletHost, hostKindOf, hostName } from '../http/hosts';
 import { walletOf } from '../wallet/wallet-stub';
 import type { Grant } from '../wallet/wallet-types';
@@ -73,6 +74,8 @@ export async function liveCredential(c: Context<AppEnv>): Promise<Presented | nu
   if (!presented) return null;
   const grant = grantOf(presented.credential);
   if (grant && !(await walletOf(c.env, presented.credential.readerId).grantActive(grant))) return null;
+  // Every read of the reader's own wallet comes through here: it sees what they just viewed from a lease.
+  await reportLeases(presented.credential.readerId);
   return presented;
 }
 

@@ -2,6 +2,7 @@ import type { DurableObjectSchema } from '../storage/migrations';
 import { CARD_PAYMENTS_MIGRATION } from './card-payments';
 import { VIEW_TAKE_BACKS_MIGRATION } from './view-take-backs';
 import { READER_IDENTITY_MIGRATION } from './reader-identity-schema';
+import { SPEND_LEASES_MIGRATION } from './spend-leases';
 
 /**
  * The `Wallet` object's tables (one object per reader; STORAGE.md says what each holds).
@@ -85,6 +86,11 @@ CREATE TABLE IF NOT EXISTS idem_fingerprints (idem TEXT PRIMARY KEY, fingerprint
         // The statement skips voided views and adds them back to the rows between; few, so a partial index.
         sql.exec('CREATE INDEX IF NOT EXISTS ledger_voided ON ledger(seq) WHERE voided = 1');
       },
+    },
+    {
+      version: 8,
+      description: "leases of a hot reader's balance to an isolate, spent there and settled in numbered batches",
+      up: SPEND_LEASES_MIGRATION,
     },
   ],
 };

@@ -64,6 +64,22 @@ export type ChargeResult =
       askAboveMicros?: number;
     };
 
+/** An isolate asks for a slice of a hot reader's balance, `views` views' worth at `priceMicros` on `host`. */
+export type LeaseRequest = { leaseId: string; host: string; priceMicros: number; views: number; grant?: Grant };
+
+export type LeaseResult =
+  /** `amountMicros` is set aside (fewer views than asked when the balance or daily cap has less) until `expiresAt`; `balanceMicros` is the ledger's. */
+  | { ok: true; leaseId: string; amountMicros: number; expiresAt: number; balanceMicros: number }
+  | { ok: false; reason: 'revoked' | 'insufficient_balance' | 'not_leasable'; balanceMicros: number };
+
+/** One view an isolate delivered from a lease: its receipt (chosen by the isolate) and path. */
+export type LeaseCharge = { receipt: string; path: string; title?: string };
+
+export type SettleResult =
+  /** `charged` views written now, `refused` ones not (the lease expired or was spent); `repeat`: this batch was applied before. `balanceMicros` is the ledger's. */
+  | { ok: true; charged: number; refused: number; repeat: boolean; balanceMicros: number }
+  | { ok: false; reason: 'no_such_lease'; balanceMicros: number };
+
 export type VoidResult =
   /** `voided`: this call gave the charge back (false: it was already given back, or never written). */
   | { ok: true; voided: boolean; balanceMicros: number }

@@ -51,6 +51,7 @@ import { walletOf } from './wallet-stub';
 import { walletSchema } from './wallet-schema';
 import { spentSince } from './spent-today';
 import * as grants from './grants';
+import { LEASE_RETENTION_MS, LEASE_TTL_MS, type OpenLease, openLeases, setAside } from './spend-leases';
 import { newGrantId } from '../reader/reader-token';
 import type {
   Grant,
@@ -62,6 +63,10 @@ import type {
   TakeBackResult,
   TakeBackViewResult,
   ReceiptView,
+  LeaseCharge,
+  LeaseRequest,
+  LeaseResult,
+  SettleResult,
   VoidResult,
   WalletStats,
   WalletSummary,
@@ -104,6 +109,8 @@ export class Wallet extends MigratedObject {
   private spentToday: number;
   /** Every write goes through it, so that the rows written (what Cloudflare bills) are counted. */
   private readonly writes: CountedSql;
+  /** Slices of the balance set aside for isolates (src/wallet/spend-leases.ts), by lease id. */
+  private readonly leases: Map<string, OpenLease>;
   /** Delivers the ledger's charges and refunds to the sites' usage aggregators. */
   private readonly usage: LedgerOutbox;
 
@@ -117,6 +124,7 @@ export class Wallet extends MigratedObject {
     this.balance = last?.balance_after ?? 0;
     this.spentDay = utcDay(Date.now());
     this.spentToday = this.spentOn(this.spentDay);
+    this.leases = openLeases(this.sql, Date.now());
     this.usage = new LedgerOutbox(ctx, env, new WalletUsageLedger(this.sql, (query, ...params) => this.exec(query, ...params)));
   }
 
@@ -312,7 +320,7 @@ export class Wallet extends MigratedObject {
   /** What could be withdrawn now: unspent money that card top-ups brought in, in whole cents. */
   withdrawable(): { withdrawableMicros: number; balanceMicros: number } {
     const remainders = refundableRemainders(this.sql).reduce((s, r) => s + r.remainder, 0);
-    const free = Math.max(0, this.balance);
+    const free = Math.max(0, this.available());
     return { withdrawableMicros: floorToCent(Math.min(free, remainders)), balanceMicros: this.balance };
   }
 
@@ -437,9 +445,9 @@ export class Wallet extends MigratedObject {
    * deliver. What a crash between the two costs is in SECURITY.md ("A view's charge").
    */
   charge(req: ChargeRequest): ChargeResult {
-    if (req.grant && !grants.grantActive(this.sql, req.grant)) return { ok: false, reason: 'revoked', balanceMicros: this.balance };
+    if (req.grant && !grants.grantActive(this.sql, req.grant)) return { ok: false, reason: 'revoked', balanceMicros: this.available() };
     // A reader in debt (a card payment taken back) views nothing priced until topped up.
-    if (this.balance < 0) return { ok: false, reason: 'insufficient_balance', balanceMicros: this.balance };
+    if (this.balance < 0) return { ok: false, reason: 'insufficient_balance', balanceMicros: this.available() };
 
     if (req.idempotencyKey !== undefined) {
       const prior = this.viewByIdem(viewIdempotencyKey(req.idempotencyKey));
@@ -447,31 +455,31 @@ export class Wallet extends MigratedObject {
         const fingerprint = this.fingerprintOf(viewIdempotencyKey(req.idempotencyKey));
         const otherMethod = prior.method !== null && prior.method !== (req.method ?? 'GET');
         if (prior.host !== req.host || prior.path !== req.path || otherMethod || fingerprint !== (req.idempotencyFingerprint ?? null)) {
-          return { ok: false, reason: 'idempotency_conflict', balanceMicros: this.balance };
+          return { ok: false, reason: 'idempotency_conflict', balanceMicros: this.available() };
         }
-        return { ok: true, receipt: prior.id, chargedMicros: prior.amount, balanceMicros: this.balance, replay: true, voidable: false };
+        return { ok: true, receipt: prior.id, chargedMicros: prior.amount, balanceMicros: this.available(), replay: true, voidable: false };
       }
     }
     if (req.reviewWindowSeconds !== undefined) {
       const receipt = this.windowReceipt(req.windowKey);
-      if (receipt !== null) return { ok: true, receipt, chargedMicros: 0, balanceMicros: this.balance, replay: false, voidable: false };
+      if (receipt !== null) return { ok: true, receipt, chargedMicros: 0, balanceMicros: this.available(), replay: false, voidable: false };
     }
     if (req.maxPriceMicros !== undefined && req.priceMicros > req.maxPriceMicros) {
-      return { ok: false, reason: 'price_above_max', balanceMicros: this.balance };
+      return { ok: false, reason: 'price_above_max', balanceMicros: this.available() };
     }
-    if (req.priceMicros > this.balance) {
-      return { ok: false, reason: 'insufficient_balance', balanceMicros: this.balance, ...this.capShown() };
+    if (req.priceMicros > this.available()) {
+      return { ok: false, reason: 'insufficient_balance', balanceMicros: this.available(), ...this.capShown() };
     }
-    if (this.dailyCap !== null && this.spent() + req.priceMicros > this.dailyCap) {
-      return { ok: false, reason: 'daily_cap_reached', balanceMicros: this.balance, ...this.capShown() };
+    if (this.dailyCap !== null && this.spent() + this.setAside() + req.priceMicros > this.dailyCap) {
+      return { ok: false, reason: 'daily_cap_reached', balanceMicros: this.available(), ...this.capShown() };
     }
     if (req.grant?.kind === 'token' && this.overTokenCap(req.grant.id, req.priceMicros)) {
-      return { ok: false, reason: 'daily_cap_reached', balanceMicros: this.balance };
+      return { ok: false, reason: 'daily_cap_reached', balanceMicros: this.available() };
     }
     // A browser's view above the reader's ask-before-paying threshold waits for their click,
     // unless it carries the confirmation that click made for this very path (used up here).
     if (req.askFirst && this.askAbove !== null && req.priceMicros > this.askAbove && !this.takeConfirmation(req)) {
-      return { ok: false, reason: 'confirmation_required', balanceMicros: this.balance, askAboveMicros: this.askAbove };
+      return { ok: false, reason: 'confirmation_required', balanceMicros: this.available(), askAboveMicros: this.askAbove };
     }
 
     const now = Date.now();
@@ -513,7 +521,125 @@ export class Wallet extends MigratedObject {
     this.usage.written();
     this.balance = balanceAfter;
     this.addSpent(now, req.priceMicros);
-    return { ok: true, receipt: req.receipt, chargedMicros: req.priceMicros, balanceMicros: this.balance, replay: false, voidable: true };
+    return {
+      ok: true,
+      receipt: req.receipt,
+      chargedMicros: req.priceMicros,
+      balanceMicros: this.available(),
+      replay: false,
+      voidable: true,
+    };
+  }
+
+  /**
+   * Sets a slice of a hot reader's balance aside for one isolate (src/wallet/spend-leases.ts):
+   * up to `views` views' worth, as much as the balance and the daily cap leave. A repeat of
+   * the id answers the lease already granted. A named token's own cap is judged view by
+   * view, so its views are never leased.
+   */
+  lease(req: LeaseRequest): LeaseResult {
+    const now = Date.now();
+    const existing = this.leases.get(req.leaseId);
+    if (existing) {
+      return { ok: true, leaseId: existing.id, amountMicros: existing.amount, expiresAt: existing.expiresAt, balanceMicros: this.balance };
+    }
+    if (!isReceipt(req.leaseId) || !Number.isSafeInteger(req.priceMicros) || req.priceMicros <= 0 || !Number.isSafeInteger(req.views)) {
+      return { ok: false, reason: 'not_leasable', balanceMicros: this.available() };
+    }
+    if (req.grant?.kind === 'token') return { ok: false, reason: 'not_leasable', balanceMicros: this.available() };
+    if (req.grant && !grants.grantActive(this.sql, req.grant)) return { ok: false, reason: 'revoked', balanceMicros: this.available() };
+    let room = this.balance < 0 ? 0 : this.available();
+    if (this.dailyCap !== null) room = Math.min(room, this.dailyCap - this.spent() - this.setAside());
+    const views = Math.min(req.views, Math.floor(room / req.priceMicros));
+    if (views < 1) return { ok: false, reason: 'insufficient_balance', balanceMicros: this.available() };
+    const lease: OpenLease = {
+      id: req.leaseId,
+      host: req.host,
+      price: req.priceMicros,
+      amount: views * req.priceMicros,
+      spent: 0,
+      grantId: req.grant?.kind === 'connection' ? req.grant.id : null,
+      expiresAt: now + LEASE_TTL_MS,
+    };
+    this.write(() =>
+      this.exec(
+        'INSERT INTO leases (id, host, price, amount, grant_id, granted_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        lease.id,
+        lease.host,
+        lease.price,
+        lease.amount,
+        lease.grantId,
+        now,
+        lease.expiresAt,
+      ),
+    );
+    this.leases.set(lease.id, lease);
+    return { ok: true, leaseId: lease.id, amountMicros: lease.amount, expiresAt: lease.expiresAt, balanceMicros: this.balance };
+  }
+
+  /**
+   * The views an isolate delivered from a lease become charges, one ledger row each, in one
+   * transaction, while the lease lasts and up to its amount; `final` gives the rest back.
+   * Batches are numbered by the isolate, in order: a batch at or below the last one applied
+   * is a repeat (its answer was lost) and writes nothing. A view refused here (the lease
+   * expired, or is spent) was delivered and is not charged.
+   */
+  settleLease(leaseId: string, batch: number, charges: LeaseCharge[], final: boolean): SettleResult {
+    const now = Date.now();
+    const row = this.sql
+      .exec<{
+        host: string;
+        price: number;
+        amount: number;
+        spent: number;
+        grant_id: string | null;
+        expires_at: number;
+        closed: number;
+        batches: number;
+      }>('SELECT host, price, amount, spent, grant_id, expires_at, closed, batches FROM leases WHERE id = ?', leaseId)
+      .toArray()[0];
+    if (!row || !Number.isSafeInteger(batch)) return { ok: false, reason: 'no_such_lease', balanceMicros: this.balance };
+    if (batch <= row.batches) return { ok: true, charged: 0, refused: 0, repeat: true, balanceMicros: this.balance };
+    const open = row.closed === 0 && row.expires_at > now;
+    let { spent } = row;
+    let balance = this.balance;
+    let refused = 0;
+    this.write(() => {
+      for (const c of Array.isArray(charges) ? charges : []) {
+        if (!isReceipt(c?.receipt) || typeof c.path !== 'string' || !open || spent + row.price > row.amount || balance - row.price < 0) {
+          refused += 1;
+          continue;
+        }
+        balance -= row.price;
+        spent += row.price;
+        const title = c.title === undefined ? '' : cleanTitle(String(c.title));
+        this.exec(
+          'INSERT INTO ledger (id, type, amount, balance_after, at, host, path, grant_id, title) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          c.receipt,
+          'charge',
+          row.price,
+          balance,
+          now,
+          row.host,
+          c.path,
+          row.grant_id,
+          title === '' ? null : title,
+        );
+      }
+      this.exec('UPDATE leases SET spent = ?, closed = ?, batches = ? WHERE id = ?', spent, final || row.closed ? 1 : 0, batch, leaseId);
+    });
+    const charged = spent - row.spent;
+    if (charged > 0) {
+      this.usage.written();
+      this.addSpent(now, charged);
+    }
+    this.balance = balance;
+    const lease = this.leases.get(leaseId);
+    if (lease) {
+      lease.spent = spent;
+      if (final) this.leases.delete(leaseId);
+    }
+    return { ok: true, charged: charged / row.price, refused, repeat: false, balanceMicros: this.balance };
   }
 
   /**
@@ -797,7 +923,7 @@ export class Wallet extends MigratedObject {
         return { ok: false, reason: 'transfer_conflict', balanceMicros: this.balance };
       return { ok: true, amountMicros: prior.amount, state: senderStateOf(this.sql, prior), duplicate: true, balanceMicros: this.balance };
     }
-    const free = Math.max(0, this.balance);
+    const free = Math.max(0, this.available());
     const amount = req.amountMicros === 'all' ? free : Math.min(req.amountMicros, free);
     const now = Date.now();
     const state = amount > 0 ? 'pending' : 'done';
@@ -982,6 +1108,7 @@ export class Wallet extends MigratedObject {
   private async sweepExpired(): Promise<void> {
     const now = Date.now();
     const keyCutoff = now - VIEW_IDEMPOTENCY_MS;
+    this.write(() => this.exec('DELETE FROM leases WHERE expires_at < ?', now - LEASE_RETENTION_MS));
     const windows = this.sql.exec<{ key: string }>('SELECT key FROM windows WHERE until <= ? LIMIT ?', now, SWEEP_BATCH).toArray();
     const fingerprints = this.sql
       .exec<{ idem: string }>(
@@ -1054,6 +1181,15 @@ export class Wallet extends MigratedObject {
     if (!c || c.until <= Date.now() || c.host !== req.host || c.path !== req.path) return false;
     this.confirmations.delete(req.confirmation);
     return true;
+  }
+
+  /** The balance less what leases set aside for isolates: what a view, transfer or withdrawal may take. */
+  private available(): number {
+    return this.balance - this.setAside();
+  }
+
+  private setAside(): number {
+    return this.leases.size === 0 ? 0 : setAside(this.leases, Date.now());
   }
 
   private windowReceipt(windowKey: string): string | null {

@@ -88,7 +88,6 @@ describe('charged at once, voided if the origin does not deliver', () => {
       { type: 'charge', amount: 3_000, balance_after: 7_000, host: 'news.test', path: '/a' },
     ]);
     expect(await balanceOf(wallet)).toBe(7_000);
-
   });
 
   it('a voided view is given back once and is no longer listed; a void of a receipt never written changes nothing', async () => {
