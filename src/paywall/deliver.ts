@@ -66,7 +66,12 @@ export function deliver(c: Context<AppEnv>, fetched: OriginResult, charge: Charg
         const { readerId, receipt, chargedMicros, balanceMicros } = charge;
         const rewriter = readTitle(new HTMLRewriter(), (title) => {
           rememberTitle(charge.host, charge.path, title);
-          if (title === charge.titleOnCharge || charge.unreported?.keepTitle(title)) return;
+          // A leased view's title goes with its batch if not yet reported; else it is not written
+          // (a request per view is what leases save): a crawler's history then names the path.
+          if (title === charge.titleOnCharge || charge.unreported) {
+            charge.unreported?.keepTitle(title);
+            return;
+          }
           c.executionCtx.waitUntil(
             walletOf(c.env, readerId)
               .setChargeTitle(receipt, title)

@@ -1108,7 +1108,7 @@ export class Wallet extends MigratedObject {
   private async sweepExpired(): Promise<void> {
     const now = Date.now();
     const keyCutoff = now - VIEW_IDEMPOTENCY_MS;
-    this.write(() => this.exec('DELETE FROM leases WHERE expires_at < ?', now - LEASE_RETENTION_MS));
+    this.exec('DELETE FROM leases WHERE expires_at < ?', now - LEASE_RETENTION_MS);
     const windows = this.sql.exec<{ key: string }>('SELECT key FROM windows WHERE until <= ? LIMIT ?', now, SWEEP_BATCH).toArray();
     const fingerprints = this.sql
       .exec<{ idem: string }>(
