@@ -50,11 +50,7 @@ CREATE TABLE IF NOT EXISTS idem_fingerprints (idem TEXT PRIMARY KEY, fingerprint
       description: 'the method of a view charged under an Idempotency-Key',
       up: (sql) => {
         // A replay must be the same method (the contract); the charge row says which it was.
-        const columns = sql
-          .exec<{ name: string }>("SELECT name FROM pragma_table_info('ledger')")
-          .toArray()
-          .map((c) => c.name);
-        if (!columns.includes('method')) sql.exec('ALTER TABLE ledger ADD COLUMN method TEXT');
+        addLedgerColumn(sql, 'method TEXT');
       },
     },
     {
@@ -67,22 +63,14 @@ CREATE TABLE IF NOT EXISTS idem_fingerprints (idem TEXT PRIMARY KEY, fingerprint
       version: 6,
       description: "a charge's article title, read from the paid page's <title> as it was delivered",
       up: (sql) => {
-        const columns = sql
-          .exec<{ name: string }>("SELECT name FROM pragma_table_info('ledger')")
-          .toArray()
-          .map((c) => c.name);
-        if (!columns.includes('title')) sql.exec('ALTER TABLE ledger ADD COLUMN title TEXT');
+        addLedgerColumn(sql, 'title TEXT');
       },
     },
     {
       version: 7,
       description: 'a view charged before its origin answered, and voided when it did not deliver',
       up: (sql) => {
-        const columns = sql
-          .exec<{ name: string }>("SELECT name FROM pragma_table_info('ledger')")
-          .toArray()
-          .map((c) => c.name);
-        if (!columns.includes('voided')) sql.exec('ALTER TABLE ledger ADD COLUMN voided INTEGER');
+        addLedgerColumn(sql, 'voided INTEGER');
         // The statement skips voided views and adds them back to the rows between; few, so a partial index.
         sql.exec('CREATE INDEX IF NOT EXISTS ledger_voided ON ledger(seq) WHERE voided = 1');
       },
@@ -94,3 +82,13 @@ CREATE TABLE IF NOT EXISTS idem_fingerprints (idem TEXT PRIMARY KEY, fingerprint
     },
   ],
 };
+
+/** Adds a column to the ledger unless a wallet already has it (ALTER TABLE has no IF NOT EXISTS). */
+function addLedgerColumn(sql: SqlStorage, definition: string): void {
+  const name = definition.split(' ')[0]!;
+  const columns = sql
+    .exec<{ name: string }>("SELECT name FROM pragma_table_info('ledger')")
+    .toArray()
+    .map((c) => c.name);
+  if (!columns.includes(name)) sql.exec(`ALTER TABLE ledger ADD COLUMN ${definition}`);
+}
