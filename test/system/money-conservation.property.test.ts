@@ -97,9 +97,8 @@ it('random top-ups, credits, views, retries, bursts, origin failures and wallet 
     fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 14 }), async (ops) => {
       const reader = await newReader();
       let chargedByHeaders = 0;
-      let brokenBodies = 0;
-      /** Receipts of the charges the reader was told of (a 200 that charged), and of those whose body broke off. */
-      const receipts = new Set<string>();
+      /** Receipts of the charges the reader was told of (a 200 that charged), with the price; and of those whose body broke off. */
+      const receipts = new Map<string, number>();
       const brokenReceipts = new Set<string>();
       for (const o of ops) {
         for (const res of await run(reader, o)) {
@@ -110,24 +109,29 @@ it('random top-ups, credits, views, retries, bursts, origin failures and wallet 
           const charged = Number(res.headers.get('paywall-charged-micros') ?? 0);
           const fresh = res.status === 200 && res.headers.get('idempotency-replayed') !== 'true';
           if (fresh) chargedByHeaders += charged;
-          if (fresh && charged > 0) receipts.add(res.headers.get('paywall-receipt')!);
-          if (!delivered && charged > 0) {
-            brokenBodies++;
-            brokenReceipts.add(res.headers.get('paywall-receipt')!);
-          }
+          if (fresh && charged > 0) receipts.set(res.headers.get('paywall-receipt')!, charged);
+          if (!delivered && charged > 0) brokenReceipts.add(res.headers.get('paywall-receipt')!);
           // Nothing priced is ever served without a receipt, and a failure never carries a charge.
           if (res.status !== 200) expect(res.headers.get('paywall-charged-micros')).toBeNull();
         }
       }
-      // A body that broke off is refunded after the response: wait for each refund.
-      await expect.poll(async () => refundsOf(await ledgerOf(reader), true)).toBe(brokenBodies);
+      // A body that broke off is given back after the response: refunded if its charge was written, or, for a
+      // view of a hot reader spent from a lease and not yet reported, dropped before it was ever charged.
+      const settled = async () => {
+        const now = await ledgerOf(reader);
+        const brokenListed = now.filter((e) => e.type === 'charge' && brokenReceipts.has(e.id)).length;
+        return refundsOf(now, true) === brokenListed;
+      };
+      await expect.poll(settled, { timeout: 5_000 }).toBe(true);
       const entries = (await ledgerOf(reader)).reverse();
       // A receipt only for a charge the ledger keeps, and every charge listed is one the reader was told of:
       // a view charged before its origin failed (or before a reset lost its answer) was voided and is not listed.
       const listed = entries.filter((e) => e.type === 'charge').map((e) => e.id);
-      expect(new Set(listed)).toEqual(receipts);
-      expect(listed).toHaveLength(receipts.size);
-      for (const r of brokenReceipts) expect(receipts.has(r)).toBe(true);
+      expect(new Set(listed).size).toBe(listed.length);
+      for (const id of listed) expect(receipts.has(id)).toBe(true);
+      const unlisted = [...receipts.keys()].filter((r) => !listed.includes(r));
+      for (const r of unlisted) expect(brokenReceipts.has(r)).toBe(true);
+      const neverCharged = unlisted.reduce((sum, r) => sum + receipts.get(r)!, 0);
       let running = 0;
       let credits = 0;
       let charges = 0;
@@ -143,7 +147,7 @@ it('random top-ups, credits, views, retries, bursts, origin failures and wallet 
       const balance = await balanceOf(reader);
       expect(balance).toBe(running);
       expect(credits).toBe(balance + charges);
-      expect(chargedByHeaders).toBe(charges + refundsOf(entries));
+      expect(chargedByHeaders).toBe(charges + refundsOf(entries) + neverCharged);
     }),
     { numRuns: 50 },
   );
