@@ -3,7 +3,7 @@ import type { AppEnv } from '../http/app-types';
 import { log } from '../http/log';
 import { walletOf } from '../wallet/wallet-stub';
 import type { ChargeRequest, LeaseCharge } from '../wallet/wallet-types';
-import { voidCharge } from './undo-charges';
+import { askWallet, voidCharge } from './undo-charges';
 
 /**
  * A hot reader (a crawler, an agent) spends from a lease: a slice of their balance the
@@ -29,8 +29,6 @@ const SPEND_MARGIN_MS = 10_000;
 const REFUSED_BACKOFF_MS = 5_000;
 /** Readers and leases remembered per isolate; the oldest are forgotten first. */
 const MAX_READERS = 10_000;
-/** Asks again after these waits (ms), then keeps the batch for the next report. */
-const RETRY_WAITS_MS = [0, 200, 1000];
 
 type Lease = {
   id: string;
@@ -242,21 +240,15 @@ async function settle(lease: Lease, final: boolean): Promise<void> {
 }
 
 /** One batch to the wallet, asked again through a wallet briefly away; false if it never answered. */
-async function report(lease: Lease, next: Lease['queue'][number]): Promise<boolean> {
-  for (const waitMs of RETRY_WAITS_MS) {
-    if (waitMs > 0) await scheduler.wait(waitMs);
-    try {
-      const settled = await walletOf(lease.env, lease.readerId).settleLease(lease.id, next.batch, next.charges, next.final);
-      lease.unsettled -= next.charges.length * lease.priceMicros;
-      lease.knownBalance = settled.balanceMicros;
-      const refused = settled.ok ? settled.refused : next.charges.length;
-      if (refused > 0) log('error', 'lease_views_not_charged', { readerId: lease.readerId, leaseId: lease.id, views: refused });
-      return true;
-    } catch (e) {
-      log('error', 'wallet_call_failed', { call: 'settleLease', readerId: lease.readerId, leaseId: lease.id, error: e });
-    }
-  }
-  return false;
+function report(lease: Lease, next: Lease['queue'][number]): Promise<boolean> {
+  return askWallet('settleLease', { readerId: lease.readerId, leaseId: lease.id }, async () => {
+    const settled = await walletOf(lease.env, lease.readerId).settleLease(lease.id, next.batch, next.charges, next.final);
+    lease.unsettled -= next.charges.length * lease.priceMicros;
+    lease.knownBalance = settled.balanceMicros;
+    const refused = settled.ok ? settled.refused : next.charges.length;
+    if (refused > 0) log('error', 'lease_views_not_charged', { readerId: lease.readerId, leaseId: lease.id, views: refused });
+    return true;
+  });
 }
 
 /**

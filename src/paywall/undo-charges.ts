@@ -21,18 +21,21 @@ const RETRY_WAITS_MS = [0, 200, 1000];
  * longer listed. A fresh stub each time, since a reset breaks the old one.
  */
 export async function voidCharge(env: Env, readerId: string, receipt: string): Promise<void> {
-  const given = await askWallet('void', readerId, receipt, async () => (await walletOf(env, readerId).void(receipt)).ok);
+  const given = await askWallet('void', { readerId, receipt }, async () => (await walletOf(env, readerId).void(receipt)).ok);
   if (!given) log('error', 'void_not_made', { readerId, receipt, action: 'refund it by hand' });
 }
 
-/** `call` until it says it is done, through a wallet briefly away; false if it never did. */
-async function askWallet(call: string, readerId: string, receipt: string, ask: () => Promise<boolean>): Promise<boolean> {
+/**
+ * `ask` until it says it is done, through a wallet briefly away; false if it never did.
+ * Every call that gives money back or reports it (void, refund, a lease's batch) retries so.
+ */
+export async function askWallet(call: string, about: Record<string, unknown>, ask: () => Promise<boolean>): Promise<boolean> {
   for (const waitMs of RETRY_WAITS_MS) {
     if (waitMs > 0) await scheduler.wait(waitMs);
     try {
       if (await ask()) return true;
     } catch (e) {
-      log('error', 'wallet_call_failed', { call, readerId, receipt, error: e });
+      log('error', 'wallet_call_failed', { call, ...about, error: e });
     }
   }
   return false;
@@ -71,7 +74,7 @@ export function refundIfOriginBreaksOff(
       if (dropUnreported?.()) return;
       // The refund is idempotent per receipt, so asking a wallet that was briefly away again is safe.
       const refund = async () => (await walletOf(c.env, readerId).refund(receipt, 'content not delivered')).ok;
-      if (await askWallet('refund', readerId, receipt, refund)) return;
+      if (await askWallet('refund', { readerId, receipt }, refund)) return;
       log('error', 'refund_not_made', { readerId, receipt, action: 'credit it by hand' });
     }),
   );
