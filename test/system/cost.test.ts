@@ -2,6 +2,7 @@ import { createExecutionContext, reset, runDurableObjectAlarm, waitOnExecutionCo
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { app } from '../../src/app';
+import { flushPeriodMs, nextSlot, phaseOf } from '../../src/usage/flush-alarm';
 import { usageOf } from '../../src/usage/usage-stub';
 import { walletOf } from '../../src/wallet/wallet-stub';
 import { countingEnv, diffCounts, newOpCounts, type OpCounts } from '../support/counting-env';
@@ -177,6 +178,11 @@ describe('billable operations per view', () => {
     // Whatever the top-up and the free view left pending is flushed first.
     await runDurableObjectAlarm(walletStub);
     await runDurableObjectAlarm(usage);
+
+    // Alarms fall on the object's own slots; start just after one, so that no flush runs between the views below.
+    const period = flushPeriodMs(env);
+    const untilSlot = nextSlot(Date.now(), period, phaseOf(walletStub.id, period)) - Date.now();
+    if (untilSlot < period / 2) await new Promise((r) => setTimeout(r, untilSlot + 50));
 
     const w0 = await walletStub.stats();
     const u0 = await usage.stats();
